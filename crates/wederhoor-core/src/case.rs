@@ -1,0 +1,119 @@
+//! States, roles and delivery kinds: enums, never strings or bools.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// An unknown name for one of the enums in this module.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?}; expected one of: {expected}")]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = $crate::case::UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::case::UnknownName {
+                        what: $what,
+                        value: s.to_owned(),
+                        expected: concat!($($text, " "),+),
+                    }),
+                }
+            }
+        }
+    };
+}
+pub(crate) use named_enum;
+
+named_enum!(
+    /// The state of a conversation (case).
+    CaseState, "state", {
+        New => "new",
+        Open => "open",
+        Waiting => "waiting",
+        Private => "private",
+        Closed => "closed",
+    }
+);
+
+named_enum!(
+    /// What an agent may do. Ordered: each role may do what the roles before it may do.
+    Role, "role", {
+        Agent => "agent",
+        Specialist => "specialist",
+        Lead => "lead",
+        Admin => "admin",
+    }
+);
+
+impl Role {
+    /// Whether this role includes the rights of `needed`.
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
+named_enum!(
+    /// How a reply leaves Wederhoor.
+    DeliveryKind, "delivery kind", {
+        Webhook => "webhook",
+        Manual => "manual",
+    }
+);
+
+named_enum!(
+    /// Where a reply in the outbox stands.
+    DeliveryState, "delivery state", {
+        Queued => "queued",
+        Sent => "sent",
+        Failed => "failed",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_by_rights() {
+        assert!(Role::Admin.allows(Role::Lead));
+        assert!(Role::Lead.allows(Role::Agent));
+        assert!(!Role::Agent.allows(Role::Lead));
+        assert!(!Role::Specialist.allows(Role::Lead));
+    }
+
+    #[test]
+    fn names_round_trip_and_unknown_names_are_refused() {
+        for s in CaseState::ALL {
+            assert_eq!(s.as_str().parse::<CaseState>(), Ok(*s));
+        }
+        let err = "gesloten".parse::<CaseState>().unwrap_err();
+        assert!(err.to_string().contains("gesloten"));
+        assert!(err.to_string().contains("closed"));
+    }
+}

@@ -1,0 +1,16 @@
+//! Domain types and pure logic of Wederhoor. Nothing in this crate does I/O.
+//!
+//! The words follow the glossary in `docs/architecture.md`: a *message* arrives from a *source*,
+//! is written by an *author*, belongs to a *conversation* (case), and gets a *triage* whose
+//! *verdict* says what the team should do with it.
+
+pub mod case;
+pub mod ids;
+pub mod message;
+pub mod pii;
+pub mod triage;
+
+pub use case::{CaseState, DeliveryKind, DeliveryState, Role};
+pub use ids::{AgentId, ConversationId, MessageId, ReplyId, SourceId};
+pub use message::{IncomingAuthor, IncomingMessage, IncomingMetrics, MessageError, ValidMessage};
+pub use triage::{Action, PiiKind, PiiSpan, Sentiment, SentimentLabel, Triage, Verdict};

@@ -1,0 +1,216 @@
+//! Agents (the webcare team) and their server-side sessions.
+
+use crate::{Result, Store, StoreError, audit, hash_token, now_ms, random_token};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use wederhoor_core::{AgentId, Role};
+
+/// Sessions last twelve hours (a long shift), then the agent logs in again.
+const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Agent {
+    pub id: AgentId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub language: String,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Already hashed (argon2 PHC string); the store never sees a plain password.
+    pub password_hash: String,
+}
+
+/// A live session: the agent and the CSRF token its forms must carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub agent: Agent,
+    pub csrf: String,
+}
+
+const AGENT_SELECT: &str = "SELECT id, username, display_name, role, language, disabled FROM agents";
+
+fn agent_from_row(r: &AnyRow) -> Result<Agent> {
+    let role: String = r.try_get("role")?;
+    Ok(Agent {
+        id: AgentId(r.try_get("id")?),
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        role: role
+            .parse()
+            .map_err(|e: wederhoor_core::case::UnknownName| StoreError::Corrupt(e.to_string()))?,
+        language: r.try_get("language")?,
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+impl Store {
+    pub async fn create_agent(&self, new: &NewAgent, actor: Option<AgentId>) -> Result<Agent> {
+        let _guard = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        self.counted(2);
+        let row = sqlx::query(
+            "INSERT INTO agents (username, display_name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING id",
+        )
+        .bind(new.username.as_str())
+        .bind(new.display_name.as_str())
+        .bind(new.role.as_str())
+        .bind(new.password_hash.as_str())
+        .bind(now_ms())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(StoreError::Conflict(format!(
+                "an agent named {:?} already exists",
+                new.username
+            )));
+        };
+        let id: i64 = row.try_get(0)?;
+        audit(
+            &mut tx,
+            actor.map(|a| a.0),
+            "agent.create",
+            "agent",
+            Some(id),
+            &format!("{} ({})", new.username, new.role),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Agent {
+            id: AgentId(id),
+            username: new.username.clone(),
+            display_name: new.display_name.clone(),
+            role: new.role,
+            language: "nl".into(),
+            disabled: false,
+        })
+    }
+
+    pub async fn list_agents(&self) -> Result<Vec<Agent>> {
+        self.counted(1);
+        let rows = sqlx::query(&format!("{AGENT_SELECT} ORDER BY username"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(agent_from_row).collect()
+    }
+
+    pub async fn agent(&self, id: AgentId) -> Result<Option<Agent>> {
+        self.counted(1);
+        let row = sqlx::query(&format!("{AGENT_SELECT} WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(agent_from_row).transpose()
+    }
+
+    /// The agent and its password hash, for login.
+    pub async fn agent_for_login(&self, username: &str) -> Result<Option<(Agent, String)>> {
+        self.counted(1);
+        let row = sqlx::query(
+            "SELECT id, username, display_name, role, language, disabled, password_hash FROM agents \
+             WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((agent_from_row(&r)?, r.try_get("password_hash")?))),
+        }
+    }
+
+    pub async fn set_password(&self, username: &str, password_hash: &str) -> Result<()> {
+        let _guard = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        self.counted(3);
+        let row = sqlx::query("UPDATE agents SET password_hash = $1 WHERE username = $2 RETURNING id")
+            .bind(password_hash)
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound("agent"));
+        };
+        let id: i64 = row.try_get(0)?;
+        // A new password ends every open session of that agent.
+        sqlx::query("DELETE FROM sessions WHERE agent_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit(&mut tx, None, "agent.passwd", "agent", Some(id), username).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_agent_language(&self, id: AgentId, language: &str) -> Result<()> {
+        let _guard = self.writer().await;
+        self.counted(1);
+        sqlx::query("UPDATE agents SET language = $1 WHERE id = $2")
+            .bind(language)
+            .bind(id.0)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Starts a session; returns the cookie token (only its hash is stored).
+    pub async fn create_session(&self, agent: AgentId) -> Result<String> {
+        let token = random_token();
+        let now = now_ms();
+        let _guard = self.writer().await;
+        self.counted(2);
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, agent_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(hash_token(&token))
+        .bind(agent.0)
+        .bind(random_token())
+        .bind(now)
+        .bind(now + SESSION_MS)
+        .execute(self.pool())
+        .await?;
+        Ok(token)
+    }
+
+    /// The live session for a cookie token, if it exists, has not expired and its agent is enabled.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
+        self.counted(1);
+        let row = sqlx::query(
+            "SELECT a.id, a.username, a.display_name, a.role, a.language, a.disabled, s.csrf \
+             FROM sessions s JOIN agents a ON a.id = s.agent_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.disabled = 0",
+        )
+        .bind(hash_token(token))
+        .bind(now_ms())
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(Session {
+                agent: agent_from_row(&r)?,
+                csrf: r.try_get("csrf")?,
+            })),
+        }
+    }
+
+    pub async fn delete_session(&self, token: &str) -> Result<()> {
+        let _guard = self.writer().await;
+        self.counted(1);
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(hash_token(token))
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,471 @@
+//! The one repository API of Wederhoor. SQL lives here and nowhere else.
+//!
+//! Both backends (SQLite, the embedded default, and PostgreSQL, the scale-out path) run the same
+//! portable SQL through sqlx's `Any` driver; only the column types of ids and floats differ, and
+//! those are filled into the one schema in `schema.sql` at migration time.
+//!
+//! Invariant: a message is committed before `ingest_batch` returns, and a reply is in the
+//! outbox (`replies` with state `queued`) in the same transaction as the case change.
+
+mod agents;
+mod inbox;
+mod ingest;
+mod outbox;
+
+pub use agents::{Agent, NewAgent, Session};
+pub use inbox::{
+    ConversationDetail, ConversationFilter, ConversationSummary, MessageView, NoteView, ReplyView,
+    VerdictCount,
+};
+pub use ingest::{IngestOutcome, RetriageItem};
+pub use outbox::OutboxItem;
+
+use jiff::Timestamp;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use wederhoor_core::{DeliveryKind, SourceId};
+
+/// Errors of the store. The web edge turns them into clear messages.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored value is invalid: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The store: a connection pool plus a counter of queries (list endpoints assert it).
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    queries: Arc<AtomicU64>,
+    /// SQLite allows one writer; writers in this process queue here instead of failing busy.
+    write_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A source we listen to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Source {
+    pub id: SourceId,
+    pub kind: String,
+    pub name: String,
+    pub delivery_kind: DeliveryKind,
+    pub delivery_url: Option<String>,
+    pub owned: bool,
+    pub created_at: i64,
+}
+
+/// What is needed to add a source.
+#[derive(Debug, Clone)]
+pub struct NewSource {
+    pub kind: String,
+    pub name: String,
+    pub delivery_kind: DeliveryKind,
+    pub delivery_url: Option<String>,
+    pub delivery_secret: Option<String>,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+/// A random token, hex encoded (32 bytes of entropy).
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // getrandom only fails when the OS has no entropy source at all; fall back to time-derived
+    // bytes would be unsafe, so such a machine gets an all-zero token that `hash_token` still
+    // hashes — and we log loudly. In practice Linux always provides getrandom.
+    if let Err(e) = getrandom::fill(&mut bytes) {
+        tracing::error!(error = %e, "no OS randomness available");
+    }
+    hex::encode(bytes)
+}
+
+/// Tokens are stored hashed, so a leaked database does not leak live sessions or source tokens.
+pub fn hash_token(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Store {
+    /// Opens (and for SQLite creates) the database at `url` and runs the migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_owned(),
+        };
+        let options = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(30));
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    for pragma in SQLITE_PRAGMAS {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(&url).await?;
+        let store = Store {
+            pool,
+            backend,
+            queries: Arc::new(AtomicU64::new(0)),
+            write_lock: Arc::new(tokio::sync::Mutex::new(())),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// How many SQL statements this store has run (for N+1 tests on list endpoints).
+    pub fn query_count(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn counted(&self, n: u64) {
+        self.queries.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Serialises writers on SQLite; a no-op guard on PostgreSQL, which has row locks.
+    pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_lock.lock().await),
+            Backend::Postgres => None,
+        }
+    }
+
+    /// Creates the tables that do not exist yet. Safe to run on every start.
+    pub async fn migrate(&self) -> Result<()> {
+        let (id, real) = match self.backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY", "REAL"),
+            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION"),
+        };
+        let sql = include_str!("schema.sql")
+            .replace("{ID}", id)
+            .replace("{REAL}", real);
+        let _guard = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        for statement in sql.split(';') {
+            let statement: String = statement
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if statement.trim().is_empty() {
+                continue;
+            }
+            sqlx::query(&statement).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks that the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        self.counted(1);
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    // ----- sources -----
+
+    /// Adds a source and returns it with its ingest token (shown once; only its hash is kept).
+    pub async fn create_source(&self, new: &NewSource) -> Result<(Source, String)> {
+        let token = random_token();
+        let now = now_ms();
+        let _guard = self.writer().await;
+        self.counted(1);
+        let row = sqlx::query(
+            "INSERT INTO sources (kind, name, token_hash, delivery_kind, delivery_url, delivery_secret, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING RETURNING id",
+        )
+        .bind(&new.kind)
+        .bind(&new.name)
+        .bind(hash_token(&token))
+        .bind(new.delivery_kind.as_str())
+        .bind(new.delivery_url.clone())
+        .bind(new.delivery_secret.clone())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Err(StoreError::Conflict(format!(
+                "a source named {:?} already exists",
+                new.name
+            )));
+        };
+        let source = Source {
+            id: SourceId(row.try_get("id")?),
+            kind: new.kind.clone(),
+            name: new.name.clone(),
+            delivery_kind: new.delivery_kind,
+            delivery_url: new.delivery_url.clone(),
+            owned: true,
+            created_at: now,
+        };
+        Ok((source, token))
+    }
+
+    /// The source a bearer token belongs to.
+    pub async fn source_by_token(&self, token: &str) -> Result<Option<Source>> {
+        self.counted(1);
+        let row = sqlx::query(&format!("{SOURCE_SELECT} WHERE token_hash = $1"))
+            .bind(hash_token(token))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| source_from_row(&r)).transpose()
+    }
+
+    pub async fn source_by_name(&self, name: &str) -> Result<Option<Source>> {
+        self.counted(1);
+        let row = sqlx::query(&format!("{SOURCE_SELECT} WHERE name = $1"))
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| source_from_row(&r)).transpose()
+    }
+
+    pub async fn list_sources(&self) -> Result<Vec<Source>> {
+        self.counted(1);
+        let rows = sqlx::query(&format!("{SOURCE_SELECT} ORDER BY name"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(source_from_row).collect()
+    }
+
+    /// The secret used to sign webhook deliveries of a source.
+    pub async fn source_secret(&self, id: SourceId) -> Result<Option<String>> {
+        self.counted(1);
+        let row = sqlx::query("SELECT delivery_secret FROM sources WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten()))
+    }
+
+    /// Points a source's replies at a webhook (or back to manual delivery).
+    pub async fn set_source_delivery(
+        &self,
+        id: SourceId,
+        kind: DeliveryKind,
+        url: Option<&str>,
+        secret: Option<&str>,
+    ) -> Result<()> {
+        let _guard = self.writer().await;
+        self.counted(1);
+        let done = sqlx::query(
+            "UPDATE sources SET delivery_kind = $1, delivery_url = $2, delivery_secret = $3 WHERE id = $4",
+        )
+        .bind(kind.as_str())
+        .bind(url.map(str::to_owned))
+        .bind(secret.map(str::to_owned))
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("source"));
+        }
+        Ok(())
+    }
+
+    // ----- rules versions -----
+
+    /// The active rules version, if any: (version id, rules text).
+    pub async fn active_rules(&self) -> Result<Option<(i64, String)>> {
+        self.counted(1);
+        let row = sqlx::query(
+            "SELECT id, rules FROM rules_versions WHERE active = 1 ORDER BY id DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match row {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
+    }
+
+    /// Stores a new rules version and makes it the active one.
+    pub async fn save_rules_version(
+        &self,
+        rules: &str,
+        author: Option<wederhoor_core::AgentId>,
+        comment: &str,
+    ) -> Result<i64> {
+        let _guard = self.writer().await;
+        let mut tx = self.pool.begin().await?;
+        self.counted(3);
+        sqlx::query("UPDATE rules_versions SET active = 0 WHERE active = 1")
+            .execute(&mut *tx)
+            .await?;
+        let row = sqlx::query(
+            "INSERT INTO rules_versions (rules, author_id, comment, active, created_at) \
+             VALUES ($1, $2, $3, 1, $4) RETURNING id",
+        )
+        .bind(rules)
+        .bind(author.map(|a| a.0))
+        .bind(comment)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get(0)?;
+        audit(&mut tx, author.map(|a| a.0), "rules.save", "rules_version", Some(id), comment).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    // ----- audit -----
+
+    /// The newest audit entries about one object: (at, actor name, action, detail).
+    pub async fn audit_of(
+        &self,
+        object_kind: &str,
+        object_id: i64,
+    ) -> Result<Vec<(i64, Option<String>, String, String)>> {
+        self.counted(1);
+        let rows = sqlx::query(
+            "SELECT a.at, g.display_name, a.action, a.detail FROM audit_log a \
+             LEFT JOIN agents g ON g.id = a.actor_id \
+             WHERE a.object_kind = $1 AND a.object_id = $2 ORDER BY a.id",
+        )
+        .bind(object_kind)
+        .bind(object_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+            .collect()
+    }
+}
+
+/// Set on every SQLite connection: WAL for concurrent readers, NORMAL sync (durable across a
+/// process crash, which is what "stored before acknowledged" needs), and a busy wait.
+const SQLITE_PRAGMAS: [&str; 5] = [
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA cache_size=-65536",
+];
+
+const SOURCE_SELECT: &str =
+    "SELECT id, kind, name, delivery_kind, delivery_url, owned, created_at FROM sources";
+
+fn source_from_row(r: &AnyRow) -> Result<Source> {
+    let kind: String = r.try_get("delivery_kind")?;
+    Ok(Source {
+        id: SourceId(r.try_get("id")?),
+        kind: r.try_get("kind")?,
+        name: r.try_get("name")?,
+        delivery_kind: kind
+            .parse()
+            .map_err(|e: wederhoor_core::case::UnknownName| StoreError::Corrupt(e.to_string()))?,
+        delivery_url: r.try_get("delivery_url")?,
+        owned: r.try_get::<i64, _>("owned")? != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Writes one audit entry inside the caller's transaction: who did what, when, to which object.
+pub(crate) async fn audit(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    actor: Option<i64>,
+    action: &str,
+    object_kind: &str,
+    object_id: Option<i64>,
+    detail: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, action, object_kind, object_id, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now_ms())
+    .bind(actor)
+    .bind(action)
+    .bind(object_kind)
+    .bind(object_id)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Fresh, isolated stores for tests in this and other crates: one SQLite file in its own
+/// directory, or one PostgreSQL schema, so tests run in parallel without seeing each other.
+pub mod testing {
+    use super::{Result, Store, StoreError, random_token};
+
+    /// A new SQLite store in a new directory under the system temp dir.
+    pub async fn fresh_sqlite() -> Result<Store> {
+        let dir = std::env::temp_dir().join(format!("wederhoor-test-{}", &random_token()[..16]));
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Store::open(&format!("sqlite://{}", dir.join("wederhoor.db").display())).await
+    }
+
+    /// A new store in a new schema of the PostgreSQL database at `base_url`.
+    pub async fn fresh_postgres(base_url: &str) -> Result<Store> {
+        let url = postgres_schema_url(base_url).await?;
+        Store::open(&url).await
+    }
+
+    /// Creates a new schema and returns a URL whose connections use it.
+    pub async fn postgres_schema_url(base_url: &str) -> Result<String> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let schema = format!("t_{}", &random_token()[..20]);
+        let mut conn = sqlx::AnyConnection::connect(base_url).await?;
+        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await?;
+        conn.close().await?;
+        let sep = if base_url.contains('?') { '&' } else { '?' };
+        Ok(format!("{base_url}{sep}options=-c%20search_path%3D{schema}"))
+    }
+
+    /// Every backend the test run can reach: SQLite always, PostgreSQL when
+    /// `WEDERHOOR_TEST_PG` names a server.
+    pub async fn fresh_stores() -> Result<Vec<(&'static str, Store)>> {
+        let mut stores = vec![("sqlite", fresh_sqlite().await?)];
+        if let Ok(url) = std::env::var("WEDERHOOR_TEST_PG") {
+            stores.push(("postgres", fresh_postgres(&url).await?));
+        }
+        Ok(stores)
+    }
+}

@@ -1,0 +1,152 @@
+//! The outbox: replies waiting to be delivered, and what became of each attempt.
+
+use crate::{Result, Store, StoreError, audit, now_ms};
+use sqlx::Row;
+use wederhoor_core::{AgentId, ConversationId, ReplyId, SourceId};
+
+/// A reply the worker should try to deliver now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    pub reply: ReplyId,
+    pub conversation: ConversationId,
+    pub source: SourceId,
+    pub source_name: String,
+    pub delivery_url: Option<String>,
+    pub text: String,
+    pub agent_name: String,
+    pub idempotency_key: String,
+    pub attempts: i64,
+    /// The external id of the newest inbound message of the conversation (what we answer).
+    pub in_reply_to: Option<String>,
+    pub author_handle: Option<String>,
+}
+
+impl Store {
+    /// Webhook replies that are due: queued, with their next attempt time passed.
+    pub async fn due_replies(&self, limit: i64) -> Result<Vec<OutboxItem>> {
+        self.counted(1);
+        let rows = sqlx::query(
+            "SELECT r.id, r.conversation_id, c.source_id, s.name, s.delivery_url, r.text, g.display_name, \
+             r.idempotency_key, r.attempts, \
+             (SELECT m.external_id FROM messages m WHERE m.conversation_id = c.id \
+              ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle \
+             FROM replies r JOIN conversations c ON c.id = r.conversation_id \
+             JOIN sources s ON s.id = c.source_id JOIN agents g ON g.id = r.agent_id \
+             LEFT JOIN authors a ON a.id = c.author_id \
+             WHERE r.state = 'queued' AND r.delivery_kind = 'webhook' AND r.next_attempt_at <= $1 \
+             ORDER BY r.next_attempt_at, r.id LIMIT $2",
+        )
+        .bind(now_ms())
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxItem {
+                    reply: ReplyId(r.try_get(0)?),
+                    conversation: ConversationId(r.try_get(1)?),
+                    source: SourceId(r.try_get(2)?),
+                    source_name: r.try_get(3)?,
+                    delivery_url: r.try_get(4)?,
+                    text: r.try_get(5)?,
+                    agent_name: r.try_get(6)?,
+                    idempotency_key: r.try_get(7)?,
+                    attempts: r.try_get(8)?,
+                    in_reply_to: r.try_get(9)?,
+                    author_handle: r.try_get(10)?,
+                })
+            })
+            .collect()
+    }
+
+    /// When the next reply becomes due (for the worker to sleep until then), if any is queued.
+    pub async fn next_reply_due_at(&self) -> Result<Option<i64>> {
+        self.counted(1);
+        let row = sqlx::query(
+            "SELECT MIN(next_attempt_at) FROM replies WHERE state = 'queued' AND delivery_kind = 'webhook'",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Records a delivered reply.
+    pub async fn mark_reply_sent(&self, reply: ReplyId, actor: Option<AgentId>) -> Result<ConversationId> {
+        let _guard = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        self.counted(2);
+        let row = sqlx::query(
+            "UPDATE replies SET state = 'sent', sent_at = $1, attempts = attempts + $2, last_error = NULL \
+             WHERE id = $3 AND state <> 'sent' RETURNING conversation_id",
+        )
+        .bind(now_ms())
+        .bind(i64::from(actor.is_none()))
+        .bind(reply.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("unsent reply"))?;
+        let conversation: i64 = row.try_get(0)?;
+        let how = if actor.is_some() { "marked sent by hand" } else { "delivered" };
+        audit(&mut tx, actor.map(|a| a.0), "reply.sent", "reply", Some(reply.0), how).await?;
+        tx.commit().await?;
+        Ok(ConversationId(conversation))
+    }
+
+    /// Records a failed attempt: tried again at `retry_at`, or given up (`None`).
+    pub async fn mark_reply_failed(
+        &self,
+        reply: ReplyId,
+        error: &str,
+        retry_at: Option<i64>,
+    ) -> Result<ConversationId> {
+        let _guard = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        self.counted(2);
+        let row = sqlx::query(
+            "UPDATE replies SET attempts = attempts + 1, last_error = $1, \
+             state = $2, next_attempt_at = $3 WHERE id = $4 RETURNING conversation_id",
+        )
+        .bind(error)
+        .bind(if retry_at.is_some() { "queued" } else { "failed" })
+        .bind(retry_at.unwrap_or_else(now_ms))
+        .bind(reply.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("reply"))?;
+        let conversation: i64 = row.try_get(0)?;
+        let action = if retry_at.is_some() { "reply.retry_later" } else { "reply.failed" };
+        audit(&mut tx, None, action, "reply", Some(reply.0), error).await?;
+        tx.commit().await?;
+        Ok(ConversationId(conversation))
+    }
+
+    /// Puts a failed reply back in the queue (an agent pressed "retry").
+    pub async fn retry_reply(&self, reply: ReplyId, actor: AgentId) -> Result<ConversationId> {
+        let _guard = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        self.counted(2);
+        let row = sqlx::query(
+            "UPDATE replies SET state = 'queued', next_attempt_at = $1 WHERE id = $2 AND state = 'failed' \
+             RETURNING conversation_id",
+        )
+        .bind(now_ms())
+        .bind(reply.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound("failed reply"))?;
+        let conversation: i64 = row.try_get(0)?;
+        audit(&mut tx, Some(actor.0), "reply.requeue", "reply", Some(reply.0), "").await?;
+        tx.commit().await?;
+        Ok(ConversationId(conversation))
+    }
+
+    /// The conversation a reply belongs to.
+    pub async fn reply_conversation(&self, reply: ReplyId) -> Result<Option<ConversationId>> {
+        self.counted(1);
+        let row = sqlx::query("SELECT conversation_id FROM replies WHERE id = $1")
+            .bind(reply.0)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?.map(ConversationId))
+    }
+}

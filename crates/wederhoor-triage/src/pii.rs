@@ -1,0 +1,435 @@
+//! Personal data in a message, as byte spans: IBAN (mod-97), BSN (11-test), payment card
+//! (Luhn), phone, e-mail, Dutch postcode, street address and customer number.
+
+use crate::RulesError;
+use regex::Regex;
+use wederhoor_core::{PiiKind, PiiSpan};
+
+/// IBAN lengths of common countries; other countries accept any length 15..=34.
+const IBAN_LENGTHS: &[(&str, usize)] = &[
+    ("NL", 18), ("BE", 16), ("DE", 22), ("FR", 27), ("GB", 22), ("ES", 24), ("IT", 27),
+    ("LU", 20), ("AT", 20), ("CH", 21), ("IE", 22), ("PL", 28), ("PT", 25), ("DK", 18),
+    ("FI", 18), ("SE", 24), ("NO", 15),
+];
+
+/// Words after a number that show it is not a house number ("onderweg 2 dagen").
+const NOT_HOUSE: &[&str] = &[
+    "dagen", "dag", "keer", "weken", "week", "uur", "euro", "minuten", "jaar", "maanden", "maand",
+    "procent", "days", "times", "weeks", "hours",
+];
+
+pub(crate) struct PiiModel {
+    customer: Regex,
+    iban: Regex,
+    card: Regex,
+    bsn: Regex,
+    phone: Regex,
+    email: Regex,
+    postcode: Regex,
+    address: Regex,
+}
+
+fn re(s: &str) -> Result<Regex, RulesError> {
+    Regex::new(s).map_err(RulesError::build)
+}
+
+impl PiiModel {
+    pub(crate) fn new() -> Result<PiiModel, RulesError> {
+        Ok(PiiModel {
+            customer: re(
+                r"(?i)(?-u:\b)(?:klantnummer|klantnr\.?|klant nr\.?|klant-nummer|relatienummer|customer (?:number|no\.?|id))\s*(?:is|:|#)?\s*([0-9](?:[ \-]?[0-9]){3,15})(?-u:\b)",
+            )?,
+            iban: re(r"(?i)(?-u:\b)[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]){11,30}")?,
+            card: re(r"(?-u:\b)[2-6](?:[ \-]?[0-9]){12,18}(?-u:\b)")?,
+            bsn: re(
+                r"(?-u:\b)(?:[0-9]{9}|[0-9]{3}\.[0-9]{3}\.[0-9]{3}|[0-9]{4} [0-9]{2} [0-9]{3})(?-u:\b)",
+            )?,
+            phone: re(
+                r"(?:\+|(?-u:\b)00)[1-9][0-9]{0,2}[ \-]?(?:\(0\)[ \-]?)?[0-9](?:[ \-]?[0-9]){6,13}|(?-u:\b)0(?:[ \-]?[0-9]){9}(?-u:\b)",
+            )?,
+            email: re(r"(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?-u:\b)")?,
+            postcode: re(r"(?-u:\b)[1-9][0-9]{3}(?: ?[A-Z]{2}|[a-z]{2})(?-u:\b)")?,
+            address: re(
+                r"(?-u:\b)[A-Z][a-zA-Z\-]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|steeg|markt|plantsoen|boulevard|hof|pad|kwartier|erf)(?: [0-9]{1,4}(?: ?[a-zA-Z](?-u:\b)|-[0-9]{1,3})?)(?-u:\b)|(?-u:\b)[0-9]{1,4} [A-Z][a-z]+ (?:Street|Road|Avenue|Lane|Drive)(?-u:\b)",
+            )?,
+        })
+    }
+
+    /// All spans of personal data, sorted by start; spans never overlap.
+    pub(crate) fn find(&self, text: &str) -> Vec<PiiSpan> {
+        let mut spans: Vec<PiiSpan> = Vec::new();
+        let mut add = |spans: &mut Vec<PiiSpan>, kind: PiiKind, start: usize, end: usize| {
+            if start < end && !spans.iter().any(|s| start < s.end && s.start < end) {
+                spans.push(PiiSpan { kind, start, end });
+            }
+        };
+        for c in self.customer.captures_iter(text) {
+            if let Some(m) = c.get(1) {
+                add(&mut spans, PiiKind::CustomerNumber, m.start(), m.end());
+            }
+        }
+        for m in self.iban.find_iter(text) {
+            if let Some(end) = valid_iban_end(text, m.start(), m.end()) {
+                add(&mut spans, PiiKind::Iban, m.start(), end);
+            }
+        }
+        for m in self.card.find_iter(text) {
+            if let Some(end) = valid_card_end(text, m.start(), m.end()) {
+                add(&mut spans, PiiKind::Card, m.start(), end);
+            }
+        }
+        for m in self.bsn.find_iter(text) {
+            if bsn_ok(m.as_str()) {
+                add(&mut spans, PiiKind::Bsn, m.start(), m.end());
+            }
+        }
+        for m in self.phone.find_iter(text) {
+            if let Some(end) = valid_phone_end(text, m.start(), m.end()) {
+                add(&mut spans, PiiKind::Phone, m.start(), end);
+            }
+        }
+        for m in self.email.find_iter(text) {
+            add(&mut spans, PiiKind::Email, m.start(), m.end());
+        }
+        for m in self.postcode.find_iter(text) {
+            let s = m.as_str();
+            let letters = s.get(s.len().saturating_sub(2)..).unwrap_or("");
+            if !matches!(letters, "SA" | "SD" | "SS") {
+                add(&mut spans, PiiKind::Postcode, m.start(), m.end());
+            }
+        }
+        for m in self.address.find_iter(text) {
+            let next = text
+                .get(m.end()..)
+                .unwrap_or("")
+                .split(|c: char| !c.is_alphanumeric() && c != '%')
+                .find(|w| !w.is_empty())
+                .unwrap_or("");
+            let next = next.to_lowercase();
+            if !NOT_HOUSE.contains(&next.as_str()) && !next.starts_with('%') {
+                add(&mut spans, PiiKind::Address, m.start(), m.end());
+            }
+        }
+        spans.sort_by_key(|s| s.start);
+        spans
+    }
+}
+
+/// Byte offsets and values of the alphanumeric characters in `text[start..end]`.
+fn alnum_chars(text: &str, start: usize, end: usize) -> Vec<(usize, char)> {
+    text.get(start..end)
+        .unwrap_or("")
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_alphanumeric())
+        .map(|(i, c)| (start + i, c))
+        .collect()
+}
+
+/// Whether a candidate may end after its `len` alphanumeric characters: at the end of the
+/// match (and not glued to a following letter or digit) or before a space.
+fn ends_cleanly(text: &str, chars: &[(usize, char)], len: usize, match_end: usize) -> Option<usize> {
+    let (pos, c) = *chars.get(len.checked_sub(1)?)?;
+    let end = pos + c.len_utf8();
+    let next = text.get(end..).and_then(|r| r.chars().next());
+    let ok = if end >= match_end {
+        !next.is_some_and(|n| n.is_alphanumeric())
+    } else {
+        next.is_some_and(|n| !n.is_alphanumeric())
+    };
+    ok.then_some(end)
+}
+
+/// The end of the longest valid IBAN starting at `start`, if any.
+fn valid_iban_end(text: &str, start: usize, end: usize) -> Option<usize> {
+    let chars = alnum_chars(text, start, end);
+    let compact: String = chars.iter().map(|(_, c)| c.to_ascii_uppercase()).collect();
+    let country = compact.get(..2)?;
+    let want = IBAN_LENGTHS.iter().find(|(c, _)| *c == country).map(|(_, n)| *n);
+    let longest = chars.len().min(34);
+    for len in (15..=longest).rev() {
+        if want.is_some_and(|w| w != len) {
+            continue;
+        }
+        let Some(e) = ends_cleanly(text, &chars, len, end) else { continue };
+        if compact.get(..len).is_some_and(iban_ok) {
+            return Some(e);
+        }
+    }
+    None
+}
+
+/// The IBAN check: letters and digits only, check digits 02..=98, mod 97 == 1.
+pub(crate) fn iban_ok(iban: &str) -> bool {
+    let b = iban.as_bytes();
+    if b.len() < 15 || b.len() > 34 {
+        return false;
+    }
+    if !b.iter().take(2).all(u8::is_ascii_uppercase) || !b.iter().skip(2).take(2).all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut rem: u32 = 0;
+    for &c in b.iter().skip(4).chain(b.iter().take(4)) {
+        match c {
+            b'0'..=b'9' => rem = (rem * 10 + u32::from(c - b'0')) % 97,
+            b'A'..=b'Z' => rem = (rem * 100 + u32::from(c - b'A') + 10) % 97,
+            _ => return false,
+        }
+    }
+    rem == 1
+}
+
+fn valid_card_end(text: &str, start: usize, end: usize) -> Option<usize> {
+    let chars = alnum_chars(text, start, end);
+    let digits: Vec<u8> = chars.iter().map(|(_, c)| (*c as u8).wrapping_sub(b'0')).collect();
+    for len in (13..=chars.len().min(19)).rev() {
+        let Some(e) = ends_cleanly(text, &chars, len, end) else { continue };
+        if digits.get(..len).is_some_and(luhn_ok) {
+            return Some(e);
+        }
+    }
+    None
+}
+
+/// The Luhn check over digits (0..=9), not all zero.
+pub(crate) fn luhn_ok(digits: &[u8]) -> bool {
+    if digits.iter().all(|&d| d == 0) || digits.iter().any(|&d| d > 9) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// The BSN 11-test: 9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0 (mod 11), not all zero.
+pub(crate) fn bsn_ok(s: &str) -> bool {
+    let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 9 || digits.iter().all(|&d| d == 0) {
+        return false;
+    }
+    let mut sum: i64 = 0;
+    for (i, &d) in digits.iter().enumerate() {
+        let w: i64 = if i == 8 { -1 } else { 9 - i as i64 };
+        sum += w * i64::from(d);
+    }
+    sum % 11 == 0
+}
+
+fn valid_phone_end(text: &str, start: usize, end: usize) -> Option<usize> {
+    let m = text.get(start..end)?;
+    let chars: Vec<(usize, char)> = m
+        .char_indices()
+        .filter(|(_, c)| c.is_ascii_digit())
+        .map(|(i, c)| (start + i, c))
+        .collect();
+    let digits: String = chars.iter().map(|(_, c)| *c).collect();
+    let international = m.starts_with('+') || m.starts_with("00");
+    if !international {
+        return (digits.len() == 10).then_some(end);
+    }
+    let rest = if m.starts_with("00") { digits.get(2..)? } else { digits.as_str() };
+    let skip = chars.len() - rest.len();
+    // A "(0)" after the country code is not part of the number.
+    let zero_paren = usize::from(m.contains("(0)"));
+    let want = if rest.starts_with("31") {
+        Some(11 + zero_paren)
+    } else if rest.starts_with("32") {
+        None
+    } else {
+        None
+    };
+    match want {
+        Some(n) => {
+            let (pos, c) = *chars.get(skip + n - 1)?;
+            let e = pos + c.len_utf8();
+            let next = text.get(e..).and_then(|r| r.chars().next());
+            (!next.is_some_and(|c| c.is_ascii_digit())).then_some(e)
+        }
+        None => (8..=15).contains(&rest.len()).then_some(end),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kinds(text: &str) -> Vec<(PiiKind, String)> {
+        PiiModel::new()
+            .unwrap()
+            .find(text)
+            .into_iter()
+            .map(|s| (s.kind, text[s.start..s.end].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn iban_with_and_without_spaces() {
+        assert_eq!(
+            kinds("Mijn IBAN is NL91 ABNA 0417 1643 00 graag terugstorten"),
+            vec![(PiiKind::Iban, "NL91 ABNA 0417 1643 00".into())]
+        );
+        assert_eq!(kinds("nl91abna0417164300"), vec![(PiiKind::Iban, "nl91abna0417164300".into())]);
+        assert_eq!(kinds("BE68539007547034."), vec![(PiiKind::Iban, "BE68539007547034".into())]);
+        assert_eq!(
+            kinds("DE89 3704 0044 0532 0130 00"),
+            vec![(PiiKind::Iban, "DE89 3704 0044 0532 0130 00".into())]
+        );
+        // One digit changed: fails mod-97.
+        assert!(kinds("NL91 ABNA 0417 1643 01").iter().all(|(k, _)| *k != PiiKind::Iban));
+    }
+
+    #[test]
+    fn bsn_card_phone_email() {
+        assert_eq!(kinds("bsn 111222333"), vec![(PiiKind::Bsn, "111222333".into())]);
+        assert!(kinds("bsn 111222334").is_empty());
+        assert_eq!(
+            kinds("kaart 4111 1111 1111 1111 geblokkeerd"),
+            vec![(PiiKind::Card, "4111 1111 1111 1111".into())]
+        );
+        assert!(kinds("kaart 4111 1111 1111 1112").iter().all(|(k, _)| *k != PiiKind::Card));
+        for p in ["06-12345678", "0612345678", "+31 6 12345678", "+31612345678", "020-1234567", "020 123 45 67", "+32 470 12 34 56", "+31 (0)20 1234567"] {
+            assert_eq!(kinds(&format!("bel me op {p}.")), vec![(PiiKind::Phone, p.into())], "{p}");
+        }
+        assert_eq!(kinds("mail jan.jansen@example.nl!"), vec![(PiiKind::Email, "jan.jansen@example.nl".into())]);
+    }
+
+    #[test]
+    fn addresses_postcodes_customer_numbers() {
+        assert_eq!(
+            kinds("Ik woon op de Kerkstraat 12a, 1234 AB Utrecht"),
+            vec![(PiiKind::Address, "Kerkstraat 12a".into()), (PiiKind::Postcode, "1234 AB".into())]
+        );
+        assert_eq!(kinds("klantnummer: 12345678"), vec![(PiiKind::CustomerNumber, "12345678".into())]);
+        assert_eq!(kinds("my customer number is 998877"), vec![(PiiKind::CustomerNumber, "998877".into())]);
+    }
+
+    #[test]
+    fn ordinary_numbers_are_not_pii() {
+        for t in [
+            "Ik wacht al 3 weken en heb 12 keer gebeld",
+            "De rente is 2,5% sinds 1 januari 2024",
+            "Onderweg 2 dagen, kost 1000 EUR",
+            "Storing van 10:00 tot 12:30 op 01-02-2024",
+            "@zuiderbank_help help",
+        ] {
+            assert!(kinds(t).is_empty(), "{t}: {:?}", kinds(t));
+        }
+    }
+
+    fn iban_with_check(country: &str, bban: &str) -> String {
+        let probe = format!("{country}00{bban}");
+        // Check digits = 98 - (value with 00) mod 97.
+        let mut rem: u32 = 0;
+        for c in probe[4..].bytes().chain(probe[..4].bytes()) {
+            rem = match c {
+                b'0'..=b'9' => (rem * 10 + u32::from(c - b'0')) % 97,
+                _ => (rem * 100 + u32::from(c - b'A') + 10) % 97,
+            };
+        }
+        format!("{country}{:02}{bban}", 98 - rem)
+    }
+
+    fn luhn_complete(prefix: &[u8]) -> Vec<u8> {
+        let mut v = prefix.to_vec();
+        for d in 0..10 {
+            v.push(d);
+            if luhn_ok(&v) {
+                return v;
+            }
+            v.pop();
+        }
+        unreachable!()
+    }
+
+    fn bsn_complete(prefix: &[u32]) -> Option<String> {
+        let sum: u32 = prefix.iter().enumerate().map(|(i, d)| (9 - i as u32) * d).sum();
+        let last = sum % 11;
+        (last < 10).then(|| prefix.iter().chain([last].iter()).map(|d| char::from_digit(*d, 10).unwrap()).collect())
+    }
+
+    fn spaced(s: &str) -> String {
+        s.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ")
+    }
+
+    proptest! {
+        #[test]
+        fn valid_ibans_are_found(
+            idx in 0usize..IBAN_LENGTHS.len(),
+            body in "[0-9A-Z]{30}",
+            space in any::<bool>(),
+        ) {
+            let (country, len) = IBAN_LENGTHS[idx];
+            let iban = iban_with_check(country, &body[..len - 4]);
+            prop_assert!(iban_ok(&iban));
+            let shown = if space { spaced(&iban) } else { iban.clone() };
+            let text = format!("Stort het op {shown} aub");
+            let spans = PiiModel::new().unwrap().find(&text);
+            prop_assert_eq!(spans.len(), 1, "{}: {:?}", text, spans);
+            prop_assert_eq!(spans[0].kind, PiiKind::Iban);
+            prop_assert_eq!(&text[spans[0].start..spans[0].end], shown.as_str());
+        }
+
+        #[test]
+        fn wrong_iban_check_is_not_an_iban(idx in 0usize..IBAN_LENGTHS.len(), body in "[0-9A-Z]{30}", delta in 1u32..97) {
+            let (country, len) = IBAN_LENGTHS[idx];
+            let good = iban_with_check(country, &body[..len - 4]);
+            let check: u32 = good[2..4].parse().unwrap();
+            let bad_check = (check + delta) % 100;
+            let bad = format!("{country}{bad_check:02}{}", &good[4..]);
+            prop_assume!(!iban_ok(&bad));
+            let spans = PiiModel::new().unwrap().find(&format!("rekening {bad} graag"));
+            prop_assert!(spans.iter().all(|s| s.kind != PiiKind::Iban), "{:?}", spans);
+        }
+
+        #[test]
+        fn valid_cards_are_found(first in 3u8..=6, rest in proptest::collection::vec(0u8..10, 11..18), space in any::<bool>()) {
+            let mut prefix = vec![first];
+            prefix.extend(rest);
+            let card: String = luhn_complete(&prefix).iter().map(|d| char::from(b'0' + d)).collect();
+            let shown = if space { spaced(&card) } else { card.clone() };
+            let text = format!("mijn kaart {shown} is gestolen");
+            let spans = PiiModel::new().unwrap().find(&text);
+            prop_assert!(spans.iter().any(|s| s.kind == PiiKind::Card && &text[s.start..s.end] == shown), "{}: {:?}", text, spans);
+        }
+
+        #[test]
+        fn digit_strings_failing_luhn_are_not_cards(digits in "[2-6][0-9]{12,18}") {
+            let d: Vec<u8> = digits.bytes().map(|b| b - b'0').collect();
+            prop_assume!(!luhn_ok(&d));
+            let spans = PiiModel::new().unwrap().find(&format!("nummer {digits} ok"));
+            prop_assert!(spans.iter().all(|s| s.kind != PiiKind::Card), "{:?}", spans);
+        }
+
+        #[test]
+        fn valid_bsns_are_found(prefix in proptest::collection::vec(0u32..10, 8)) {
+            prop_assume!(prefix.iter().any(|&d| d != 0));
+            if let Some(bsn) = bsn_complete(&prefix) {
+                prop_assert!(bsn_ok(&bsn));
+                let text = format!("mijn bsn is {bsn}.");
+                let spans = PiiModel::new().unwrap().find(&text);
+                prop_assert_eq!(spans.len(), 1);
+                prop_assert_eq!(spans[0].kind, PiiKind::Bsn);
+                prop_assert_eq!(&text[spans[0].start..spans[0].end], bsn.as_str());
+            }
+        }
+
+        #[test]
+        fn nine_digits_failing_the_11_test_are_not_bsn(digits in "[0-9]{9}") {
+            prop_assume!(!bsn_ok(&digits));
+            let spans = PiiModel::new().unwrap().find(&format!("nummer {digits} ok"));
+            prop_assert!(spans.iter().all(|s| s.kind != PiiKind::Bsn), "{:?}", spans);
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! Sentiment for Dutch and English: a small hand-written lexicon with negation, intensifiers,
+//! emoji, complaint phrasing ("wacht al", "nog steeds geen") and a few sarcasm cues.
+
+use crate::RulesError;
+use crate::text::{TermSet, cue_set, words};
+use regex::Regex;
+use std::collections::HashMap;
+use wederhoor_core::{Sentiment, SentimentLabel};
+
+const POSITIVE: &[(&str, f32)] = &[
+    // nl
+    ("goed", 1.0), ("goede", 1.0), ("prima", 0.8), ("top", 1.0), ("geweldig", 1.5),
+    ("fantastisch", 1.5), ("fijn", 1.0), ("fijne", 1.0), ("blij", 1.0), ("tevreden", 1.0),
+    ("dank", 1.0), ("bedankt", 1.0), ("dankjewel", 1.0), ("dankuwel", 1.0), ("dankje", 1.0),
+    ("handig", 0.8), ("makkelijk", 0.7), ("vriendelijk", 1.0), ("vriendelijke", 1.0),
+    ("behulpzaam", 1.0), ("opgelost", 0.8), ("perfect", 1.2), ("mooi", 0.8), ("prettig", 0.8),
+    ("netjes", 0.8), ("chapeau", 1.2), ("complimenten", 1.2), ("compliment", 1.2),
+    ("heerlijk", 1.0), ("uitstekend", 1.3), ("duidelijk", 0.4), ("aanrader", 1.2),
+    ("topservice", 1.5), ("toppers", 1.5), ("topper", 1.5), ("held", 1.0), ("helden", 1.0),
+    ("gaaf", 1.0), ("snel", 0.5), ("snelle", 0.5), ("super", 1.0), ("superblij", 1.5),
+    ("geholpen", 0.5), ("klasse", 1.0),
+    // en
+    ("good", 1.0), ("great", 1.2), ("excellent", 1.3), ("amazing", 1.5), ("awesome", 1.5),
+    ("love", 1.2), ("thanks", 1.0), ("thank", 1.0), ("helpful", 1.0), ("quick", 0.5),
+    ("fast", 0.5), ("easy", 0.7), ("nice", 0.8), ("happy", 1.0), ("pleased", 1.0),
+    ("brilliant", 1.3), ("fantastic", 1.5), ("wonderful", 1.3), ("best", 1.0),
+    ("resolved", 0.8), ("friendly", 1.0), ("appreciate", 1.0), ("kudos", 1.2), ("cheers", 0.5),
+];
+
+const NEGATIVE: &[(&str, f32)] = &[
+    // nl
+    ("slecht", 1.0), ("slechte", 1.0), ("slechtste", 1.5), ("waardeloos", 1.5),
+    ("waardeloze", 1.5), ("belachelijk", 1.3), ("schandalig", 1.5), ("schande", 1.5),
+    ("boos", 1.0), ("woedend", 1.5), ("kwaad", 1.0), ("teleurgesteld", 1.2),
+    ("teleurstellend", 1.2), ("irritant", 1.0), ("ergerlijk", 1.0), ("frustrerend", 1.2),
+    ("gefrustreerd", 1.2), ("klacht", 0.6), ("klagen", 0.5), ("probleem", 0.6),
+    ("problemen", 0.6), ("storing", 0.8), ("storingen", 0.8), ("fout", 0.6), ("fouten", 0.6),
+    ("kapot", 0.8), ("traag", 0.8), ("trage", 0.8), ("onbereikbaar", 1.0), ("onbeschoft", 1.3),
+    ("onvriendelijk", 1.2), ("onacceptabel", 1.5), ("onbegrijpelijk", 1.0), ("triest", 1.0),
+    ("rampzalig", 1.5), ("ramp", 1.2), ("drama", 1.0), ("chaos", 1.0), ("lastig", 0.5),
+    ("vervelend", 0.8), ("helaas", 0.5), ("jammer", 0.6), ("kwijt", 0.6), ("geblokkeerd", 0.7),
+    ("weigert", 0.7), ("zwak", 0.8), ("amateurs", 1.2), ("amateuristisch", 1.2),
+    ("prutsers", 1.3), ("afzetterij", 1.5), ("beroerd", 1.2), ("ellende", 1.2),
+    ("hopeloos", 1.2), ("bagger", 1.3), ("klote", 1.0), ("lelijk", 0.8), ("lelijke", 0.8),
+    ("verschrikkelijk", 1.3), ("vreselijk", 1.3), ("balen", 0.8), ("zuur", 0.6),
+    ("wanhopig", 1.2), ("onterecht", 1.0), ("oneerlijk", 1.0), ("nergens", 0.4),
+    // en
+    ("bad", 1.0), ("terrible", 1.5), ("awful", 1.5), ("horrible", 1.5), ("worst", 1.5),
+    ("useless", 1.3), ("ridiculous", 1.3), ("disgrace", 1.5), ("angry", 1.0), ("furious", 1.5),
+    ("disappointed", 1.2), ("disappointing", 1.2), ("annoying", 1.0), ("frustrating", 1.2),
+    ("frustrated", 1.2), ("problem", 0.6), ("issue", 0.5), ("broken", 0.8), ("slow", 0.7),
+    ("unacceptable", 1.5), ("rude", 1.3), ("poor", 1.0), ("fail", 1.0), ("failed", 0.8),
+    ("failure", 1.0), ("hate", 1.3), ("nightmare", 1.3), ("joke", 0.8), ("pathetic", 1.5),
+    ("shocking", 1.3), ("outage", 0.8), ("error", 0.6), ("blocked", 0.7), ("unable", 0.6),
+    ("ugly", 0.8), ("wrong", 0.7), ("unfair", 1.0),
+];
+
+const NEGATORS: &[&str] = &[
+    "niet", "geen", "nooit", "nauwelijks", "zonder", "not", "no", "never", "dont", "doesnt",
+    "isnt", "wasnt", "didnt", "wont", "aint", "arent", "hardly", "without", "cant", "cannot",
+];
+
+const INTENSIFIERS: &[&str] = &[
+    "heel", "erg", "zeer", "echt", "super", "ontzettend", "enorm", "hartstikke", "totaal",
+    "compleet", "zo", "zwaar", "vet", "very", "really", "so", "extremely", "totally",
+    "incredibly", "absolutely", "truly",
+];
+
+const COMPLAINT: &[&str] = &[
+    "nog steeds geen", "nog steeds niet", "nog altijd geen", "nog altijd niet", "wacht al",
+    "wachten al", "wacht nu al", "al weken", "al dagen", "al maanden", "al uren",
+    "werkt niet", "werkt weer niet", "doet het niet", "lukt niet", "kan niet inloggen",
+    "geen reactie", "geen antwoord", "niet bereikbaar", "nooit meer", "ik ben er klaar mee",
+    "still no", "still not", "still waiting", "for weeks", "for days", "for months",
+    "doesnt work", "not working", "no response", "no answer", "cant log in", "cant login",
+];
+
+const SARCASM: &[&str] = &[
+    "bedankt voor niets", "bedankt voor niks", "dank voor niks", "lekker bezig", "goed bezig hoor",
+    "nou lekker", "top service weer", "topservice weer", "wat een service", "weer eens",
+    "thanks for nothing", "great job again", "yeah right", "well done again", "love waiting",
+];
+
+const POSITIVE_EMOJI: &[char] = &[
+    '😀', '😃', '😄', '😁', '😊', '🙂', '😍', '🥰', '👍', '👏', '🙏', '❤', '💙', '💚', '🧡', '🎉',
+    '💯', '👌', '😘', '🤗', '🌟', '⭐', '💪',
+];
+const NEGATIVE_EMOJI: &[char] = &[
+    '😡', '😠', '🤬', '👎', '😤', '😢', '😭', '😞', '😩', '😫', '💩', '🙄', '😒', '🤮', '😖', '😣',
+    '😑', '🤦',
+];
+
+pub(crate) struct SentimentModel {
+    lexicon: HashMap<&'static str, f32>,
+    negators: HashMap<&'static str, ()>,
+    intensifiers: HashMap<&'static str, ()>,
+    complaint: TermSet,
+    sarcasm: TermSet,
+    repeated: Regex,
+}
+
+/// What the sentiment model found, beyond the score.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SentimentFacts {
+    /// Complaint phrasing such as "wacht al", "nog steeds geen", "al drie weken".
+    pub(crate) complaint: bool,
+    pub(crate) sarcasm: bool,
+}
+
+impl SentimentModel {
+    pub(crate) fn new() -> Result<SentimentModel, RulesError> {
+        let mut lexicon = HashMap::new();
+        for (w, s) in POSITIVE {
+            lexicon.insert(*w, *s);
+        }
+        for (w, s) in NEGATIVE {
+            lexicon.insert(*w, -*s);
+        }
+        Ok(SentimentModel {
+            lexicon,
+            negators: NEGATORS.iter().map(|w| (*w, ())).collect(),
+            intensifiers: INTENSIFIERS.iter().map(|w| (*w, ())).collect(),
+            complaint: cue_set(COMPLAINT, &[]).map_err(RulesError::build)?,
+            sarcasm: cue_set(SARCASM, &[]).map_err(RulesError::build)?,
+            // "al drie weken", "al 3 dagen", "for 3 weeks", "6 keer gebeld", "5 times"
+            repeated: Regex::new(
+                r" (?:al|already|for) (?:\d+|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|een paar|meerdere|zoveel|two|three|four|five|six|several|many) (?:dagen|weken|maanden|keer|uur|jaar|days|weeks|months|times|hours|years) |(?: \d+| drie| vier| vijf| zes| zeven| tien) keer (?:gebeld|geprobeerd|gemaild|contact)",
+            )
+            .map_err(RulesError::build)?,
+        })
+    }
+
+    pub(crate) fn score(&self, norm: &str, raw: &str) -> (Sentiment, SentimentFacts) {
+        let complaint = self.complaint.any(norm) || self.repeated.is_match(norm);
+        let sarcasm_phrase = self.sarcasm.any(norm);
+        let mut total = 0f32;
+        let mut positive = 0f32;
+        let mut negate_left = 0u8;
+        let mut boost = 1f32;
+        let list: Vec<&str> = words(norm).collect();
+        for (i, &w) in list.iter().enumerate() {
+            if self.negators.contains_key(w) {
+                negate_left = 3;
+                continue;
+            }
+            let next_scores = list
+                .get(i + 1)
+                .is_some_and(|n| self.lexicon.contains_key(n) || self.intensifiers.contains_key(n));
+            if self.intensifiers.contains_key(w) && next_scores {
+                boost = (boost * 1.5).min(2.5);
+                continue;
+            }
+            if let Some(&s) = self.lexicon.get(w) {
+                let mut v = s * boost;
+                if negate_left > 0 {
+                    v = if v > 0.0 { -v } else { -v * 0.5 };
+                    negate_left = 0;
+                }
+                if v > 0.0 {
+                    positive += v;
+                }
+                total += v;
+                boost = 1.0;
+                continue;
+            }
+            boost = 1.0;
+            negate_left = negate_left.saturating_sub(1);
+        }
+        let mut emoji_neg = false;
+        for c in raw.chars() {
+            if POSITIVE_EMOJI.contains(&c) {
+                total += 0.7;
+                positive += 0.7;
+            } else if NEGATIVE_EMOJI.contains(&c) {
+                total -= 0.7;
+                emoji_neg = true;
+            }
+        }
+        if raw.contains(":)") || raw.contains(":-)") || raw.contains(":D") {
+            total += 0.6;
+            positive += 0.6;
+        }
+        if raw.contains(":(") || raw.contains(":-(") {
+            total -= 0.6;
+        }
+        if complaint {
+            total -= 1.2;
+        }
+        // Praise words next to a complaint, an eye-roll or a sarcasm cue: read the praise as irony.
+        let sarcasm = sarcasm_phrase || (positive > 0.0 && (complaint || emoji_neg));
+        if sarcasm {
+            total -= 2.0 * positive;
+            if sarcasm_phrase {
+                total -= 1.0;
+            }
+        }
+        let score = total / (total.abs() + 1.5);
+        let label = if score <= -0.15 {
+            SentimentLabel::Negative
+        } else if score >= 0.15 {
+            SentimentLabel::Positive
+        } else {
+            SentimentLabel::Neutral
+        };
+        let score = (score * 1000.0).round() / 1000.0;
+        (Sentiment { label, score }, SentimentFacts { complaint, sarcasm })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::normalize;
+
+    fn s(text: &str) -> (Sentiment, SentimentFacts) {
+        SentimentModel::new().unwrap().score(&normalize(text), text)
+    }
+
+    #[test]
+    fn plain_polarity() {
+        assert_eq!(s("Wat een goede service, dank jullie wel").0.label, SentimentLabel::Positive);
+        assert_eq!(s("Slechte bank, waardeloze app").0.label, SentimentLabel::Negative);
+        assert_eq!(s("Ik heb een vraag over mijn rekening").0.label, SentimentLabel::Neutral);
+        assert_eq!(s("Great help, thanks!").0.label, SentimentLabel::Positive);
+    }
+
+    #[test]
+    fn negation_flips() {
+        assert_eq!(s("De app is niet goed").0.label, SentimentLabel::Negative);
+        assert_eq!(s("The app is not good").0.label, SentimentLabel::Negative);
+        assert!(s("geen probleem").0.score > 0.0);
+    }
+
+    #[test]
+    fn intensifiers_strengthen() {
+        let plain = s("slecht").0.score;
+        let strong = s("heel erg slecht").0.score;
+        assert!(strong < plain, "{strong} < {plain}");
+        assert!(strong <= -0.6);
+    }
+
+    #[test]
+    fn emoji_and_complaint_phrasing() {
+        assert_eq!(s("Zuiderbank 😡").0.label, SentimentLabel::Negative);
+        assert_eq!(s("Zuiderbank 👍").0.label, SentimentLabel::Positive);
+        let (sent, facts) = s("Ik wacht al drie weken op mijn pas");
+        assert!(facts.complaint);
+        assert_eq!(sent.label, SentimentLabel::Negative);
+        assert!(s("nog steeds geen geld op mijn rekening").1.complaint);
+    }
+
+    #[test]
+    fn sarcasm_turns_praise_negative() {
+        let (sent, facts) = s("Top service weer, wacht al 3 weken op mijn pas 🙄");
+        assert!(facts.sarcasm);
+        assert_eq!(sent.label, SentimentLabel::Negative);
+        assert_eq!(s("Bedankt voor niks Zuiderbank").0.label, SentimentLabel::Negative);
+    }
+
+    #[test]
+    fn score_is_bounded() {
+        let t = "heel erg super slecht waardeloos schandalig 😡😡😡😡 nog steeds geen al weken";
+        let v = s(t).0.score;
+        assert!((-1.0..=1.0).contains(&v));
+    }
+}
