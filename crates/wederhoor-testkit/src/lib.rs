@@ -21,7 +21,6 @@ mod base64;
 mod cdp;
 
 use std::io::{BufRead as _, BufReader};
-use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -106,9 +105,7 @@ impl Browser {
             .arg("about:blank")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            // Own process group, so that Drop can take Chromium's helpers down with it.
-            .process_group(0);
+            .stderr(Stdio::piped());
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(e) => {
@@ -226,14 +223,8 @@ impl Drop for Process {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             if matches!(child.try_wait(), Ok(None)) {
-                // Kill the whole process group (renderers, zygote, ...), then the
-                // browser itself in case `kill` is unavailable.
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
+                // Renderers and the zygote exit by themselves once the browser
+                // process is gone (checked: nothing but short-lived zombies stays).
                 let _ = child.kill();
             }
             let _ = child.wait();

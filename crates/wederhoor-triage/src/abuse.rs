@@ -87,6 +87,7 @@ fn in_quotes(text: &str, at: usize) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -141,14 +142,20 @@ mod tests {
 
     #[test]
     fn the_disease_is_not_abuse() {
-        assert!(!abusive("Mijn vader is overleden aan kanker, hoe regel ik zijn rekening?"));
-        assert!(!abusive("Mijn moeder heeft longkanker en kan niet naar het kantoor"));
+        assert!(!abusive(
+            "Mijn vader is overleden aan kanker, hoe regel ik zijn rekening?"
+        ));
+        assert!(!abusive(
+            "Mijn moeder heeft longkanker en kan niet naar het kantoor"
+        ));
         assert!(!abusive("Hoera, eindelijk geholpen"));
     }
 
     #[test]
     fn reported_scolding_is_not_abusive() {
-        assert!(!abusive("Ik werd door jullie medewerker uitgescholden voor kankerlijer"));
+        assert!(!abusive(
+            "Ik werd door jullie medewerker uitgescholden voor kankerlijer"
+        ));
         assert!(!abusive("De medewerker noemde mij een sukkels en hing op"));
         assert!(!abusive("He called me an idiots on the phone"));
         assert!(!abusive("Hij zei letterlijk \"tyfuslijer\" tegen mij"));

@@ -20,9 +20,33 @@ const DE: &str = "der die das und ist nicht ich du sie es ein eine mit fur auf z
 meine wir ihr sind war haben hat kann warum wie was aber auch noch bitte danke schon keine kein \
 mir mich uns euch wann immer seit ihre bei nach";
 
+/// Languages we do not label but must not mistake for one of the four: a message whose
+/// best match is one of these is "und".
+const OTHER: &[&str] = &[
+    // es
+    "el los las y que por con para una del al lo como pero muy sin sobre tambien hasta hay donde \
+     desde todo nos yo esta este esto cuando porque",
+    // it
+    "il di che e per non una sono della delle gli lo nel nella con si anche come piu ma io questo \
+     questa ho hai ha sei molto perche quando",
+    // pt
+    "o os da do das dos em um uma para com nao por mais se na no como mas ao ele ela isso muito \
+     voce tambem quando",
+    // af
+    "nie ek jy hy sy hulle sal baie vir wees gewees hierdie",
+    // da, nb, sv
+    "og det at den til som pa med af ikke der jeg han hun vi men och att inte jag ett av ar hon \
+     sig fra eller",
+    // tr
+    "bir ve bu da de ne icin ile ben sen o cok ama gibi var yok daha",
+    // pl
+    "i w nie na sie z to jest ze do jak co tak za od po ale czy juz tylko jego",
+];
+
 /// Stopword table: folded word → bit set of languages (bit i = LANGS[i]).
 pub(crate) struct LangModel {
     stop: HashMap<&'static str, u8>,
+    other: HashMap<&'static str, f32>,
 }
 
 impl LangModel {
@@ -33,26 +57,37 @@ impl LangModel {
                 *stop.entry(w).or_insert(0) |= 1 << i;
             }
         }
-        LangModel { stop }
+        let mut count: HashMap<&'static str, f32> = HashMap::new();
+        for list in OTHER {
+            for w in list.split_whitespace() {
+                *count.entry(w).or_insert(0.0) += 1.0;
+            }
+        }
+        LangModel { stop, other: count }
     }
 
     /// Detects the language of a message, given its normalised form and its raw text
     /// (for accents, which normalisation folds away).
     pub(crate) fn detect(&self, norm: &str, raw: &str) -> &'static str {
         let mut score = [0f32; 4];
+        let mut other = 0f32;
         let mut words = 0usize;
         for w in crate::text::words(norm) {
             if w.chars().all(|c| c.is_numeric()) {
                 continue;
             }
             words += 1;
+            let shared = self.other.get(w).copied().unwrap_or(0.0);
             if let Some(&bits) = self.stop.get(w) {
-                let n = bits.count_ones() as f32;
+                let n = bits.count_ones() as f32 + shared;
                 for (i, s) in score.iter_mut().enumerate() {
                     if bits & (1 << i) != 0 {
                         *s += 1.0 / n;
                     }
                 }
+                other += shared / n;
+            } else if shared > 0.0 {
+                other += 1.0;
             }
             // Character sequences typical of one language.
             if w.len() > 2 {
@@ -62,7 +97,8 @@ impl LangModel {
                 if w.starts_with("th") || w.starts_with("wh") || w.ends_with("ly") {
                     score[1] += 0.4;
                 }
-                if w.contains("eau") || w.contains("oux") || w.ends_with("ment") || w.contains("qu") {
+                if w.contains("eau") || w.contains("oux") || w.ends_with("ment") || w.contains("qu")
+                {
                     score[2] += 0.4;
                 }
                 if w.contains("tsch")
@@ -98,7 +134,7 @@ impl LangModel {
                 second = *s;
             }
         }
-        if top < 1.0 || top - second < 0.25 {
+        if top < 1.0 || top - second < 0.25 || other > top {
             return "und";
         }
         LANGS.get(best).copied().unwrap_or("und")
@@ -106,6 +142,7 @@ impl LangModel {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::text::normalize;
@@ -116,10 +153,22 @@ mod tests {
 
     #[test]
     fn detects_the_four_languages() {
-        assert_eq!(lang("@zuiderbank waarom werkt de app niet? Ik kan al twee dagen niet inloggen"), "nl");
-        assert_eq!(lang("@zuiderbank why is the app down again? I can't log in"), "en");
-        assert_eq!(lang("Pourquoi est-ce que je ne peux pas payer avec ma carte?"), "fr");
-        assert_eq!(lang("Warum kann ich mit meiner Karte nicht bezahlen? Das ist ärgerlich"), "de");
+        assert_eq!(
+            lang("@zuiderbank waarom werkt de app niet? Ik kan al twee dagen niet inloggen"),
+            "nl"
+        );
+        assert_eq!(
+            lang("@zuiderbank why is the app down again? I can't log in"),
+            "en"
+        );
+        assert_eq!(
+            lang("Pourquoi est-ce que je ne peux pas payer avec ma carte?"),
+            "fr"
+        );
+        assert_eq!(
+            lang("Warum kann ich mit meiner Karte nicht bezahlen? Das ist ärgerlich"),
+            "de"
+        );
     }
 
     #[test]

@@ -7,9 +7,23 @@ use wederhoor_core::{PiiKind, PiiSpan};
 
 /// IBAN lengths of common countries; other countries accept any length 15..=34.
 const IBAN_LENGTHS: &[(&str, usize)] = &[
-    ("NL", 18), ("BE", 16), ("DE", 22), ("FR", 27), ("GB", 22), ("ES", 24), ("IT", 27),
-    ("LU", 20), ("AT", 20), ("CH", 21), ("IE", 22), ("PL", 28), ("PT", 25), ("DK", 18),
-    ("FI", 18), ("SE", 24), ("NO", 15),
+    ("NL", 18),
+    ("BE", 16),
+    ("DE", 22),
+    ("FR", 27),
+    ("GB", 22),
+    ("ES", 24),
+    ("IT", 27),
+    ("LU", 20),
+    ("AT", 20),
+    ("CH", 21),
+    ("IE", 22),
+    ("PL", 28),
+    ("PT", 25),
+    ("DK", 18),
+    ("FI", 18),
+    ("SE", 24),
+    ("NO", 15),
 ];
 
 /// Words after a number that show it is not a house number ("onderweg 2 dagen").
@@ -58,7 +72,7 @@ impl PiiModel {
     /// All spans of personal data, sorted by start; spans never overlap.
     pub(crate) fn find(&self, text: &str) -> Vec<PiiSpan> {
         let mut spans: Vec<PiiSpan> = Vec::new();
-        let mut add = |spans: &mut Vec<PiiSpan>, kind: PiiKind, start: usize, end: usize| {
+        let add = |spans: &mut Vec<PiiSpan>, kind: PiiKind, start: usize, end: usize| {
             if start < end && !spans.iter().any(|s| start < s.end && s.start < end) {
                 spans.push(PiiSpan { kind, start, end });
             }
@@ -127,7 +141,12 @@ fn alnum_chars(text: &str, start: usize, end: usize) -> Vec<(usize, char)> {
 
 /// Whether a candidate may end after its `len` alphanumeric characters: at the end of the
 /// match (and not glued to a following letter or digit) or before a space.
-fn ends_cleanly(text: &str, chars: &[(usize, char)], len: usize, match_end: usize) -> Option<usize> {
+fn ends_cleanly(
+    text: &str,
+    chars: &[(usize, char)],
+    len: usize,
+    match_end: usize,
+) -> Option<usize> {
     let (pos, c) = *chars.get(len.checked_sub(1)?)?;
     let end = pos + c.len_utf8();
     let next = text.get(end..).and_then(|r| r.chars().next());
@@ -144,13 +163,18 @@ fn valid_iban_end(text: &str, start: usize, end: usize) -> Option<usize> {
     let chars = alnum_chars(text, start, end);
     let compact: String = chars.iter().map(|(_, c)| c.to_ascii_uppercase()).collect();
     let country = compact.get(..2)?;
-    let want = IBAN_LENGTHS.iter().find(|(c, _)| *c == country).map(|(_, n)| *n);
+    let want = IBAN_LENGTHS
+        .iter()
+        .find(|(c, _)| *c == country)
+        .map(|(_, n)| *n);
     let longest = chars.len().min(34);
     for len in (15..=longest).rev() {
         if want.is_some_and(|w| w != len) {
             continue;
         }
-        let Some(e) = ends_cleanly(text, &chars, len, end) else { continue };
+        let Some(e) = ends_cleanly(text, &chars, len, end) else {
+            continue;
+        };
         if compact.get(..len).is_some_and(iban_ok) {
             return Some(e);
         }
@@ -164,7 +188,9 @@ pub(crate) fn iban_ok(iban: &str) -> bool {
     if b.len() < 15 || b.len() > 34 {
         return false;
     }
-    if !b.iter().take(2).all(u8::is_ascii_uppercase) || !b.iter().skip(2).take(2).all(u8::is_ascii_digit) {
+    if !b.iter().take(2).all(u8::is_ascii_uppercase)
+        || !b.iter().skip(2).take(2).all(u8::is_ascii_digit)
+    {
         return false;
     }
     let mut rem: u32 = 0;
@@ -180,9 +206,14 @@ pub(crate) fn iban_ok(iban: &str) -> bool {
 
 fn valid_card_end(text: &str, start: usize, end: usize) -> Option<usize> {
     let chars = alnum_chars(text, start, end);
-    let digits: Vec<u8> = chars.iter().map(|(_, c)| (*c as u8).wrapping_sub(b'0')).collect();
+    let digits: Vec<u8> = chars
+        .iter()
+        .map(|(_, c)| (*c as u8).wrapping_sub(b'0'))
+        .collect();
     for len in (13..=chars.len().min(19)).rev() {
-        let Some(e) = ends_cleanly(text, &chars, len, end) else { continue };
+        let Some(e) = ends_cleanly(text, &chars, len, end) else {
+            continue;
+        };
         if digits.get(..len).is_some_and(luhn_ok) {
             return Some(e);
         }
@@ -209,7 +240,7 @@ pub(crate) fn luhn_ok(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// The BSN 11-test: 9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0 (mod 11), not all zero.
@@ -238,17 +269,15 @@ fn valid_phone_end(text: &str, start: usize, end: usize) -> Option<usize> {
     if !international {
         return (digits.len() == 10).then_some(end);
     }
-    let rest = if m.starts_with("00") { digits.get(2..)? } else { digits.as_str() };
+    let rest = if m.starts_with("00") {
+        digits.get(2..)?
+    } else {
+        digits.as_str()
+    };
     let skip = chars.len() - rest.len();
     // A "(0)" after the country code is not part of the number.
     let zero_paren = usize::from(m.contains("(0)"));
-    let want = if rest.starts_with("31") {
-        Some(11 + zero_paren)
-    } else if rest.starts_with("32") {
-        None
-    } else {
-        None
-    };
+    let want = rest.starts_with("31").then_some(11 + zero_paren);
     match want {
         Some(n) => {
             let (pos, c) = *chars.get(skip + n - 1)?;
@@ -261,6 +290,7 @@ fn valid_phone_end(text: &str, start: usize, end: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -280,39 +310,81 @@ mod tests {
             kinds("Mijn IBAN is NL91 ABNA 0417 1643 00 graag terugstorten"),
             vec![(PiiKind::Iban, "NL91 ABNA 0417 1643 00".into())]
         );
-        assert_eq!(kinds("nl91abna0417164300"), vec![(PiiKind::Iban, "nl91abna0417164300".into())]);
-        assert_eq!(kinds("BE68539007547034."), vec![(PiiKind::Iban, "BE68539007547034".into())]);
+        assert_eq!(
+            kinds("nl91abna0417164300"),
+            vec![(PiiKind::Iban, "nl91abna0417164300".into())]
+        );
+        assert_eq!(
+            kinds("BE68539007547034."),
+            vec![(PiiKind::Iban, "BE68539007547034".into())]
+        );
         assert_eq!(
             kinds("DE89 3704 0044 0532 0130 00"),
             vec![(PiiKind::Iban, "DE89 3704 0044 0532 0130 00".into())]
         );
         // One digit changed: fails mod-97.
-        assert!(kinds("NL91 ABNA 0417 1643 01").iter().all(|(k, _)| *k != PiiKind::Iban));
+        assert!(
+            kinds("NL91 ABNA 0417 1643 01")
+                .iter()
+                .all(|(k, _)| *k != PiiKind::Iban)
+        );
     }
 
     #[test]
     fn bsn_card_phone_email() {
-        assert_eq!(kinds("bsn 111222333"), vec![(PiiKind::Bsn, "111222333".into())]);
+        assert_eq!(
+            kinds("bsn 111222333"),
+            vec![(PiiKind::Bsn, "111222333".into())]
+        );
         assert!(kinds("bsn 111222334").is_empty());
         assert_eq!(
             kinds("kaart 4111 1111 1111 1111 geblokkeerd"),
             vec![(PiiKind::Card, "4111 1111 1111 1111".into())]
         );
-        assert!(kinds("kaart 4111 1111 1111 1112").iter().all(|(k, _)| *k != PiiKind::Card));
-        for p in ["06-12345678", "0612345678", "+31 6 12345678", "+31612345678", "020-1234567", "020 123 45 67", "+32 470 12 34 56", "+31 (0)20 1234567"] {
-            assert_eq!(kinds(&format!("bel me op {p}.")), vec![(PiiKind::Phone, p.into())], "{p}");
+        assert!(
+            kinds("kaart 4111 1111 1111 1112")
+                .iter()
+                .all(|(k, _)| *k != PiiKind::Card)
+        );
+        for p in [
+            "06-12345678",
+            "0612345678",
+            "+31 6 12345678",
+            "+31612345678",
+            "020-1234567",
+            "020 123 45 67",
+            "+32 470 12 34 56",
+            "+31 (0)20 1234567",
+        ] {
+            assert_eq!(
+                kinds(&format!("bel me op {p}.")),
+                vec![(PiiKind::Phone, p.into())],
+                "{p}"
+            );
         }
-        assert_eq!(kinds("mail jan.jansen@example.nl!"), vec![(PiiKind::Email, "jan.jansen@example.nl".into())]);
+        assert_eq!(
+            kinds("mail jan.jansen@example.nl!"),
+            vec![(PiiKind::Email, "jan.jansen@example.nl".into())]
+        );
     }
 
     #[test]
     fn addresses_postcodes_customer_numbers() {
         assert_eq!(
             kinds("Ik woon op de Kerkstraat 12a, 1234 AB Utrecht"),
-            vec![(PiiKind::Address, "Kerkstraat 12a".into()), (PiiKind::Postcode, "1234 AB".into())]
+            vec![
+                (PiiKind::Address, "Kerkstraat 12a".into()),
+                (PiiKind::Postcode, "1234 AB".into())
+            ]
         );
-        assert_eq!(kinds("klantnummer: 12345678"), vec![(PiiKind::CustomerNumber, "12345678".into())]);
-        assert_eq!(kinds("my customer number is 998877"), vec![(PiiKind::CustomerNumber, "998877".into())]);
+        assert_eq!(
+            kinds("klantnummer: 12345678"),
+            vec![(PiiKind::CustomerNumber, "12345678".into())]
+        );
+        assert_eq!(
+            kinds("my customer number is 998877"),
+            vec![(PiiKind::CustomerNumber, "998877".into())]
+        );
     }
 
     #[test]
@@ -354,13 +426,27 @@ mod tests {
     }
 
     fn bsn_complete(prefix: &[u32]) -> Option<String> {
-        let sum: u32 = prefix.iter().enumerate().map(|(i, d)| (9 - i as u32) * d).sum();
+        let sum: u32 = prefix
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (9 - i as u32) * d)
+            .sum();
         let last = sum % 11;
-        (last < 10).then(|| prefix.iter().chain([last].iter()).map(|d| char::from_digit(*d, 10).unwrap()).collect())
+        (last < 10).then(|| {
+            prefix
+                .iter()
+                .chain([last].iter())
+                .map(|d| char::from_digit(*d, 10).unwrap())
+                .collect()
+        })
     }
 
     fn spaced(s: &str) -> String {
-        s.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ")
+        s.as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     proptest! {
@@ -401,7 +487,7 @@ mod tests {
             let shown = if space { spaced(&card) } else { card.clone() };
             let text = format!("mijn kaart {shown} is gestolen");
             let spans = PiiModel::new().unwrap().find(&text);
-            prop_assert!(spans.iter().any(|s| s.kind == PiiKind::Card && &text[s.start..s.end] == shown), "{}: {:?}", text, spans);
+            prop_assert!(spans.iter().any(|s| s.kind == PiiKind::Card && text[s.start..s.end] == shown), "{}: {:?}", text, spans);
         }
 
         #[test]

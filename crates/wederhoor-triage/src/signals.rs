@@ -1,36 +1,108 @@
 //! Signals the rules can test: phishing, press, legal, reach, anonymity, question, claim,
 //! and whether a message is about the brand at all.
 
-use crate::text::{TermSet, cue_set, term_pattern, TermKind};
+use crate::text::{TermKind, TermSet, cue_set, term_pattern};
 use crate::{Brand, RulesError};
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 const PHISHING: &[&str] = &[
-    "pincode", "pin code", "inlogcode", "inloggegevens", "activatiecode", "beveiligingscode",
-    "verificatiecode", "sms code", "smscode", "veilige rekening", "kluisrekening",
-    "iemand belde namens", "belde namens", "gebeld door iemand van", "gebeld namens",
-    "sms namens", "whatsapp namens", "appje namens", "mail namens", "namens de bank",
-    "nepmail", "nep mail", "nep sms", "nepsms", "valse mail", "valse sms", "phishing",
-    "spoofing", "helpdeskfraude", "bankhelpdeskfraude", "vriend in nood", "oplichter",
-    "oplichters", "oplichting", "fraudeurs", "geld overmaken naar een", "rekening wordt geblokkeerd",
-    "pas wordt geblokkeerd", "pas verloopt", "nieuwe pas aanvragen via", "verify your account",
-    "asked for my pin", "asked for my code", "pretending to be", "posing as", "fake text",
-    "fake email", "scam text", "scam call", "scammer", "scammers", "smishing",
+    "pincode",
+    "pin code",
+    "inlogcode",
+    "inloggegevens",
+    "activatiecode",
+    "beveiligingscode",
+    "verificatiecode",
+    "sms code",
+    "smscode",
+    "veilige rekening",
+    "kluisrekening",
+    "iemand belde namens",
+    "belde namens",
+    "gebeld door iemand van",
+    "gebeld namens",
+    "sms namens",
+    "whatsapp namens",
+    "appje namens",
+    "mail namens",
+    "namens de bank",
+    "nepmail",
+    "nep mail",
+    "nep sms",
+    "nepsms",
+    "valse mail",
+    "valse sms",
+    "phishing",
+    "spoofing",
+    "helpdeskfraude",
+    "bankhelpdeskfraude",
+    "vriend in nood",
+    "oplichter",
+    "oplichters",
+    "oplichting",
+    "fraudeurs",
+    "geld overmaken naar een",
+    "rekening wordt geblokkeerd",
+    "pas wordt geblokkeerd",
+    "pas verloopt",
+    "nieuwe pas aanvragen via",
+    "verify your account",
+    "asked for my pin",
+    "asked for my code",
+    "pretending to be",
+    "posing as",
+    "fake text",
+    "fake email",
+    "scam text",
+    "scam call",
+    "scammer",
+    "scammers",
+    "smishing",
 ];
 
 const PRESS: &[&str] = &[
-    "journalist", "redactie", "verslaggever", "persvraag", "voor een artikel", "voor ons artikel",
-    "voor een reportage", "wederhoor", "reactie voor publicatie", "persvoorlichting",
-    "woordvoerder", "reporter", "for a story", "for an article", "press inquiry", "newsroom",
+    "journalist",
+    "redactie",
+    "verslaggever",
+    "persvraag",
+    "voor een artikel",
+    "voor ons artikel",
+    "voor een reportage",
+    "wederhoor",
+    "reactie voor publicatie",
+    "persvoorlichting",
+    "woordvoerder",
+    "reporter",
+    "for a story",
+    "for an article",
+    "press inquiry",
+    "newsroom",
     "comment for publication",
 ];
 
 const LEGAL: &[&str] = &[
-    "advocaat", "mijn advocaat", "aansprakelijk", "aansprakelijkheid", "namens mijn client",
-    "namens mijn clienten", "rechtszaak", "rechter", "dagvaarding", "dagvaarden", "ingebrekestelling",
-    "in gebreke", "juridische stappen", "kifid", "schadeclaim", "lawyer", "attorney", "lawsuit",
-    "sue you", "legal action", "liable",
+    "advocaat",
+    "mijn advocaat",
+    "aansprakelijk",
+    "aansprakelijkheid",
+    "namens mijn client",
+    "namens mijn clienten",
+    "rechtszaak",
+    "rechter",
+    "dagvaarding",
+    "dagvaarden",
+    "ingebrekestelling",
+    "in gebreke",
+    "juridische stappen",
+    "kifid",
+    "schadeclaim",
+    "lawyer",
+    "attorney",
+    "lawsuit",
+    "sue you",
+    "legal action",
+    "liable",
 ];
 
 const QUESTION_WORDS: &[&str] = &[
@@ -41,22 +113,83 @@ const QUESTION_WORDS: &[&str] = &[
 ];
 
 const QUESTION_PHRASES: &[&str] = &[
-    "kan ik", "kunnen jullie", "kunt u", "weet iemand", "iemand een idee", "graag uitleg",
-    "ik vraag me af", "vraagje", "i wonder", "anyone know", "can you",
+    "kan ik",
+    "kunnen jullie",
+    "kunt u",
+    "weet iemand",
+    "iemand een idee",
+    "graag uitleg",
+    "ik vraag me af",
+    "vraagje",
+    "i wonder",
+    "anyone know",
+    "can you",
 ];
 
 const CLAIM_SUBJECT: &[&str] = &[
-    "rente", "spaarrente", "hypotheekrente", "tarief", "tarieven", "kosten", "prijs", "prijzen",
-    "provisie", "boete", "beleid", "voorwaarden", "pakketkosten", "rekeningkosten", "euro",
-    "filialen", "kantoren", "geldautomaten", "pinautomaten", "contant geld", "interest", "rate",
-    "rates", "fee", "fees", "charges", "price", "prices", "policy", "branches", "negatieve rente",
+    "rente",
+    "spaarrente",
+    "hypotheekrente",
+    "tarief",
+    "tarieven",
+    "kosten",
+    "prijs",
+    "prijzen",
+    "provisie",
+    "boete",
+    "beleid",
+    "voorwaarden",
+    "pakketkosten",
+    "rekeningkosten",
+    "euro",
+    "filialen",
+    "kantoren",
+    "geldautomaten",
+    "pinautomaten",
+    "contant geld",
+    "interest",
+    "rate",
+    "rates",
+    "fee",
+    "fees",
+    "charges",
+    "price",
+    "prices",
+    "policy",
+    "branches",
+    "negatieve rente",
 ];
 
 const CLAIM_CUE: &[&str] = &[
-    "rekent", "rekenen", "verhoogt", "verhoogd", "verlaagt", "verlaagd", "gaat", "stopt",
-    "stoppen", "schaft", "afgeschaft", "sluit", "sluiten", "heeft besloten", "vraagt nu",
-    "kost nu", "is nu", "wordt", "charges", "charging", "raised", "raising", "cuts", "closing",
-    "closes", "scrapping", "now costs", "is now", "will",
+    "rekent",
+    "rekenen",
+    "verhoogt",
+    "verhoogd",
+    "verlaagt",
+    "verlaagd",
+    "gaat",
+    "stopt",
+    "stoppen",
+    "schaft",
+    "afgeschaft",
+    "sluit",
+    "sluiten",
+    "heeft besloten",
+    "vraagt nu",
+    "kost nu",
+    "is nu",
+    "wordt",
+    "charges",
+    "charging",
+    "raised",
+    "raising",
+    "cuts",
+    "closing",
+    "closes",
+    "scrapping",
+    "now costs",
+    "is now",
+    "will",
 ];
 
 /// Bit set of signals.
@@ -71,6 +204,11 @@ pub(crate) struct Signals {
     pub(crate) claim: bool,
     pub(crate) about_brand: bool,
     pub(crate) lookalike_domain: bool,
+    /// Set by the engine: a topic of substance (not praise or press), or complaint phrasing.
+    pub(crate) substance: bool,
+    /// Set by the engine from the sentiment model.
+    pub(crate) complaint: bool,
+    pub(crate) sarcasm: bool,
 }
 
 pub(crate) struct SignalModel {
@@ -106,7 +244,10 @@ fn b(e: aho_corasick::BuildError) -> RulesError {
 impl SignalModel {
     pub(crate) fn new(brand: &Brand) -> Result<SignalModel, RulesError> {
         let mut brand_terms = Vec::new();
-        for w in std::iter::once(&brand.name).chain(&brand.aliases).chain(&brand.products) {
+        for w in std::iter::once(&brand.name)
+            .chain(&brand.aliases)
+            .chain(&brand.products)
+        {
             if let Some(p) = term_pattern(w, TermKind::Phrase) {
                 brand_terms.push((p, 0));
             }
@@ -145,7 +286,7 @@ impl SignalModel {
             brand_raw,
             domain: Regex::new(r"(?i)(?-u:\b)(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:nl|com|net|org|eu|be|de|info|online|app|site|xyz|top|io|co|biz|shop|live|support|help|link|click)(?-u:\b)")
                 .map_err(RulesError::build)?,
-            money: Regex::new(r"€|(?-u:\b)eur(?-u:\b)|%").map_err(RulesError::build)?,
+            money: Regex::new(r"€|(?-u:\b)eur(?-u:\b)").map_err(RulesError::build)?,
             anon_handle: Regex::new(
                 r"(?i)^@?(?:(?:user|anon|anoniem|guest|gebruiker|account)[a-z_]*[0-9]+|[a-z_]{0,15}[0-9]{5,}|[a-z]{1,3}[0-9]{3,}|[0-9]+)$",
             )
@@ -158,7 +299,10 @@ impl SignalModel {
     pub(crate) fn detect(&self, i: &SignalInput<'_>) -> Signals {
         let mut s = Signals {
             about_brand: self.brand_words.any(i.norm)
-                || self.brand_raw.as_ref().is_some_and(|ac| ac.is_match(i.lower)),
+                || self
+                    .brand_raw
+                    .as_ref()
+                    .is_some_and(|ac| ac.is_match(i.lower)),
             ..Signals::default()
         };
         s.lookalike_domain = self
@@ -195,7 +339,9 @@ impl SignalModel {
             return false;
         }
         let labels: Vec<&str> = domain.split('.').collect();
-        let Some((_tld, names)) = labels.split_last() else { return false };
+        let Some((_tld, names)) = labels.split_last() else {
+            return false;
+        };
         self.brand_labels.iter().any(|brand| {
             names.iter().any(|label| {
                 label.contains(brand.as_str())
@@ -232,6 +378,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use crate::text::normalize;
@@ -240,7 +387,14 @@ mod tests {
         let m = SignalModel::new(&Brand::demo()).unwrap();
         let norm = normalize(text);
         let lower = text.to_lowercase();
-        m.detect(&SignalInput { norm: &norm, lower: &lower, handle, name, followers, reposts: 0 })
+        m.detect(&SignalInput {
+            norm: &norm,
+            lower: &lower,
+            handle,
+            name,
+            followers,
+            reposts: 0,
+        })
     }
 
     fn plain(text: &str) -> Signals {

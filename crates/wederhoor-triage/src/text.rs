@@ -145,21 +145,6 @@ impl TermSet {
         }
         hit
     }
-
-    /// Like [`TermSet::hits`], but counting the hits of each group.
-    pub(crate) fn counts(&self, norm: &str) -> Vec<u32> {
-        let mut count = vec![0u32; self.groups];
-        if let Some(ac) = &self.ac {
-            for m in ac.find_overlapping_iter(norm) {
-                if let Some(&g) = self.owners.get(m.pattern().as_usize())
-                    && let Some(slot) = count.get_mut(g)
-                {
-                    *slot += 1;
-                }
-            }
-        }
-        count
-    }
 }
 
 /// A fixed list of static terms as one group-0 term set (for simple cue lists).
@@ -189,6 +174,7 @@ impl TermSet {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -215,7 +201,13 @@ mod tests {
             2,
         )
         .unwrap();
-        assert_eq!(set.hits(&normalize("Niet goedkoop, de betaling")), vec![false, true]);
-        assert_eq!(set.hits(&normalize("niet goed. Afbetalen")), vec![true, false]);
+        assert_eq!(
+            set.hits(&normalize("Niet goedkoop, de betaling")),
+            vec![false, true]
+        );
+        assert_eq!(
+            set.hits(&normalize("niet goed. Afbetalen")),
+            vec![true, false]
+        );
     }
 }

@@ -1,1 +1,133 @@
-//! placeholder
+//! The web edge of Wederhoor: the inbox (server-rendered HTML), the JSON API, ingest, sessions,
+//! live updates (server-sent events) and health/metrics.
+//!
+//! Invariant: every route names the role it needs (`Auth<ROLE>` or a bearer token); no handler
+//! touches SQL; every form carries the session's CSRF token.
+
+mod auth;
+mod error;
+pub mod i18n;
+mod inbox;
+mod ingest;
+mod live;
+mod pages;
+mod system;
+
+pub use error::{ApiError, AppError};
+pub use ingest::{IngestReport, ItemResult, ingest_values};
+pub use auth::{hash_password, verify_password};
+pub use ingest::triage_message;
+pub use live::{LiveEvent, Viewer};
+pub use system::retriage_all;
+
+use axum::Router;
+use axum::routing::{get, post};
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{Notify, broadcast};
+use wederhoor_store::Store;
+use wederhoor_triage::Engine;
+
+/// Settings the web edge needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// The triage engine with the store version of the rules it was built from.
+#[derive(Clone)]
+pub struct ActiveRules {
+    pub engine: Engine,
+    pub version: Option<i64>,
+}
+
+/// Counters for `/metrics`.
+#[derive(Default)]
+pub struct Metrics {
+    pub ingested: AtomicU64,
+    pub duplicates: AtomicU64,
+    pub rejected: AtomicU64,
+    pub replies_queued: AtomicU64,
+}
+
+/// Everything a handler may use. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub rules: Arc<RwLock<ActiveRules>>,
+    pub events: broadcast::Sender<LiveEvent>,
+    pub presence: Arc<live::Presence>,
+    pub outbox_wakeup: Arc<Notify>,
+    pub metrics: Arc<Metrics>,
+    pub config: WebConfig,
+    templates: Arc<minijinja::Environment<'static>>,
+}
+
+impl AppState {
+    pub fn new(store: Store, rules: ActiveRules, config: WebConfig) -> Result<AppState, minijinja::Error> {
+        let (events, _) = broadcast::channel(1024);
+        Ok(AppState {
+            store,
+            rules: Arc::new(RwLock::new(rules)),
+            events,
+            presence: Arc::new(live::Presence::default()),
+            outbox_wakeup: Arc::new(Notify::new()),
+            metrics: Arc::new(Metrics::default()),
+            config,
+            templates: Arc::new(pages::environment()?),
+        })
+    }
+
+    /// The current rules (a clone of the engine handle; engines share their compiled tables).
+    pub fn active_rules(&self) -> ActiveRules {
+        match self.rules.read() {
+            Ok(r) => r.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn set_rules(&self, rules: ActiveRules) {
+        match self.rules.write() {
+            Ok(mut r) => *r = rules,
+            Err(poisoned) => *poisoned.into_inner() = rules,
+        }
+    }
+
+    /// Tells every open page that something changed (ignored when nobody listens).
+    pub fn publish(&self, event: LiveEvent) {
+        let _ = self.events.send(event);
+    }
+}
+
+/// The whole HTTP surface.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(inbox::home))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/language", post(auth::switch_language))
+        .route("/inbox", get(inbox::list))
+        .route("/c/{id}", get(inbox::conversation))
+        .route("/c/{id}/reply", post(inbox::reply))
+        .route("/c/{id}/note", post(inbox::note))
+        .route("/c/{id}/assign", post(inbox::assign))
+        .route("/c/{id}/state", post(inbox::set_state))
+        .route("/c/{id}/presence", post(live::presence))
+        .route("/replies/{id}/sent", post(inbox::mark_sent))
+        .route("/replies/{id}/retry", post(inbox::retry))
+        .route("/events", get(live::events))
+        .route("/admin", get(system::admin))
+        .route("/admin/agents", post(system::add_agent))
+        .route("/admin/sources", post(system::add_source))
+        .route("/admin/retriage", post(system::retriage))
+        .route("/api/v1/ingest", post(ingest::ingest))
+        .route("/api/v1/conversations", get(inbox::api_list))
+        .route("/api/v1/openapi.json", get(system::openapi))
+        .route("/healthz", get(system::healthz))
+        .route("/readyz", get(system::readyz))
+        .route("/metrics", get(system::metrics))
+        .route("/static/{file}", get(system::asset))
+        .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY_BYTES))
+        .with_state(state)
+}

@@ -1,1 +1,354 @@
-fn main() {}
+//! `wederhoor`: the one binary. Thin: parses the command line and configuration, then calls
+//! the crates that do the work.
+
+mod config;
+mod demo;
+mod demo_data;
+mod import;
+mod serve;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::io::{BufRead, Read, Write};
+use std::path::PathBuf;
+use wederhoor_core::Role;
+use wederhoor_store::Store;
+use wederhoor_triage::{Brand, Engine};
+
+#[derive(Parser)]
+#[command(name = "wederhoor", version, about = "Self-hosted webcare: listen, triage, answer with a name.")]
+struct Cli {
+    /// Configuration file (TOML); see `wederhoor config`.
+    #[arg(long, global = true, env = "WEDERHOOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Data directory (overrides the configuration).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL, sqlite://PATH or postgres://… (overrides the configuration).
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server and the outbox worker.
+    Serve {
+        /// Address to listen on (overrides server.listen).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Start with a fresh data directory filled with the Dutch demo.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or update the database schema.
+    Migrate,
+    /// Import JSON Lines files (the ingest schema, one message per line).
+    Import {
+        files: Vec<PathBuf>,
+        /// Source for lines without a `source` field.
+        #[arg(long, default_value = "import")]
+        source: String,
+    },
+    /// Triage JSON Lines from stdin to stdout (DESIGN §7).
+    Triage {
+        /// Rules file instead of the active rules.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Brand profile (TOML).
+        #[arg(long)]
+        brand: Option<PathBuf>,
+    },
+    /// Triage every stored message again with the active rules.
+    Retriage,
+    /// Rules of engagement.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Manage agents.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage sources.
+    Source {
+        #[command(subcommand)]
+        command: SourceCommand,
+    },
+    /// Print the documented example configuration.
+    Config,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Check a rules file; errors name line and column.
+    Check { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an agent; the password is read from stdin.
+    Add {
+        username: String,
+        /// Name shown to customers under replies.
+        #[arg(long)]
+        name: String,
+        /// agent, specialist, lead or admin.
+        #[arg(long, default_value = "agent")]
+        role: String,
+    },
+    /// List agents.
+    List,
+    /// Set a new password (read from stdin); ends the agent's sessions.
+    Passwd { username: String },
+}
+
+#[derive(Subcommand)]
+enum SourceCommand {
+    /// Add a source and print its ingest token.
+    Add {
+        name: String,
+        #[arg(long, default_value = "webhook")]
+        kind: String,
+        /// Deliver replies by POSTing them here (otherwise delivery is manual).
+        #[arg(long)]
+        webhook_url: Option<String>,
+        /// HMAC secret for the webhook signature.
+        #[arg(long)]
+        webhook_secret: Option<String>,
+    },
+    /// List sources.
+    List,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = run(cli);
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wederhoor: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let mut config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(d) = cli.data_dir {
+        config.data_dir = d;
+    }
+    if let Some(u) = cli.database_url {
+        config.database_url = u;
+    }
+    init_logging(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { listen, demo } => {
+                if let Some(l) = listen {
+                    config.server.listen = l;
+                }
+                serve::serve(config, demo).await?;
+            }
+            Command::Migrate => {
+                let store = open_store(&config).await?;
+                println!("database schema is up to date ({:?})", store.backend());
+            }
+            Command::Import { files, source } => {
+                let store = open_store(&config).await?;
+                let rules = serve::load_rules(&store, &config).await?;
+                let summary = import::import_files(&store, &rules, &files, &source).await?;
+                if summary.rejected > 0 {
+                    return Ok(std::process::ExitCode::from(3));
+                }
+            }
+            Command::Triage { rules, brand } => triage_stdin(&config, rules, brand)?,
+            Command::Retriage => {
+                let store = open_store(&config).await?;
+                let rules = serve::load_rules(&store, &config).await?;
+                let n = wederhoor_web::retriage_all(&store, &rules.engine, rules.version, None).await?;
+                println!("{n} messages re-triaged with rules version {}", rules.version.unwrap_or(0));
+            }
+            Command::Rules { command: RulesCommand::Check { file } } => {
+                let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                match Engine::new(&text, brand(&config, None)?) {
+                    Ok(engine) => println!("{}: {} rules, valid", file.display(), engine.rule_ids().len()),
+                    Err(e) => {
+                        eprintln!("{}: {e}", file.display());
+                        return Ok(std::process::ExitCode::FAILURE);
+                    }
+                }
+            }
+            Command::User { command } => user(&config, command).await?,
+            Command::Source { command } => source(&config, command).await?,
+            Command::Config => print!("{}", Config::example()),
+        }
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log.level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let url = config.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    }
+    Store::open(&url).await.with_context(|| format!("opening the database {}", redact(&url)))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub fn brand(config: &Config, file: Option<&std::path::Path>) -> anyhow::Result<Brand> {
+    let path = file.map(std::path::Path::to_path_buf).or_else(|| {
+        (!config.brand_file.is_empty()).then(|| PathBuf::from(&config.brand_file))
+    });
+    match path {
+        None => Ok(Brand::demo()),
+        Some(p) => {
+            let text = std::fs::read_to_string(&p).with_context(|| format!("reading brand file {}", p.display()))?;
+            Brand::from_toml(&text).map_err(|e| anyhow::anyhow!("brand file {}: {e}", p.display()))
+        }
+    }
+}
+
+/// `wederhoor triage`: one output line per input line, in order; constant memory.
+fn triage_stdin(config: &Config, rules: Option<PathBuf>, brand_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let brand = brand(config, brand_file.as_deref())?;
+    let rules_text = match &rules {
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading rules {}", p.display()))?,
+        None => wederhoor_triage::DEFAULT_RULES.to_owned(),
+    };
+    let engine = Engine::new(&rules_text, brand)
+        .map_err(|e| anyhow::anyhow!("rules {}: {e}", rules.as_ref().map_or("(default)".into(), |p| p.display().to_string())))?;
+    let stdin = std::io::stdin();
+    let mut input = std::io::BufReader::with_capacity(1 << 16, stdin.lock());
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = input.by_ref().take(16 * 1024 * 1024).read_until(b'\n', &mut line).context("reading stdin")?;
+        if n == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let result = if std::str::from_utf8(&line).is_err() {
+            r#"{"id":null,"error":"line is not valid UTF-8"}"#.to_owned()
+        } else {
+            engine.triage_json_line(text)
+        };
+        out.write_all(result.as_bytes())?;
+        out.write_all(b"\n")?;
+        if input.buffer().is_empty() {
+            out.flush()?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn read_secret_line(what: &str) -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin().read_line(&mut s).with_context(|| format!("reading the {what} from stdin"))?;
+    let s = s.trim_end_matches(['\n', '\r']).to_owned();
+    if s.chars().count() < 10 {
+        bail!("the {what} must be at least 10 characters");
+    }
+    Ok(s)
+}
+
+async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    match command {
+        UserCommand::Add { username, name, role } => {
+            let role: Role = role.parse()?;
+            if name.trim().is_empty() {
+                bail!("--name must not be empty: replies are signed with it");
+            }
+            let password = read_secret_line("password")?;
+            let hash = wederhoor_web::hash_password(&password)?;
+            let agent = store
+                .create_agent(
+                    &wederhoor_store::NewAgent { username, display_name: name, role, password_hash: hash },
+                    None,
+                )
+                .await?;
+            println!("added {} ({}) with id {}", agent.username, agent.role, agent.id);
+        }
+        UserCommand::List => {
+            for a in store.list_agents().await? {
+                println!("{}\t{}\t{}{}", a.username, a.role, a.display_name, if a.disabled { "\t(disabled)" } else { "" });
+            }
+        }
+        UserCommand::Passwd { username } => {
+            let password = read_secret_line("password")?;
+            let hash = wederhoor_web::hash_password(&password)?;
+            store.set_password(&username, &hash).await?;
+            println!("password of {username} changed; its sessions have ended");
+        }
+    }
+    Ok(())
+}
+
+async fn source(config: &Config, command: SourceCommand) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    match command {
+        SourceCommand::Add { name, kind, webhook_url, webhook_secret } => {
+            if let Some(u) = &webhook_url {
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    bail!("--webhook-url must start with http:// or https://");
+                }
+            }
+            let (s, token) = store
+                .create_source(&wederhoor_store::NewSource {
+                    kind,
+                    name,
+                    delivery_kind: if webhook_url.is_some() {
+                        wederhoor_core::DeliveryKind::Webhook
+                    } else {
+                        wederhoor_core::DeliveryKind::Manual
+                    },
+                    delivery_url: webhook_url,
+                    delivery_secret: webhook_secret,
+                })
+                .await?;
+            println!("source {} (id {}) added; ingest token (shown once):\n{token}", s.name, s.id);
+        }
+        SourceCommand::List => {
+            for s in store.list_sources().await? {
+                println!("{}\t{}\t{}\t{}", s.id, s.name, s.kind, s.delivery_kind);
+            }
+        }
+    }
+    Ok(())
+}

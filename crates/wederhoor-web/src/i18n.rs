@@ -1,0 +1,167 @@
+//! The one message catalogue: every user-facing string, in Dutch (default) and English.
+//! Templates read it as `tr.key`; an unknown key is a template error, caught by the tests.
+
+use std::collections::BTreeMap;
+
+/// The languages of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Nl,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// (key, Dutch, English)
+const CATALOGUE: &[(&str, &str, &str)] = &[
+    ("app_name", "Wederhoor", "Wederhoor"),
+    ("login_title", "Inloggen", "Log in"),
+    ("username", "Gebruikersnaam", "Username"),
+    ("password", "Wachtwoord", "Password"),
+    ("login_button", "Inloggen", "Log in"),
+    ("login_failed", "Onbekende gebruikersnaam of verkeerd wachtwoord.", "Unknown username or wrong password."),
+    ("logout", "Uitloggen", "Log out"),
+    ("inbox", "Inbox", "Inbox"),
+    ("admin", "Beheer", "Admin"),
+    ("all", "Alles", "All"),
+    ("filters", "Filters", "Filters"),
+    ("apply", "Toepassen", "Apply"),
+    ("source", "Bron", "Source"),
+    ("language", "Taal", "Language"),
+    ("topic", "Onderwerp", "Topic"),
+    ("state", "Status", "State"),
+    ("verdict", "Oordeel", "Verdict"),
+    ("assigned_to_me", "Aan mij toegewezen", "Assigned to me"),
+    ("unassigned", "Niet toegewezen", "Unassigned"),
+    ("owner", "Eigenaar", "Owner"),
+    ("nobody", "niemand", "nobody"),
+    ("messages", "berichten", "messages"),
+    ("empty_inbox", "Geen gesprekken die aan deze filters voldoen.", "No conversations match these filters."),
+    ("previous", "Vorige", "Previous"),
+    ("next", "Volgende", "Next"),
+    ("page", "Pagina", "Page"),
+    ("shortcuts", "Sneltoetsen: j/k volgende/vorige, o openen, r antwoorden, a mij toewijzen, e sluiten", "Shortcuts: j/k next/previous, o open, r reply, a assign to me, e close"),
+    ("back_to_inbox", "Terug naar de inbox", "Back to the inbox"),
+    ("rule", "Regel", "Rule"),
+    ("reason", "Reden", "Reason"),
+    ("rules_version", "regelversie", "rules version"),
+    ("sentiment", "Sentiment", "Sentiment"),
+    ("abusive", "scheldend", "abusive"),
+    ("priority", "Prioriteit", "Priority"),
+    ("personal_data", "Persoonsgegevens", "Personal data"),
+    ("followers", "volgers", "followers"),
+    ("reply", "Antwoorden", "Reply"),
+    ("reply_placeholder", "Schrijf je antwoord…", "Write your reply…"),
+    ("signed_as", "Ondertekend met je eigen naam:", "Signed with your own name:"),
+    ("send_reply", "Antwoord versturen", "Send reply"),
+    ("note", "Interne notitie", "Internal note"),
+    ("note_placeholder", "Alleen zichtbaar voor het team…", "Only visible to the team…"),
+    ("add_note", "Notitie toevoegen", "Add note"),
+    ("notes", "Notities", "Notes"),
+    ("assign_to_me", "Mij toewijzen", "Assign to me"),
+    ("unassign", "Toewijzing opheffen", "Unassign"),
+    ("set_state", "Status wijzigen", "Change state"),
+    ("replies", "Antwoorden", "Replies"),
+    ("delivery_queued", "in de wachtrij", "queued"),
+    ("delivery_sent", "verstuurd", "sent"),
+    ("delivery_failed", "mislukt", "failed"),
+    ("delivery_retrying", "opnieuw proberen", "retrying"),
+    ("attempts", "pogingen", "attempts"),
+    ("mark_sent", "Handmatig verstuurd", "Mark as sent"),
+    ("manual_hint", "Kopieer de tekst en plaats hem zelf; markeer hem daarna als verstuurd.", "Copy the text, post it yourself, then mark it as sent."),
+    ("retry", "Opnieuw proberen", "Retry"),
+    ("also_here", "Ook in dit gesprek:", "Also in this conversation:"),
+    ("typing", "typt…", "typing…"),
+    ("viewing", "kijkt mee", "viewing"),
+    ("new_activity", "Nieuwe activiteit", "New activity"),
+    ("history", "Geschiedenis", "History"),
+    ("agents", "Medewerkers", "Agents"),
+    ("sources", "Bronnen", "Sources"),
+    ("role", "Rol", "Role"),
+    ("display_name", "Weergavenaam", "Display name"),
+    ("add_agent", "Medewerker toevoegen", "Add agent"),
+    ("add_source", "Bron toevoegen", "Add source"),
+    ("name", "Naam", "Name"),
+    ("kind", "Soort", "Kind"),
+    ("delivery", "Bezorging", "Delivery"),
+    ("webhook_url", "Webhook-URL", "Webhook URL"),
+    ("webhook_secret", "Webhook-geheim (HMAC)", "Webhook secret (HMAC)"),
+    ("token_once", "Ingest-token (wordt maar één keer getoond):", "Ingest token (shown only once):"),
+    ("rules", "Spelregels", "Rules of engagement"),
+    ("active_rules_version", "Actieve regelversie", "Active rules version"),
+    ("retriage", "Alle berichten opnieuw beoordelen", "Re-triage all messages"),
+    ("retriage_done", "Opnieuw beoordeeld:", "Re-triaged:"),
+    ("error_title", "Er ging iets mis", "Something went wrong"),
+    ("error_ref", "Referentie", "Reference"),
+    ("forbidden", "Je rol geeft geen toegang tot deze pagina.", "Your role does not give access to this page."),
+    ("not_found", "Niet gevonden.", "Not found."),
+    ("csrf_failed", "Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.", "The form has expired. Reload the page and try again."),
+    ("empty_text", "Tekst mag niet leeg zijn.", "Text must not be empty."),
+    ("pii_in_reply", "Je antwoord bevat persoonsgegevens. Herhaal die nooit in het openbaar; nodig de klant uit voor een privékanaal.", "Your reply contains personal data. Never repeat it in public; invite the customer to a private channel."),
+    ("state_new", "nieuw", "new"),
+    ("state_open", "open", "open"),
+    ("state_waiting", "wacht", "waiting"),
+    ("state_private", "privé", "private"),
+    ("state_closed", "gesloten", "closed"),
+    ("action_respond", "reageren", "respond"),
+    ("action_ignore", "negeren", "ignore"),
+    ("action_no_engage", "niet ingaan", "don't engage"),
+    ("action_private", "privé", "private"),
+    ("action_alert", "alarm", "alert"),
+    ("action_escalate", "escaleren", "escalate"),
+    ("action_review", "beoordelen", "review"),
+    ("role_agent", "medewerker", "agent"),
+    ("role_specialist", "specialist", "specialist"),
+    ("role_lead", "teamleider", "team lead"),
+    ("role_admin", "beheerder", "admin"),
+    ("sentiment_negative", "negatief", "negative"),
+    ("sentiment_neutral", "neutraal", "neutral"),
+    ("sentiment_positive", "positief", "positive"),
+    ("switch_language", "English", "Nederlands"),
+];
+
+/// The catalogue for one language, as the templates see it.
+pub fn catalogue(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    CATALOGUE
+        .iter()
+        .map(|(k, nl, en)| (*k, if lang == Lang::Nl { *nl } else { *en }))
+        .collect()
+}
+
+/// One string, for code outside templates (flash messages, errors).
+pub fn text(lang: Lang, key: &str) -> &'static str {
+    CATALOGUE
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map_or("", |(_, nl, en)| if lang == Lang::Nl { nl } else { en })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_both_languages_are_filled() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, nl, en) in CATALOGUE {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(!nl.is_empty() && !en.is_empty(), "{k}");
+        }
+        assert_eq!(text(Lang::En, "logout"), "Log out");
+        assert_eq!(text(Lang::Nl, "logout"), "Uitloggen");
+    }
+}

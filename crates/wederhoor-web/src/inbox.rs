@@ -1,0 +1,442 @@
+//! The shared inbox: the conversation list, the conversation view and what agents do there.
+
+use crate::auth::{AGENT, ApiAuth, Auth, safe_back};
+use crate::error::{ApiError, AppError};
+use crate::live::LiveEvent;
+use crate::{AppState, pages};
+use axum::Form;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::{Deserialize, Serialize};
+use wederhoor_core::{Action, AgentId, CaseState, ConversationId, PiiSpan, ReplyId, SourceId};
+use wederhoor_store::{ConversationFilter, ConversationSummary};
+use wederhoor_triage::TriageInput;
+
+/// Conversations per inbox page.
+pub const PAGE_SIZE: i64 = 50;
+/// Longest reply or note, in bytes.
+const MAX_TEXT: usize = 10_000;
+
+pub async fn home() -> Redirect {
+    Redirect::to("/inbox")
+}
+
+/// The inbox filters as they arrive in the query string; empty values mean "all".
+#[derive(Debug, Default, Deserialize, Serialize, Clone)]
+pub struct InboxQuery {
+    #[serde(default)]
+    verdict: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    mine: String,
+    #[serde(default)]
+    unassigned: String,
+    #[serde(default)]
+    page: Option<i64>,
+    #[serde(default)]
+    fragment: String,
+}
+
+impl InboxQuery {
+    fn filter(&self, me: AgentId) -> Result<ConversationFilter, AppError> {
+        let bad = |what: &str, e: &dyn std::fmt::Display| AppError::BadRequest(format!("{what}: {e}"));
+        Ok(ConversationFilter {
+            verdict: non_empty(&self.verdict)
+                .map(|v| v.parse::<Action>().map_err(|e| bad("verdict", &e)))
+                .transpose()?,
+            source: non_empty(&self.source)
+                .map(|v| v.parse::<SourceId>().map_err(|e| bad("source", &e)))
+                .transpose()?,
+            language: non_empty(&self.language).map(str::to_owned),
+            topic: non_empty(&self.topic).map(str::to_owned),
+            state: non_empty(&self.state)
+                .map(|v| v.parse::<CaseState>().map_err(|e| bad("state", &e)))
+                .transpose()?,
+            owner: (!self.mine.is_empty()).then_some(me),
+            unassigned: !self.unassigned.is_empty(),
+        })
+    }
+
+    /// The query string of this filter on another page.
+    fn with_page(&self, page: i64) -> String {
+        let mut q = self.clone();
+        q.page = Some(page);
+        q.fragment = String::new();
+        serde_urlencoded_lite(&q)
+    }
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    let s = s.trim();
+    (!s.is_empty()).then_some(s)
+}
+
+/// Encodes the inbox query without pulling in another crate.
+fn serde_urlencoded_lite(q: &InboxQuery) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("verdict", &q.verdict),
+        ("source", &q.source),
+        ("language", &q.language),
+        ("topic", &q.topic),
+        ("state", &q.state),
+        ("mine", &q.mine),
+        ("unassigned", &q.unassigned),
+    ] {
+        if !v.is_empty() {
+            parts.push(format!("{k}={}", percent_encode(v)));
+        }
+    }
+    if let Some(p) = q.page {
+        parts.push(format!("page={p}"));
+    }
+    parts.join("&")
+}
+
+fn percent_encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Query(query): Query<InboxQuery>,
+) -> Result<Html<String>, AppError> {
+    let filter = query.filter(auth.agent.id)?;
+    let page = query.page.unwrap_or(1).max(1);
+    let rows = state
+        .store
+        .list_conversations(&filter, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+        .await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    let rows: Vec<ConversationSummary> = rows.into_iter().take(PAGE_SIZE as usize).collect();
+    let counts = state.store.count_conversations_by_verdict(&filter).await?;
+    let total: i64 = counts.iter().map(|c| c.count).sum();
+    let ctx = minijinja::context! {
+        agent => &auth.agent,
+        csrf => &auth.csrf,
+        rows => &rows,
+        counts => &counts,
+        total => total,
+        query => &query,
+        page => page,
+        prev_link => (page > 1).then(|| query.with_page(page - 1)),
+        next_link => has_next.then(|| query.with_page(page + 1)),
+        verdicts => Action::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        states => CaseState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        current_url => format!("/inbox?{}", query.with_page(page)),
+    };
+    if query.fragment == "list" {
+        return pages::render(&state, "inbox_list.html", auth.lang, ctx);
+    }
+    let sources = state.store.list_sources().await?;
+    let ctx = minijinja::context! { sources => &sources, ..ctx };
+    pages::render(&state, "inbox.html", auth.lang, ctx)
+}
+
+/// JSON list for integrations: `GET /api/v1/conversations?verdict=…&page=…`.
+pub async fn api_list(
+    State(state): State<AppState>,
+    ApiAuth(auth): ApiAuth<AGENT>,
+    Query(query): Query<InboxQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let filter = query.filter(auth.agent.id)?;
+    let page = query.page.unwrap_or(1).max(1);
+    let rows = state
+        .store
+        .list_conversations(&filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        .await?;
+    Ok(Json(serde_json::json!({ "page": page, "per_page": PAGE_SIZE, "conversations": rows })))
+}
+
+/// One piece of a message text: plain, or personal data to highlight.
+#[derive(Serialize)]
+struct Segment<'a> {
+    text: &'a str,
+    pii: Option<&'static str>,
+}
+
+/// Splits a text at the PII spans so the template can mark them (spans are byte offsets;
+/// ones that do not fall on character boundaries or overlap are skipped, never a panic).
+fn segments<'a>(text: &'a str, spans: &[PiiSpan]) -> Vec<Segment<'a>> {
+    let mut spans: Vec<&PiiSpan> = spans.iter().collect();
+    spans.sort_by_key(|s| s.start);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for s in spans {
+        if s.start < at || s.end <= s.start {
+            continue;
+        }
+        let (Some(before), Some(inside)) = (text.get(at..s.start), text.get(s.start..s.end)) else {
+            continue;
+        };
+        if !before.is_empty() {
+            out.push(Segment { text: before, pii: None });
+        }
+        out.push(Segment { text: inside, pii: Some(s.kind.as_str()) });
+        at = s.end;
+    }
+    if let Some(rest) = text.get(at..) {
+        if !rest.is_empty() {
+            out.push(Segment { text: rest, pii: None });
+        }
+    }
+    out
+}
+
+pub async fn conversation(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Query(query): Query<FragmentQuery>,
+) -> Result<Html<String>, AppError> {
+    let id = ConversationId(id);
+    let detail = state.store.conversation(id).await?.ok_or(AppError::NotFound)?;
+    let messages: Vec<_> = detail
+        .messages
+        .iter()
+        .map(|m| minijinja::context! { m => m, segments => segments(&m.text, &m.pii) })
+        .collect();
+    let viewers = state.presence.viewers(id);
+    let ctx = minijinja::context! {
+        agent => &auth.agent,
+        csrf => &auth.csrf,
+        c => &detail.summary,
+        messages => messages,
+        replies => &detail.replies,
+        notes => &detail.notes,
+        viewers => viewers,
+        states => CaseState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        error => query.error.as_deref().map(|k| crate::i18n::text(auth.lang, k)),
+    };
+    if query.fragment.as_deref() == Some("thread") {
+        return pages::render(&state, "thread.html", auth.lang, ctx);
+    }
+    let history = state.store.audit_of("conversation", id.0).await?;
+    let agents = state.store.list_agents().await?;
+    let ctx = minijinja::context! { history => history, agents => agents, ..ctx };
+    pages::render(&state, "conversation.html", auth.lang, ctx)
+}
+
+#[derive(Deserialize)]
+pub struct FragmentQuery {
+    fragment: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct TextForm {
+    csrf: String,
+    text: String,
+}
+
+fn checked_text(text: &str) -> Result<&str, &'static str> {
+    let text = text.trim();
+    if text.is_empty() {
+        Err("empty_text")
+    } else if text.len() > MAX_TEXT {
+        Err("empty_text")
+    } else {
+        Ok(text)
+    }
+}
+
+fn back_to(id: ConversationId, error: Option<&str>) -> Response {
+    match error {
+        Some(e) => Redirect::to(&format!("/c/{id}?error={e}#composer")).into_response(),
+        None => Redirect::to(&format!("/c/{id}")).into_response(),
+    }
+}
+
+pub async fn reply(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Form(form): Form<TextForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let id = ConversationId(id);
+    let text = match checked_text(&form.text) {
+        Ok(t) => t,
+        Err(key) => return Ok(back_to(id, Some(key))),
+    };
+    let summary = state.store.conversation_summary(id).await?.ok_or(AppError::NotFound)?;
+    // Privacy by default: personal data is never echoed in a public reply.
+    if summary.state != CaseState::Private && contains_pii(&state, text) {
+        return Ok(back_to(id, Some("pii_in_reply")));
+    }
+    state.store.add_reply(id, auth.agent.id, text).await?;
+    state.metrics.replies_queued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    state.outbox_wakeup.notify_one();
+    state.publish(LiveEvent::changed(id, "reply"));
+    Ok(back_to(id, None))
+}
+
+fn contains_pii(state: &AppState, text: &str) -> bool {
+    let rules = state.active_rules();
+    let input = TriageInput {
+        text,
+        source: None,
+        author_handle: "",
+        author_name: None,
+        followers: 0,
+        reposts: 0,
+        likes: 0,
+    };
+    !rules.engine.triage(&input).pii.is_empty()
+}
+
+pub async fn note(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Form(form): Form<TextForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let id = ConversationId(id);
+    let text = match checked_text(&form.text) {
+        Ok(t) => t,
+        Err(key) => return Ok(back_to(id, Some(key))),
+    };
+    state.store.add_note(id, auth.agent.id, text).await?;
+    state.publish(LiveEvent::changed(id, "note"));
+    Ok(back_to(id, None))
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    csrf: String,
+    /// `me`, `none`, or an agent id.
+    owner: String,
+    back: Option<String>,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let id = ConversationId(id);
+    let owner = match form.owner.as_str() {
+        "me" => Some(auth.agent.id),
+        "none" => None,
+        other => Some(
+            other
+                .parse::<AgentId>()
+                .map_err(|_| AppError::BadRequest(format!("owner: {other:?} is not me, none or an agent id")))?,
+        ),
+    };
+    if let Some(o) = owner {
+        state.store.agent(o).await?.ok_or(AppError::BadRequest("owner: no such agent".into()))?;
+    }
+    state.store.assign(id, owner, auth.agent.id).await?;
+    state.publish(LiveEvent::changed(id, "case"));
+    Ok(after_form(id, form.back.as_deref()))
+}
+
+fn after_form(id: ConversationId, back: Option<&str>) -> Response {
+    match back {
+        Some(_) => Redirect::to(&safe_back(back)).into_response(),
+        None => back_to(id, None),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StateForm {
+    csrf: String,
+    state: String,
+    back: Option<String>,
+}
+
+pub async fn set_state(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Form(form): Form<StateForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let id = ConversationId(id);
+    let new_state = form
+        .state
+        .parse::<CaseState>()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    state.store.set_state(id, new_state, auth.agent.id).await?;
+    state.publish(LiveEvent::changed(id, "case"));
+    Ok(after_form(id, form.back.as_deref()))
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn mark_sent(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let conversation = state.store.mark_reply_sent(ReplyId(id), Some(auth.agent.id)).await?;
+    state.publish(LiveEvent::changed(conversation, "delivery"));
+    Ok(back_to(conversation, None))
+}
+
+pub async fn retry(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let conversation = state.store.retry_reply(ReplyId(id), auth.agent.id).await?;
+    state.outbox_wakeup.notify_one();
+    state.publish(LiveEvent::changed(conversation, "delivery"));
+    Ok(back_to(conversation, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wederhoor_core::PiiKind;
+
+    #[test]
+    fn segments_cover_the_text_and_mark_pii() {
+        let text = "bel 0612345678 of mail a@b.nl";
+        let spans = [
+            PiiSpan { kind: PiiKind::Email, start: 22, end: 29 },
+            PiiSpan { kind: PiiKind::Phone, start: 4, end: 14 },
+        ];
+        let s = segments(text, &spans);
+        let joined: String = s.iter().map(|s| s.text).collect();
+        assert_eq!(joined, text);
+        let marked: Vec<_> = s.iter().filter_map(|s| s.pii.map(|k| (k, s.text))).collect();
+        assert_eq!(marked, vec![("phone", "0612345678"), ("email", "a@b.nl")]);
+    }
+
+    #[test]
+    fn bad_spans_are_skipped_not_panicked_on() {
+        let text = "één";
+        let spans = [PiiSpan { kind: PiiKind::Phone, start: 1, end: 2 }];
+        let joined: String = segments(text, &spans).iter().map(|s| s.text).collect();
+        assert_eq!(joined, text);
+    }
+}

@@ -1,0 +1,57 @@
+//! Templates (embedded in the binary), their filters and the shared page context.
+
+use crate::i18n::{Lang, catalogue};
+use crate::{AppState, error::AppError};
+use axum::response::Html;
+use minijinja::{Environment, UndefinedBehavior, Value};
+use std::sync::LazyLock;
+
+static AMSTERDAM: LazyLock<jiff::tz::TimeZone> = LazyLock::new(|| {
+    jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC)
+});
+
+pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    for (name, source) in [
+        ("base.html", include_str!("../templates/base.html")),
+        ("login.html", include_str!("../templates/login.html")),
+        ("inbox.html", include_str!("../templates/inbox.html")),
+        ("inbox_list.html", include_str!("../templates/inbox_list.html")),
+        ("conversation.html", include_str!("../templates/conversation.html")),
+        ("thread.html", include_str!("../templates/thread.html")),
+        ("admin.html", include_str!("../templates/admin.html")),
+    ] {
+        env.add_template(name, source)?;
+    }
+    env.add_filter("dt", format_time);
+    Ok(env)
+}
+
+/// Milliseconds since the epoch, shown as Amsterdam wall-clock time.
+pub fn format_time(ms: i64) -> String {
+    match jiff::Timestamp::from_millisecond(ms) {
+        Ok(ts) => ts.to_zoned(AMSTERDAM.clone()).strftime("%d-%m-%Y %H:%M").to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Renders a template with the catalogue of `lang` available as `tr` and `lang` itself.
+pub fn render(state: &AppState, name: &str, lang: Lang, ctx: Value) -> Result<Html<String>, AppError> {
+    let template = state.templates.get_template(name)?;
+    let base = minijinja::context! { tr => catalogue(lang), lang => lang.code() };
+    let html = template.render(minijinja::context! { ..ctx, ..base })?;
+    Ok(Html(html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_amsterdam() {
+        // 2026-07-01T12:00:00Z is 14:00 in summer time; 2026-01-01T12:00:00Z is 13:00 in winter.
+        assert_eq!(format_time(1_782_907_200_000), "01-07-2026 14:00");
+        assert_eq!(format_time(1_767_268_800_000), "01-01-2026 13:00");
+    }
+}

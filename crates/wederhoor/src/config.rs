@@ -1,0 +1,216 @@
+//! The configuration, declared once: each option has one definition here (type, default, doc).
+//! The TOML file, the `WEDERHOOR_SECTION__KEY` environment overrides and the documented example
+//! (`wederhoor config`) are all derived from it.
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Environment variables with this prefix are configuration.
+const ENV_PREFIX: &str = "WEDERHOOR_";
+/// Variables with the prefix that are not configuration keys (test and tool settings).
+const NOT_CONFIG: &[&str] = &["WEDERHOOR_TEST_", "WEDERHOOR_CHROMIUM", "WEDERHOOR_CONFIG", "WEDERHOOR_BIN"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the SQLite database and other files live.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`; empty means SQLite in `data_dir`.
+    pub database_url: String,
+    /// A brand profile (TOML: name, aliases, handles, domains, products); empty means the demo brand.
+    pub brand_file: String,
+    pub server: ServerConfig,
+    pub outbox: OutboxSection,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Mark cookies Secure (set this when Wederhoor is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxSection {
+    /// Delivery attempts before a reply is marked failed.
+    pub max_attempts: i64,
+    /// First retry delay in seconds; doubles per attempt.
+    pub base_delay_secs: u64,
+    /// Longest retry delay in seconds.
+    pub max_delay_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter such as `info` or `wederhoor=debug,info`.
+    pub level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./wederhoor-data"),
+            database_url: String::new(),
+            brand_file: String::new(),
+            server: ServerConfig::default(),
+            outbox: OutboxSection::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false }
+    }
+}
+
+impl Default for OutboxSection {
+    fn default() -> Self {
+        OutboxSection { max_attempts: 8, base_delay_secs: 2, max_delay_secs: 900 }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".into() }
+    }
+}
+
+impl Config {
+    /// Reads the file (if any), applies `WEDERHOOR_*` variables from `env`, and checks the result.
+    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Config> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading configuration file {}", path.display()))?;
+                toml::from_str::<toml::Table>(&text)
+                    .with_context(|| format!("configuration file {} is not valid TOML", path.display()))?
+            }
+            None => toml::Table::new(),
+        };
+        for (key, value) in env {
+            let Some(rest) = key.strip_prefix(ENV_PREFIX) else { continue };
+            if NOT_CONFIG.iter().any(|p| key.starts_with(p)) {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(|p| p.to_ascii_lowercase()).collect();
+            insert(&mut table, &path, parse_env_value(&value))
+                .with_context(|| format!("environment variable {key}"))?;
+        }
+        let config: Config = toml::Table::try_into(table).map_err(|e| {
+            anyhow::anyhow!("invalid configuration (file and WEDERHOOR_* variables): {}", e.message())
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
+            bail!("server.listen: {:?} is not an address like 127.0.0.1:8080", self.server.listen);
+        }
+        if !self.database_url.is_empty()
+            && !["sqlite:", "postgres:", "postgresql:"].iter().any(|p| self.database_url.starts_with(p))
+        {
+            bail!("database_url: use sqlite://PATH or postgres://…");
+        }
+        if self.outbox.max_attempts < 1 {
+            bail!("outbox.max_attempts: must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The database URL: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("wederhoor.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The documented example: every option with its default.
+    pub fn example() -> String {
+        let defaults = toml::to_string_pretty(&Config::default()).unwrap_or_default();
+        format!(
+            "# Wederhoor configuration. Every key can also be set as an environment variable:\n\
+             # WEDERHOOR_DATA_DIR, WEDERHOOR_SERVER__LISTEN, WEDERHOOR_OUTBOX__MAX_ATTEMPTS, …\n\n{defaults}"
+        )
+    }
+}
+
+fn parse_env_value(raw: &str) -> toml::Value {
+    match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_owned())),
+        Err(_) => toml::Value::String(raw.to_owned()),
+    }
+}
+
+fn insert(table: &mut toml::Table, path: &[String], value: toml::Value) -> anyhow::Result<()> {
+    match path {
+        [] => bail!("empty key"),
+        [last] => {
+            table.insert(last.clone(), value);
+            Ok(())
+        }
+        [first, rest @ ..] => {
+            let entry = table.entry(first.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(t) => insert(t, rest, value),
+                _ => bail!("{first} is not a section"),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn environment_overrides_defaults_with_typed_values() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("WEDERHOOR_SERVER__LISTEN", "0.0.0.0:9000"),
+                ("WEDERHOOR_OUTBOX__MAX_ATTEMPTS", "3"),
+                ("WEDERHOOR_TEST_PG", "postgres://ignored"),
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.server.listen, "0.0.0.0:9000");
+        assert_eq!(c.outbox.max_attempts, 3);
+        assert_eq!(c.log.level, "info");
+    }
+
+    #[test]
+    fn unknown_or_invalid_keys_are_refused_with_their_name() {
+        let e = Config::load(None, env(&[("WEDERHOOR_SERVER__LISTN", "x")])).unwrap_err();
+        assert!(format!("{e:#}").contains("listn"), "{e:#}");
+        let e = Config::load(None, env(&[("WEDERHOOR_OUTBOX__MAX_ATTEMPTS", "veel")])).unwrap_err();
+        assert!(format!("{e:#}").contains("max_attempts") || format!("{e:#}").contains("integer"), "{e:#}");
+        let e = Config::load(None, env(&[("WEDERHOOR_SERVER__LISTEN", "localhost")])).unwrap_err();
+        assert!(format!("{e:#}").contains("server.listen"), "{e:#}");
+    }
+
+    #[test]
+    fn the_example_is_a_valid_configuration() {
+        let dir = std::env::temp_dir().join(format!("wederhoor-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("wederhoor.toml");
+        std::fs::write(&file, Config::example()).unwrap();
+        let c = Config::load(Some(&file), env(&[])).unwrap();
+        assert_eq!(c.server.listen, Config::default().server.listen);
+    }
+}

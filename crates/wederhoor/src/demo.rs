@@ -1,0 +1,97 @@
+//! Loads the Dutch demo (`serve --demo`): agents, sources and about 200 messages about the
+//! fictional Zuiderbank, through the same ingest path as real messages.
+
+use crate::demo_data::{demo_messages, demo_sources};
+use anyhow::Context;
+use std::collections::BTreeMap;
+use wederhoor_core::{CaseState, DeliveryKind, Role};
+use wederhoor_store::{NewAgent, NewSource, Store};
+use wederhoor_web::{ActiveRules, ItemResult, ingest_values};
+
+/// The password of every demo login (shown when the demo starts).
+pub const PASSWORD: &str = "webcare-demo";
+
+const AGENTS: &[(&str, &str, Role)] = &[
+    ("beheer", "Beheer", Role::Admin),
+    ("lisa", "Lisa de Vries", Role::Lead),
+    ("sanne", "Sanne Jansen", Role::Agent),
+    ("mehmet", "Mehmet Yilmaz", Role::Agent),
+    ("joost", "Joost Bakker", Role::Agent),
+    ("priya", "Priya Ramdin", Role::Specialist),
+];
+
+/// Fills an empty store with the demo; returns the logins (username, role).
+pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(String, String)>> {
+    let hash = wederhoor_web::hash_password(PASSWORD)?;
+    let mut agents = Vec::new();
+    for (username, name, role) in AGENTS {
+        let agent = store
+            .create_agent(
+                &NewAgent {
+                    username: (*username).into(),
+                    display_name: (*name).into(),
+                    role: *role,
+                    password_hash: hash.clone(),
+                },
+                None,
+            )
+            .await
+            .with_context(|| format!("demo agent {username}"))?;
+        agents.push(agent);
+    }
+    let mut sources = BTreeMap::new();
+    for s in demo_sources() {
+        let (source, _token) = store
+            .create_source(&NewSource {
+                kind: s.kind.into(),
+                name: s.name.into(),
+                delivery_kind: DeliveryKind::Manual,
+                delivery_url: None,
+                delivery_secret: None,
+            })
+            .await?;
+        sources.insert(s.name.to_owned(), source);
+    }
+    let mut by_source: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for m in demo_messages(jiff::Timestamp::now()) {
+        let name = m.source.clone().unwrap_or_default();
+        by_source.entry(name).or_default().push(serde_json::to_value(&m)?);
+    }
+    let mut conversations = Vec::new();
+    for (name, values) in by_source {
+        let source = sources.get(&name).with_context(|| format!("demo source {name:?} is not defined"))?;
+        let report = ingest_values(store, &rules.engine, rules.version, source, values).await?;
+        anyhow::ensure!(report.rejected == 0, "demo data for {name} has rejected messages: {:?}", report.results);
+        for r in report.results {
+            if let ItemResult::Stored { conversation, .. } = r {
+                if !conversations.contains(&conversation) {
+                    conversations.push(conversation);
+                }
+            }
+        }
+    }
+    // A little history so the inbox looks lived in: some cases taken, answered, noted, closed.
+    let sanne = agents.get(2).map(|a| a.id).context("demo agents")?;
+    let mehmet = agents.get(3).map(|a| a.id).context("demo agents")?;
+    let lisa = agents.get(1).map(|a| a.id).context("demo agents")?;
+    for (i, c) in conversations.iter().enumerate().take(24) {
+        match i % 6 {
+            0 => store.assign(*c, Some(sanne), lisa).await?,
+            1 => store.assign(*c, Some(mehmet), lisa).await?,
+            2 => {
+                store.assign(*c, Some(sanne), sanne).await?;
+                store
+                    .add_note(*c, sanne, "Klant eerder gesproken over dezelfde kwestie; zie vorige case.")
+                    .await?;
+            }
+            3 => {
+                store
+                    .add_reply(*c, mehmet, "Dank voor je bericht! Ik zoek het voor je uit en kom er vandaag op terug.")
+                    .await?;
+            }
+            4 => store.set_state(*c, CaseState::Closed, sanne).await?,
+            _ => {}
+        }
+    }
+    Ok(AGENTS.iter().map(|(u, _, r)| ((*u).to_owned(), r.to_string())).collect())
+}

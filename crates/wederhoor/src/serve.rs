@@ -1,0 +1,103 @@
+//! `wederhoor serve`: the web server plus the outbox worker, until Ctrl-C or SIGTERM.
+
+use crate::config::Config;
+use anyhow::Context;
+use std::sync::Arc;
+use std::time::Duration;
+use wederhoor_listen::{OutboxConfig, WebhookConnector, run_outbox};
+use wederhoor_store::Store;
+use wederhoor_triage::Engine;
+use wederhoor_web::{ActiveRules, AppState, LiveEvent, WebConfig};
+
+/// The active rules from the store; on first start the default rules become version 1.
+/// A stored version that no longer compiles is reported and the default rules are used.
+pub async fn load_rules(store: &Store, config: &Config) -> anyhow::Result<ActiveRules> {
+    let brand = crate::brand(config, None)?;
+    let (version, text) = match store.active_rules().await? {
+        Some(v) => v,
+        None => {
+            let text = wederhoor_triage::DEFAULT_RULES.to_owned();
+            let id = store.save_rules_version(&text, None, "standaardregels (DESIGN §4)").await?;
+            (id, text)
+        }
+    };
+    match Engine::new(&text, brand.clone()) {
+        Ok(engine) => Ok(ActiveRules { engine, version: Some(version) }),
+        Err(e) => {
+            tracing::error!(version, error = %e, "stored rules do not compile; using the default rules");
+            let engine = Engine::new(wederhoor_triage::DEFAULT_RULES, brand)
+                .map_err(|e| anyhow::anyhow!("default rules: {e}"))?;
+            Ok(ActiveRules { engine, version: None })
+        }
+    }
+}
+
+pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
+    if demo && config.database_url.is_empty() {
+        let dir = std::env::temp_dir().join(format!("wederhoor-demo-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+        }
+        config.data_dir = dir;
+    }
+    let store = crate::open_store(&config).await?;
+    let rules = load_rules(&store, &config).await?;
+    let logins = if demo { Some(crate::demo::load(&store, &rules).await?) } else { None };
+    let state = AppState::new(
+        store.clone(),
+        rules,
+        WebConfig { secure_cookies: config.server.secure_cookies },
+    )
+    .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
+
+    let connector = WebhookConnector::new().context("building the HTTP client")?;
+    let outbox = OutboxConfig {
+        max_attempts: config.outbox.max_attempts,
+        base_delay: Duration::from_secs(config.outbox.base_delay_secs),
+        max_delay: Duration::from_secs(config.outbox.max_delay_secs),
+    };
+    let events = state.clone();
+    let on_change: Arc<dyn Fn(wederhoor_core::ConversationId) + Send + Sync> =
+        Arc::new(move |c| events.publish(LiveEvent::changed(c, "delivery")));
+    tokio::spawn(run_outbox(store, connector, outbox, state.outbox_wakeup.clone(), on_change));
+
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    println!("Wederhoor luistert op http://{addr}/");
+    if let Some(logins) = logins {
+        println!("Demo-gegevens in {}", config.data_dir.display());
+        println!("Demo-logins (wachtwoord voor allen: {}):", crate::demo::PASSWORD);
+        for (user, role) in logins {
+            println!("  {user:<8} {role}");
+        }
+    }
+    axum::serve(listener, wederhoor_web::app(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serving HTTP")?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}
