@@ -66,7 +66,7 @@ pub async fn run_outbox_once<C: Connector>(
                     let attempts = item.attempts + 1;
                     let retry_at = (attempts < config.max_attempts).then(|| {
                         let wait = retry_after
-                            .unwrap_or_else(|| backoff(config, item.attempts, item.reply.0 as u64 ^ attempts as u64 * 7919));
+                            .unwrap_or_else(|| backoff(config, item.attempts, item.reply.0 as u64 ^ (attempts as u64 * 7919)));
                         jiff::Timestamp::now().as_millisecond() + wait.as_millis() as i64
                     });
                     tracing::warn!(reply = %item.reply, error = %message, attempts, "reply delivery failed");

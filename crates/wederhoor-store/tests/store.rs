@@ -1,4 +1,5 @@
 //! The store suite: runs against SQLite always and PostgreSQL when WEDERHOOR_TEST_PG is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use wederhoor_core::*;
 use wederhoor_store::testing::fresh_stores;

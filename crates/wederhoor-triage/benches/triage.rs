@@ -35,6 +35,7 @@ fn bench(c: &mut Criterion) {
             }
         });
     });
+    g.throughput(Throughput::Elements(1));
     g.bench_function("json_line", |b| {
         let line = r#"{"id":"m1","text":"@zuiderbank ik wacht al drie weken op mijn nieuwe pinpas, nog steeds niks ontvangen.","author":{"handle":"@jan","name":"Jan","followers":12}}"#;
         b.iter(|| black_box(engine.triage_json_line(black_box(line))));

@@ -92,7 +92,15 @@ mod tests {
     use super::*;
 
     fn abusive(s: &str) -> bool {
-        AbuseModel::new().unwrap().is_abusive(&s.to_lowercase())
+        AbuseModel::new()
+            .unwrap()
+            .is_abusive(&crate::text::lower_without_handles(s))
+    }
+
+    #[test]
+    fn handles_and_urls_are_not_words() {
+        assert!(!abusive("@kutsaclimadame hallo, kunnen we helpen?"));
+        assert!(!abusive("zie https://example.com/kanker-info"));
     }
 
     #[test]

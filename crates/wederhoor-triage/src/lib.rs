@@ -357,7 +357,7 @@ impl Inner {
         let lower = text.to_lowercase();
         let language = self.lang.detect(&norm, text);
         let (sentiment, sfacts) = self.sentiment.score(&norm, text);
-        let abusive = self.abuse.is_abusive(&lower);
+        let abusive = self.abuse.is_abusive(&text::lower_without_handles(text));
         let pii: Vec<PiiSpan> = self.pii.find(text);
         let topic_hits = self.topics.detect(&norm);
         let mut signals = self.signals.detect(&signals::SignalInput {

@@ -277,16 +277,27 @@ fn valid_phone_end(text: &str, start: usize, end: usize) -> Option<usize> {
     let skip = chars.len() - rest.len();
     // A "(0)" after the country code is not part of the number.
     let zero_paren = usize::from(m.contains("(0)"));
-    let want = rest.starts_with("31").then_some(11 + zero_paren);
-    match want {
-        Some(n) => {
-            let (pos, c) = *chars.get(skip + n - 1)?;
-            let e = pos + c.len_utf8();
-            let next = text.get(e..).and_then(|r| r.chars().next());
-            (!next.is_some_and(|c| c.is_ascii_digit())).then_some(e)
-        }
-        None => (8..=15).contains(&rest.len()).then_some(end),
-    }
+    // Known lengths (country code included): NL 31 + 9 digits, BE 32 + 8 or 9, DE 49 + 6..=11.
+    let want: &[usize] = if rest.starts_with("31") {
+        &[11]
+    } else if rest.starts_with("32") {
+        &[11, 10]
+    } else if rest.starts_with("49") {
+        &[13, 12, 11, 10, 9, 8]
+    } else {
+        return (8..=15).contains(&rest.len()).then_some(end);
+    };
+    want.iter().find_map(|&n| {
+        let (pos, c) = *chars.get(skip + n + zero_paren - 1)?;
+        let e = pos + c.len_utf8();
+        let next = text.get(e..).and_then(|r| r.chars().next());
+        let after = text.get(e..).and_then(|r| r.chars().nth(1));
+        // The number ends here: no digit right after, nor a digit after one separator.
+        let more = next.is_some_and(|c| c.is_ascii_digit())
+            || (next.is_some_and(|c| c == ' ' || c == '-')
+                && after.is_some_and(|c| c.is_ascii_digit()));
+        (!more).then_some(e)
+    })
 }
 
 #[cfg(test)]

@@ -76,6 +76,28 @@ pub(crate) fn normalize(text: &str) -> String {
     out
 }
 
+/// Lowercases text and blanks out URLs and @handles (keeping every other character, so that
+/// spelling games such as `k*nker` survive).
+pub(crate) fn lower_without_handles(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut prev: Option<char> = None;
+    let mut i = 0;
+    while let Some(rest) = text.get(i..) {
+        let Some(c) = rest.chars().next() else { break };
+        let skip = skip_len(rest, prev);
+        if skip > 0 {
+            i += skip;
+            out.push(' ');
+            prev = Some(' ');
+            continue;
+        }
+        i += c.len_utf8();
+        prev = Some(c);
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
 /// The words of a normalised text.
 pub(crate) fn words(norm: &str) -> impl Iterator<Item = &str> {
     norm.split(' ').filter(|w| !w.is_empty())

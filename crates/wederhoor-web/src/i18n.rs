@@ -111,6 +111,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("not_found", "Niet gevonden.", "Not found."),
     ("csrf_failed", "Het formulier is verlopen. Laad de pagina opnieuw en probeer het nog eens.", "The form has expired. Reload the page and try again."),
     ("empty_text", "Tekst mag niet leeg zijn.", "Text must not be empty."),
+    ("text_too_long", "Tekst is te lang (maximaal 10.000 tekens).", "Text is too long (at most 10,000 characters)."),
     ("pii_in_reply", "Je antwoord bevat persoonsgegevens. Herhaal die nooit in het openbaar; nodig de klant uit voor een privékanaal.", "Your reply contains personal data. Never repeat it in public; invite the customer to a private channel."),
     ("state_new", "nieuw", "new"),
     ("state_open", "open", "open"),

@@ -192,10 +192,8 @@ fn segments<'a>(text: &'a str, spans: &[PiiSpan]) -> Vec<Segment<'a>> {
         out.push(Segment { text: inside, pii: Some(s.kind.as_str()) });
         at = s.end;
     }
-    if let Some(rest) = text.get(at..) {
-        if !rest.is_empty() {
-            out.push(Segment { text: rest, pii: None });
-        }
+    if let Some(rest) = text.get(at..).filter(|r| !r.is_empty()) {
+        out.push(Segment { text: rest, pii: None });
     }
     out
 }
@@ -251,7 +249,7 @@ fn checked_text(text: &str) -> Result<&str, &'static str> {
     if text.is_empty() {
         Err("empty_text")
     } else if text.len() > MAX_TEXT {
-        Err("empty_text")
+        Err("text_too_long")
     } else {
         Ok(text)
     }

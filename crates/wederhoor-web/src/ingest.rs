@@ -133,17 +133,15 @@ pub async fn ingest(
     state.metrics.rejected.fetch_add(report.rejected as u64, Ordering::Relaxed);
     let mut announced = std::collections::HashSet::new();
     for r in &report.results {
-        if let ItemResult::Stored { conversation, .. } = r {
-            if announced.insert(*conversation) {
-                state.publish(LiveEvent::changed(*conversation, "message"));
-            }
+        if let ItemResult::Stored { conversation, .. } = r
+            && announced.insert(*conversation)
+        {
+            state.publish(LiveEvent::changed(*conversation, "message"));
         }
     }
     // A single message that was refused is the client's error; a batch answers per item.
-    if single {
-        if let Some(ItemResult::Rejected { error }) = report.results.first() {
-            return Err(AppError::Unprocessable(error.clone()).into());
-        }
+    if single && let Some(ItemResult::Rejected { error }) = report.results.first() {
+        return Err(AppError::Unprocessable(error.clone()).into());
     }
     Ok((StatusCode::OK, Json(report)))
 }

@@ -44,10 +44,13 @@ pub struct Viewer {
 /// A heartbeat older than this means the agent left.
 const PRESENCE_TTL: Duration = Duration::from_secs(15);
 
+/// (display name, typing, last heartbeat)
+type Seen = (String, bool, Instant);
+
 /// Who is where, in memory (presence is a hint; losing it on restart loses nothing).
 #[derive(Default)]
 pub struct Presence {
-    by_conversation: Mutex<HashMap<ConversationId, HashMap<AgentId, (String, bool, Instant)>>>,
+    by_conversation: Mutex<HashMap<ConversationId, HashMap<AgentId, Seen>>>,
 }
 
 impl Presence {

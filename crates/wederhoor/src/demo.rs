@@ -63,10 +63,10 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
         let report = ingest_values(store, &rules.engine, rules.version, source, values).await?;
         anyhow::ensure!(report.rejected == 0, "demo data for {name} has rejected messages: {:?}", report.results);
         for r in report.results {
-            if let ItemResult::Stored { conversation, .. } = r {
-                if !conversations.contains(&conversation) {
-                    conversations.push(conversation);
-                }
+            if let ItemResult::Stored { conversation, .. } = r
+                && !conversations.contains(&conversation)
+            {
+                conversations.push(conversation);
             }
         }
     }

@@ -324,10 +324,10 @@ async fn source(config: &Config, command: SourceCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match command {
         SourceCommand::Add { name, kind, webhook_url, webhook_secret } => {
-            if let Some(u) = &webhook_url {
-                if !(u.starts_with("http://") || u.starts_with("https://")) {
-                    bail!("--webhook-url must start with http:// or https://");
-                }
+            if let Some(u) = &webhook_url
+                && !(u.starts_with("http://") || u.starts_with("https://"))
+            {
+                bail!("--webhook-url must start with http:// or https://");
             }
             let (s, token) = store
                 .create_source(&wederhoor_store::NewSource {

@@ -1,0 +1,108 @@
+//! The command line, through the real binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::Target;
+use std::io::Write;
+
+#[test]
+fn triage_answers_every_line_in_order_and_reports_bad_lines() {
+    let t = Target::sqlite("triage");
+    let input = concat!(
+        "{\"id\":\"a\",\"text\":\"Mijn IBAN is NL91ABNA0417164300, graag terugstorten\"}\n",
+        "dit is geen json\n",
+        "{\"id\":\"c\"}\n",
+        "{\"id\":7,\"text\":\"Bedankt voor de snelle hulp vandaag!\",\"author\":{\"handle\":\"@anna\",\"name\":\"Anna\",\"followers\":12}}\n",
+    );
+    let out = t.run(&["triage"], input);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4, "one output line per input line");
+    assert_eq!(lines[0]["id"], "a");
+    assert_eq!(lines[0]["verdict"]["action"], "private", "{}", lines[0]);
+    let pii = &lines[0]["pii"][0];
+    assert_eq!(pii["kind"], "iban");
+    // "Mijn IBAN is " is 13 bytes; the IBAN is 18.
+    assert_eq!((pii["start"].as_u64(), pii["end"].as_u64()), (Some(13), Some(31)));
+    assert!(lines[1]["id"].is_null() && lines[1]["error"].is_string(), "{}", lines[1]);
+    assert_eq!(lines[2]["id"], "c");
+    assert!(lines[2]["error"].as_str().unwrap().contains("text"), "{}", lines[2]);
+    assert_eq!(lines[3]["id"], 7);
+    for key in ["language", "sentiment", "abusive", "pii", "topics", "priority", "verdict"] {
+        assert!(lines[3].get(key).is_some(), "missing {key} in {}", lines[3]);
+    }
+}
+
+#[test]
+fn triage_with_an_invalid_rules_file_names_line_and_column() {
+    let t = Target::sqlite("rules");
+    let file = t.data_dir.join("rules.toml");
+    std::fs::write(&file, "[[rule]]\nid = \"x\"\naction = \n").unwrap();
+    let out = t.run(&["rules", "check", file.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3"), "{err}");
+}
+
+#[test]
+fn import_reports_bad_lines_with_numbers_and_reruns_store_nothing_twice() {
+    let t = Target::sqlite("import");
+    let file = t.data_dir.join("messages.jsonl");
+    let mut f = std::fs::File::create(&file).unwrap();
+    for i in 0..2500 {
+        writeln!(f, "{{\"id\":\"m{i}\",\"text\":\"Bericht nummer {i} over mijn pinpas\",\"source\":\"Forum\"}}").unwrap();
+        if i == 10 {
+            writeln!(f, "{{\"id\":\"kapot\"").unwrap(); // line 12: not JSON
+        }
+        if i == 20 {
+            writeln!(f, "{{\"id\":\"leeg\",\"text\":\"\"}}").unwrap(); // line 23: empty text
+        }
+    }
+    drop(f);
+    let out = t.run(&["import", file.to_str().unwrap()], "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "rejected lines give exit code 3; {stderr}");
+    assert!(stdout.contains("2500 stored") && stdout.contains("2 rejected"), "{stdout}");
+    assert!(stderr.contains("messages.jsonl:12: rejected: not valid JSON"), "{stderr}");
+    assert!(stderr.contains("messages.jsonl:23: rejected: field `text` is empty"), "{stderr}");
+
+    let again = t.run(&["import", file.to_str().unwrap()], "");
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(stdout.contains("0 stored") && stdout.contains("2500 duplicates"), "{stdout}");
+}
+
+#[test]
+fn unknown_configuration_keys_are_refused_clearly() {
+    let t = Target::sqlite("config");
+    let out = t.command().arg("migrate").env("WEDERHOOR_SERVER__LISTN", "x").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown field") && err.contains("listn"), "{err}");
+
+    let file = t.data_dir.join("wederhoor.toml");
+    std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:9\"\n[outbox]\nmax_attempts = 0\n").unwrap();
+    let out = t.command().arg("--config").arg(&file).arg("migrate").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("outbox.max_attempts"));
+}
+
+#[test]
+fn users_are_added_listed_and_need_a_real_password() {
+    let t = Target::sqlite("users");
+    t.add_user("sanne", "Sanne Jansen", "agent", "lang-genoeg-wachtwoord");
+    let short = t.run(&["user", "add", "kort", "--name", "Kort"], "abc\n");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
+    let bad_role = t.run(&["user", "add", "x", "--name", "X", "--role", "baas"], "lang-genoeg-wachtwoord\n");
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
+    let list = t.run(&["user", "list"], "");
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(list.contains("sanne\tagent\tSanne Jansen"), "{list}");
+    assert!(!list.contains("kort"));
+}
