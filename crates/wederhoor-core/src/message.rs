@@ -98,7 +98,10 @@ impl IncomingMessage {
         let author = self.author.unwrap_or_default();
         let author_handle = author.handle.unwrap_or_default().trim().to_owned();
         check_len("author.handle", &author_handle)?;
-        let author_name = author.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        let author_name = author
+            .name
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty());
         if let Some(n) = &author_name {
             check_len("author.name", n)?;
         }
@@ -160,7 +163,9 @@ mod tests {
     }
 
     fn parse_json(s: &str) -> Result<ValidMessage, MessageError> {
-        serde_json::from_str::<IncomingMessage>(s).unwrap().parse(now())
+        serde_json::from_str::<IncomingMessage>(s)
+            .unwrap()
+            .parse(now())
     }
 
     #[test]
@@ -175,9 +180,15 @@ mod tests {
     #[test]
     fn each_bad_field_is_named() {
         assert_eq!(parse_json(r#"{"text":"x"}"#), Err(MessageError::MissingId));
-        assert_eq!(parse_json(r#"{"id":"","text":"x"}"#), Err(MessageError::BadId));
+        assert_eq!(
+            parse_json(r#"{"id":"","text":"x"}"#),
+            Err(MessageError::BadId)
+        );
         assert_eq!(parse_json(r#"{"id":"a"}"#), Err(MessageError::MissingText));
-        assert_eq!(parse_json(r#"{"id":"a","text":"  "}"#), Err(MessageError::EmptyText));
+        assert_eq!(
+            parse_json(r#"{"id":"a","text":"  "}"#),
+            Err(MessageError::EmptyText)
+        );
         assert!(matches!(
             parse_json(r#"{"id":"a","text":"x","created_at":"gisteren"}"#),
             Err(MessageError::BadTime(_))
@@ -192,11 +203,16 @@ mod tests {
             text: Some(long),
             ..Default::default()
         };
-        assert_eq!(m.parse(now()), Err(MessageError::TextTooLong(MAX_TEXT_BYTES + 1)));
+        assert_eq!(
+            m.parse(now()),
+            Err(MessageError::TextTooLong(MAX_TEXT_BYTES + 1))
+        );
     }
 
     #[test]
     fn unknown_fields_are_refused() {
-        assert!(serde_json::from_str::<IncomingMessage>(r#"{"id":1,"text":"x","txt":"y"}"#).is_err());
+        assert!(
+            serde_json::from_str::<IncomingMessage>(r#"{"id":1,"text":"x","txt":"y"}"#).is_err()
+        );
     }
 }

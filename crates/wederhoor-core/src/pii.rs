@@ -26,7 +26,11 @@ mod tests {
     #[test]
     fn masks_only_the_span() {
         let text = "IBAN NL91 ABNA 0417 1643 00 graag";
-        let spans = [PiiSpan { kind: PiiKind::Iban, start: 5, end: 27 }];
+        let spans = [PiiSpan {
+            kind: PiiKind::Iban,
+            start: 5,
+            end: 27,
+        }];
         assert_eq!(mask(text, &spans), "IBAN •••• •••• •••• •••• •• graag");
     }
 }

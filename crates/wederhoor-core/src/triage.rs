@@ -117,12 +117,23 @@ mod tests {
     fn triage_serialises_to_the_documented_shape() {
         let t = Triage {
             language: "nl".into(),
-            sentiment: Sentiment { label: SentimentLabel::Negative, score: -0.5 },
+            sentiment: Sentiment {
+                label: SentimentLabel::Negative,
+                score: -0.5,
+            },
             abusive: false,
-            pii: vec![PiiSpan { kind: PiiKind::CustomerNumber, start: 3, end: 9 }],
+            pii: vec![PiiSpan {
+                kind: PiiKind::CustomerNumber,
+                start: 3,
+                end: 9,
+            }],
             topics: vec!["cards".into()],
             priority: 2,
-            verdict: Verdict { action: Action::NoEngage, rule: "r".into(), reason: "x".into() },
+            verdict: Verdict {
+                action: Action::NoEngage,
+                rule: "r".into(),
+                reason: "x".into(),
+            },
         };
         let v = serde_json::to_value(&t).unwrap();
         assert_eq!(v["sentiment"]["label"], "negative");

@@ -62,15 +62,25 @@ pub async fn run_outbox_once<C: Connector>(
                     tracing::warn!(reply = %item.reply, error = %msg, "reply delivery failed for good");
                     store.mark_reply_failed(item.reply, &msg, None).await?
                 }
-                Err(DeliveryError::Retryable { message, retry_after }) => {
+                Err(DeliveryError::Retryable {
+                    message,
+                    retry_after,
+                }) => {
                     let attempts = item.attempts + 1;
                     let retry_at = (attempts < config.max_attempts).then(|| {
-                        let wait = retry_after
-                            .unwrap_or_else(|| backoff(config, item.attempts, item.reply.0 as u64 ^ (attempts as u64 * 7919)));
+                        let wait = retry_after.unwrap_or_else(|| {
+                            backoff(
+                                config,
+                                item.attempts,
+                                item.reply.0 as u64 ^ (attempts as u64 * 7919),
+                            )
+                        });
                         jiff::Timestamp::now().as_millisecond() + wait.as_millis() as i64
                     });
                     tracing::warn!(reply = %item.reply, error = %message, attempts, "reply delivery failed");
-                    store.mark_reply_failed(item.reply, &message, retry_at).await?
+                    store
+                        .mark_reply_failed(item.reply, &message, retry_at)
+                        .await?
                 }
             };
             on_change(conversation);
@@ -115,13 +125,20 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        let c = OutboxConfig { max_attempts: 8, base_delay: Duration::from_secs(2), max_delay: Duration::from_secs(60) };
+        let c = OutboxConfig {
+            max_attempts: 8,
+            base_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(60),
+        };
         assert_eq!(backoff(&c, 0, 0), Duration::from_secs(2));
         assert_eq!(backoff(&c, 1, 0), Duration::from_secs(4));
         assert_eq!(backoff(&c, 3, 0), Duration::from_secs(16));
         assert_eq!(backoff(&c, 10, 0), Duration::from_secs(60));
         // Jitter adds at most a quarter.
         let j = backoff(&c, 10, 123_456_789);
-        assert!(j >= Duration::from_secs(60) && j < Duration::from_secs(75), "{j:?}");
+        assert!(
+            j >= Duration::from_secs(60) && j < Duration::from_secs(75),
+            "{j:?}"
+        );
     }
 }

@@ -66,10 +66,14 @@ impl Connector for WebhookConnector {
         if let Some(secret) = secret {
             request = request.header("x-wederhoor-signature", sign(secret, &body));
         }
-        let response = request.body(body).send().await.map_err(|e| DeliveryError::Retryable {
-            message: format!("could not reach {url}: {e}"),
-            retry_after: None,
-        })?;
+        let response = request
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| DeliveryError::Retryable {
+                message: format!("could not reach {url}: {e}"),
+                retry_after: None,
+            })?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
@@ -82,7 +86,10 @@ impl Connector for WebhookConnector {
             .map(Duration::from_secs);
         let message = format!("webhook answered HTTP {}", status.as_u16());
         if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
-            Err(DeliveryError::Retryable { message, retry_after })
+            Err(DeliveryError::Retryable {
+                message,
+                retry_after,
+            })
         } else {
             Err(DeliveryError::Permanent(message))
         }

@@ -34,7 +34,8 @@ pub struct Session {
     pub csrf: String,
 }
 
-const AGENT_SELECT: &str = "SELECT id, username, display_name, role, language, disabled FROM agents";
+const AGENT_SELECT: &str =
+    "SELECT id, username, display_name, role, language, disabled FROM agents";
 
 fn agent_from_row(r: &AnyRow) -> Result<Agent> {
     let role: String = r.try_get("role")?;
@@ -130,11 +131,12 @@ impl Store {
         let _guard = self.writer().await;
         let mut tx = self.pool().begin().await?;
         self.counted(3);
-        let row = sqlx::query("UPDATE agents SET password_hash = $1 WHERE username = $2 RETURNING id")
-            .bind(password_hash)
-            .bind(username)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row =
+            sqlx::query("UPDATE agents SET password_hash = $1 WHERE username = $2 RETURNING id")
+                .bind(password_hash)
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(row) = row else {
             return Err(StoreError::NotFound("agent"));
         };

@@ -129,7 +129,11 @@ fn summary_from_row(r: &AnyRow) -> Result<ConversationSummary> {
         verdict: verdict.parse().map_err(corrupt)?,
         priority: r.try_get("priority")?,
         language: r.try_get("language")?,
-        topics: topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+        topics: topics
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
         snippet: r.try_get("snippet")?,
         message_count: r.try_get("message_count")?,
         created_at: r.try_get("created_at")?,
@@ -226,7 +230,9 @@ impl Store {
             "SELECT c.verdict, COUNT(*) FROM conversations c{where_sql} GROUP BY c.verdict ORDER BY c.verdict"
         );
         self.counted(1);
-        let rows = bind_all(sqlx::query(&sql), &values).fetch_all(self.pool()).await?;
+        let rows = bind_all(sqlx::query(&sql), &values)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|r| {
                 let v: String = r.try_get(0)?;
@@ -238,7 +244,10 @@ impl Store {
             .collect()
     }
 
-    pub async fn conversation_summary(&self, id: ConversationId) -> Result<Option<ConversationSummary>> {
+    pub async fn conversation_summary(
+        &self,
+        id: ConversationId,
+    ) -> Result<Option<ConversationSummary>> {
         self.counted(1);
         let row = sqlx::query(&format!("{SUMMARY_SELECT} WHERE c.id = $1"))
             .bind(id.0)
@@ -385,12 +394,25 @@ impl Store {
         .bind(conversation.0)
         .execute(&mut *tx)
         .await?;
-        audit(&mut tx, Some(agent.0), "reply.queue", "conversation", Some(conversation.0), &format!("reply {reply}")).await?;
+        audit(
+            &mut tx,
+            Some(agent.0),
+            "reply.queue",
+            "conversation",
+            Some(conversation.0),
+            &format!("reply {reply}"),
+        )
+        .await?;
         tx.commit().await?;
         Ok(ReplyId(reply))
     }
 
-    pub async fn add_note(&self, conversation: ConversationId, agent: AgentId, text: &str) -> Result<()> {
+    pub async fn add_note(
+        &self,
+        conversation: ConversationId,
+        agent: AgentId,
+        text: &str,
+    ) -> Result<()> {
         let _guard = self.writer().await;
         let mut tx = self.pool().begin().await?;
         self.counted(3);
@@ -402,7 +424,15 @@ impl Store {
             .bind(now_ms())
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, Some(agent.0), "note.add", "conversation", Some(conversation.0), "").await?;
+        audit(
+            &mut tx,
+            Some(agent.0),
+            "note.add",
+            "conversation",
+            Some(conversation.0),
+            "",
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -432,7 +462,15 @@ impl Store {
             Some(o) => format!("assigned to agent {o}"),
             None => "unassigned".to_owned(),
         };
-        audit(&mut tx, Some(actor.0), "case.assign", "conversation", Some(conversation.0), &detail).await?;
+        audit(
+            &mut tx,
+            Some(actor.0),
+            "case.assign",
+            "conversation",
+            Some(conversation.0),
+            &detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -454,13 +492,24 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("conversation"));
         }
-        audit(&mut tx, Some(actor.0), "case.state", "conversation", Some(conversation.0), state.as_str()).await?;
+        audit(
+            &mut tx,
+            Some(actor.0),
+            "case.state",
+            "conversation",
+            Some(conversation.0),
+            state.as_str(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
-async fn exists(tx: &mut sqlx::Transaction<'_, sqlx::Any>, conversation: ConversationId) -> Result<()> {
+async fn exists(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conversation: ConversationId,
+) -> Result<()> {
     sqlx::query("SELECT id FROM conversations WHERE id = $1")
         .bind(conversation.0)
         .fetch_optional(&mut **tx)

@@ -54,7 +54,8 @@ impl Store {
         // 1. Which of these are already stored? One query per chunk, not one per message.
         let mut existing: HashMap<String, i64> = HashMap::new();
         for chunk in items.chunks(LOOKUP_CHUNK) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
             let sql = format!(
                 "SELECT external_id, id FROM messages WHERE source_id = $1 AND external_id IN ({})",
                 placeholders.join(", ")
@@ -77,8 +78,13 @@ impl Store {
         let mut touched: HashSet<i64> = HashSet::new();
 
         for (m, t) in items {
-            if let Some(id) = existing.get(&m.external_id).or(stored_in_batch.get(m.external_id.as_str())) {
-                outcomes.push(IngestOutcome::Duplicate { message: MessageId(*id) });
+            if let Some(id) = existing
+                .get(&m.external_id)
+                .or(stored_in_batch.get(m.external_id.as_str()))
+            {
+                outcomes.push(IngestOutcome::Duplicate {
+                    message: MessageId(*id),
+                });
                 continue;
             }
             // Author (one upsert per distinct handle in the batch).
@@ -252,7 +258,11 @@ impl Store {
     }
 
     /// After a re-triage: each conversation takes the verdict of its newest message again.
-    pub async fn refresh_conversation_verdicts(&self, actor: Option<i64>, messages: u64) -> Result<()> {
+    pub async fn refresh_conversation_verdicts(
+        &self,
+        actor: Option<i64>,
+        messages: u64,
+    ) -> Result<()> {
         let _guard = self.writer().await;
         let mut tx = self.pool().begin().await?;
         sqlx::query(
@@ -264,7 +274,15 @@ impl Store {
         )
         .execute(&mut *tx)
         .await?;
-        audit(&mut tx, actor, "triage.rerun", "messages", None, &format!("{messages} messages re-triaged")).await?;
+        audit(
+            &mut tx,
+            actor,
+            "triage.rerun",
+            "messages",
+            None,
+            &format!("{messages} messages re-triaged"),
+        )
+        .await?;
         tx.commit().await?;
         self.counted(2);
         Ok(())
@@ -273,7 +291,9 @@ impl Store {
     /// Number of stored messages.
     pub async fn message_count(&self) -> Result<i64> {
         self.counted(1);
-        let row = sqlx::query("SELECT COUNT(*) FROM messages").fetch_one(self.pool()).await?;
+        let row = sqlx::query("SELECT COUNT(*) FROM messages")
+            .fetch_one(self.pool())
+            .await?;
         Ok(row.try_get(0)?)
     }
 
@@ -284,7 +304,9 @@ impl Store {
             .bind(source.0)
             .fetch_all(self.pool())
             .await?;
-        rows.iter().map(|r| r.try_get(0).map_err(StoreError::from)).collect()
+        rows.iter()
+            .map(|r| r.try_get(0).map_err(StoreError::from))
+            .collect()
     }
 }
 
@@ -296,7 +318,8 @@ async fn insert_triage(
     now: i64,
 ) -> Result<()> {
     let pii = serde_json::to_string(&t.pii).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let topics = serde_json::to_string(&t.topics).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let topics =
+        serde_json::to_string(&t.topics).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(
         "INSERT INTO triage (message_id, language, sentiment_label, sentiment_score, abusive, pii, topics, \
          priority, action, rule, reason, rules_version, triaged_at) \

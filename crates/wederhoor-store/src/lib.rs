@@ -348,7 +348,15 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get(0)?;
-        audit(&mut tx, author.map(|a| a.0), "rules.save", "rules_version", Some(id), comment).await?;
+        audit(
+            &mut tx,
+            author.map(|a| a.0),
+            "rules.save",
+            "rules_version",
+            Some(id),
+            comment,
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -453,10 +461,14 @@ pub mod testing {
         sqlx::any::install_default_drivers();
         let schema = format!("t_{}", &random_token()[..20]);
         let mut conn = sqlx::AnyConnection::connect(base_url).await?;
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut conn).await?;
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut conn)
+            .await?;
         conn.close().await?;
         let sep = if base_url.contains('?') { '&' } else { '?' };
-        Ok(format!("{base_url}{sep}options=-c%20search_path%3D{schema}"))
+        Ok(format!(
+            "{base_url}{sep}options=-c%20search_path%3D{schema}"
+        ))
     }
 
     /// Every backend the test run can reach: SQLite always, PostgreSQL when

@@ -71,7 +71,11 @@ impl Store {
     }
 
     /// Records a delivered reply.
-    pub async fn mark_reply_sent(&self, reply: ReplyId, actor: Option<AgentId>) -> Result<ConversationId> {
+    pub async fn mark_reply_sent(
+        &self,
+        reply: ReplyId,
+        actor: Option<AgentId>,
+    ) -> Result<ConversationId> {
         let _guard = self.writer().await;
         let mut tx = self.pool().begin().await?;
         self.counted(2);
@@ -86,8 +90,20 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound("unsent reply"))?;
         let conversation: i64 = row.try_get(0)?;
-        let how = if actor.is_some() { "marked sent by hand" } else { "delivered" };
-        audit(&mut tx, actor.map(|a| a.0), "reply.sent", "reply", Some(reply.0), how).await?;
+        let how = if actor.is_some() {
+            "marked sent by hand"
+        } else {
+            "delivered"
+        };
+        audit(
+            &mut tx,
+            actor.map(|a| a.0),
+            "reply.sent",
+            "reply",
+            Some(reply.0),
+            how,
+        )
+        .await?;
         tx.commit().await?;
         Ok(ConversationId(conversation))
     }
@@ -107,14 +123,22 @@ impl Store {
              state = $2, next_attempt_at = $3 WHERE id = $4 RETURNING conversation_id",
         )
         .bind(error)
-        .bind(if retry_at.is_some() { "queued" } else { "failed" })
+        .bind(if retry_at.is_some() {
+            "queued"
+        } else {
+            "failed"
+        })
         .bind(retry_at.unwrap_or_else(now_ms))
         .bind(reply.0)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("reply"))?;
         let conversation: i64 = row.try_get(0)?;
-        let action = if retry_at.is_some() { "reply.retry_later" } else { "reply.failed" };
+        let action = if retry_at.is_some() {
+            "reply.retry_later"
+        } else {
+            "reply.failed"
+        };
         audit(&mut tx, None, action, "reply", Some(reply.0), error).await?;
         tx.commit().await?;
         Ok(ConversationId(conversation))
@@ -135,7 +159,15 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound("failed reply"))?;
         let conversation: i64 = row.try_get(0)?;
-        audit(&mut tx, Some(actor.0), "reply.requeue", "reply", Some(reply.0), "").await?;
+        audit(
+            &mut tx,
+            Some(actor.0),
+            "reply.requeue",
+            "reply",
+            Some(reply.0),
+            "",
+        )
+        .await?;
         tx.commit().await?;
         Ok(ConversationId(conversation))
     }

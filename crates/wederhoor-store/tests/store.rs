@@ -8,12 +8,19 @@ use wederhoor_store::*;
 fn triage(action: Action) -> Triage {
     Triage {
         language: "nl".into(),
-        sentiment: Sentiment { label: SentimentLabel::Negative, score: -0.4 },
+        sentiment: Sentiment {
+            label: SentimentLabel::Negative,
+            score: -0.4,
+        },
         abusive: false,
         pii: vec![],
         topics: vec!["cards".into(), "fees".into()],
         priority: 1,
-        verdict: Verdict { action, rule: "test-rule".into(), reason: "omdat".into() },
+        verdict: Verdict {
+            action,
+            rule: "test-rule".into(),
+            reason: "omdat".into(),
+        },
     }
 }
 
@@ -53,32 +60,62 @@ async fn ingest_is_idempotent_and_threads_replies() {
     for (backend, store) in fresh_stores().await.unwrap() {
         let s = source(&store).await;
         let batch = vec![
-            (msg("a1", "Mijn pas is geblokkeerd", None), triage(Action::Respond)),
-            (msg("a2", "Nog steeds geblokkeerd!", Some("a1")), triage(Action::Escalate)),
+            (
+                msg("a1", "Mijn pas is geblokkeerd", None),
+                triage(Action::Respond),
+            ),
+            (
+                msg("a2", "Nog steeds geblokkeerd!", Some("a1")),
+                triage(Action::Escalate),
+            ),
             (msg("b1", "Andere vraag", None), triage(Action::Ignore)),
-            (msg("a1", "dubbel in dezelfde batch", None), triage(Action::Respond)),
+            (
+                msg("a1", "dubbel in dezelfde batch", None),
+                triage(Action::Respond),
+            ),
         ];
         let out = store.ingest_batch(s.id, &batch, None).await.unwrap();
         let conv = |o: &IngestOutcome| match o {
             IngestOutcome::Stored { conversation, .. } => *conversation,
             other => panic!("{backend}: expected stored, got {other:?}"),
         };
-        assert_eq!(conv(&out[0]), conv(&out[1]), "{backend}: reply joins its parent's conversation");
+        assert_eq!(
+            conv(&out[0]),
+            conv(&out[1]),
+            "{backend}: reply joins its parent's conversation"
+        );
         assert_ne!(conv(&out[0]), conv(&out[2]), "{backend}");
-        assert!(matches!(out[3], IngestOutcome::Duplicate { .. }), "{backend}: {:?}", out[3]);
+        assert!(
+            matches!(out[3], IngestOutcome::Duplicate { .. }),
+            "{backend}: {:?}",
+            out[3]
+        );
 
         // A second run stores nothing new.
         let again = store.ingest_batch(s.id, &batch, None).await.unwrap();
-        assert!(again.iter().all(|o| matches!(o, IngestOutcome::Duplicate { .. })), "{backend}");
+        assert!(
+            again
+                .iter()
+                .all(|o| matches!(o, IngestOutcome::Duplicate { .. })),
+            "{backend}"
+        );
         assert_eq!(store.message_count().await.unwrap(), 3, "{backend}");
 
         let detail = store.conversation(conv(&out[0])).await.unwrap().unwrap();
         assert_eq!(detail.messages.len(), 2, "{backend}");
         assert_eq!(detail.summary.message_count, 2, "{backend}");
-        assert_eq!(detail.summary.verdict, Action::Escalate, "{backend}: newest message decides");
+        assert_eq!(
+            detail.summary.verdict,
+            Action::Escalate,
+            "{backend}: newest message decides"
+        );
         assert_eq!(detail.summary.topics, vec!["cards", "fees"], "{backend}");
         assert_eq!(detail.messages[0].rule, "test-rule", "{backend}");
-        assert_eq!(detail.summary.author_name.as_deref(), Some("Klaas Klant"), "{backend}");
+        assert_eq!(
+            detail.summary.author_name.as_deref(),
+            Some("Klaas Klant"),
+            "{backend}"
+        );
     }
 }
 
@@ -100,41 +137,112 @@ async fn filters_and_counts_narrow_the_inbox() {
             .unwrap();
         let batch: Vec<_> = (0..30)
             .map(|i| {
-                let action = if i % 3 == 0 { Action::Private } else { Action::Respond };
+                let action = if i % 3 == 0 {
+                    Action::Private
+                } else {
+                    Action::Respond
+                };
                 (msg(&format!("m{i}"), "tekst", None), triage(action))
             })
             .collect();
         let out = store.ingest_batch(s.id, &batch, None).await.unwrap();
-        let IngestOutcome::Stored { conversation, .. } = out[0] else { panic!() };
-        store.assign(conversation, Some(agent.id), agent.id).await.unwrap();
+        let IngestOutcome::Stored { conversation, .. } = out[0] else {
+            panic!()
+        };
+        store
+            .assign(conversation, Some(agent.id), agent.id)
+            .await
+            .unwrap();
 
         let all = ConversationFilter::default();
         let counts = store.count_conversations_by_verdict(&all).await.unwrap();
-        let count = |a: Action| counts.iter().find(|c| c.verdict == a).map_or(0, |c| c.count);
-        assert_eq!((count(Action::Private), count(Action::Respond)), (10, 20), "{backend}");
+        let count = |a: Action| {
+            counts
+                .iter()
+                .find(|c| c.verdict == a)
+                .map_or(0, |c| c.count)
+        };
+        assert_eq!(
+            (count(Action::Private), count(Action::Respond)),
+            (10, 20),
+            "{backend}"
+        );
 
-        let private = ConversationFilter { verdict: Some(Action::Private), ..Default::default() };
+        let private = ConversationFilter {
+            verdict: Some(Action::Private),
+            ..Default::default()
+        };
         let page = store.list_conversations(&private, 0, 50).await.unwrap();
         assert_eq!(page.len(), 10, "{backend}");
-        assert!(page.iter().all(|c| c.verdict == Action::Private), "{backend}");
+        assert!(
+            page.iter().all(|c| c.verdict == Action::Private),
+            "{backend}"
+        );
 
-        let mine = ConversationFilter { owner: Some(agent.id), ..Default::default() };
+        let mine = ConversationFilter {
+            owner: Some(agent.id),
+            ..Default::default()
+        };
         let page = store.list_conversations(&mine, 0, 50).await.unwrap();
-        assert_eq!(page.iter().map(|c| c.id).collect::<Vec<_>>(), vec![conversation], "{backend}");
-        assert_eq!(page[0].state, CaseState::Open, "{backend}: assigning opens a new case");
-        let unassigned = ConversationFilter { unassigned: true, ..Default::default() };
-        assert_eq!(store.list_conversations(&unassigned, 0, 50).await.unwrap().len(), 29, "{backend}");
+        assert_eq!(
+            page.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![conversation],
+            "{backend}"
+        );
+        assert_eq!(
+            page[0].state,
+            CaseState::Open,
+            "{backend}: assigning opens a new case"
+        );
+        let unassigned = ConversationFilter {
+            unassigned: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            store
+                .list_conversations(&unassigned, 0, 50)
+                .await
+                .unwrap()
+                .len(),
+            29,
+            "{backend}"
+        );
 
-        let topic = ConversationFilter { topic: Some("fees".into()), ..Default::default() };
-        assert_eq!(store.list_conversations(&topic, 0, 100).await.unwrap().len(), 30, "{backend}");
-        let topic = ConversationFilter { topic: Some("fee".into()), ..Default::default() };
-        assert_eq!(store.list_conversations(&topic, 0, 100).await.unwrap().len(), 0, "{backend}");
+        let topic = ConversationFilter {
+            topic: Some("fees".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            store
+                .list_conversations(&topic, 0, 100)
+                .await
+                .unwrap()
+                .len(),
+            30,
+            "{backend}"
+        );
+        let topic = ConversationFilter {
+            topic: Some("fee".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            store
+                .list_conversations(&topic, 0, 100)
+                .await
+                .unwrap()
+                .len(),
+            0,
+            "{backend}"
+        );
 
         // Pagination: pages do not overlap and together hold everything.
         let p1 = store.list_conversations(&all, 0, 20).await.unwrap();
         let p2 = store.list_conversations(&all, 20, 20).await.unwrap();
         assert_eq!((p1.len(), p2.len()), (20, 10), "{backend}");
-        assert!(p1.iter().all(|a| p2.iter().all(|b| a.id != b.id)), "{backend}");
+        assert!(
+            p1.iter().all(|a| p2.iter().all(|b| a.id != b.id)),
+            "{backend}"
+        );
 
         // A list page is one query however long it is.
         let before = store.query_count();
@@ -148,7 +256,12 @@ async fn replies_go_through_the_outbox_with_an_audit_trail() {
     for (backend, store) in fresh_stores().await.unwrap() {
         let s = source(&store).await;
         store
-            .set_source_delivery(s.id, DeliveryKind::Webhook, Some("http://127.0.0.1:9/hook"), Some("geheim"))
+            .set_source_delivery(
+                s.id,
+                DeliveryKind::Webhook,
+                Some("http://127.0.0.1:9/hook"),
+                Some("geheim"),
+            )
             .await
             .unwrap();
         let agent = store
@@ -164,32 +277,62 @@ async fn replies_go_through_the_outbox_with_an_audit_trail() {
             .await
             .unwrap();
         let out = store
-            .ingest_batch(s.id, &[(msg("q1", "Vraag", None), triage(Action::Respond))], None)
+            .ingest_batch(
+                s.id,
+                &[(msg("q1", "Vraag", None), triage(Action::Respond))],
+                None,
+            )
             .await
             .unwrap();
-        let IngestOutcome::Stored { conversation, .. } = out[0] else { panic!() };
-        let reply = store.add_reply(conversation, agent.id, "Hoi, groet Mehmet").await.unwrap();
+        let IngestOutcome::Stored { conversation, .. } = out[0] else {
+            panic!()
+        };
+        let reply = store
+            .add_reply(conversation, agent.id, "Hoi, groet Mehmet")
+            .await
+            .unwrap();
 
         let due = store.due_replies(10).await.unwrap();
         assert_eq!(due.len(), 1, "{backend}");
         assert_eq!(due[0].reply, reply, "{backend}");
         assert_eq!(due[0].in_reply_to.as_deref(), Some("q1"), "{backend}");
-        assert_eq!(store.conversation_summary(conversation).await.unwrap().unwrap().state, CaseState::Waiting);
+        assert_eq!(
+            store
+                .conversation_summary(conversation)
+                .await
+                .unwrap()
+                .unwrap()
+                .state,
+            CaseState::Waiting
+        );
 
         // A failure with a retry time in the future leaves it queued but not due.
         let later = jiff::Timestamp::now().as_millisecond() + 60_000;
-        store.mark_reply_failed(reply, "HTTP 503", Some(later)).await.unwrap();
+        store
+            .mark_reply_failed(reply, "HTTP 503", Some(later))
+            .await
+            .unwrap();
         assert!(store.due_replies(10).await.unwrap().is_empty(), "{backend}");
-        store.mark_reply_failed(reply, "HTTP 503", None).await.unwrap();
+        store
+            .mark_reply_failed(reply, "HTTP 503", None)
+            .await
+            .unwrap();
         let d = store.conversation(conversation).await.unwrap().unwrap();
         assert_eq!(d.replies[0].state, DeliveryState::Failed, "{backend}");
         assert_eq!(d.replies[0].attempts, 2, "{backend}");
-        assert_eq!(d.replies[0].last_error.as_deref(), Some("HTTP 503"), "{backend}");
+        assert_eq!(
+            d.replies[0].last_error.as_deref(),
+            Some("HTTP 503"),
+            "{backend}"
+        );
 
         store.retry_reply(reply, agent.id).await.unwrap();
         assert_eq!(store.due_replies(10).await.unwrap().len(), 1, "{backend}");
         store.mark_reply_sent(reply, None).await.unwrap();
-        assert!(store.mark_reply_sent(reply, None).await.is_err(), "{backend}: sent once only");
+        assert!(
+            store.mark_reply_sent(reply, None).await.is_err(),
+            "{backend}: sent once only"
+        );
 
         let trail: Vec<String> = store
             .audit_of("reply", reply.0)
@@ -200,7 +343,12 @@ async fn replies_go_through_the_outbox_with_an_audit_trail() {
             .collect();
         assert_eq!(
             trail,
-            vec!["reply.retry_later", "reply.failed", "reply.requeue", "reply.sent"],
+            vec![
+                "reply.retry_later",
+                "reply.failed",
+                "reply.requeue",
+                "reply.sent"
+            ],
             "{backend}"
         );
     }
@@ -224,10 +372,24 @@ async fn sessions_expire_with_a_new_password_and_tokens_are_hashed() {
         let token = store.create_session(agent.id).await.unwrap();
         let session = store.session(&token).await.unwrap().unwrap();
         assert_eq!(session.agent.role, Role::Lead, "{backend}");
-        assert!(store.session(&hash_token(&token)).await.unwrap().is_none(), "{backend}");
+        assert!(
+            store.session(&hash_token(&token)).await.unwrap().is_none(),
+            "{backend}"
+        );
         store.set_password("lisa", "y").await.unwrap();
         assert!(store.session(&token).await.unwrap().is_none(), "{backend}");
-        let dup = NewAgent { username: "lisa".into(), display_name: "L".into(), role: Role::Agent, password_hash: "z".into() };
-        assert!(matches!(store.create_agent(&dup, None).await, Err(StoreError::Conflict(_))), "{backend}");
+        let dup = NewAgent {
+            username: "lisa".into(),
+            display_name: "L".into(),
+            role: Role::Agent,
+            password_hash: "z".into(),
+        };
+        assert!(
+            matches!(
+                store.create_agent(&dup, None).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{backend}"
+        );
     }
 }

@@ -61,9 +61,16 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-async fn authenticate<const MIN: u8>(parts: &Parts, state: &AppState) -> Result<Auth<MIN>, AppError> {
+async fn authenticate<const MIN: u8>(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Auth<MIN>, AppError> {
     let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
-    let session = state.store.session(token).await?.ok_or(AppError::Unauthenticated)?;
+    let session = state
+        .store
+        .session(token)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     if !session.agent.role.allows(role_of(MIN)) {
         return Err(AppError::Forbidden);
     }
@@ -77,14 +84,20 @@ async fn authenticate<const MIN: u8>(parts: &Parts, state: &AppState) -> Result<
 
 impl<const MIN: u8> FromRequestParts<AppState> for Auth<MIN> {
     type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         authenticate(parts, state).await
     }
 }
 
 impl<const MIN: u8> FromRequestParts<AppState> for ApiAuth<MIN> {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ApiAuth(authenticate(parts, state).await?))
     }
 }
@@ -117,7 +130,11 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
-    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
@@ -125,7 +142,11 @@ pub async fn login_page(State(state): State<AppState>) -> Result<Response, AppEr
     render_login(&state, None, StatusCode::OK)
 }
 
-fn render_login(state: &AppState, error: Option<&str>, status: StatusCode) -> Result<Response, AppError> {
+fn render_login(
+    state: &AppState,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let csrf = wederhoor_store::random_token();
     let html = pages::render(
         state,
@@ -135,7 +156,10 @@ fn render_login(state: &AppState, error: Option<&str>, status: StatusCode) -> Re
     )?;
     Ok((
         status,
-        [(header::SET_COOKIE, set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600))],
+        [(
+            header::SET_COOKIE,
+            set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, 3600),
+        )],
         html,
     )
         .into_response())
@@ -178,7 +202,10 @@ pub async fn login(
     Ok((
         StatusCode::SEE_OTHER,
         [
-            (header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &token, 12 * 3600)),
+            (
+                header::SET_COOKIE,
+                set_cookie(&state, SESSION_COOKIE, &token, 12 * 3600),
+            ),
             (header::LOCATION, "/inbox".to_owned()),
         ],
     )
@@ -203,7 +230,10 @@ pub async fn logout(
     Ok((
         StatusCode::SEE_OTHER,
         [
-            (header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", 0)),
+            (
+                header::SET_COOKIE,
+                set_cookie(&state, SESSION_COOKIE, "", 0),
+            ),
             (header::LOCATION, "/login".to_owned()),
         ],
     )
@@ -223,8 +253,12 @@ pub async fn switch_language(
     Form(form): Form<LanguageForm>,
 ) -> Result<Redirect, AppError> {
     auth.check_csrf(&form.csrf)?;
-    let lang = Lang::parse(&form.lang).ok_or_else(|| AppError::BadRequest("unknown language".into()))?;
-    state.store.set_agent_language(auth.agent.id, lang.code()).await?;
+    let lang =
+        Lang::parse(&form.lang).ok_or_else(|| AppError::BadRequest("unknown language".into()))?;
+    state
+        .store
+        .set_agent_language(auth.agent.id, lang.code())
+        .await?;
     Ok(Redirect::to(&safe_back(form.back.as_deref())))
 }
 

@@ -47,7 +47,8 @@ pub struct InboxQuery {
 
 impl InboxQuery {
     fn filter(&self, me: AgentId) -> Result<ConversationFilter, AppError> {
-        let bad = |what: &str, e: &dyn std::fmt::Display| AppError::BadRequest(format!("{what}: {e}"));
+        let bad =
+            |what: &str, e: &dyn std::fmt::Display| AppError::BadRequest(format!("{what}: {e}"));
         Ok(ConversationFilter {
             verdict: non_empty(&self.verdict)
                 .map(|v| v.parse::<Action>().map_err(|e| bad("verdict", &e)))
@@ -162,7 +163,9 @@ pub async fn api_list(
         .store
         .list_conversations(&filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)
         .await?;
-    Ok(Json(serde_json::json!({ "page": page, "per_page": PAGE_SIZE, "conversations": rows })))
+    Ok(Json(
+        serde_json::json!({ "page": page, "per_page": PAGE_SIZE, "conversations": rows }),
+    ))
 }
 
 /// One piece of a message text: plain, or personal data to highlight.
@@ -187,13 +190,22 @@ fn segments<'a>(text: &'a str, spans: &[PiiSpan]) -> Vec<Segment<'a>> {
             continue;
         };
         if !before.is_empty() {
-            out.push(Segment { text: before, pii: None });
+            out.push(Segment {
+                text: before,
+                pii: None,
+            });
         }
-        out.push(Segment { text: inside, pii: Some(s.kind.as_str()) });
+        out.push(Segment {
+            text: inside,
+            pii: Some(s.kind.as_str()),
+        });
         at = s.end;
     }
     if let Some(rest) = text.get(at..).filter(|r| !r.is_empty()) {
-        out.push(Segment { text: rest, pii: None });
+        out.push(Segment {
+            text: rest,
+            pii: None,
+        });
     }
     out
 }
@@ -205,7 +217,11 @@ pub async fn conversation(
     Query(query): Query<FragmentQuery>,
 ) -> Result<Html<String>, AppError> {
     let id = ConversationId(id);
-    let detail = state.store.conversation(id).await?.ok_or(AppError::NotFound)?;
+    let detail = state
+        .store
+        .conversation(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let messages: Vec<_> = detail
         .messages
         .iter()
@@ -274,13 +290,20 @@ pub async fn reply(
         Ok(t) => t,
         Err(key) => return Ok(back_to(id, Some(key))),
     };
-    let summary = state.store.conversation_summary(id).await?.ok_or(AppError::NotFound)?;
+    let summary = state
+        .store
+        .conversation_summary(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // Privacy by default: personal data is never echoed in a public reply.
     if summary.state != CaseState::Private && contains_pii(&state, text) {
         return Ok(back_to(id, Some("pii_in_reply")));
     }
     state.store.add_reply(id, auth.agent.id, text).await?;
-    state.metrics.replies_queued.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    state
+        .metrics
+        .replies_queued
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     state.outbox_wakeup.notify_one();
     state.publish(LiveEvent::changed(id, "reply"));
     Ok(back_to(id, None))
@@ -336,14 +359,16 @@ pub async fn assign(
     let owner = match form.owner.as_str() {
         "me" => Some(auth.agent.id),
         "none" => None,
-        other => Some(
-            other
-                .parse::<AgentId>()
-                .map_err(|_| AppError::BadRequest(format!("owner: {other:?} is not me, none or an agent id")))?,
-        ),
+        other => Some(other.parse::<AgentId>().map_err(|_| {
+            AppError::BadRequest(format!("owner: {other:?} is not me, none or an agent id"))
+        })?),
     };
     if let Some(o) = owner {
-        state.store.agent(o).await?.ok_or(AppError::BadRequest("owner: no such agent".into()))?;
+        state
+            .store
+            .agent(o)
+            .await?
+            .ok_or(AppError::BadRequest("owner: no such agent".into()))?;
     }
     state.store.assign(id, owner, auth.agent.id).await?;
     state.publish(LiveEvent::changed(id, "case"));
@@ -393,7 +418,10 @@ pub async fn mark_sent(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&form.csrf)?;
-    let conversation = state.store.mark_reply_sent(ReplyId(id), Some(auth.agent.id)).await?;
+    let conversation = state
+        .store
+        .mark_reply_sent(ReplyId(id), Some(auth.agent.id))
+        .await?;
     state.publish(LiveEvent::changed(conversation, "delivery"));
     Ok(back_to(conversation, None))
 }
@@ -420,20 +448,35 @@ mod tests {
     fn segments_cover_the_text_and_mark_pii() {
         let text = "bel 0612345678 of mail a@b.nl";
         let spans = [
-            PiiSpan { kind: PiiKind::Email, start: 22, end: 29 },
-            PiiSpan { kind: PiiKind::Phone, start: 4, end: 14 },
+            PiiSpan {
+                kind: PiiKind::Email,
+                start: 22,
+                end: 29,
+            },
+            PiiSpan {
+                kind: PiiKind::Phone,
+                start: 4,
+                end: 14,
+            },
         ];
         let s = segments(text, &spans);
         let joined: String = s.iter().map(|s| s.text).collect();
         assert_eq!(joined, text);
-        let marked: Vec<_> = s.iter().filter_map(|s| s.pii.map(|k| (k, s.text))).collect();
+        let marked: Vec<_> = s
+            .iter()
+            .filter_map(|s| s.pii.map(|k| (k, s.text)))
+            .collect();
         assert_eq!(marked, vec![("phone", "0612345678"), ("email", "a@b.nl")]);
     }
 
     #[test]
     fn bad_spans_are_skipped_not_panicked_on() {
         let text = "één";
-        let spans = [PiiSpan { kind: PiiKind::Phone, start: 1, end: 2 }];
+        let spans = [PiiSpan {
+            kind: PiiKind::Phone,
+            start: 1,
+            end: 2,
+        }];
         let joined: String = segments(text, &spans).iter().map(|s| s.text).collect();
         assert_eq!(joined, text);
     }

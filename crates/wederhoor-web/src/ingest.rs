@@ -24,9 +24,16 @@ pub const MAX_BATCH: usize = 1000;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ItemResult {
-    Stored { message: MessageId, conversation: wederhoor_core::ConversationId },
-    Duplicate { message: MessageId },
-    Rejected { error: String },
+    Stored {
+        message: MessageId,
+        conversation: wederhoor_core::ConversationId,
+    },
+    Duplicate {
+        message: MessageId,
+    },
+    Rejected {
+        error: String,
+    },
 }
 
 /// Per-item results in input order, with totals.
@@ -69,16 +76,29 @@ pub async fn ingest_values(
     for (pos, outcome) in positions.into_iter().zip(outcomes) {
         if let Some(slot) = results.get_mut(pos) {
             *slot = Some(match outcome {
-                IngestOutcome::Stored { message, conversation } => ItemResult::Stored { message, conversation },
+                IngestOutcome::Stored {
+                    message,
+                    conversation,
+                } => ItemResult::Stored {
+                    message,
+                    conversation,
+                },
                 IngestOutcome::Duplicate { message } => ItemResult::Duplicate { message },
             });
         }
     }
     let results: Vec<ItemResult> = results
         .into_iter()
-        .map(|r| r.unwrap_or(ItemResult::Rejected { error: "not processed".into() }))
+        .map(|r| {
+            r.unwrap_or(ItemResult::Rejected {
+                error: "not processed".into(),
+            })
+        })
         .collect();
-    let mut report = IngestReport { results, ..Default::default() };
+    let mut report = IngestReport {
+        results,
+        ..Default::default()
+    };
     for r in &report.results {
         match r {
             ItemResult::Stored { .. } => report.stored += 1,
@@ -112,25 +132,50 @@ pub async fn ingest(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or(AppError::Unauthenticated)?;
-    let source = state.store.source_by_token(token.trim()).await?.ok_or(AppError::Unauthenticated)?;
-    let text = std::str::from_utf8(&body)
-        .map_err(|e| AppError::BadRequest(format!("body is not valid UTF-8 (at byte {})", e.valid_up_to())))?;
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        AppError::BadRequest(format!("body is not valid JSON: {e}"))
+    let source = state
+        .store
+        .source_by_token(token.trim())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let text = std::str::from_utf8(&body).map_err(|e| {
+        AppError::BadRequest(format!(
+            "body is not valid UTF-8 (at byte {})",
+            e.valid_up_to()
+        ))
     })?;
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| AppError::BadRequest(format!("body is not valid JSON: {e}")))?;
     let (values, single) = match value {
         serde_json::Value::Array(items) => (items, false),
         obj @ serde_json::Value::Object(_) => (vec![obj], true),
-        _ => return Err(AppError::BadRequest("body must be a message object or an array of them".into()).into()),
+        _ => {
+            return Err(AppError::BadRequest(
+                "body must be a message object or an array of them".into(),
+            )
+            .into());
+        }
     };
     if values.len() > MAX_BATCH {
-        return Err(AppError::TooLarge(format!("{} messages; at most {MAX_BATCH} per request", values.len())).into());
+        return Err(AppError::TooLarge(format!(
+            "{} messages; at most {MAX_BATCH} per request",
+            values.len()
+        ))
+        .into());
     }
     let rules = state.active_rules();
     let report = ingest_values(&state.store, &rules.engine, rules.version, &source, values).await?;
-    state.metrics.ingested.fetch_add(report.stored as u64, Ordering::Relaxed);
-    state.metrics.duplicates.fetch_add(report.duplicates as u64, Ordering::Relaxed);
-    state.metrics.rejected.fetch_add(report.rejected as u64, Ordering::Relaxed);
+    state
+        .metrics
+        .ingested
+        .fetch_add(report.stored as u64, Ordering::Relaxed);
+    state
+        .metrics
+        .duplicates
+        .fetch_add(report.duplicates as u64, Ordering::Relaxed);
+    state
+        .metrics
+        .rejected
+        .fetch_add(report.rejected as u64, Ordering::Relaxed);
     let mut announced = std::collections::HashSet::new();
     for r in &report.results {
         if let ItemResult::Stored { conversation, .. } = r

@@ -13,10 +13,10 @@ mod live;
 mod pages;
 mod system;
 
-pub use error::{ApiError, AppError};
-pub use ingest::{IngestReport, ItemResult, ingest_values};
 pub use auth::{hash_password, verify_password};
+pub use error::{ApiError, AppError};
 pub use ingest::triage_message;
+pub use ingest::{IngestReport, ItemResult, ingest_values};
 pub use live::{LiveEvent, Viewer};
 pub use system::retriage_all;
 
@@ -65,7 +65,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, rules: ActiveRules, config: WebConfig) -> Result<AppState, minijinja::Error> {
+    pub fn new(
+        store: Store,
+        rules: ActiveRules,
+        config: WebConfig,
+    ) -> Result<AppState, minijinja::Error> {
         let (events, _) = broadcast::channel(1024);
         Ok(AppState {
             store,

@@ -30,7 +30,11 @@ pub struct LiveEvent {
 
 impl LiveEvent {
     pub fn changed(conversation: ConversationId, kind: &'static str) -> LiveEvent {
-        LiveEvent { kind, conversation, viewers: Vec::new() }
+        LiveEvent {
+            kind,
+            conversation,
+            viewers: Vec::new(),
+        }
     }
 }
 
@@ -64,13 +68,24 @@ impl Presence {
         agents.retain(|_, (_, _, seen)| seen.elapsed() < PRESENCE_TTL);
         let mut out: Vec<Viewer> = agents
             .iter()
-            .map(|(id, (name, typing, _))| Viewer { agent: *id, name: name.clone(), typing: *typing })
+            .map(|(id, (name, typing, _))| Viewer {
+                agent: *id,
+                name: name.clone(),
+                typing: *typing,
+            })
             .collect();
         out.sort_by_key(|v| v.agent);
         out
     }
 
-    fn update(&self, conversation: ConversationId, agent: AgentId, name: &str, typing: bool, here: bool) {
+    fn update(
+        &self,
+        conversation: ConversationId,
+        agent: AgentId,
+        name: &str,
+        typing: bool,
+        here: bool,
+    ) {
         if let Ok(mut map) = self.by_conversation.lock() {
             let agents = map.entry(conversation).or_default();
             if here {
@@ -103,14 +118,27 @@ pub async fn presence(
     Path(id): Path<i64>,
     Json(body): Json<PresenceBody>,
 ) -> Result<Json<Vec<Viewer>>, AppError> {
-    let token = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let token = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     auth.check_csrf(token)?;
     let id = ConversationId(id);
     let before = state.presence.viewers(id);
-    state.presence.update(id, auth.agent.id, &auth.agent.display_name, body.typing, body.here);
+    state.presence.update(
+        id,
+        auth.agent.id,
+        &auth.agent.display_name,
+        body.typing,
+        body.here,
+    );
     let viewers = state.presence.viewers(id);
     if viewers != before {
-        state.publish(LiveEvent { kind: "presence", conversation: id, viewers: viewers.clone() });
+        state.publish(LiveEvent {
+            kind: "presence",
+            conversation: id,
+            viewers: viewers.clone(),
+        });
     }
     Ok(Json(viewers))
 }

@@ -17,8 +17,14 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ("base.html", include_str!("../templates/base.html")),
         ("login.html", include_str!("../templates/login.html")),
         ("inbox.html", include_str!("../templates/inbox.html")),
-        ("inbox_list.html", include_str!("../templates/inbox_list.html")),
-        ("conversation.html", include_str!("../templates/conversation.html")),
+        (
+            "inbox_list.html",
+            include_str!("../templates/inbox_list.html"),
+        ),
+        (
+            "conversation.html",
+            include_str!("../templates/conversation.html"),
+        ),
         ("thread.html", include_str!("../templates/thread.html")),
         ("admin.html", include_str!("../templates/admin.html")),
     ] {
@@ -31,13 +37,21 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
 /// Milliseconds since the epoch, shown as Amsterdam wall-clock time.
 pub fn format_time(ms: i64) -> String {
     match jiff::Timestamp::from_millisecond(ms) {
-        Ok(ts) => ts.to_zoned(AMSTERDAM.clone()).strftime("%d-%m-%Y %H:%M").to_string(),
+        Ok(ts) => ts
+            .to_zoned(AMSTERDAM.clone())
+            .strftime("%d-%m-%Y %H:%M")
+            .to_string(),
         Err(_) => String::new(),
     }
 }
 
 /// Renders a template with the catalogue of `lang` available as `tr` and `lang` itself.
-pub fn render(state: &AppState, name: &str, lang: Lang, ctx: Value) -> Result<Html<String>, AppError> {
+pub fn render(
+    state: &AppState,
+    name: &str,
+    lang: Lang,
+    ctx: Value,
+) -> Result<Html<String>, AppError> {
     let template = state.templates.get_template(name)?;
     let base = minijinja::context! { tr => catalogue(lang), lang => lang.code() };
     let html = template.render(minijinja::context! { ..ctx, ..base })?;

@@ -53,12 +53,18 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
 
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
-        "app.js" => (include_str!("../static/app.js"), "text/javascript; charset=utf-8"),
+        "app.js" => (
+            include_str!("../static/app.js"),
+            "text/javascript; charset=utf-8",
+        ),
         "app.css" => (include_str!("../static/app.css"), "text/css; charset=utf-8"),
         _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
     };
     (
-        [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=300")],
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
         body,
     )
         .into_response()
@@ -72,7 +78,10 @@ pub async fn openapi() -> Response {
         .into_response()
 }
 
-pub async fn admin(State(state): State<AppState>, auth: Auth<LEAD>) -> Result<Html<String>, AppError> {
+pub async fn admin(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+) -> Result<Html<String>, AppError> {
     admin_page(&state, &auth.agent, &auth.csrf, auth.lang, None, None).await
 }
 
@@ -121,16 +130,30 @@ pub async fn add_agent(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&form.csrf)?;
     let username = form.username.trim();
-    if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-        return Err(AppError::Unprocessable("username: 1–64 letters, digits, '.', '_' or '-'".into()));
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(AppError::Unprocessable(
+            "username: 1–64 letters, digits, '.', '_' or '-'".into(),
+        ));
     }
     if form.display_name.trim().is_empty() {
-        return Err(AppError::Unprocessable("display name must not be empty".into()));
+        return Err(AppError::Unprocessable(
+            "display name must not be empty".into(),
+        ));
     }
     if form.password.len() < 10 {
-        return Err(AppError::Unprocessable("password: at least 10 characters".into()));
+        return Err(AppError::Unprocessable(
+            "password: at least 10 characters".into(),
+        ));
     }
-    let role = form.role.parse::<Role>().map_err(|e| AppError::Unprocessable(e.to_string()))?;
+    let role = form
+        .role
+        .parse::<Role>()
+        .map_err(|e| AppError::Unprocessable(e.to_string()))?;
     let password = form.password.clone();
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -138,11 +161,24 @@ pub async fn add_agent(
     state
         .store
         .create_agent(
-            &NewAgent { username: username.to_owned(), display_name: form.display_name.trim().to_owned(), role, password_hash: hash },
+            &NewAgent {
+                username: username.to_owned(),
+                display_name: form.display_name.trim().to_owned(),
+                role,
+                password_hash: hash,
+            },
             Some(auth.agent.id),
         )
         .await?;
-    let page = admin_page(&state, &auth.agent, &auth.csrf, auth.lang, None, Some(format!("+ {username}"))).await?;
+    let page = admin_page(
+        &state,
+        &auth.agent,
+        &auth.csrf,
+        auth.lang,
+        None,
+        Some(format!("+ {username}")),
+    )
+    .await?;
     Ok(page.into_response())
 }
 
@@ -177,7 +213,9 @@ pub async fn add_source(
     } else if url.starts_with("http://") || url.starts_with("https://") {
         DeliveryKind::Webhook
     } else {
-        return Err(AppError::Unprocessable("webhook URL must start with http:// or https://".into()));
+        return Err(AppError::Unprocessable(
+            "webhook URL must start with http:// or https://".into(),
+        ));
     };
     let (source, token) = state
         .store
@@ -186,10 +224,19 @@ pub async fn add_source(
             name: name.to_owned(),
             delivery_kind,
             delivery_url: (!url.is_empty()).then(|| url.to_owned()),
-            delivery_secret: (!form.webhook_secret.trim().is_empty()).then(|| form.webhook_secret.trim().to_owned()),
+            delivery_secret: (!form.webhook_secret.trim().is_empty())
+                .then(|| form.webhook_secret.trim().to_owned()),
         })
         .await?;
-    let page = admin_page(&state, &auth.agent, &auth.csrf, auth.lang, Some((&source.name, &token)), None).await?;
+    let page = admin_page(
+        &state,
+        &auth.agent,
+        &auth.csrf,
+        auth.lang,
+        Some((&source.name, &token)),
+        None,
+    )
+    .await?;
     Ok(page.into_response())
 }
 
@@ -205,9 +252,23 @@ pub async fn retriage(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&form.csrf)?;
     let rules = state.active_rules();
-    let n = retriage_all(&state.store, &rules.engine, rules.version, Some(auth.agent.id)).await?;
+    let n = retriage_all(
+        &state.store,
+        &rules.engine,
+        rules.version,
+        Some(auth.agent.id),
+    )
+    .await?;
     let notice = format!("{} {n}", crate::i18n::text(auth.lang, "retriage_done"));
-    let page = admin_page(&state, &auth.agent, &auth.csrf, auth.lang, None, Some(notice)).await?;
+    let page = admin_page(
+        &state,
+        &auth.agent,
+        &auth.csrf,
+        auth.lang,
+        None,
+        Some(notice),
+    )
+    .await?;
     Ok(page.into_response())
 }
 
@@ -243,6 +304,8 @@ pub async fn retriage_all(
         store.update_triage_batch(&triaged, version).await?;
         total += triaged.len() as u64;
     }
-    store.refresh_conversation_verdicts(actor.map(|a| a.0), total).await?;
+    store
+        .refresh_conversation_verdicts(actor.map(|a| a.0), total)
+        .await?;
     Ok(total)
 }

@@ -9,7 +9,12 @@ use std::path::{Path, PathBuf};
 /// Environment variables with this prefix are configuration.
 const ENV_PREFIX: &str = "WEDERHOOR_";
 /// Variables with the prefix that are not configuration keys (test and tool settings).
-const NOT_CONFIG: &[&str] = &["WEDERHOOR_TEST_", "WEDERHOOR_CHROMIUM", "WEDERHOOR_CONFIG", "WEDERHOOR_BIN"];
+const NOT_CONFIG: &[&str] = &[
+    "WEDERHOOR_TEST_",
+    "WEDERHOOR_CHROMIUM",
+    "WEDERHOOR_CONFIG",
+    "WEDERHOOR_BIN",
+];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -67,36 +72,51 @@ impl Default for Config {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { listen: "127.0.0.1:8080".into(), secure_cookies: false }
+        ServerConfig {
+            listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
+        }
     }
 }
 
 impl Default for OutboxSection {
     fn default() -> Self {
-        OutboxSection { max_attempts: 8, base_delay_secs: 2, max_delay_secs: 900 }
+        OutboxSection {
+            max_attempts: 8,
+            base_delay_secs: 2,
+            max_delay_secs: 900,
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { level: "info".into() }
+        LogConfig {
+            level: "info".into(),
+        }
     }
 }
 
 impl Config {
     /// Reads the file (if any), applies `WEDERHOOR_*` variables from `env`, and checks the result.
-    pub fn load(file: Option<&Path>, env: impl Iterator<Item = (String, String)>) -> anyhow::Result<Config> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
         let mut table = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading configuration file {}", path.display()))?;
-                toml::from_str::<toml::Table>(&text)
-                    .with_context(|| format!("configuration file {} is not valid TOML", path.display()))?
+                toml::from_str::<toml::Table>(&text).with_context(|| {
+                    format!("configuration file {} is not valid TOML", path.display())
+                })?
             }
             None => toml::Table::new(),
         };
         for (key, value) in env {
-            let Some(rest) = key.strip_prefix(ENV_PREFIX) else { continue };
+            let Some(rest) = key.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
             if NOT_CONFIG.iter().any(|p| key.starts_with(p)) {
                 continue;
             }
@@ -105,7 +125,10 @@ impl Config {
                 .with_context(|| format!("environment variable {key}"))?;
         }
         let config: Config = toml::Table::try_into(table).map_err(|e| {
-            anyhow::anyhow!("invalid configuration (file and WEDERHOOR_* variables): {}", e.message())
+            anyhow::anyhow!(
+                "invalid configuration (file and WEDERHOOR_* variables): {}",
+                e.message()
+            )
         })?;
         config.check()?;
         Ok(config)
@@ -113,10 +136,15 @@ impl Config {
 
     fn check(&self) -> anyhow::Result<()> {
         if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
-            bail!("server.listen: {:?} is not an address like 127.0.0.1:8080", self.server.listen);
+            bail!(
+                "server.listen: {:?} is not an address like 127.0.0.1:8080",
+                self.server.listen
+            );
         }
         if !self.database_url.is_empty()
-            && !["sqlite:", "postgres:", "postgresql:"].iter().any(|p| self.database_url.starts_with(p))
+            && !["sqlite:", "postgres:", "postgresql:"]
+                .iter()
+                .any(|p| self.database_url.starts_with(p))
         {
             bail!("database_url: use sqlite://PATH or postgres://…");
         }
@@ -147,7 +175,9 @@ impl Config {
 
 fn parse_env_value(raw: &str) -> toml::Value {
     match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_owned())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or_else(|| toml::Value::String(raw.to_owned())),
         Err(_) => toml::Value::String(raw.to_owned()),
     }
 }
@@ -160,7 +190,9 @@ fn insert(table: &mut toml::Table, path: &[String], value: toml::Value) -> anyho
             Ok(())
         }
         [first, rest @ ..] => {
-            let entry = table.entry(first.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             match entry {
                 toml::Value::Table(t) => insert(t, rest, value),
                 _ => bail!("{first} is not a section"),
@@ -174,7 +206,11 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>().into_iter()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     #[test]
@@ -199,7 +235,10 @@ mod tests {
         let e = Config::load(None, env(&[("WEDERHOOR_SERVER__LISTN", "x")])).unwrap_err();
         assert!(format!("{e:#}").contains("listn"), "{e:#}");
         let e = Config::load(None, env(&[("WEDERHOOR_OUTBOX__MAX_ATTEMPTS", "veel")])).unwrap_err();
-        assert!(format!("{e:#}").contains("max_attempts") || format!("{e:#}").contains("integer"), "{e:#}");
+        assert!(
+            format!("{e:#}").contains("max_attempts") || format!("{e:#}").contains("integer"),
+            "{e:#}"
+        );
         let e = Config::load(None, env(&[("WEDERHOOR_SERVER__LISTEN", "localhost")])).unwrap_err();
         assert!(format!("{e:#}").contains("server.listen"), "{e:#}");
     }

@@ -55,13 +55,22 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
     let mut by_source: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
     for m in demo_messages(jiff::Timestamp::now()) {
         let name = m.source.clone().unwrap_or_default();
-        by_source.entry(name).or_default().push(serde_json::to_value(&m)?);
+        by_source
+            .entry(name)
+            .or_default()
+            .push(serde_json::to_value(&m)?);
     }
     let mut conversations = Vec::new();
     for (name, values) in by_source {
-        let source = sources.get(&name).with_context(|| format!("demo source {name:?} is not defined"))?;
+        let source = sources
+            .get(&name)
+            .with_context(|| format!("demo source {name:?} is not defined"))?;
         let report = ingest_values(store, &rules.engine, rules.version, source, values).await?;
-        anyhow::ensure!(report.rejected == 0, "demo data for {name} has rejected messages: {:?}", report.results);
+        anyhow::ensure!(
+            report.rejected == 0,
+            "demo data for {name} has rejected messages: {:?}",
+            report.results
+        );
         for r in report.results {
             if let ItemResult::Stored { conversation, .. } = r
                 && !conversations.contains(&conversation)
@@ -81,17 +90,28 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
             2 => {
                 store.assign(*c, Some(sanne), sanne).await?;
                 store
-                    .add_note(*c, sanne, "Klant eerder gesproken over dezelfde kwestie; zie vorige case.")
+                    .add_note(
+                        *c,
+                        sanne,
+                        "Klant eerder gesproken over dezelfde kwestie; zie vorige case.",
+                    )
                     .await?;
             }
             3 => {
                 store
-                    .add_reply(*c, mehmet, "Dank voor je bericht! Ik zoek het voor je uit en kom er vandaag op terug.")
+                    .add_reply(
+                        *c,
+                        mehmet,
+                        "Dank voor je bericht! Ik zoek het voor je uit en kom er vandaag op terug.",
+                    )
                     .await?;
             }
             4 => store.set_state(*c, CaseState::Closed, sanne).await?,
             _ => {}
         }
     }
-    Ok(AGENTS.iter().map(|(u, _, r)| ((*u).to_owned(), r.to_string())).collect())
+    Ok(AGENTS
+        .iter()
+        .map(|(u, _, r)| ((*u).to_owned(), r.to_string()))
+        .collect())
 }

@@ -35,14 +35,17 @@ pub async fn import_files(
     let started = Instant::now();
     let mut listed = 0usize;
     for path in files {
-        let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
         let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
         let mut batch: Vec<(u64, String, serde_json::Value)> = Vec::with_capacity(BATCH);
         let mut line_no = 0u64;
         let mut buf = Vec::new();
         loop {
             buf.clear();
-            let n = reader.read_until(b'\n', &mut buf).with_context(|| format!("reading {}", path.display()))?;
+            let n = reader
+                .read_until(b'\n', &mut buf)
+                .with_context(|| format!("reading {}", path.display()))?;
             if n > 0 {
                 line_no += 1;
                 if let Some(problem) = parse_line(&buf, default_source) {
@@ -59,8 +62,16 @@ pub async fn import_files(
             }
             if batch.len() >= BATCH || (n == 0 && !batch.is_empty()) {
                 summary.lines += batch.len() as u64;
-                store_batch(store, rules, &mut sources, std::mem::take(&mut batch), path, &mut summary, &mut listed)
-                    .await?;
+                store_batch(
+                    store,
+                    rules,
+                    &mut sources,
+                    std::mem::take(&mut batch),
+                    path,
+                    &mut summary,
+                    &mut listed,
+                )
+                .await?;
                 if progress {
                     let rate = summary.lines as f64 / started.elapsed().as_secs_f64().max(0.001);
                     eprint!(
@@ -84,7 +95,10 @@ pub async fn import_files(
         eprintln!();
     }
     if listed < summary.rejected as usize {
-        eprintln!("… and {} more rejected lines", summary.rejected as usize - listed);
+        eprintln!(
+            "… and {} more rejected lines",
+            summary.rejected as usize - listed
+        );
     }
     let secs = started.elapsed().as_secs_f64();
     println!(
@@ -101,10 +115,18 @@ pub async fn import_files(
 
 /// `None` for a blank line; `Ok((source, value))` for a JSON object; `Err(reason)` otherwise.
 #[allow(clippy::type_complexity)]
-fn parse_line(raw: &[u8], default_source: &str) -> Option<Result<Option<(String, serde_json::Value)>, String>> {
+fn parse_line(
+    raw: &[u8],
+    default_source: &str,
+) -> Option<Result<Option<(String, serde_json::Value)>, String>> {
     let text = match std::str::from_utf8(raw) {
         Ok(t) => t,
-        Err(e) => return Some(Err(format!("not valid UTF-8 (at byte {})", e.valid_up_to()))),
+        Err(e) => {
+            return Some(Err(format!(
+                "not valid UTF-8 (at byte {})",
+                e.valid_up_to()
+            )));
+        }
     };
     if text.trim().is_empty() {
         return Some(Ok(None));

@@ -17,7 +17,11 @@ use wederhoor_store::Store;
 use wederhoor_triage::{Brand, Engine};
 
 #[derive(Parser)]
-#[command(name = "wederhoor", version, about = "Self-hosted webcare: listen, triage, answer with a name.")]
+#[command(
+    name = "wederhoor",
+    version,
+    about = "Self-hosted webcare: listen, triage, answer with a name."
+)]
 struct Cli {
     /// Configuration file (TOML); see `wederhoor config`.
     #[arg(long, global = true, env = "WEDERHOOR_CONFIG")]
@@ -173,13 +177,24 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Command::Retriage => {
                 let store = open_store(&config).await?;
                 let rules = serve::load_rules(&store, &config).await?;
-                let n = wederhoor_web::retriage_all(&store, &rules.engine, rules.version, None).await?;
-                println!("{n} messages re-triaged with rules version {}", rules.version.unwrap_or(0));
+                let n =
+                    wederhoor_web::retriage_all(&store, &rules.engine, rules.version, None).await?;
+                println!(
+                    "{n} messages re-triaged with rules version {}",
+                    rules.version.unwrap_or(0)
+                );
             }
-            Command::Rules { command: RulesCommand::Check { file } } => {
-                let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            Command::Rules {
+                command: RulesCommand::Check { file },
+            } => {
+                let text = std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?;
                 match Engine::new(&text, brand(&config, None)?) {
-                    Ok(engine) => println!("{}: {} rules, valid", file.display(), engine.rule_ids().len()),
+                    Ok(engine) => println!(
+                        "{}: {} rules, valid",
+                        file.display(),
+                        engine.rule_ids().len()
+                    ),
                     Err(e) => {
                         eprintln!("{}: {e}", file.display());
                         return Ok(std::process::ExitCode::FAILURE);
@@ -198,7 +213,10 @@ fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&config.log.level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -207,7 +225,9 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     }
-    Store::open(&url).await.with_context(|| format!("opening the database {}", redact(&url)))
+    Store::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", redact(&url)))
 }
 
 /// A database URL without its password, for messages.
@@ -225,27 +245,40 @@ fn redact(url: &str) -> String {
 }
 
 pub fn brand(config: &Config, file: Option<&std::path::Path>) -> anyhow::Result<Brand> {
-    let path = file.map(std::path::Path::to_path_buf).or_else(|| {
-        (!config.brand_file.is_empty()).then(|| PathBuf::from(&config.brand_file))
-    });
+    let path = file
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| (!config.brand_file.is_empty()).then(|| PathBuf::from(&config.brand_file)));
     match path {
         None => Ok(Brand::demo()),
         Some(p) => {
-            let text = std::fs::read_to_string(&p).with_context(|| format!("reading brand file {}", p.display()))?;
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("reading brand file {}", p.display()))?;
             Brand::from_toml(&text).map_err(|e| anyhow::anyhow!("brand file {}: {e}", p.display()))
         }
     }
 }
 
 /// `wederhoor triage`: one output line per input line, in order; constant memory.
-fn triage_stdin(config: &Config, rules: Option<PathBuf>, brand_file: Option<PathBuf>) -> anyhow::Result<()> {
+fn triage_stdin(
+    config: &Config,
+    rules: Option<PathBuf>,
+    brand_file: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let brand = brand(config, brand_file.as_deref())?;
     let rules_text = match &rules {
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading rules {}", p.display()))?,
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("reading rules {}", p.display()))?
+        }
         None => wederhoor_triage::DEFAULT_RULES.to_owned(),
     };
-    let engine = Engine::new(&rules_text, brand)
-        .map_err(|e| anyhow::anyhow!("rules {}: {e}", rules.as_ref().map_or("(default)".into(), |p| p.display().to_string())))?;
+    let engine = Engine::new(&rules_text, brand).map_err(|e| {
+        anyhow::anyhow!(
+            "rules {}: {e}",
+            rules
+                .as_ref()
+                .map_or("(default)".into(), |p| p.display().to_string())
+        )
+    })?;
     let stdin = std::io::stdin();
     let mut input = std::io::BufReader::with_capacity(1 << 16, stdin.lock());
     let stdout = std::io::stdout();
@@ -253,7 +286,11 @@ fn triage_stdin(config: &Config, rules: Option<PathBuf>, brand_file: Option<Path
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = input.by_ref().take(16 * 1024 * 1024).read_until(b'\n', &mut line).context("reading stdin")?;
+        let n = input
+            .by_ref()
+            .take(16 * 1024 * 1024)
+            .read_until(b'\n', &mut line)
+            .context("reading stdin")?;
         if n == 0 {
             break;
         }
@@ -279,7 +316,9 @@ fn triage_stdin(config: &Config, rules: Option<PathBuf>, brand_file: Option<Path
 
 fn read_secret_line(what: &str) -> anyhow::Result<String> {
     let mut s = String::new();
-    std::io::stdin().read_line(&mut s).with_context(|| format!("reading the {what} from stdin"))?;
+    std::io::stdin()
+        .read_line(&mut s)
+        .with_context(|| format!("reading the {what} from stdin"))?;
     let s = s.trim_end_matches(['\n', '\r']).to_owned();
     if s.chars().count() < 10 {
         bail!("the {what} must be at least 10 characters");
@@ -290,7 +329,11 @@ fn read_secret_line(what: &str) -> anyhow::Result<String> {
 async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match command {
-        UserCommand::Add { username, name, role } => {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+        } => {
             let role: Role = role.parse()?;
             if name.trim().is_empty() {
                 bail!("--name must not be empty: replies are signed with it");
@@ -299,15 +342,29 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             let hash = wederhoor_web::hash_password(&password)?;
             let agent = store
                 .create_agent(
-                    &wederhoor_store::NewAgent { username, display_name: name, role, password_hash: hash },
+                    &wederhoor_store::NewAgent {
+                        username,
+                        display_name: name,
+                        role,
+                        password_hash: hash,
+                    },
                     None,
                 )
                 .await?;
-            println!("added {} ({}) with id {}", agent.username, agent.role, agent.id);
+            println!(
+                "added {} ({}) with id {}",
+                agent.username, agent.role, agent.id
+            );
         }
         UserCommand::List => {
             for a in store.list_agents().await? {
-                println!("{}\t{}\t{}{}", a.username, a.role, a.display_name, if a.disabled { "\t(disabled)" } else { "" });
+                println!(
+                    "{}\t{}\t{}{}",
+                    a.username,
+                    a.role,
+                    a.display_name,
+                    if a.disabled { "\t(disabled)" } else { "" }
+                );
             }
         }
         UserCommand::Passwd { username } => {
@@ -323,7 +380,12 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
 async fn source(config: &Config, command: SourceCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match command {
-        SourceCommand::Add { name, kind, webhook_url, webhook_secret } => {
+        SourceCommand::Add {
+            name,
+            kind,
+            webhook_url,
+            webhook_secret,
+        } => {
             if let Some(u) = &webhook_url
                 && !(u.starts_with("http://") || u.starts_with("https://"))
             {
@@ -342,7 +404,10 @@ async fn source(config: &Config, command: SourceCommand) -> anyhow::Result<()> {
                     delivery_secret: webhook_secret,
                 })
                 .await?;
-            println!("source {} (id {}) added; ingest token (shown once):\n{token}", s.name, s.id);
+            println!(
+                "source {} (id {}) added; ingest token (shown once):\n{token}",
+                s.name, s.id
+            );
         }
         SourceCommand::List => {
             for s in store.list_sources().await? {

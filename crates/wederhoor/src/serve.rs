@@ -17,17 +17,25 @@ pub async fn load_rules(store: &Store, config: &Config) -> anyhow::Result<Active
         Some(v) => v,
         None => {
             let text = wederhoor_triage::DEFAULT_RULES.to_owned();
-            let id = store.save_rules_version(&text, None, "standaardregels (DESIGN §4)").await?;
+            let id = store
+                .save_rules_version(&text, None, "standaardregels (DESIGN §4)")
+                .await?;
             (id, text)
         }
     };
     match Engine::new(&text, brand.clone()) {
-        Ok(engine) => Ok(ActiveRules { engine, version: Some(version) }),
+        Ok(engine) => Ok(ActiveRules {
+            engine,
+            version: Some(version),
+        }),
         Err(e) => {
             tracing::error!(version, error = %e, "stored rules do not compile; using the default rules");
             let engine = Engine::new(wederhoor_triage::DEFAULT_RULES, brand)
                 .map_err(|e| anyhow::anyhow!("default rules: {e}"))?;
-            Ok(ActiveRules { engine, version: None })
+            Ok(ActiveRules {
+                engine,
+                version: None,
+            })
         }
     }
 }
@@ -42,11 +50,17 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let store = crate::open_store(&config).await?;
     let rules = load_rules(&store, &config).await?;
-    let logins = if demo { Some(crate::demo::load(&store, &rules).await?) } else { None };
+    let logins = if demo {
+        Some(crate::demo::load(&store, &rules).await?)
+    } else {
+        None
+    };
     let state = AppState::new(
         store.clone(),
         rules,
-        WebConfig { secure_cookies: config.server.secure_cookies },
+        WebConfig {
+            secure_cookies: config.server.secure_cookies,
+        },
     )
     .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
 
@@ -59,7 +73,13 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     let events = state.clone();
     let on_change: Arc<dyn Fn(wederhoor_core::ConversationId) + Send + Sync> =
         Arc::new(move |c| events.publish(LiveEvent::changed(c, "delivery")));
-    tokio::spawn(run_outbox(store, connector, outbox, state.outbox_wakeup.clone(), on_change));
+    tokio::spawn(run_outbox(
+        store,
+        connector,
+        outbox,
+        state.outbox_wakeup.clone(),
+        on_change,
+    ));
 
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
@@ -68,7 +88,10 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     println!("Wederhoor luistert op http://{addr}/");
     if let Some(logins) = logins {
         println!("Demo-gegevens in {}", config.data_dir.display());
-        println!("Demo-logins (wachtwoord voor allen: {}):", crate::demo::PASSWORD);
+        println!(
+            "Demo-logins (wachtwoord voor allen: {}):",
+            crate::demo::PASSWORD
+        );
         for (user, role) in logins {
             println!("  {user:<8} {role}");
         }

@@ -16,7 +16,11 @@ fn triage_answers_every_line_in_order_and_reports_bad_lines() {
         "{\"id\":7,\"text\":\"Bedankt voor de snelle hulp vandaag!\",\"author\":{\"handle\":\"@anna\",\"name\":\"Anna\",\"followers\":12}}\n",
     );
     let out = t.run(&["triage"], input);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -28,12 +32,31 @@ fn triage_answers_every_line_in_order_and_reports_bad_lines() {
     let pii = &lines[0]["pii"][0];
     assert_eq!(pii["kind"], "iban");
     // "Mijn IBAN is " is 13 bytes; the IBAN is 18.
-    assert_eq!((pii["start"].as_u64(), pii["end"].as_u64()), (Some(13), Some(31)));
-    assert!(lines[1]["id"].is_null() && lines[1]["error"].is_string(), "{}", lines[1]);
+    assert_eq!(
+        (pii["start"].as_u64(), pii["end"].as_u64()),
+        (Some(13), Some(31))
+    );
+    assert!(
+        lines[1]["id"].is_null() && lines[1]["error"].is_string(),
+        "{}",
+        lines[1]
+    );
     assert_eq!(lines[2]["id"], "c");
-    assert!(lines[2]["error"].as_str().unwrap().contains("text"), "{}", lines[2]);
+    assert!(
+        lines[2]["error"].as_str().unwrap().contains("text"),
+        "{}",
+        lines[2]
+    );
     assert_eq!(lines[3]["id"], 7);
-    for key in ["language", "sentiment", "abusive", "pii", "topics", "priority", "verdict"] {
+    for key in [
+        "language",
+        "sentiment",
+        "abusive",
+        "pii",
+        "topics",
+        "priority",
+        "verdict",
+    ] {
         assert!(lines[3].get(key).is_some(), "missing {key} in {}", lines[3]);
     }
 }
@@ -67,27 +90,61 @@ fn import_reports_bad_lines_with_numbers_and_reruns_store_nothing_twice() {
     let out = t.run(&["import", file.to_str().unwrap()], "");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(3), "rejected lines give exit code 3; {stderr}");
-    assert!(stdout.contains("2500 stored") && stdout.contains("2 rejected"), "{stdout}");
-    assert!(stderr.contains("messages.jsonl:12: rejected: not valid JSON"), "{stderr}");
-    assert!(stderr.contains("messages.jsonl:23: rejected: field `text` is empty"), "{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "rejected lines give exit code 3; {stderr}"
+    );
+    assert!(
+        stdout.contains("2500 stored") && stdout.contains("2 rejected"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("messages.jsonl:12: rejected: not valid JSON"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("messages.jsonl:23: rejected: field `text` is empty"),
+        "{stderr}"
+    );
 
     let again = t.run(&["import", file.to_str().unwrap()], "");
     let stdout = String::from_utf8_lossy(&again.stdout);
-    assert!(stdout.contains("0 stored") && stdout.contains("2500 duplicates"), "{stdout}");
+    assert!(
+        stdout.contains("0 stored") && stdout.contains("2500 duplicates"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn unknown_configuration_keys_are_refused_clearly() {
     let t = Target::sqlite("config");
-    let out = t.command().arg("migrate").env("WEDERHOOR_SERVER__LISTN", "x").output().unwrap();
+    let out = t
+        .command()
+        .arg("migrate")
+        .env("WEDERHOOR_SERVER__LISTN", "x")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown field") && err.contains("listn"), "{err}");
+    assert!(
+        err.contains("unknown field") && err.contains("listn"),
+        "{err}"
+    );
 
     let file = t.data_dir.join("wederhoor.toml");
-    std::fs::write(&file, "[server]\nlisten = \"127.0.0.1:9\"\n[outbox]\nmax_attempts = 0\n").unwrap();
-    let out = t.command().arg("--config").arg(&file).arg("migrate").output().unwrap();
+    std::fs::write(
+        &file,
+        "[server]\nlisten = \"127.0.0.1:9\"\n[outbox]\nmax_attempts = 0\n",
+    )
+    .unwrap();
+    let out = t
+        .command()
+        .arg("--config")
+        .arg(&file)
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("outbox.max_attempts"));
 }
@@ -99,7 +156,10 @@ fn users_are_added_listed_and_need_a_real_password() {
     let short = t.run(&["user", "add", "kort", "--name", "Kort"], "abc\n");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10"));
-    let bad_role = t.run(&["user", "add", "x", "--name", "X", "--role", "baas"], "lang-genoeg-wachtwoord\n");
+    let bad_role = t.run(
+        &["user", "add", "x", "--name", "X", "--role", "baas"],
+        "lang-genoeg-wachtwoord\n",
+    );
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
     let list = t.run(&["user", "list"], "");
     let list = String::from_utf8_lossy(&list.stdout);

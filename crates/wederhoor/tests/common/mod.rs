@@ -18,7 +18,10 @@ pub fn data_dir(name: &str) -> PathBuf {
 
 fn getrandom_fill(bytes: &mut [u8]) {
     // Good enough for unique directory names: time and process id.
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     let seed = nanos ^ (u128::from(std::process::id()) << 64);
     for (i, b) in bytes.iter_mut().enumerate() {
         *b = (seed >> ((i * 8) % 128)) as u8 ^ (i as u8).wrapping_mul(31);
@@ -40,15 +43,23 @@ pub struct Target {
 
 impl Target {
     pub fn sqlite(name: &str) -> Target {
-        Target { data_dir: data_dir(name), database_url: None }
+        Target {
+            data_dir: data_dir(name),
+            database_url: None,
+        }
     }
 
     /// Every backend this run can reach.
     pub async fn all(name: &str) -> Vec<Target> {
         let mut out = vec![Target::sqlite(name)];
         if let Ok(base) = std::env::var("WEDERHOOR_TEST_PG") {
-            let url = wederhoor_store::testing::postgres_schema_url(&base).await.unwrap();
-            out.push(Target { data_dir: data_dir(name), database_url: Some(url) });
+            let url = wederhoor_store::testing::postgres_schema_url(&base)
+                .await
+                .unwrap();
+            out.push(Target {
+                data_dir: data_dir(name),
+                database_url: Some(url),
+            });
         }
         out
     }
@@ -64,7 +75,11 @@ impl Target {
     }
 
     pub fn backend(&self) -> &'static str {
-        if self.database_url.is_some() { "postgres" } else { "sqlite" }
+        if self.database_url.is_some() {
+            "postgres"
+        } else {
+            "sqlite"
+        }
     }
 
     /// Runs the CLI with `args` and `stdin`, waits for it.
@@ -77,7 +92,12 @@ impl Target {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     }
 
@@ -86,13 +106,30 @@ impl Target {
         let mut args = vec!["source", "add", name];
         args.extend_from_slice(extra);
         let out = self.run(&args, "");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap().lines().last().unwrap().trim().to_owned()
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .to_owned()
     }
 
     pub fn add_user(&self, username: &str, name: &str, role: &str, password: &str) {
-        let out = self.run(&["user", "add", username, "--name", name, "--role", role], &format!("{password}\n"));
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = self.run(
+            &["user", "add", username, "--name", name, "--role", role],
+            &format!("{password}\n"),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Starts `wederhoor serve` on a free port and waits until it listens.
