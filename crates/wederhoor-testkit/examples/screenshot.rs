@@ -16,8 +16,13 @@ async fn main() -> anyhow::Result<()> {
     page.fill("#password", password).await?;
     page.click_and_wait_navigation("#login-button").await?;
     page.goto(&format!("{base}{path}")).await?;
-    page.wait_for("document.readyState === 'complete'", Duration::from_secs(10)).await?;
-    page.screenshot_png(std::path::Path::new(out), 1280, 800).await?;
+    page.wait_for(
+        "document.readyState === 'complete'",
+        Duration::from_secs(10),
+    )
+    .await?;
+    page.screenshot_png(std::path::Path::new(out), 1280, 800)
+        .await?;
     browser.close().await?;
     Ok(())
 }

@@ -262,10 +262,18 @@ pub async fn switch_language(
     Ok(Redirect::to(&safe_back(form.back.as_deref())))
 }
 
-/// Only local paths are followed after a form, never another site.
+/// Only local paths are followed after a form, never another site. Control characters are
+/// refused too: browsers drop tabs and newlines from URLs, so `/\t/evil` would become `//evil`.
 pub fn safe_back(back: Option<&str>) -> String {
     match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
+        Some(b)
+            if b.starts_with('/')
+                && !b.starts_with("//")
+                && !b.contains('\\')
+                && !b.chars().any(char::is_control) =>
+        {
+            b.to_owned()
+        }
         _ => "/inbox".to_owned(),
     }
 }

@@ -123,7 +123,7 @@ pub async fn list(
     let page = query.page.unwrap_or(1).max(1);
     let rows = state
         .store
-        .list_conversations(&filter, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+        .list_conversations(&filter, (page - 1).saturating_mul(PAGE_SIZE), PAGE_SIZE + 1)
         .await?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     let rows: Vec<ConversationSummary> = rows.into_iter().take(PAGE_SIZE as usize).collect();
@@ -161,7 +161,7 @@ pub async fn api_list(
     let page = query.page.unwrap_or(1).max(1);
     let rows = state
         .store
-        .list_conversations(&filter, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+        .list_conversations(&filter, (page - 1).saturating_mul(PAGE_SIZE), PAGE_SIZE)
         .await?;
     Ok(Json(
         serde_json::json!({ "page": page, "per_page": PAGE_SIZE, "conversations": rows }),
@@ -450,7 +450,7 @@ mod tests {
         let spans = [
             PiiSpan {
                 kind: PiiKind::Email,
-                start: 22,
+                start: 23,
                 end: 29,
             },
             PiiSpan {

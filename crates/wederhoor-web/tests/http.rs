@@ -27,7 +27,10 @@ fn marker(i: usize) -> String {
 fn plain_batch(from: usize, n: usize) -> Value {
     let items: Vec<Value> = (from..from + n)
         .map(|i| {
-            let mut m = msg(&format!("p{i}"), &format!("Hoe werkt de app {} eigenlijk?", marker(i)));
+            let mut m = msg(
+                &format!("p{i}"),
+                &format!("Hoe werkt de app {} eigenlijk?", marker(i)),
+            );
             m["created_at"] = json!(format!("2026-03-01T{:02}:{:02}:00Z", 8 + i / 60, i % 60));
             m
         })
@@ -51,35 +54,65 @@ async fn ingest_stores_deduplicates_and_reports_per_item() {
         let conv = conversation_of(&report["results"][0]);
         let first_message = report["results"][0]["message"].as_i64().unwrap();
         assert_eq!(t.message_count().await, 1, "{b}");
-        let listed = t.store.list_conversations(&ConversationFilter::default(), 0, 50).await.unwrap();
-        assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), vec![conv], "{b}");
+        let listed = t
+            .store
+            .list_conversations(&ConversationFilter::default(), 0, 50)
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![conv],
+            "{b}"
+        );
         assert_eq!(listed[0].source_name, "Forum", "{b}");
         let detail = t.detail(conv).await;
         assert_eq!(detail.messages.len(), 1, "{b}");
         assert_eq!(detail.messages[0].external_id, "m1", "{b}");
         assert_eq!(detail.messages[0].text, text, "{b}");
-        assert_eq!(detail.messages[0].author_handle.as_deref(), Some("@klant"), "{b}");
+        assert_eq!(
+            detail.messages[0].author_handle.as_deref(),
+            Some("@klant"),
+            "{b}"
+        );
 
         // The same message again: a duplicate pointing at the stored one; nothing new.
         let again = t.ingest_ok(&msg("m1", text)).await;
         assert_eq!(again["stored"], 0, "{b}: {again}");
         assert_eq!(again["duplicates"], 1, "{b}: {again}");
         assert_eq!(again["results"][0]["status"], "duplicate", "{b}: {again}");
-        assert_eq!(again["results"][0]["message"], first_message, "{b}: {again}");
+        assert_eq!(
+            again["results"][0]["message"], first_message,
+            "{b}: {again}"
+        );
         assert_eq!(t.message_count().await, 1, "{b}");
 
         // A batch with a bad item first and a good one second: 200, results in input order.
         let batch = json!([{ "id": "m2" }, msg("m3", "Waarom is de app zo traag vandaag?")]);
         let report = t.ingest_ok(&batch).await;
-        assert_eq!((report["stored"].as_i64(), report["rejected"].as_i64()), (Some(1), Some(1)), "{b}: {report}");
+        assert_eq!(
+            (report["stored"].as_i64(), report["rejected"].as_i64()),
+            (Some(1), Some(1)),
+            "{b}: {report}"
+        );
         let results = report["results"].as_array().unwrap();
         assert_eq!(results.len(), 2, "{b}: {report}");
         assert_eq!(results[0]["status"], "rejected", "{b}: {report}");
-        assert!(results[0]["error"].as_str().unwrap().contains("`text`"), "{b}: {report}");
+        assert!(
+            results[0]["error"].as_str().unwrap().contains("`text`"),
+            "{b}: {report}"
+        );
         assert_eq!(results[1]["status"], "stored", "{b}: {report}");
-        assert_ne!(conversation_of(&results[1]), conv, "{b}: a new thread is a new conversation");
+        assert_ne!(
+            conversation_of(&results[1]),
+            conv,
+            "{b}: a new thread is a new conversation"
+        );
         assert_eq!(t.message_count().await, 2, "{b}");
-        assert_eq!(t.store.external_ids(t.source.id).await.unwrap(), vec!["m1", "m3"], "{b}");
+        assert_eq!(
+            t.store.external_ids(t.source.id).await.unwrap(),
+            vec!["m1", "m3"],
+            "{b}"
+        );
     }
 }
 
@@ -87,14 +120,24 @@ async fn ingest_stores_deduplicates_and_reports_per_item() {
 async fn refused_ingests_write_nothing() {
     for t in spawn_apps().await {
         let b = t.backend;
-        t.ingest_ok(&msg("base", "Een gewone vraag over de app")).await;
-        let unchanged = |count: i64, what: &str| assert_eq!(count, 1, "{b}: {what} wrote something");
+        t.ingest_ok(&msg("base", "Een gewone vraag over de app"))
+            .await;
+        let unchanged =
+            |count: i64, what: &str| assert_eq!(count, 1, "{b}: {what} wrote something");
 
         // Malformed JSON.
         let r = t.ingest_raw(r#"{"id": "x1", "text": "#).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}: {}", r.text());
-        assert!(r.content_type().starts_with("application/json"), "{b}: {}", r.content_type());
-        assert!(r.json()["error"].as_str().unwrap().contains("JSON"), "{b}: {}", r.text());
+        assert!(
+            r.content_type().starts_with("application/json"),
+            "{b}: {}",
+            r.content_type()
+        );
+        assert!(
+            r.json()["error"].as_str().unwrap().contains("JSON"),
+            "{b}: {}",
+            r.text()
+        );
         unchanged(t.message_count().await, "malformed JSON");
 
         // JSON that is neither an object nor an array.
@@ -103,28 +146,58 @@ async fn refused_ingests_write_nothing() {
         unchanged(t.message_count().await, "a JSON string");
 
         // A single message without text: 422 naming the field.
-        let r = t.ingest(&json!({ "id": "x2", "author": { "handle": "@a" } })).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}: {}", r.text());
-        assert!(r.json()["error"].as_str().unwrap().contains("`text`"), "{b}: {}", r.text());
+        let r = t
+            .ingest(&json!({ "id": "x2", "author": { "handle": "@a" } }))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}: {}",
+            r.text()
+        );
+        assert!(
+            r.json()["error"].as_str().unwrap().contains("`text`"),
+            "{b}: {}",
+            r.text()
+        );
         unchanged(t.message_count().await, "missing text");
 
         // A text of 1 MiB: over the per-message limit (64 KiB), under the body limit (8 MiB).
         let big = "a".repeat(1024 * 1024);
         let r = t.ingest(&msg("x3", &big)).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}: {:.200}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}: {:.200}",
+            r.text()
+        );
         let error = r.json()["error"].as_str().unwrap().to_owned();
-        assert!(error.contains("`text`") && error.contains("limit"), "{b}: {error}");
+        assert!(
+            error.contains("`text`") && error.contains("limit"),
+            "{b}: {error}"
+        );
         unchanged(t.message_count().await, "a 1 MiB text");
 
         // Invalid UTF-8 in the body.
-        let r = t.ingest_raw(b"{\"id\": \"x4\", \"text\": \"caf\xff\"}".to_vec()).await;
+        let r = t
+            .ingest_raw(b"{\"id\": \"x4\", \"text\": \"caf\xff\"}".to_vec())
+            .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}: {}", r.text());
-        assert!(r.json()["error"].as_str().unwrap().contains("UTF-8"), "{b}: {}", r.text());
+        assert!(
+            r.json()["error"].as_str().unwrap().contains("UTF-8"),
+            "{b}: {}",
+            r.text()
+        );
         unchanged(t.message_count().await, "invalid UTF-8");
 
         // No token, an unknown token, another scheme: 401 with a JSON error.
         let good = msg("x5", "Een prima bericht");
-        for auth in [None, Some("Bearer 00ff00ff"), Some("Bearer "), Some(&*format!("Basic {}", t.token))] {
+        for auth in [
+            None,
+            Some("Bearer 00ff00ff"),
+            Some("Bearer "),
+            Some(&*format!("Basic {}", t.token)),
+        ] {
             let mut request = Request::builder()
                 .method(Method::POST)
                 .uri("/api/v1/ingest")
@@ -132,21 +205,36 @@ async fn refused_ingests_write_nothing() {
             if let Some(a) = auth {
                 request = request.header(header::AUTHORIZATION, a);
             }
-            let r = t.send(request.body(Body::from(good.to_string())).unwrap()).await;
-            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{b}: {auth:?}: {}", r.text());
+            let r = t
+                .send(request.body(Body::from(good.to_string())).unwrap())
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNAUTHORIZED,
+                "{b}: {auth:?}: {}",
+                r.text()
+            );
             assert!(r.json()["error"].is_string(), "{b}: {auth:?}: {}", r.text());
             unchanged(t.message_count().await, "an unauthenticated ingest");
         }
 
         // 1001 good messages: too many for one request, and none of them is stored.
-        let too_many: Vec<Value> = (0..1001).map(|i| msg(&format!("big{i}"), "Een vraag over de app")).collect();
+        let too_many: Vec<Value> = (0..1001)
+            .map(|i| msg(&format!("big{i}"), "Een vraag over de app"))
+            .collect();
         let r = t.ingest(&Value::Array(too_many)).await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{b}: {}", r.text());
-        assert!(r.json()["error"].as_str().unwrap().contains("1000"), "{b}: {}", r.text());
+        assert!(
+            r.json()["error"].as_str().unwrap().contains("1000"),
+            "{b}: {}",
+            r.text()
+        );
         unchanged(t.message_count().await, "a batch of 1001");
 
         // Exactly 1000 is allowed.
-        let max: Vec<Value> = (0..1000).map(|i| msg(&format!("ok{i}"), "Een vraag over de app")).collect();
+        let max: Vec<Value> = (0..1000)
+            .map(|i| msg(&format!("ok{i}"), "Een vraag over de app"))
+            .collect();
         let report = t.ingest_ok(&Value::Array(max)).await;
         assert_eq!(report["stored"], 1000, "{b}");
         assert_eq!(t.message_count().await, 1001, "{b}");
@@ -157,7 +245,9 @@ async fn refused_ingests_write_nothing() {
 async fn in_reply_to_threads_into_one_conversation() {
     for t in spawn_apps().await {
         let b = t.backend;
-        let root = t.ingest_ok(&msg("t1", "Mijn betaling is niet aangekomen")).await;
+        let root = t
+            .ingest_ok(&msg("t1", "Mijn betaling is niet aangekomen"))
+            .await;
         let conv = conversation_of(&root["results"][0]);
 
         // Across requests.
@@ -177,7 +267,11 @@ async fn in_reply_to_threads_into_one_conversation() {
 
         let detail = t.detail(conv).await;
         assert_eq!(detail.summary.message_count, 3, "{b}");
-        let ids: Vec<&str> = detail.messages.iter().map(|m| m.external_id.as_str()).collect();
+        let ids: Vec<&str> = detail
+            .messages
+            .iter()
+            .map(|m| m.external_id.as_str())
+            .collect();
         assert_eq!(ids.len(), 3, "{b}");
         for id in ["t1", "t2", "t3"] {
             assert!(ids.contains(&id), "{b}: {ids:?}");
@@ -194,10 +288,15 @@ async fn login_logout_and_csrf() {
         let b = t.backend;
         let page = t.get("/login", None).await;
         assert_eq!(page.status, StatusCode::OK, "{b}");
-        let login_csrf = page.cookie_value("wederhoor_login_csrf").expect("login csrf cookie");
+        let login_csrf = page
+            .cookie_value("wederhoor_login_csrf")
+            .expect("login csrf cookie");
         assert_eq!(login_csrf.len(), 64, "{b}: {login_csrf}");
         let form_csrf = attr_after(&page.text(), "name=\"csrf\"", "value").unwrap();
-        assert_eq!(form_csrf, login_csrf, "{b}: the form carries the cookie's token");
+        assert_eq!(
+            form_csrf, login_csrf,
+            "{b}: the form carries the cookie's token"
+        );
 
         let post_login = |cookie: Option<String>, csrf: String, password: &'static str| {
             let mut request = Request::builder()
@@ -207,15 +306,33 @@ async fn login_logout_and_csrf() {
             if let Some(c) = cookie {
                 request = request.header(header::COOKIE, format!("wederhoor_login_csrf={c}"));
             }
-            let body = form_body(&[("username", "anna"), ("password", password), ("csrf", &csrf)]);
+            let body = form_body(&[
+                ("username", "anna"),
+                ("password", password),
+                ("csrf", &csrf),
+            ]);
             request.body(Body::from(body)).unwrap()
         };
 
         // Wrong password: 401, the form again, no session.
-        let r = t.send(post_login(Some(login_csrf.clone()), login_csrf.clone(), "wrong password")).await;
+        let r = t
+            .send(post_login(
+                Some(login_csrf.clone()),
+                login_csrf.clone(),
+                "wrong password",
+            ))
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{b}");
-        assert!(r.set_cookie("wederhoor_session").is_none(), "{b}: {:?}", r.set_cookies());
-        assert!(r.text().contains("Onbekende gebruikersnaam of verkeerd wachtwoord."), "{b}");
+        assert!(
+            r.set_cookie("wederhoor_session").is_none(),
+            "{b}: {:?}",
+            r.set_cookies()
+        );
+        assert!(
+            r.text()
+                .contains("Onbekende gebruikersnaam of verkeerd wachtwoord."),
+            "{b}"
+        );
 
         // Right password, but no CSRF cookie (and an empty token) or a token that does not match.
         for (cookie, csrf) in [
@@ -224,13 +341,29 @@ async fn login_logout_and_csrf() {
             (Some(login_csrf.clone()), "f".repeat(64)),
             (Some(String::new()), String::new()),
         ] {
-            let r = t.send(post_login(cookie.clone(), csrf.clone(), PASSWORD)).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}: cookie {cookie:?}, csrf {csrf:?}");
-            assert!(r.set_cookie("wederhoor_session").is_none(), "{b}: {:?}", r.set_cookies());
+            let r = t
+                .send(post_login(cookie.clone(), csrf.clone(), PASSWORD))
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{b}: cookie {cookie:?}, csrf {csrf:?}"
+            );
+            assert!(
+                r.set_cookie("wederhoor_session").is_none(),
+                "{b}: {:?}",
+                r.set_cookies()
+            );
         }
 
         // Right password and matching token: a session.
-        let r = t.send(post_login(Some(login_csrf.clone()), login_csrf.clone(), PASSWORD)).await;
+        let r = t
+            .send(post_login(
+                Some(login_csrf.clone()),
+                login_csrf.clone(),
+                PASSWORD,
+            ))
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
         assert_eq!(r.location(), Some("/inbox"), "{b}");
         let set = r.set_cookie("wederhoor_session").expect("session cookie");
@@ -242,13 +375,28 @@ async fn login_logout_and_csrf() {
 
         // Without a cookie the inbox sends to the login page; with it, it renders.
         let r = t.get("/inbox", None).await;
-        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login")), "{b}");
-        let r = t.get("/inbox", Some(&Session { cookie: cookie.clone(), csrf: String::new() })).await;
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, Some("/login")),
+            "{b}"
+        );
+        let r = t
+            .get(
+                "/inbox",
+                Some(&Session {
+                    cookie: cookie.clone(),
+                    csrf: String::new(),
+                }),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
         let html = r.text();
         assert!(html.contains("Anna Agent"), "{b}");
         let csrf = attr_after(&html, "<body", "data-csrf").unwrap();
-        let session = Session { cookie: cookie.clone(), csrf: csrf.clone() };
+        let session = Session {
+            cookie: cookie.clone(),
+            csrf: csrf.clone(),
+        };
         assert_eq!(
             t.store.session(&cookie).await.unwrap().unwrap().csrf,
             csrf,
@@ -256,17 +404,36 @@ async fn login_logout_and_csrf() {
         );
 
         // Logout with the wrong token does nothing.
-        let r = t.post_form("/logout", Some(&session), &[("csrf", "nope")]).await;
+        let r = t
+            .post_form("/logout", Some(&session), &[("csrf", "nope")])
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
-        assert_eq!(t.get("/inbox", Some(&session)).await.status, StatusCode::OK, "{b}");
+        assert_eq!(
+            t.get("/inbox", Some(&session)).await.status,
+            StatusCode::OK,
+            "{b}"
+        );
 
         // Logout ends the session: the cookie is cleared and the old one no longer works.
-        let r = t.post_form("/logout", Some(&session), &[("csrf", &csrf)]).await;
-        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login")), "{b}");
+        let r = t
+            .post_form("/logout", Some(&session), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, Some("/login")),
+            "{b}"
+        );
         let cleared = r.set_cookie("wederhoor_session").unwrap();
-        assert!(cleared.starts_with("wederhoor_session=;") && cleared.contains("Max-Age=0"), "{b}: {cleared}");
+        assert!(
+            cleared.starts_with("wederhoor_session=;") && cleared.contains("Max-Age=0"),
+            "{b}: {cleared}"
+        );
         let r = t.get("/inbox", Some(&session)).await;
-        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login")), "{b}");
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, Some("/login")),
+            "{b}"
+        );
         assert!(t.store.session(&cookie).await.unwrap().is_none(), "{b}");
     }
 }
@@ -275,7 +442,9 @@ async fn login_logout_and_csrf() {
 async fn forms_with_a_wrong_csrf_token_change_nothing() {
     for t in spawn_apps().await {
         let b = t.backend;
-        let report = t.ingest_ok(&msg("c1", "Mijn pas werkt niet in de winkel")).await;
+        let report = t
+            .ingest_ok(&msg("c1", "Mijn pas werkt niet in de winkel"))
+            .await;
         let conv = conversation_of(&report["results"][0]);
         let s = t.login_as(&t.agent).await;
         let other = t.login_as(&t.lead).await;
@@ -293,23 +462,54 @@ async fn forms_with_a_wrong_csrf_token_change_nothing() {
                 let mut fields = fields.clone();
                 fields.push(("csrf", bad));
                 let r = t.post_form(&path, Some(&s), &fields).await;
-                assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}: {path} with csrf {bad:?}");
+                assert_eq!(
+                    r.status,
+                    StatusCode::FORBIDDEN,
+                    "{b}: {path} with csrf {bad:?}"
+                );
             }
         }
         let d = t.detail(conv).await;
         assert!(d.notes.is_empty() && d.replies.is_empty(), "{b}: {d:?}");
         assert_eq!(d.summary.owner_id, None, "{b}");
         assert_eq!(d.summary.state, CaseState::New, "{b}");
-        assert_eq!(t.store.agent(t.agent.id).await.unwrap().unwrap().language, "nl", "{b}");
-        assert!(t.store.audit_of("conversation", conv.0).await.unwrap().is_empty(), "{b}");
+        assert_eq!(
+            t.store.agent(t.agent.id).await.unwrap().unwrap().language,
+            "nl",
+            "{b}"
+        );
+        assert!(
+            t.store
+                .audit_of("conversation", conv.0)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{b}"
+        );
 
         // Marking a reply sent needs the token too.
-        let r = t.post_form(&format!("/c/{conv}/reply"), Some(&s), &[("csrf", &s.csrf), ("text", "We kijken ernaar")]).await;
+        let r = t
+            .post_form(
+                &format!("/c/{conv}/reply"),
+                Some(&s),
+                &[("csrf", &s.csrf), ("text", "We kijken ernaar")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         let reply = t.detail(conv).await.replies[0].id;
-        let r = t.post_form(&format!("/replies/{reply}/sent"), Some(&s), &[("csrf", "garbage")]).await;
+        let r = t
+            .post_form(
+                &format!("/replies/{reply}/sent"),
+                Some(&s),
+                &[("csrf", "garbage")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
-        assert_eq!(t.detail(conv).await.replies[0].state, DeliveryState::Queued, "{b}");
+        assert_eq!(
+            t.detail(conv).await.replies[0].state,
+            DeliveryState::Queued,
+            "{b}"
+        );
     }
 }
 
@@ -332,13 +532,18 @@ async fn every_route_refuses_the_wrong_role() {
             ]
         };
         let new_source = |s: &Session, name: &str| {
-            vec![("csrf", s.csrf.clone()), ("name", name.to_owned()), ("kind", "webhook".to_owned())]
+            vec![
+                ("csrf", s.csrf.clone()),
+                ("name", name.to_owned()),
+                ("kind", "webhook".to_owned()),
+            ]
         };
         let post = |path: &'static str, s: &Session, fields: Vec<(&'static str, String)>| {
             let s = s.clone();
             let t = &t;
             async move {
-                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let fields: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 t.post_form(path, Some(&s), &fields).await
             }
         };
@@ -346,18 +551,30 @@ async fn every_route_refuses_the_wrong_role() {
         let sources_before = t.store.list_sources().await.unwrap().len();
 
         // An agent: no admin page, no admin actions, no re-triage (even with a valid token).
-        assert_eq!(t.get("/admin", Some(&agent)).await.status, StatusCode::FORBIDDEN, "{b}");
+        assert_eq!(
+            t.get("/admin", Some(&agent)).await.status,
+            StatusCode::FORBIDDEN,
+            "{b}"
+        );
         let r = post("/admin/agents", &agent, new_agent(&agent, "door.agent")).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
         let r = post("/admin/sources", &agent, new_source(&agent, "Door agent")).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
-        let r = post("/admin/retriage", &agent, vec![("csrf", agent.csrf.clone())]).await;
+        let r = post(
+            "/admin/retriage",
+            &agent,
+            vec![("csrf", agent.csrf.clone())],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
 
         // A lead: sees the admin page and may re-triage, but adds no agents or sources.
         let r = t.get("/admin", Some(&lead)).await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
-        assert!(!r.text().contains("action=\"/admin/agents\""), "{b}: the lead gets no add-agent form");
+        assert!(
+            !r.text().contains("action=\"/admin/agents\""),
+            "{b}: the lead gets no add-agent form"
+        );
         let r = post("/admin/agents", &lead, new_agent(&lead, "door.lead")).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
         let r = post("/admin/sources", &lead, new_source(&lead, "Door lead")).await;
@@ -365,10 +582,32 @@ async fn every_route_refuses_the_wrong_role() {
         let r = post("/admin/retriage", &lead, vec![("csrf", lead.csrf.clone())]).await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
 
-        assert_eq!(t.store.list_agents().await.unwrap().len(), agents_before, "{b}");
-        assert_eq!(t.store.list_sources().await.unwrap().len(), sources_before, "{b}");
-        assert!(t.store.agent_for_login("door.agent").await.unwrap().is_none(), "{b}");
-        assert!(t.store.agent_for_login("door.lead").await.unwrap().is_none(), "{b}");
+        assert_eq!(
+            t.store.list_agents().await.unwrap().len(),
+            agents_before,
+            "{b}"
+        );
+        assert_eq!(
+            t.store.list_sources().await.unwrap().len(),
+            sources_before,
+            "{b}"
+        );
+        assert!(
+            t.store
+                .agent_for_login("door.agent")
+                .await
+                .unwrap()
+                .is_none(),
+            "{b}"
+        );
+        assert!(
+            t.store
+                .agent_for_login("door.lead")
+                .await
+                .unwrap()
+                .is_none(),
+            "{b}"
+        );
 
         // An admin adds an agent, who can then log in with that password.
         let r = t.get("/admin", Some(&admin)).await;
@@ -376,18 +615,35 @@ async fn every_route_refuses_the_wrong_role() {
         let r = post("/admin/agents", &admin, new_agent(&admin, "nieuw.agent")).await;
         assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
         assert!(r.text().contains("+ nieuw.agent"), "{b}");
-        let (created, hash) = t.store.agent_for_login("nieuw.agent").await.unwrap().unwrap();
+        let (created, hash) = t
+            .store
+            .agent_for_login("nieuw.agent")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(created.role, Role::Agent, "{b}");
         assert_eq!(created.display_name, "Nieuwe Collega", "{b}");
         assert!(verify_password("lang-genoeg-wachtwoord", &hash), "{b}");
-        assert_eq!(t.store.list_agents().await.unwrap().len(), agents_before + 1, "{b}");
+        assert_eq!(
+            t.store.list_agents().await.unwrap().len(),
+            agents_before + 1,
+            "{b}"
+        );
         // …but not twice, and not with a short password.
         let r = post("/admin/agents", &admin, new_agent(&admin, "nieuw.agent")).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{b}");
         let mut short = new_agent(&admin, "kort");
         short[4].1 = "kort".into();
-        assert_eq!(post("/admin/agents", &admin, short).await.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-        assert_eq!(t.store.list_agents().await.unwrap().len(), agents_before + 1, "{b}");
+        assert_eq!(
+            post("/admin/agents", &admin, short).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}"
+        );
+        assert_eq!(
+            t.store.list_agents().await.unwrap().len(),
+            agents_before + 1,
+            "{b}"
+        );
 
         // An admin adds a source; its token (shown once) ingests into that source.
         let r = post("/admin/sources", &admin, new_source(&admin, "Webchat")).await;
@@ -408,15 +664,27 @@ async fn every_route_refuses_the_wrong_role() {
 
         // Without a session: HTML routes redirect, the JSON API answers 401 in JSON.
         let r = t.get("/admin", None).await;
-        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login")), "{b}");
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, Some("/login")),
+            "{b}"
+        );
         let r = t.get("/api/v1/conversations", None).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{b}");
         assert!(r.location().is_none(), "{b}");
-        assert!(r.content_type().starts_with("application/json"), "{b}: {}", r.content_type());
+        assert!(
+            r.content_type().starts_with("application/json"),
+            "{b}: {}",
+            r.content_type()
+        );
         assert!(r.json()["error"].is_string(), "{b}");
         let r = t.get("/api/v1/conversations", Some(&agent)).await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
-        assert_eq!(r.json()["conversations"].as_array().unwrap().len(), 1, "{b}");
+        assert_eq!(
+            r.json()["conversations"].as_array().unwrap().len(),
+            1,
+            "{b}"
+        );
     }
 }
 
@@ -428,7 +696,10 @@ async fn inbox_escapes_snippets_and_filters_by_verdict() {
         let b = t.backend;
         let mut items: Vec<Value> = plain_batch(0, 25).as_array().unwrap().clone();
         for i in 0..4 {
-            items.push(msg(&format!("iban{i}"), &format!("Stort het terug op {IBAN} graag {}", marker(100 + i))));
+            items.push(msg(
+                &format!("iban{i}"),
+                &format!("Stort het terug op {IBAN} graag {}", marker(100 + i)),
+            ));
         }
         items.push(msg("xss", "Kijk hier <script>alert(1)</script> eens naar"));
         let report = t.ingest_ok(&Value::Array(items)).await;
@@ -439,9 +710,18 @@ async fn inbox_escapes_snippets_and_filters_by_verdict() {
         assert_eq!(r.status, StatusCode::OK, "{b}");
         let html = r.text();
         assert_eq!(inbox_rows(&html), 30, "{b}");
-        assert!(html.contains("<span class=\"count\">30</span>"), "{b}: the 'all' tab counts 30");
-        assert!(!html.contains("<script>alert(1)"), "{b}: raw script tag in the page");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{b}: escaped snippet missing");
+        assert!(
+            html.contains("<span class=\"count\">30</span>"),
+            "{b}: the 'all' tab counts 30"
+        );
+        assert!(
+            !html.contains("<script>alert(1)"),
+            "{b}: raw script tag in the page"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+            "{b}: escaped snippet missing"
+        );
         for i in 0..25 {
             assert!(html.contains(&marker(i)), "{b}: snippet {i} missing");
         }
@@ -451,15 +731,31 @@ async fn inbox_escapes_snippets_and_filters_by_verdict() {
         assert_eq!(r.status, StatusCode::OK, "{b}");
         let html = r.text();
         assert_eq!(inbox_rows(&html), 4, "{b}");
-        assert_eq!(html.matches("<span class=\"badge v-private\">").count(), 4, "{b}");
-        assert_eq!(html.matches("<span class=\"badge v-").count(), 4, "{b}: only private rows");
+        assert_eq!(
+            html.matches("<span class=\"badge v-private\">").count(),
+            4,
+            "{b}"
+        );
+        assert_eq!(
+            html.matches("<span class=\"badge v-").count(),
+            4,
+            "{b}: only private rows"
+        );
         for i in 0..4 {
-            assert!(html.contains(&marker(100 + i)), "{b}: private snippet {i} missing");
+            assert!(
+                html.contains(&marker(100 + i)),
+                "{b}: private snippet {i} missing"
+            );
         }
-        assert!(!html.contains(&marker(0)) && !html.contains("alert(1)"), "{b}: a non-private row shows");
+        assert!(
+            !html.contains(&marker(0)) && !html.contains("alert(1)"),
+            "{b}: a non-private row shows"
+        );
 
         // The JSON API agrees.
-        let r = t.get("/api/v1/conversations?verdict=private", Some(&s)).await;
+        let r = t
+            .get("/api/v1/conversations?verdict=private", Some(&s))
+            .await;
         let list = r.json()["conversations"].as_array().unwrap().clone();
         assert_eq!(list.len(), 4, "{b}");
         assert!(list.iter().all(|c| c["verdict"] == "private"), "{b}");
@@ -482,15 +778,27 @@ async fn inbox_pages_by_fifty() {
         // Newest first: page 1 holds messages 54..=5, page 2 the five oldest.
         let one = t.get("/inbox", Some(&s)).await.text();
         assert_eq!(inbox_rows(&one), 50, "{b}");
-        assert!(one.contains("rel=\"next\"") && !one.contains("rel=\"prev\""), "{b}");
+        assert!(
+            one.contains("rel=\"next\"") && !one.contains("rel=\"prev\""),
+            "{b}"
+        );
         assert!(one.contains("href=\"/inbox?page=2\" rel=\"next\""), "{b}");
-        assert!(one.contains(&marker(54)) && one.contains(&marker(5)) && !one.contains(&marker(4)), "{b}");
+        assert!(
+            one.contains(&marker(54)) && one.contains(&marker(5)) && !one.contains(&marker(4)),
+            "{b}"
+        );
 
         let two = t.get("/inbox?page=2", Some(&s)).await.text();
         assert_eq!(inbox_rows(&two), 5, "{b}");
-        assert!(two.contains("rel=\"prev\"") && !two.contains("rel=\"next\""), "{b}");
+        assert!(
+            two.contains("rel=\"prev\"") && !two.contains("rel=\"next\""),
+            "{b}"
+        );
         for i in 0..5 {
-            assert!(two.contains(&marker(i)), "{b}: oldest message {i} not on page 2");
+            assert!(
+                two.contains(&marker(i)),
+                "{b}: oldest message {i} not on page 2"
+            );
         }
         assert!(!two.contains(&marker(5)), "{b}");
 
@@ -506,9 +814,10 @@ async fn inbox_runs_the_same_queries_for_5_and_60_conversations() {
     for t in spawn_apps().await {
         let b = t.backend;
         let s = t.login_as(&t.agent).await;
-        let measure = || async {
+        let (t, s) = (&t, &s);
+        let measure = || async move {
             let before = t.store.query_count();
-            let r = t.get("/inbox", Some(&s)).await;
+            let r = t.get("/inbox", Some(s)).await;
             let after = t.store.query_count();
             assert_eq!(r.status, StatusCode::OK, "{b}");
             (after - before, inbox_rows(&r.text()))
@@ -519,7 +828,10 @@ async fn inbox_runs_the_same_queries_for_5_and_60_conversations() {
         t.ingest_ok(&plain_batch(5, 55)).await;
         let (many, rows) = measure().await;
         assert_eq!(rows, 50, "{b}");
-        assert_eq!(few, many, "{b}: the inbox query count grows with the conversations");
+        assert_eq!(
+            few, many,
+            "{b}: the inbox query count grows with the conversations"
+        );
         assert!(few <= 6, "{b}: {few} queries for one inbox page");
     }
 }
@@ -550,8 +862,16 @@ async fn reply_note_assign_state_and_mark_sent() {
         };
 
         // A reply goes to the outbox, queued for manual delivery; the case waits, owned by us.
-        let r = post(format!("/c/{conv}/reply"), vec![("text", "Vervelend! We helpen je graag.".into())]).await;
-        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some(&*format!("/c/{conv}"))), "{b}");
+        let r = post(
+            format!("/c/{conv}/reply"),
+            vec![("text", "Vervelend! We helpen je graag.".into())],
+        )
+        .await;
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, Some(&*format!("/c/{conv}"))),
+            "{b}"
+        );
         let d = t.detail(conv).await;
         assert_eq!(d.replies.len(), 1, "{b}");
         let reply = &d.replies[0];
@@ -564,29 +884,56 @@ async fn reply_note_assign_state_and_mark_sent() {
         let reply_id = reply.id;
 
         // An IBAN in a public reply is refused and nothing is queued.
-        let r = post(format!("/c/{conv}/reply"), vec![("text", format!("Maak het over naar {IBAN}"))]).await;
+        let r = post(
+            format!("/c/{conv}/reply"),
+            vec![("text", format!("Maak het over naar {IBAN}"))],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
-        assert_eq!(r.location(), Some(&*format!("/c/{conv}?error=pii_in_reply#composer")), "{b}");
+        assert_eq!(
+            r.location(),
+            Some(&*format!("/c/{conv}?error=pii_in_reply#composer")),
+            "{b}"
+        );
         assert_eq!(t.detail(conv).await.replies.len(), 1, "{b}");
-        let page = t.get(&format!("/c/{conv}?error=pii_in_reply"), Some(&s)).await.text();
+        let page = t
+            .get(&format!("/c/{conv}?error=pii_in_reply"), Some(&s))
+            .await
+            .text();
         assert!(page.contains("Je antwoord bevat persoonsgegevens."), "{b}");
 
         // An empty reply is refused too.
         let r = post(format!("/c/{conv}/reply"), vec![("text", "   ".into())]).await;
-        assert_eq!(r.location(), Some(&*format!("/c/{conv}?error=empty_text#composer")), "{b}");
+        assert_eq!(
+            r.location(),
+            Some(&*format!("/c/{conv}?error=empty_text#composer")),
+            "{b}"
+        );
         assert_eq!(t.detail(conv).await.replies.len(), 1, "{b}");
 
         // In a private case the same reply is allowed, and the case stays private.
-        let r = post(format!("/c/{conv}/state"), vec![("state", "private".into())]).await;
+        let r = post(
+            format!("/c/{conv}/state"),
+            vec![("state", "private".into())],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
-        let r = post(format!("/c/{conv}/reply"), vec![("text", format!("Maak het over naar {IBAN}"))]).await;
+        let r = post(
+            format!("/c/{conv}/reply"),
+            vec![("text", format!("Maak het over naar {IBAN}"))],
+        )
+        .await;
         assert_eq!(r.location(), Some(&*format!("/c/{conv}")), "{b}");
         let d = t.detail(conv).await;
         assert_eq!(d.replies.len(), 2, "{b}");
         assert_eq!(d.summary.state, CaseState::Private, "{b}");
 
         // A note.
-        let r = post(format!("/c/{conv}/note"), vec![("text", "Klant gebeld, pas <nieuw> besteld".into())]).await;
+        let r = post(
+            format!("/c/{conv}/note"),
+            vec![("text", "Klant gebeld, pas <nieuw> besteld".into())],
+        )
+        .await;
         assert_eq!(r.location(), Some(&*format!("/c/{conv}")), "{b}");
         let d = t.detail(conv).await;
         assert_eq!(d.notes.len(), 1, "{b}");
@@ -598,8 +945,14 @@ async fn reply_note_assign_state_and_mark_sent() {
         assert_eq!(page.status, StatusCode::OK, "{b}");
         let html = page.text();
         assert!(html.contains("Vervelend! We helpen je graag."), "{b}");
-        assert!(html.contains("Klant gebeld, pas &lt;nieuw&gt; besteld"), "{b}");
-        assert!(html.contains(&format!("action=\"/replies/{reply_id}/sent\"")), "{b}");
+        assert!(
+            html.contains("Klant gebeld, pas &lt;nieuw&gt; besteld"),
+            "{b}"
+        );
+        assert!(
+            html.contains(&format!("action=\"/replies/{reply_id}/sent\"")),
+            "{b}"
+        );
         assert!(html.contains("<option value=\"private\" selected>"), "{b}");
         for action in ["reply.queue", "note.add", "case.state"] {
             assert!(html.contains(action), "{b}: history lacks {action}");
@@ -611,25 +964,56 @@ async fn reply_note_assign_state_and_mark_sent() {
         assert_eq!(r.location(), Some(&*format!("/c/{conv2}")), "{b}");
         let d = t.detail(conv2).await;
         assert_eq!(d.summary.owner_id, Some(t.agent.id), "{b}");
-        assert_eq!(d.summary.state, CaseState::Open, "{b}: assigning opens a new case");
-        let r = post(format!("/c/{conv2}/state"), vec![("state", "closed".into())]).await;
+        assert_eq!(
+            d.summary.state,
+            CaseState::Open,
+            "{b}: assigning opens a new case"
+        );
+        let r = post(
+            format!("/c/{conv2}/state"),
+            vec![("state", "closed".into())],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
-        assert_eq!(t.detail(conv2).await.summary.state, CaseState::Closed, "{b}");
+        assert_eq!(
+            t.detail(conv2).await.summary.state,
+            CaseState::Closed,
+            "{b}"
+        );
         let html = t.get(&format!("/c/{conv2}"), Some(&s)).await.text();
-        assert!(html.contains("<dd id=\"case-owner\">Anna Agent</dd>"), "{b}");
+        assert!(
+            html.contains("<dd id=\"case-owner\">Anna Agent</dd>"),
+            "{b}"
+        );
         assert!(html.contains("<dd id=\"case-state\">gesloten</dd>"), "{b}");
         assert!(html.contains("<option value=\"closed\" selected>"), "{b}");
         assert!(html.contains("case.assign"), "{b}");
 
         // Bad values are refused.
-        let r = post(format!("/c/{conv2}/state"), vec![("state", "gesloten".into())]).await;
+        let r = post(
+            format!("/c/{conv2}/state"),
+            vec![("state", "gesloten".into())],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}");
-        let r = post(format!("/c/{conv2}/assign"), vec![("owner", "999999".into())]).await;
+        let r = post(
+            format!("/c/{conv2}/assign"),
+            vec![("owner", "999999".into())],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{b}");
-        assert_eq!(t.detail(conv2).await.summary.owner_id, Some(t.agent.id), "{b}");
+        assert_eq!(
+            t.detail(conv2).await.summary.owner_id,
+            Some(t.agent.id),
+            "{b}"
+        );
         let r = post("/c/999999/reply".into(), vec![("text", "Hallo".into())]).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{b}");
-        assert_eq!(t.get("/c/999999", Some(&s)).await.status, StatusCode::NOT_FOUND, "{b}");
+        assert_eq!(
+            t.get("/c/999999", Some(&s)).await.status,
+            StatusCode::NOT_FOUND,
+            "{b}"
+        );
 
         // Marking the manual reply sent.
         let r = post(format!("/replies/{reply_id}/sent"), vec![]).await;
@@ -639,7 +1023,10 @@ async fn reply_note_assign_state_and_mark_sent() {
         assert_eq!(sent.state, DeliveryState::Sent, "{b}");
         assert!(sent.sent_at.is_some(), "{b}");
         let html = t.get(&format!("/c/{conv}"), Some(&s)).await.text();
-        assert!(!html.contains(&format!("action=\"/replies/{reply_id}/sent\"")), "{b}");
+        assert!(
+            !html.contains(&format!("action=\"/replies/{reply_id}/sent\"")),
+            "{b}"
+        );
         // Not twice.
         let r = post(format!("/replies/{reply_id}/sent"), vec![]).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{b}");
@@ -653,14 +1040,32 @@ async fn health_metrics_and_openapi() {
     for t in spawn_apps().await {
         let b = t.backend;
         let r = t.get("/healthz", None).await;
-        assert_eq!((r.status, r.text()), (StatusCode::OK, "ok".to_owned()), "{b}");
+        assert_eq!(
+            (r.status, r.text()),
+            (StatusCode::OK, "ok".to_owned()),
+            "{b}"
+        );
         let r = t.get("/readyz", None).await;
-        assert_eq!((r.status, r.text()), (StatusCode::OK, "ready".to_owned()), "{b}");
+        assert_eq!(
+            (r.status, r.text()),
+            (StatusCode::OK, "ready".to_owned()),
+            "{b}"
+        );
 
         // 3 stored, then 1 duplicate + 1 stored + 1 rejected, then a refused single message.
-        t.ingest_ok(&json!([msg("k1", "Een"), msg("k2", "Twee"), msg("k3", "Drie")])).await;
-        t.ingest_ok(&json!([msg("k1", "Een"), msg("k4", "Vier"), { "id": "k5" }])).await;
-        assert_eq!(t.ingest(&json!({ "id": "k6" })).await.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        t.ingest_ok(&json!([
+            msg("k1", "Een"),
+            msg("k2", "Twee"),
+            msg("k3", "Drie")
+        ]))
+        .await;
+        t.ingest_ok(&json!([msg("k1", "Een"), msg("k4", "Vier"), { "id": "k5" }]))
+            .await;
+        assert_eq!(
+            t.ingest(&json!({ "id": "k6" })).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}"
+        );
         let r = t.get("/metrics", None).await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
         assert!(r.content_type().starts_with("text/plain"), "{b}");
@@ -680,10 +1085,21 @@ async fn health_metrics_and_openapi() {
         assert!(r.content_type().starts_with("application/json"), "{b}");
         let doc = r.json();
         assert!(doc["paths"]["/api/v1/ingest"]["post"].is_object(), "{b}");
-        assert!(doc["paths"]["/api/v1/conversations"]["get"].is_object(), "{b}");
+        assert!(
+            doc["paths"]["/api/v1/conversations"]["get"].is_object(),
+            "{b}"
+        );
 
-        assert_eq!(t.get("/static/app.css", None).await.status, StatusCode::OK, "{b}");
-        assert_eq!(t.get("/static/secret.txt", None).await.status, StatusCode::NOT_FOUND, "{b}");
+        assert_eq!(
+            t.get("/static/app.css", None).await.status,
+            StatusCode::OK,
+            "{b}"
+        );
+        assert_eq!(
+            t.get("/static/secret.txt", None).await.status,
+            StatusCode::NOT_FOUND,
+            "{b}"
+        );
     }
 }
 
@@ -714,7 +1130,12 @@ async fn ingest_publishes_live_events() {
 
         // A reply is announced as well.
         let s = t.login_as(&t.agent).await;
-        t.post_form(&format!("/c/{conv}/reply"), Some(&s), &[("csrf", &s.csrf), ("text", "We kijken!")]).await;
+        t.post_form(
+            &format!("/c/{conv}/reply"),
+            Some(&s),
+            &[("csrf", &s.csrf), ("text", "We kijken!")],
+        )
+        .await;
         let event = rx.try_recv().unwrap();
         assert_eq!((event.kind, event.conversation), ("reply", conv), "{b}");
     }
@@ -725,7 +1146,11 @@ async fn event_stream_sends_new_messages() {
     for t in spawn_apps().await {
         let b = t.backend;
         let r = t.get("/events", None).await;
-        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, Some("/login")), "{b}");
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, Some("/login")),
+            "{b}"
+        );
 
         let s = t.login_as(&t.agent).await;
         let request = Request::builder()
@@ -735,11 +1160,16 @@ async fn event_stream_sends_new_messages() {
             .unwrap();
         let response = wederhoor_web_app(&t).oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{b}");
-        let ct = response.headers()[header::CONTENT_TYPE].to_str().unwrap().to_owned();
+        let ct = response.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
         assert!(ct.starts_with("text/event-stream"), "{b}: {ct}");
         let mut stream = response.into_body().into_data_stream();
 
-        let report = t.ingest_ok(&msg("e1", "Werkt internetbankieren vandaag?")).await;
+        let report = t
+            .ingest_ok(&msg("e1", "Werkt internetbankieren vandaag?"))
+            .await;
         let conv: ConversationId = conversation_of(&report["results"][0]);
         let mut seen = String::new();
         let want = format!("\"kind\":\"message\",\"conversation\":{conv}");
@@ -762,9 +1192,150 @@ fn wederhoor_web_app(t: &TestApp) -> axum::Router {
 /// Sanity of the helpers the suite leans on (a wrong helper would make other tests vacuous).
 #[test]
 fn helpers_encode_and_extract() {
-    assert_eq!(form_body(&[("a b", "x&y=z"), ("c", "ü")]), "a%20b=x%26y%3Dz&c=%C3%BC");
-    assert_eq!(inbox_rows("<tr class=\"conv state-new\"><tr class=\"conv state-open\">"), 2);
-    assert_eq!(attr_after("<i x=\"1\"><body data-csrf=\"abc\">", "<body", "data-csrf").as_deref(), Some("abc"));
+    assert_eq!(
+        form_body(&[("a b", "x&y=z"), ("c", "ü")]),
+        "a%20b=x%26y%3Dz&c=%C3%BC"
+    );
+    assert_eq!(
+        inbox_rows("<tr class=\"conv state-new\"><tr class=\"conv state-open\">"),
+        2
+    );
+    assert_eq!(
+        attr_after("<i x=\"1\"><body data-csrf=\"abc\">", "<body", "data-csrf").as_deref(),
+        Some("abc")
+    );
     assert_ne!(marker(0), marker(26));
     assert!(Action::ALL.iter().any(|a| a.as_str() == "private"));
+}
+
+// ----- found while testing -----
+
+#[tokio::test]
+async fn form_redirects_stay_on_this_site() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let report = t.ingest_ok(&msg("r1", "Een vraag over de app")).await;
+        let conv = conversation_of(&report["results"][0]);
+        let s = t.login_as(&t.agent).await;
+        let back = |r: &TestResponse| r.location().map(str::to_owned);
+
+        let r = t
+            .post_form(
+                "/language",
+                Some(&s),
+                &[("csrf", &s.csrf), ("lang", "en"), ("back", "/c/1?x=y")],
+            )
+            .await;
+        assert_eq!(
+            (r.status, back(&r).as_deref()),
+            (StatusCode::SEE_OTHER, Some("/c/1?x=y")),
+            "{b}"
+        );
+        assert_eq!(
+            t.store.agent(t.agent.id).await.unwrap().unwrap().language,
+            "en",
+            "{b}"
+        );
+        // Browsers drop tabs and newlines from URLs: "/\t/evil.example" would become "//evil.example".
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil",
+        ] {
+            let r = t
+                .post_form(
+                    "/language",
+                    Some(&s),
+                    &[("csrf", &s.csrf), ("lang", "nl"), ("back", evil)],
+                )
+                .await;
+            assert_eq!(
+                (r.status, back(&r).as_deref()),
+                (StatusCode::SEE_OTHER, Some("/inbox")),
+                "{b}: back={evil:?}"
+            );
+            let r = t
+                .post_form(
+                    &format!("/c/{conv}/state"),
+                    Some(&s),
+                    &[("csrf", &s.csrf), ("state", "open"), ("back", evil)],
+                )
+                .await;
+            assert_eq!(
+                (r.status, back(&r).as_deref()),
+                (StatusCode::SEE_OTHER, Some("/inbox")),
+                "{b}: back={evil:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn absurd_page_numbers_are_an_empty_page() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        t.ingest_ok(&plain_batch(0, 3)).await;
+        let s = t.login_as(&t.agent).await;
+        for page in ["0", "-5"] {
+            let r = t.get(&format!("/inbox?page={page}"), Some(&s)).await;
+            assert_eq!(r.status, StatusCode::OK, "{b}: page {page}");
+            assert_eq!(inbox_rows(&r.text()), 3, "{b}: page {page} is page 1");
+        }
+        let huge = i64::MAX.to_string();
+        let r = t.get(&format!("/inbox?page={huge}"), Some(&s)).await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        assert_eq!(inbox_rows(&r.text()), 0, "{b}");
+        let r = t
+            .get(&format!("/api/v1/conversations?page={huge}"), Some(&s))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        assert_eq!(
+            r.json()["conversations"].as_array().map(Vec::len),
+            Some(0),
+            "{b}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_too_long_reply_says_so() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let report = t.ingest_ok(&msg("q1", "Een vraag over de app")).await;
+        let conv = conversation_of(&report["results"][0]);
+        let s = t.login_as(&t.agent).await;
+        let long = "a".repeat(10_001);
+        let r = t
+            .post_form(
+                &format!("/c/{conv}/reply"),
+                Some(&s),
+                &[("csrf", &s.csrf), ("text", &long)],
+            )
+            .await;
+        assert_eq!(
+            r.location(),
+            Some(&*format!("/c/{conv}?error=text_too_long#composer")),
+            "{b}"
+        );
+        assert!(t.detail(conv).await.replies.is_empty(), "{b}");
+        let page = t
+            .get(&format!("/c/{conv}?error=text_too_long"), Some(&s))
+            .await
+            .text();
+        assert!(page.contains("id=\"form-error\">Tekst is te lang"), "{b}");
+        // Exactly at the limit is fine.
+        let max = "a".repeat(10_000);
+        let r = t
+            .post_form(
+                &format!("/c/{conv}/note"),
+                Some(&s),
+                &[("csrf", &s.csrf), ("text", &max)],
+            )
+            .await;
+        assert_eq!(r.location(), Some(&*format!("/c/{conv}")), "{b}");
+        assert_eq!(t.detail(conv).await.notes.len(), 1, "{b}");
+    }
 }

@@ -1,6 +1,7 @@
 //! `wederhoor`: the one binary. Thin: parses the command line and configuration, then calls
 //! the crates that do the work.
 
+mod bench;
 mod config;
 mod demo;
 mod demo_data;
@@ -84,6 +85,11 @@ enum Command {
     },
     /// Print the documented example configuration.
     Config,
+    /// Measure throughput and latency (figures for docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -204,6 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Command::User { command } => user(&config, command).await?,
             Command::Source { command } => source(&config, command).await?,
             Command::Config => print!("{}", Config::example()),
+            Command::Bench { command } => bench::run(&config, command).await?,
         }
         Ok(std::process::ExitCode::SUCCESS)
     })

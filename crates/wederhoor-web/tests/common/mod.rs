@@ -1,7 +1,7 @@
 //! Helpers for the HTTP suite: the real router over a fresh store, with agents of every role
 //! and one manual source, driven through `tower::ServiceExt::oneshot`.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -20,7 +20,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// Argon2 is slow in debug builds: hash the shared password once per test binary.
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| hash_password(PASSWORD).unwrap()).clone()
+    HASH.get_or_init(|| hash_password(PASSWORD).unwrap())
+        .clone()
 }
 
 /// One app over one fresh store.
@@ -62,7 +63,9 @@ impl TestResponse {
     }
 
     pub fn location(&self) -> Option<&str> {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
     }
 
     pub fn content_type(&self) -> &str {
@@ -85,7 +88,9 @@ impl TestResponse {
     /// The whole `Set-Cookie` header for cookie `name`, if one was set.
     pub fn set_cookie(&self, name: &str) -> Option<String> {
         let prefix = format!("{name}=");
-        self.set_cookies().into_iter().find(|c| c.starts_with(&prefix))
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&prefix))
     }
 
     /// Just the value of cookie `name` as set by this response.
@@ -130,14 +135,28 @@ pub async fn spawn_app(backend: &'static str, store: Store) -> TestApp {
         .unwrap();
     let state = AppState::new(
         store.clone(),
-        ActiveRules { engine: Engine::default_engine(), version: None },
-        WebConfig { secure_cookies: false },
+        ActiveRules {
+            engine: Engine::default_engine(),
+            version: None,
+        },
+        WebConfig {
+            secure_cookies: false,
+        },
     )
     .unwrap();
     let admin = agents.pop().unwrap();
     let lead = agents.pop().unwrap();
     let agent = agents.pop().unwrap();
-    TestApp { backend, state, store, source, token, agent, lead, admin }
+    TestApp {
+        backend,
+        state,
+        store,
+        source,
+        token,
+        agent,
+        lead,
+        admin,
+    }
 }
 
 /// One app per store the run can reach (SQLite always, PostgreSQL with `WEDERHOOR_TEST_PG`).
@@ -200,8 +219,15 @@ impl TestApp {
         let response = app(self.state.clone()).oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec();
-        TestResponse { status, headers, body }
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str, session: Option<&Session>) -> TestResponse {
@@ -213,7 +239,12 @@ impl TestApp {
     }
 
     /// Posts a form; `session` adds its cookie (the CSRF field is up to the caller).
-    pub async fn post_form(&self, path: &str, session: Option<&Session>, fields: &[(&str, &str)]) -> TestResponse {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        session: Option<&Session>,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
         let mut request = Request::builder()
             .method(Method::POST)
             .uri(path)
@@ -221,7 +252,8 @@ impl TestApp {
         if let Some(s) = session {
             request = request.header(header::COOKIE, format!("wederhoor_session={}", s.cookie));
         }
-        self.send(request.body(Body::from(form_body(fields))).unwrap()).await
+        self.send(request.body(Body::from(form_body(fields))).unwrap())
+            .await
     }
 
     /// `POST /api/v1/ingest` with this app's source token.
