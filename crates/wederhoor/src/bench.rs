@@ -43,7 +43,7 @@ fn message(i: u64) -> serde_json::Value {
         "author": {"handle": format!("@klant{}", conversation % 50_000), "name": format!("Klant {}", conversation % 50_000), "followers": i % 3000},
         "created_at": jiff::Timestamp::from_second(1_760_000_000 + i as i64).map(|t| t.to_string()).unwrap_or_default(),
     });
-    if i % 5 != 0 {
+    if !i.is_multiple_of(5) {
         m["in_reply_to"] = serde_json::Value::String(format!("b{}", i - 1));
     }
     m
@@ -86,9 +86,9 @@ pub async fn import(
         let report = ingest_values(store, &rules.engine, rules.version, &source, batch).await?;
         anyhow::ensure!(report.rejected == 0, "bench messages were rejected");
         done += n;
-        if done % segment == 0 || done == messages {
+        if done.is_multiple_of(segment) || done == messages {
             let secs = segment_started.elapsed().as_secs_f64();
-            let in_segment = if done % segment == 0 {
+            let in_segment = if done.is_multiple_of(segment) {
                 segment
             } else {
                 done % segment
