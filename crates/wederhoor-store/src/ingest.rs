@@ -38,6 +38,10 @@ impl Store {
     /// Stores a batch of messages from one source in one transaction and returns, per message
     /// and in order, whether it was stored or was already there. When this returns `Ok`, every
     /// `Stored` message is committed.
+    ///
+    /// The batch is written with a handful of multi-row statements (not one per message): a
+    /// duplicate lookup, an author upsert, a parent lookup, then one insert each for new
+    /// conversations, messages and triage, plus one update per existing conversation touched.
     pub async fn ingest_batch(
         &self,
         source: SourceId,
@@ -49,162 +53,278 @@ impl Store {
         }
         let _guard = self.writer().await;
         let mut tx = self.pool().begin().await?;
-        let mut statements = 0u64;
+        let mut statements = 2u64;
 
-        // 1. Which of these are already stored? One query per chunk, not one per message.
+        // 1. Which of these are already stored?
         let mut existing: HashMap<String, i64> = HashMap::new();
-        for chunk in items.chunks(LOOKUP_CHUNK) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let ids: Vec<&str> = items.iter().map(|(m, _)| m.external_id.as_str()).collect();
+        for (external_id, id) in
+            lookup_by_external_id(&mut tx, source, &ids, "id", &mut statements).await?
+        {
+            existing.insert(external_id, id);
+        }
+
+        // 2. The new ones, first occurrence only (a repeat within the batch is a duplicate).
+        let mut first_in_batch: HashMap<&str, usize> = HashMap::new();
+        let mut new_items: Vec<usize> = Vec::new();
+        for (i, (m, _)) in items.iter().enumerate() {
+            if existing.contains_key(&m.external_id)
+                || first_in_batch.contains_key(m.external_id.as_str())
+            {
+                continue;
+            }
+            first_in_batch.insert(m.external_id.as_str(), i);
+            new_items.push(i);
+        }
+
+        // 3. Authors: one upsert for all distinct handles.
+        let mut handles: Vec<&ValidMessage> = Vec::new();
+        let mut seen_handles: HashSet<&str> = HashSet::new();
+        for &i in &new_items {
+            if let Some((m, _)) = items.get(i)
+                && !m.author_handle.is_empty()
+                && seen_handles.insert(m.author_handle.as_str())
+            {
+                handles.push(m);
+            }
+        }
+        let mut authors: HashMap<String, i64> = HashMap::new();
+        for chunk in handles.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
-                "SELECT external_id, id FROM messages WHERE source_id = $1 AND external_id IN ({})",
-                placeholders.join(", ")
+                "INSERT INTO authors (source_id, handle, name, followers) VALUES {} \
+                 ON CONFLICT (source_id, handle) DO UPDATE SET \
+                 name = COALESCE(excluded.name, authors.name), followers = excluded.followers \
+                 RETURNING handle, id",
+                values_placeholders(chunk.len(), 4)
             );
-            let mut q = sqlx::query(&sql).bind(source.0);
-            for (m, _) in chunk {
-                q = q.bind(m.external_id.as_str());
+            let mut q = sqlx::query(&sql);
+            for m in chunk {
+                q = q
+                    .bind(source.0)
+                    .bind(m.author_handle.as_str())
+                    .bind(m.author_name.clone())
+                    .bind(m.followers);
             }
             statements += 1;
             for row in q.fetch_all(&mut *tx).await? {
-                existing.insert(row.try_get(0)?, row.try_get(1)?);
+                authors.insert(row.try_get(0)?, row.try_get(1)?);
             }
         }
 
-        let now = now_ms();
-        let mut authors: HashMap<&str, i64> = HashMap::new();
-        let mut conversation_of: HashMap<String, i64> = HashMap::new();
-        let mut stored_in_batch: HashMap<&str, i64> = HashMap::new();
-        let mut outcomes = Vec::with_capacity(items.len());
-        let mut touched: HashSet<i64> = HashSet::new();
+        // 4. Parents stored before this batch.
+        let outside_parents: Vec<&str> = new_items
+            .iter()
+            .filter_map(|&i| items.get(i).and_then(|(m, _)| m.in_reply_to.as_deref()))
+            .filter(|p| !first_in_batch.contains_key(p))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let parent_conversation: HashMap<String, i64> = lookup_by_external_id(
+            &mut tx,
+            source,
+            &outside_parents,
+            "conversation_id",
+            &mut statements,
+        )
+        .await?
+        .into_iter()
+        .collect();
 
-        for (m, t) in items {
-            if let Some(id) = existing
-                .get(&m.external_id)
-                .or(stored_in_batch.get(m.external_id.as_str()))
-            {
-                outcomes.push(IngestOutcome::Duplicate {
-                    message: MessageId(*id),
-                });
-                continue;
-            }
-            // Author (one upsert per distinct handle in the batch).
-            let author_id = if m.author_handle.is_empty() {
-                None
-            } else if let Some(id) = authors.get(m.author_handle.as_str()) {
-                Some(*id)
-            } else {
-                statements += 1;
-                let row = sqlx::query(
-                    "INSERT INTO authors (source_id, handle, name, followers) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (source_id, handle) DO UPDATE SET \
-                     name = COALESCE(excluded.name, authors.name), followers = excluded.followers \
-                     RETURNING id",
-                )
-                .bind(source.0)
-                .bind(m.author_handle.as_str())
-                .bind(m.author_name.clone())
-                .bind(m.followers)
-                .fetch_one(&mut *tx)
-                .await?;
-                let id: i64 = row.try_get(0)?;
-                authors.insert(m.author_handle.as_str(), id);
-                Some(id)
-            };
-
-            // Conversation: the parent's, when this answers a stored message; else a new one.
-            let parent_conversation = match &m.in_reply_to {
-                None => None,
-                Some(parent) => match conversation_of.get(parent) {
-                    Some(c) => Some(*c),
+        // 5. Which conversation each new message joins: an existing one, or a new one named
+        //    after its first message (`origin`), with its totals computed here.
+        let mut joins: Vec<Join> = Vec::with_capacity(new_items.len());
+        let mut new_conversations: Vec<NewConversation> = Vec::new();
+        let mut new_conversation_of: HashMap<&str, usize> = HashMap::new(); // external id → index
+        let mut updates: HashMap<i64, ConversationUpdate> = HashMap::new();
+        for &i in &new_items {
+            let Some((m, t)) = items.get(i) else { continue };
+            let created = m.created_at.as_millisecond();
+            let parent = m.in_reply_to.as_deref();
+            let join = match parent.and_then(|p| new_conversation_of.get(p).copied()) {
+                Some(n) => Join::New(n),
+                None => match parent.and_then(|p| parent_conversation.get(p).copied()) {
+                    Some(c) => Join::Existing(c),
                     None => {
-                        statements += 1;
-                        sqlx::query(
-                            "SELECT conversation_id FROM messages WHERE source_id = $1 AND external_id = $2",
-                        )
-                        .bind(source.0)
-                        .bind(parent.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?
-                        .map(|r| r.try_get::<i64, _>(0))
-                        .transpose()?
+                        new_conversations.push(NewConversation {
+                            origin: m.external_id.as_str(),
+                            author: authors.get(&m.author_handle).copied(),
+                            first: i,
+                            verdict: t.verdict.action.as_str(),
+                            priority: i64::from(t.priority),
+                            count: 0,
+                            created,
+                            last: created,
+                        });
+                        Join::New(new_conversations.len() - 1)
                     }
                 },
             };
-            let created = m.created_at.as_millisecond();
-            let conversation = match parent_conversation {
-                Some(c) => {
-                    statements += 1;
-                    sqlx::query(
-                        "UPDATE conversations SET message_count = message_count + 1, \
-                         last_message_at = CASE WHEN last_message_at > $1 THEN last_message_at ELSE $1 END, \
-                         verdict = $2, \
-                         priority = CASE WHEN priority > $3 THEN priority ELSE $3 END, \
-                         state = CASE WHEN state IN ('waiting', 'closed') THEN 'open' ELSE state END \
-                         WHERE id = $4",
-                    )
-                    .bind(created)
-                    .bind(t.verdict.action.as_str())
-                    .bind(i64::from(t.priority))
-                    .bind(c)
-                    .execute(&mut *tx)
-                    .await?;
-                    c
+            match join {
+                Join::New(n) => {
+                    if let Some(c) = new_conversations.get_mut(n) {
+                        c.count += 1;
+                        c.last = c.last.max(created);
+                        c.verdict = t.verdict.action.as_str();
+                        c.priority = c.priority.max(i64::from(t.priority));
+                    }
+                    new_conversation_of.insert(m.external_id.as_str(), n);
                 }
-                None => {
-                    statements += 1;
-                    let row = sqlx::query(
-                        "INSERT INTO conversations (source_id, author_id, state, verdict, priority, language, \
-                         topics, snippet, message_count, created_at, last_message_at) \
-                         VALUES ($1, $2, 'new', $3, $4, $5, $6, $7, 1, $8, $8) RETURNING id",
-                    )
+                Join::Existing(c) => {
+                    let u = updates.entry(c).or_insert(ConversationUpdate {
+                        count: 0,
+                        last: created,
+                        verdict: t.verdict.action.as_str(),
+                        priority: 0,
+                    });
+                    u.count += 1;
+                    u.last = u.last.max(created);
+                    u.verdict = t.verdict.action.as_str();
+                    u.priority = u.priority.max(i64::from(t.priority));
+                }
+            }
+            joins.push(join);
+        }
+
+        // 6. New conversations, one statement per chunk; ids come back keyed by origin.
+        let mut conversation_id_of_new: Vec<i64> = vec![0; new_conversations.len()];
+        let mut index_of_origin: HashMap<&str, usize> = HashMap::new();
+        for (n, c) in new_conversations.iter().enumerate() {
+            index_of_origin.insert(c.origin, n);
+        }
+        for chunk in new_conversations.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO conversations (source_id, author_id, state, verdict, priority, language, topics, \
+                 snippet, origin, message_count, created_at, last_message_at) VALUES {} RETURNING origin, id",
+                values_placeholders(chunk.len(), 12)
+            );
+            let mut q = sqlx::query(&sql);
+            for c in chunk {
+                let Some((m, t)) = items.get(c.first) else {
+                    continue;
+                };
+                q = q
                     .bind(source.0)
-                    .bind(author_id)
-                    .bind(t.verdict.action.as_str())
-                    .bind(i64::from(t.priority))
+                    .bind(c.author)
+                    .bind("new")
+                    .bind(c.verdict)
+                    .bind(c.priority)
                     .bind(t.language.as_str())
                     .bind(topic_list(&t.topics))
                     .bind(snippet(&m.text))
-                    .bind(created)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    row.try_get(0)?
+                    .bind(c.origin)
+                    .bind(c.count)
+                    .bind(c.created)
+                    .bind(c.last);
+            }
+            statements += 1;
+            for row in q.fetch_all(&mut *tx).await? {
+                let origin: String = row.try_get(0)?;
+                if let Some(slot) = index_of_origin
+                    .get(origin.as_str())
+                    .and_then(|n| conversation_id_of_new.get_mut(*n))
+                {
+                    *slot = row.try_get(1)?;
                 }
-            };
-            touched.insert(conversation);
+            }
+        }
 
+        // 7. Existing conversations that got messages.
+        for (conversation, u) in &updates {
             statements += 1;
-            let row = sqlx::query(
-                "INSERT INTO messages (source_id, external_id, conversation_id, author_id, text, created_at, \
-                 received_at, reposts, likes, in_reply_to) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            sqlx::query(
+                "UPDATE conversations SET message_count = message_count + $1, \
+                 last_message_at = CASE WHEN last_message_at > $2 THEN last_message_at ELSE $2 END, \
+                 verdict = $3, \
+                 priority = CASE WHEN priority > $4 THEN priority ELSE $4 END, \
+                 state = CASE WHEN state IN ('waiting', 'closed') THEN 'open' ELSE state END \
+                 WHERE id = $5",
             )
-            .bind(source.0)
-            .bind(m.external_id.as_str())
-            .bind(conversation)
-            .bind(author_id)
-            .bind(m.text.as_str())
-            .bind(created)
-            .bind(now)
-            .bind(m.reposts)
-            .bind(m.likes)
-            .bind(m.in_reply_to.clone())
-            .fetch_one(&mut *tx)
+            .bind(u.count)
+            .bind(u.last)
+            .bind(u.verdict)
+            .bind(u.priority)
+            .bind(*conversation)
+            .execute(&mut *tx)
             .await?;
-            let message: i64 = row.try_get(0)?;
+        }
 
+        // 8. Messages, then 9. their triage.
+        let now = now_ms();
+        let conversation_of = |j: &Join| match j {
+            Join::New(n) => conversation_id_of_new.get(*n).copied().unwrap_or(0),
+            Join::Existing(c) => *c,
+        };
+        let mut message_id: HashMap<String, i64> = HashMap::new();
+        let rows: Vec<(usize, &Join)> = new_items.iter().copied().zip(joins.iter()).collect();
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO messages (source_id, external_id, conversation_id, author_id, text, created_at, \
+                 received_at, reposts, likes, in_reply_to) VALUES {} RETURNING external_id, id",
+                values_placeholders(chunk.len(), 10)
+            );
+            let mut q = sqlx::query(&sql);
+            for (i, join) in chunk {
+                let Some((m, _)) = items.get(*i) else {
+                    continue;
+                };
+                q = q
+                    .bind(source.0)
+                    .bind(m.external_id.as_str())
+                    .bind(conversation_of(join))
+                    .bind(authors.get(&m.author_handle).copied())
+                    .bind(m.text.as_str())
+                    .bind(m.created_at.as_millisecond())
+                    .bind(now)
+                    .bind(m.reposts)
+                    .bind(m.likes)
+                    .bind(m.in_reply_to.clone());
+            }
             statements += 1;
-            insert_triage(&mut tx, message, t, rules_version, now).await?;
-
-            conversation_of.insert(m.external_id.clone(), conversation);
-            stored_in_batch.insert(m.external_id.as_str(), message);
-            outcomes.push(IngestOutcome::Stored {
-                message: MessageId(message),
-                conversation: ConversationId(conversation),
-            });
+            for row in q.fetch_all(&mut *tx).await? {
+                message_id.insert(row.try_get(0)?, row.try_get(1)?);
+            }
+        }
+        let triage_rows: Vec<(i64, &Triage)> = new_items
+            .iter()
+            .filter_map(|&i| items.get(i))
+            .filter_map(|(m, t)| message_id.get(&m.external_id).map(|id| (*id, t)))
+            .collect();
+        for chunk in triage_rows.chunks(ROWS_PER_STATEMENT) {
+            statements += 1;
+            insert_triage_rows(&mut tx, chunk, rules_version, now).await?;
         }
         tx.commit().await?;
-        self.counted(statements + 2);
-        Ok(outcomes)
+        self.counted(statements);
+
+        // Outcomes in input order.
+        let new_conversation_id: HashMap<usize, i64> = new_items
+            .iter()
+            .zip(joins.iter())
+            .map(|(i, j)| (*i, conversation_of(j)))
+            .collect();
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, (m, _))| {
+                if let Some(id) = existing.get(&m.external_id) {
+                    return Ok(IngestOutcome::Duplicate {
+                        message: MessageId(*id),
+                    });
+                }
+                let id = message_id.get(&m.external_id).copied().ok_or_else(|| {
+                    StoreError::Corrupt(format!("message {} was not stored", m.external_id))
+                })?;
+                match new_conversation_id.get(&i) {
+                    Some(c) => Ok(IngestOutcome::Stored {
+                        message: MessageId(id),
+                        conversation: ConversationId(*c),
+                    }),
+                    None => Ok(IngestOutcome::Duplicate {
+                        message: MessageId(id),
+                    }),
+                }
+            })
+            .collect()
     }
 
     /// A page of stored messages for re-triage, in id order after `after`.
@@ -245,15 +365,23 @@ impl Store {
         let _guard = self.writer().await;
         let mut tx = self.pool().begin().await?;
         let now = now_ms();
-        for (id, t) in items {
-            sqlx::query("DELETE FROM triage WHERE message_id = $1")
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-            insert_triage(&mut tx, id.0, t, rules_version, now).await?;
+        let rows: Vec<(i64, &Triage)> = items.iter().map(|(id, t)| (id.0, t)).collect();
+        let mut statements = 2;
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "DELETE FROM triage WHERE message_id IN ({})",
+                list_placeholders(chunk.len(), 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, _) in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+            insert_triage_rows(&mut tx, chunk, rules_version, now).await?;
+            statements += 2;
         }
         tx.commit().await?;
-        self.counted(2 * items.len() as u64 + 2);
+        self.counted(statements);
         Ok(())
     }
 
@@ -310,36 +438,117 @@ impl Store {
     }
 }
 
-async fn insert_triage(
+/// Rows per multi-row statement: 13 columns × 500 stays under SQLite's 32,766 variables.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// Where a new message goes: a conversation created in this batch (by index) or a stored one.
+enum Join {
+    New(usize),
+    Existing(i64),
+}
+
+struct NewConversation<'a> {
+    origin: &'a str,
+    author: Option<i64>,
+    /// Index of its first message in the batch.
+    first: usize,
+    verdict: &'static str,
+    priority: i64,
+    count: i64,
+    created: i64,
+    last: i64,
+}
+
+struct ConversationUpdate {
+    count: i64,
+    last: i64,
+    verdict: &'static str,
+    priority: i64,
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `columns` values.
+fn values_placeholders(rows: usize, columns: usize) -> String {
+    let mut s = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        s.push_str(&list_placeholders(columns, r * columns + 1));
+        s.push(')');
+    }
+    s
+}
+
+/// `$first, $first+1, …` (`n` of them).
+fn list_placeholders(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `(external_id, column)` for the stored messages of `source` among `external_ids`.
+async fn lookup_by_external_id(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    message: i64,
-    t: &Triage,
+    source: SourceId,
+    external_ids: &[&str],
+    column: &str,
+    statements: &mut u64,
+) -> Result<Vec<(String, i64)>> {
+    let mut out = Vec::new();
+    for chunk in external_ids.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT external_id, {column} FROM messages WHERE source_id = $1 AND external_id IN ({})",
+            list_placeholders(chunk.len(), 2)
+        );
+        let mut q = sqlx::query(&sql).bind(source.0);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        *statements += 1;
+        for row in q.fetch_all(&mut **tx).await? {
+            out.push((row.try_get(0)?, row.try_get(1)?));
+        }
+    }
+    Ok(out)
+}
+
+async fn insert_triage_rows(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[(i64, &Triage)],
     rules_version: Option<i64>,
     now: i64,
 ) -> Result<()> {
-    let pii = serde_json::to_string(&t.pii).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let topics =
-        serde_json::to_string(&t.topics).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query(
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
         "INSERT INTO triage (message_id, language, sentiment_label, sentiment_score, abusive, pii, topics, \
-         priority, action, rule, reason, rules_version, triaged_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(message)
-    .bind(t.language.as_str())
-    .bind(t.sentiment.label.as_str())
-    .bind(f64::from(t.sentiment.score))
-    .bind(i64::from(t.abusive))
-    .bind(pii)
-    .bind(topics)
-    .bind(i64::from(t.priority))
-    .bind(t.verdict.action.as_str())
-    .bind(t.verdict.rule.as_str())
-    .bind(t.verdict.reason.as_str())
-    .bind(rules_version)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+         priority, action, rule, reason, rules_version, triaged_at) VALUES {}",
+        values_placeholders(rows.len(), 13)
+    );
+    let mut q = sqlx::query(&sql);
+    for (message, t) in rows {
+        let pii = serde_json::to_string(&t.pii).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let topics =
+            serde_json::to_string(&t.topics).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        q = q
+            .bind(*message)
+            .bind(t.language.as_str())
+            .bind(t.sentiment.label.as_str())
+            .bind(f64::from(t.sentiment.score))
+            .bind(i64::from(t.abusive))
+            .bind(pii)
+            .bind(topics)
+            .bind(i64::from(t.priority))
+            .bind(t.verdict.action.as_str())
+            .bind(t.verdict.rule.as_str())
+            .bind(t.verdict.reason.as_str())
+            .bind(rules_version)
+            .bind(now);
+    }
+    q.execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     language TEXT NOT NULL DEFAULT 'und',
     topics TEXT NOT NULL DEFAULT ',',
     snippet TEXT NOT NULL,
+    origin TEXT,
     message_count BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL,
     last_message_at BIGINT NOT NULL

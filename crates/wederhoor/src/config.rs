@@ -124,11 +124,10 @@ impl Config {
             insert(&mut table, &path, parse_env_value(&value))
                 .with_context(|| format!("environment variable {key}"))?;
         }
-        let config: Config = toml::Table::try_into(table).map_err(|e| {
-            anyhow::anyhow!(
-                "invalid configuration (file and WEDERHOOR_* variables): {}",
-                e.message()
-            )
+        // Through text, so an error shows the offending key and value in context.
+        let merged = toml::to_string(&table).context("rendering the configuration")?;
+        let config: Config = toml::from_str(&merged).map_err(|e| {
+            anyhow::anyhow!("invalid configuration (file and WEDERHOOR_* variables):\n{e}")
         })?;
         config.check()?;
         Ok(config)
