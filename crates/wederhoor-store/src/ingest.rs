@@ -1,6 +1,6 @@
 //! Storing arriving messages with their triage, threaded into conversations, in batches.
 
-use crate::{Result, Store, StoreError, audit, now_ms};
+use crate::{Backend, Result, Store, StoreError, audit, now_ms};
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
 use wederhoor_core::{ConversationId, MessageId, SourceId, Triage, ValidMessage};
@@ -59,7 +59,8 @@ impl Store {
         let mut existing: HashMap<String, i64> = HashMap::new();
         let ids: Vec<&str> = items.iter().map(|(m, _)| m.external_id.as_str()).collect();
         for (external_id, id) in
-            lookup_by_external_id(&mut tx, source, &ids, "id", &mut statements).await?
+            lookup_by_external_id(self.backend(), &mut tx, source, &ids, "id", &mut statements)
+                .await?
         {
             existing.insert(external_id, id);
         }
@@ -95,7 +96,7 @@ impl Store {
                  ON CONFLICT (source_id, handle) DO UPDATE SET \
                  name = COALESCE(excluded.name, authors.name), followers = excluded.followers \
                  RETURNING handle, id",
-                values_placeholders(chunk.len(), 4)
+                values_placeholders(self.backend(), chunk.len(), 4)
             );
             let mut q = sqlx::query(&sql);
             for m in chunk {
@@ -120,6 +121,7 @@ impl Store {
             .into_iter()
             .collect();
         let parent_conversation: HashMap<String, i64> = lookup_by_external_id(
+            self.backend(),
             &mut tx,
             source,
             &outside_parents,
@@ -134,14 +136,15 @@ impl Store {
         //    after its first message (`origin`), with its totals computed here.
         let mut joins: Vec<Join> = Vec::with_capacity(new_items.len());
         let mut new_conversations: Vec<NewConversation> = Vec::new();
-        let mut new_conversation_of: HashMap<&str, usize> = HashMap::new(); // external id → index
+        // Where each new message of this batch went, so its replies in the same batch follow it.
+        let mut join_of: HashMap<&str, Join> = HashMap::new();
         let mut updates: HashMap<i64, ConversationUpdate> = HashMap::new();
         for &i in &new_items {
             let Some((m, t)) = items.get(i) else { continue };
             let created = m.created_at.as_millisecond();
             let parent = m.in_reply_to.as_deref();
-            let join = match parent.and_then(|p| new_conversation_of.get(p).copied()) {
-                Some(n) => Join::New(n),
+            let join = match parent.and_then(|p| join_of.get(p).copied()) {
+                Some(j) => j,
                 None => match parent.and_then(|p| parent_conversation.get(p).copied()) {
                     Some(c) => Join::Existing(c),
                     None => {
@@ -167,7 +170,6 @@ impl Store {
                         c.verdict = t.verdict.action.as_str();
                         c.priority = c.priority.max(i64::from(t.priority));
                     }
-                    new_conversation_of.insert(m.external_id.as_str(), n);
                 }
                 Join::Existing(c) => {
                     let u = updates.entry(c).or_insert(ConversationUpdate {
@@ -182,6 +184,7 @@ impl Store {
                     u.priority = u.priority.max(i64::from(t.priority));
                 }
             }
+            join_of.insert(m.external_id.as_str(), join);
             joins.push(join);
         }
 
@@ -195,7 +198,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO conversations (source_id, author_id, state, verdict, priority, language, topics, \
                  snippet, origin, message_count, created_at, last_message_at) VALUES {} RETURNING origin, id",
-                values_placeholders(chunk.len(), 12)
+                values_placeholders(self.backend(), chunk.len(), 12)
             );
             let mut q = sqlx::query(&sql);
             for c in chunk {
@@ -260,7 +263,7 @@ impl Store {
             let sql = format!(
                 "INSERT INTO messages (source_id, external_id, conversation_id, author_id, text, created_at, \
                  received_at, reposts, likes, in_reply_to) VALUES {} RETURNING external_id, id",
-                values_placeholders(chunk.len(), 10)
+                values_placeholders(self.backend(), chunk.len(), 10)
             );
             let mut q = sqlx::query(&sql);
             for (i, join) in chunk {
@@ -291,7 +294,7 @@ impl Store {
             .collect();
         for chunk in triage_rows.chunks(ROWS_PER_STATEMENT) {
             statements += 1;
-            insert_triage_rows(&mut tx, chunk, rules_version, now).await?;
+            insert_triage_rows(self.backend(), &mut tx, chunk, rules_version, now).await?;
         }
         tx.commit().await?;
         self.counted(statements);
@@ -370,14 +373,14 @@ impl Store {
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "DELETE FROM triage WHERE message_id IN ({})",
-                list_placeholders(chunk.len(), 1)
+                list_placeholders(self.backend(), chunk.len(), 1)
             );
             let mut q = sqlx::query(&sql);
             for (id, _) in chunk {
                 q = q.bind(*id);
             }
             q.execute(&mut *tx).await?;
-            insert_triage_rows(&mut tx, chunk, rules_version, now).await?;
+            insert_triage_rows(self.backend(), &mut tx, chunk, rules_version, now).await?;
             statements += 2;
         }
         tx.commit().await?;
@@ -438,10 +441,11 @@ impl Store {
     }
 }
 
-/// Rows per multi-row statement: 13 columns × 500 stays under SQLite's 32,766 variables.
-const ROWS_PER_STATEMENT: usize = 500;
+/// Rows per multi-row statement: 13 columns × 200 stays far under SQLite's 32,766 variables.
+const ROWS_PER_STATEMENT: usize = 200;
 
 /// Where a new message goes: a conversation created in this batch (by index) or a stored one.
+#[derive(Clone, Copy)]
 enum Join {
     New(usize),
     Existing(i64),
@@ -466,30 +470,35 @@ struct ConversationUpdate {
     priority: i64,
 }
 
-/// `($1, $2), ($3, $4)` for `rows` rows of `columns` values.
-fn values_placeholders(rows: usize, columns: usize) -> String {
+/// `($1, $2), ($3, $4)` for `rows` rows of `columns` values (`(?, ?), (?, ?)` on SQLite, whose
+/// numbered-parameter lookup is linear per bind, so thousands of `$N` cost quadratic time).
+fn values_placeholders(backend: Backend, rows: usize, columns: usize) -> String {
     let mut s = String::with_capacity(rows * columns * 5);
     for r in 0..rows {
         if r > 0 {
             s.push_str(", ");
         }
         s.push('(');
-        s.push_str(&list_placeholders(columns, r * columns + 1));
+        s.push_str(&list_placeholders(backend, columns, r * columns + 1));
         s.push(')');
     }
     s
 }
 
-/// `$first, $first+1, …` (`n` of them).
-fn list_placeholders(n: usize, first: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// `$first, $first+1, …` (`n` of them); `?, ?, …` on SQLite.
+fn list_placeholders(backend: Backend, n: usize, first: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; n].join(", "),
+        Backend::Postgres => (first..first + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 /// `(external_id, column)` for the stored messages of `source` among `external_ids`.
 async fn lookup_by_external_id(
+    backend: Backend,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     source: SourceId,
     external_ids: &[&str],
@@ -499,8 +508,9 @@ async fn lookup_by_external_id(
     let mut out = Vec::new();
     for chunk in external_ids.chunks(LOOKUP_CHUNK) {
         let sql = format!(
-            "SELECT external_id, {column} FROM messages WHERE source_id = $1 AND external_id IN ({})",
-            list_placeholders(chunk.len(), 2)
+            "SELECT external_id, {column} FROM messages WHERE source_id = {} AND external_id IN ({})",
+            list_placeholders(backend, 1, 1),
+            list_placeholders(backend, chunk.len(), 2)
         );
         let mut q = sqlx::query(&sql).bind(source.0);
         for id in chunk {
@@ -515,6 +525,7 @@ async fn lookup_by_external_id(
 }
 
 async fn insert_triage_rows(
+    backend: Backend,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     rows: &[(i64, &Triage)],
     rules_version: Option<i64>,
@@ -526,7 +537,7 @@ async fn insert_triage_rows(
     let sql = format!(
         "INSERT INTO triage (message_id, language, sentiment_label, sentiment_score, abusive, pii, topics, \
          priority, action, rule, reason, rules_version, triaged_at) VALUES {}",
-        values_placeholders(rows.len(), 13)
+        values_placeholders(backend, rows.len(), 13)
     );
     let mut q = sqlx::query(&sql);
     for (message, t) in rows {

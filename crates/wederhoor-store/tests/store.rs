@@ -101,9 +101,19 @@ async fn ingest_is_idempotent_and_threads_replies() {
         );
         assert_eq!(store.message_count().await.unwrap(), 3, "{backend}");
 
+        // A later batch continues the thread: a reply to a stored message, and a reply to
+        // that reply within the same batch, both join the first conversation.
+        let later = vec![
+            (msg("a3", "Hallo?", Some("a2")), triage(Action::Respond)),
+            (msg("a4", "Iemand??", Some("a3")), triage(Action::Escalate)),
+        ];
+        let out2 = store.ingest_batch(s.id, &later, None).await.unwrap();
+        assert_eq!(conv(&out2[0]), conv(&out[0]), "{backend}");
+        assert_eq!(conv(&out2[1]), conv(&out[0]), "{backend}");
+
         let detail = store.conversation(conv(&out[0])).await.unwrap().unwrap();
-        assert_eq!(detail.messages.len(), 2, "{backend}");
-        assert_eq!(detail.summary.message_count, 2, "{backend}");
+        assert_eq!(detail.messages.len(), 4, "{backend}");
+        assert_eq!(detail.summary.message_count, 4, "{backend}");
         assert_eq!(
             detail.summary.verdict,
             Action::Escalate,
