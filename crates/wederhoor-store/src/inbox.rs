@@ -220,14 +220,40 @@ impl Store {
     }
 
     /// How many conversations match the filter, per verdict (the verdict filter itself is left
-    /// out so the counts show what each verdict tab would hold).
+    /// out so the counts show what each verdict tab would hold). Read from the tallies the
+    /// triggers keep, except for a topic filter, which counts the conversations themselves.
     pub async fn count_conversations_by_verdict(
         &self,
         filter: &ConversationFilter,
     ) -> Result<Vec<VerdictCount>> {
-        let (where_sql, values) = filter_sql(filter, true);
-        let sql = format!(
-            "SELECT c.verdict, COUNT(*) FROM conversations c{where_sql} GROUP BY c.verdict ORDER BY c.verdict"
+        let sql = if filter.topic.is_some() {
+            let (where_sql, _) = filter_sql(filter, true);
+            format!(
+                "SELECT c.verdict, COUNT(*) FROM conversations c{where_sql} GROUP BY c.verdict ORDER BY c.verdict"
+            )
+        } else {
+            let tally_filter = ConversationFilter {
+                owner: filter.owner,
+                unassigned: false,
+                ..filter.clone()
+            };
+            let (where_sql, _) = filter_sql(&tally_filter, true);
+            let unassigned = match (filter.unassigned, where_sql.is_empty()) {
+                (false, _) => String::new(),
+                (true, true) => " WHERE c.owner_id = 0".to_owned(),
+                (true, false) => " AND c.owner_id = 0".to_owned(),
+            };
+            format!(
+                "SELECT c.verdict, CAST(SUM(c.n) AS BIGINT) FROM conversation_tallies c{where_sql}{unassigned} \
+                 GROUP BY c.verdict HAVING SUM(c.n) > 0 ORDER BY c.verdict"
+            )
+        };
+        let (_, values) = filter_sql(
+            &ConversationFilter {
+                unassigned: false,
+                ..filter.clone()
+            },
+            true,
         );
         self.counted(1);
         let rows = bind_all(sqlx::query(&sql), &values)

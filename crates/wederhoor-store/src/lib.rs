@@ -196,6 +196,9 @@ impl Store {
             }
             sqlx::query(&statement).execute(&mut *tx).await?;
         }
+        for statement in tally_triggers(self.backend) {
+            sqlx::raw_sql(statement).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -394,6 +397,56 @@ const SQLITE_PRAGMAS: [&str; 5] = [
     "PRAGMA busy_timeout=10000",
     "PRAGMA cache_size=-65536",
 ];
+
+/// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.
+fn tally_triggers(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Sqlite => &[
+            "CREATE TRIGGER IF NOT EXISTS conversation_tally_insert AFTER INSERT ON conversations BEGIN \
+               INSERT INTO conversation_tallies (verdict, state, source_id, language, owner_id, n) \
+               VALUES (NEW.verdict, NEW.state, NEW.source_id, NEW.language, COALESCE(NEW.owner_id, 0), 1) \
+               ON CONFLICT (verdict, state, source_id, language, owner_id) DO UPDATE SET n = n + 1; \
+             END",
+            "CREATE TRIGGER IF NOT EXISTS conversation_tally_update \
+             AFTER UPDATE OF verdict, state, source_id, language, owner_id ON conversations \
+             WHEN OLD.verdict IS NOT NEW.verdict OR OLD.state IS NOT NEW.state OR OLD.source_id IS NOT NEW.source_id \
+               OR OLD.language IS NOT NEW.language OR OLD.owner_id IS NOT NEW.owner_id BEGIN \
+               UPDATE conversation_tallies SET n = n - 1 WHERE verdict = OLD.verdict AND state = OLD.state \
+                 AND source_id = OLD.source_id AND language = OLD.language AND owner_id = COALESCE(OLD.owner_id, 0); \
+               INSERT INTO conversation_tallies (verdict, state, source_id, language, owner_id, n) \
+               VALUES (NEW.verdict, NEW.state, NEW.source_id, NEW.language, COALESCE(NEW.owner_id, 0), 1) \
+               ON CONFLICT (verdict, state, source_id, language, owner_id) DO UPDATE SET n = n + 1; \
+             END",
+            "CREATE TRIGGER IF NOT EXISTS conversation_tally_delete AFTER DELETE ON conversations BEGIN \
+               UPDATE conversation_tallies SET n = n - 1 WHERE verdict = OLD.verdict AND state = OLD.state \
+                 AND source_id = OLD.source_id AND language = OLD.language AND owner_id = COALESCE(OLD.owner_id, 0); \
+             END",
+        ],
+        Backend::Postgres => &[
+            "CREATE OR REPLACE FUNCTION conversation_tally() RETURNS trigger AS $$ BEGIN \
+               IF TG_OP IN ('UPDATE', 'DELETE') THEN \
+                 UPDATE conversation_tallies SET n = n - 1 WHERE verdict = OLD.verdict AND state = OLD.state \
+                   AND source_id = OLD.source_id AND language = OLD.language AND owner_id = COALESCE(OLD.owner_id, 0); \
+               END IF; \
+               IF TG_OP IN ('UPDATE', 'INSERT') THEN \
+                 INSERT INTO conversation_tallies (verdict, state, source_id, language, owner_id, n) \
+                 VALUES (NEW.verdict, NEW.state, NEW.source_id, NEW.language, COALESCE(NEW.owner_id, 0), 1) \
+                 ON CONFLICT (verdict, state, source_id, language, owner_id) \
+                 DO UPDATE SET n = conversation_tallies.n + 1; \
+               END IF; \
+               RETURN NULL; \
+             END $$ LANGUAGE plpgsql",
+            "CREATE OR REPLACE TRIGGER conversation_tally_insert AFTER INSERT OR DELETE ON conversations \
+             FOR EACH ROW EXECUTE FUNCTION conversation_tally()",
+            "CREATE OR REPLACE TRIGGER conversation_tally_update \
+             AFTER UPDATE OF verdict, state, source_id, language, owner_id ON conversations FOR EACH ROW \
+             WHEN (OLD.verdict IS DISTINCT FROM NEW.verdict OR OLD.state IS DISTINCT FROM NEW.state \
+               OR OLD.source_id IS DISTINCT FROM NEW.source_id OR OLD.language IS DISTINCT FROM NEW.language \
+               OR OLD.owner_id IS DISTINCT FROM NEW.owner_id) \
+             EXECUTE FUNCTION conversation_tally()",
+        ],
+    }
+}
 
 const SOURCE_SELECT: &str =
     "SELECT id, kind, name, delivery_kind, delivery_url, owned, created_at FROM sources";

@@ -65,9 +65,23 @@ CREATE TABLE IF NOT EXISTS conversations (
     last_message_at BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS conversations_recent ON conversations (last_message_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS conversations_verdict ON conversations (verdict, last_message_at DESC);
-CREATE INDEX IF NOT EXISTS conversations_owner ON conversations (owner_id, last_message_at DESC);
-CREATE INDEX IF NOT EXISTS conversations_state ON conversations (state, last_message_at DESC);
+CREATE INDEX IF NOT EXISTS conversations_verdict ON conversations (verdict, last_message_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS conversations_owner ON conversations (owner_id, last_message_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS conversations_state ON conversations (state, last_message_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS conversations_source ON conversations (source_id, last_message_at DESC, id DESC);
+
+-- How many conversations there are per combination of the inbox filters, kept current by
+-- triggers (see `tally_triggers` in lib.rs), so the inbox counts never scan conversations.
+-- owner_id 0 means unassigned.
+CREATE TABLE IF NOT EXISTS conversation_tallies (
+    verdict TEXT NOT NULL,
+    state TEXT NOT NULL,
+    source_id BIGINT NOT NULL,
+    language TEXT NOT NULL,
+    owner_id BIGINT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (verdict, state, source_id, language, owner_id)
+);
 
 CREATE TABLE IF NOT EXISTS messages (
     id {ID},
