@@ -98,7 +98,7 @@ impl Store {
                  RETURNING handle, id",
                 values_placeholders(self.backend(), chunk.len(), 4)
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql).persistent(false);
             for m in chunk {
                 q = q
                     .bind(source.0)
@@ -200,7 +200,7 @@ impl Store {
                  snippet, origin, message_count, created_at, last_message_at) VALUES {} RETURNING origin, id",
                 values_placeholders(self.backend(), chunk.len(), 12)
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql).persistent(false);
             for c in chunk {
                 let Some((m, t)) = items.get(c.first) else {
                     continue;
@@ -265,7 +265,7 @@ impl Store {
                  received_at, reposts, likes, in_reply_to) VALUES {} RETURNING external_id, id",
                 values_placeholders(self.backend(), chunk.len(), 10)
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql).persistent(false);
             for (i, join) in chunk {
                 let Some((m, _)) = items.get(*i) else {
                     continue;
@@ -375,7 +375,7 @@ impl Store {
                 "DELETE FROM triage WHERE message_id IN ({})",
                 list_placeholders(self.backend(), chunk.len(), 1)
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql).persistent(false);
             for (id, _) in chunk {
                 q = q.bind(*id);
             }
@@ -440,6 +440,10 @@ impl Store {
             .collect()
     }
 }
+
+// The multi-row statements below are not prepared and cached (`persistent(false)`): their text
+// varies with the batch, and a cached generic plan made while a table was small keeps choosing a
+// sequential scan on PostgreSQL long after the table has grown.
 
 /// Rows per multi-row statement: 13 columns × 200 stays far under SQLite's 32,766 variables.
 const ROWS_PER_STATEMENT: usize = 200;
@@ -512,7 +516,7 @@ async fn lookup_by_external_id(
             list_placeholders(backend, 1, 1),
             list_placeholders(backend, chunk.len(), 2)
         );
-        let mut q = sqlx::query(&sql).bind(source.0);
+        let mut q = sqlx::query(&sql).persistent(false).bind(source.0);
         for id in chunk {
             q = q.bind(*id);
         }
@@ -539,7 +543,7 @@ async fn insert_triage_rows(
          priority, action, rule, reason, rules_version, triaged_at) VALUES {}",
         values_placeholders(backend, rows.len(), 13)
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(&sql).persistent(false);
     for (message, t) in rows {
         let pii = serde_json::to_string(&t.pii).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let topics =
