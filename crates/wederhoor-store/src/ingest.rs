@@ -298,6 +298,7 @@ impl Store {
         }
         tx.commit().await?;
         self.counted(statements);
+        self.note_stored(message_id.len() as u64).await?;
 
         // Outcomes in input order.
         let new_conversation_id: HashMap<usize, i64> = new_items
@@ -388,7 +389,8 @@ impl Store {
         Ok(())
     }
 
-    /// After a re-triage: each conversation takes the verdict of its newest message again.
+    /// After a re-triage: each conversation takes the verdict of its newest message again,
+    /// except where a team lead decided that message (a precedent): a person's decision stands.
     pub async fn refresh_conversation_verdicts(
         &self,
         actor: Option<i64>,
@@ -401,7 +403,10 @@ impl Store {
              JOIN messages m ON m.id = t.message_id WHERE m.conversation_id = conversations.id \
              ORDER BY m.created_at DESC, m.id DESC LIMIT 1), verdict), \
              priority = COALESCE((SELECT MAX(t.priority) FROM triage t \
-             JOIN messages m ON m.id = t.message_id WHERE m.conversation_id = conversations.id), priority)",
+             JOIN messages m ON m.id = t.message_id WHERE m.conversation_id = conversations.id), priority) \
+             WHERE NOT EXISTS (SELECT 1 FROM precedents p WHERE p.conversation_id = conversations.id \
+             AND p.message_id = (SELECT m.id FROM messages m WHERE m.conversation_id = conversations.id \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT 1))",
         )
         .execute(&mut *tx)
         .await?;

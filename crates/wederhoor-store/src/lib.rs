@@ -11,6 +11,7 @@ mod agents;
 mod inbox;
 mod ingest;
 mod outbox;
+mod rules;
 
 pub use agents::{Agent, NewAgent, Session};
 pub use inbox::{
@@ -19,6 +20,7 @@ pub use inbox::{
 };
 pub use ingest::{IngestOutcome, RetriageItem};
 pub use outbox::OutboxItem;
+pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -59,6 +61,8 @@ pub struct Store {
     queries: Arc<AtomicU64>,
     /// SQLite allows one writer; writers in this process queue here instead of failing busy.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Messages stored since the last `ANALYZE` (PostgreSQL), and the table size then.
+    analyze: Arc<(AtomicU64, AtomicU64)>,
 }
 
 /// A source we listen to.
@@ -144,6 +148,7 @@ impl Store {
             backend,
             queries: Arc::new(AtomicU64::new(0)),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            analyze: Arc::new((AtomicU64::new(0), AtomicU64::new(0))),
         };
         store.migrate().await?;
         Ok(store)
@@ -185,21 +190,45 @@ impl Store {
             .replace("{REAL}", real);
         let _guard = self.writer().await;
         let mut tx = self.pool.begin().await?;
-        for statement in sql.split(';') {
-            let statement: String = statement
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join("\n");
+        // Comments go first (they may contain ';'); then the file splits into statements.
+        let without_comments: String = sql
+            .lines()
+            .map(|l| l.split_once("--").map_or(l, |(code, _)| code))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for statement in without_comments.split(';') {
             if statement.trim().is_empty() {
                 continue;
             }
-            sqlx::query(&statement).execute(&mut *tx).await?;
+            sqlx::query(statement).execute(&mut *tx).await?;
         }
         for statement in tally_triggers(self.backend) {
             sqlx::raw_sql(statement).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps PostgreSQL's planner statistics current while a table grows fast (an import): after
+    /// the stored messages grow by a tenth (at least a thousand), the hot tables are analysed.
+    /// Without this, a server with autovacuum off keeps planning for an empty table and looks up
+    /// each batch with a scan of every message.
+    pub(crate) async fn note_stored(&self, stored: u64) -> Result<()> {
+        if self.backend != Backend::Postgres || stored == 0 {
+            return Ok(());
+        }
+        let (since, size) = &*self.analyze;
+        let since_now = since.fetch_add(stored, Ordering::Relaxed) + stored;
+        let threshold = (size.load(Ordering::Relaxed) / 10).max(1000);
+        if since_now < threshold {
+            return Ok(());
+        }
+        since.store(0, Ordering::Relaxed);
+        size.fetch_add(since_now, Ordering::Relaxed);
+        self.counted(1);
+        sqlx::raw_sql("ANALYZE messages; ANALYZE conversations; ANALYZE authors")
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

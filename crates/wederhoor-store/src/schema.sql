@@ -160,3 +160,18 @@ CREATE TABLE IF NOT EXISTS audit_log (
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_object ON audit_log (object_kind, object_id);
+
+-- A doubtful case a team lead decided (DESIGN §3 "precedent"). It can become a rule, whose id
+-- is kept here once the rule is saved.
+CREATE TABLE IF NOT EXISTS precedents (
+    id {ID},
+    message_id BIGINT NOT NULL REFERENCES messages(id),
+    conversation_id BIGINT NOT NULL REFERENCES conversations(id),
+    decided_by BIGINT NOT NULL REFERENCES agents(id),
+    action TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    rule_id TEXT,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS precedents_rule ON precedents (rule_id);
+CREATE INDEX IF NOT EXISTS precedents_message ON precedents (message_id);

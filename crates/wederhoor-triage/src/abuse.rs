@@ -23,6 +23,71 @@ const PROFANITY: &str = r"(?x)
     | morons? | idiots | wankers? | scumbags? | dickheads? | stfu
   )(?-u:\b)";
 
+/// People named by who they are (own list, 2026-11-25), for hateful statements about a group.
+const GROUPS: &str = r"(?:vrouwen|wijven|meiden|homo'?s|homoseksuelen|lesbiennes|lesbo'?s|transgenders|transpersonen|transen|zwarten|zwarte mensen|negers|gehandicapten|invaliden|immigranten|migranten|vluchtelingen|asielzoekers|gelukzoekers|moslims|islamieten|joden|buitenlanders|allochtonen|marokkanen|turken|polen|roma|zigeuners|surinamers|antillianen|christenen|women|gays|gay people|lesbians|trans people|black people|blacks|disabled people|immigrants|migrants|refugees|muslims|jews|foreigners)";
+
+/// Hate, threats and dehumanising language (own patterns, 2026-11-25), on lowercased text.
+fn hate_pattern() -> String {
+    let g = GROUPS;
+    format!(
+        r"(?x)
+        # hating, despising a group
+          (?-u:\b)(?:ik\ )?(?:haat|veracht|walg\ van|hate|despise|can't\ stand|cannot\ stand)\ (?:alle\ |al\ die\ |die\ |de\ |zulke\ |all\ |those\ |these\ )?{g}(?-u:\b)
+        # a group called vermin, filth, inferior, stupid, criminal …
+        | (?-u:\b){g}\ (?:zijn|are)\ (?:(?:allemaal|gewoon|net|echt|zo|altijd|nou\ eenmaal|all|just|like|so|always|really)\ ){{0,2}}(?:ongedierte|parasieten|kakkerlakken|ratten|beesten|dieren|apen|varkens|uitschot|tuig|schorem|vuil|vuilnis|minderwaardig|walgelijk|smerig|vies|achterlijk|gestoord|ziek|dom|lui|crimineel|criminelen|gevaarlijk|agressief|gewelddadig|onbetrouwbaar|leugenaars|dieven|verkrachters|terroristen|primitief|onnozel|waardeloos|nutteloos|een\ last|een\ probleem|het\ probleem|een\ gevaar|een\ bedreiging|een\ plaag|een\ ziekte|een\ kanker|geen\ mensen|niets\ waard|niks\ waard|vermin|parasites|cockroaches|rats|animals|filth|scum|trash|garbage|subhuman|inferior|disgusting|stupid|lazy|criminals|dangerous|violent|thieves|rapists|terrorists|useless|pathetic|a\ burden|a\ threat|a\ plague|a\ disease|worthless|not\ human)(?-u:\b)
+        # disgust and contempt for a group
+        | (?-u:\b)(?:ik\ kan\ |i\ can't\ stand\ |i\ cant\ stand\ )(?:alle\ |die\ |de\ |zulke\ )?{g}(?:\ \w+){{0,3}}\ (?:niet\ uitstaan|niet\ luchten|niet\ zien)(?-u:\b)
+        | (?-u:\b)(?:hekel\ aan|walg\ van|kotsen\ van|ziek\ van|misselijk\ van|sick\ of|disgusted\ by)\ (?:alle\ |die\ |de\ |zulke\ |all\ |those\ )?{g}(?-u:\b)
+        # a group should go away, die, be locked up
+        | (?-u:\b){g}\ (?:moeten|horen|mogen|should|must|need\ to|deserve\ to)\ (?:allemaal\ |all\ )?(?:dood|weg|eruit|het\ land\ uit|opgesloten|vergast|afgemaakt|opgehangen|doodgeschoten|uitgeroeid|die|be\ killed|be\ shot|be\ hanged|be\ locked\ up|go\ back|disappear)(?-u:\b)
+        # threats against a person or group
+        | (?-u:\b)(?:ik|we|wij)\ (?:ga|gaan|zal|zullen|wil|willen|kom|komen)\ (?:\w+\ ){{1,4}}(?:vermoorden|afmaken|doodmaken|doodschieten|neersteken|neerschieten|opknopen|ophangen|in\ elkaar\ slaan|kapotslaan|verbranden|opblazen|afslachten|uitroeien|vergassen)(?-u:\b)
+        | (?-u:\b)(?:ik|we|wij)\ (?:vermoord|vermoorden)\ (?:je|jou|jullie|ze|hen|u|alle|die)(?-u:\b)
+        | (?-u:\b)(?:ik|we|wij)\ (?:maak|maken|schiet|schieten|steek|steken|sla|slaan)\ (?:je|jou|jullie|ze|hen|u)(?:\ \w+){{0,3}}\ (?:af|dood|neer|in\ elkaar|kapot)(?-u:\b)
+        | (?-u:\b)(?:i'll|i\ will|i'm\ going\ to|im\ going\ to|we\ will|we'll|gonna)\ (?:kill|murder|shoot|stab|hang|burn|beat\ up|hurt)\ (?:you|them|every|all)(?-u:\b)
+        | (?-u:\b)(?:verdienen|verdient)\ (?:het\ )?(?:om\ )?(?:te\ )?(?:sterven|de\ dood|dood\ te\ gaan|kanker)(?-u:\b)
+        | (?-u:\b)deserve\ to\ die(?-u:\b)
+        # slurs (own list)
+        | (?-u:\b)(?:nikkers?|negers?|zandnegers?|kutmarokkan\w*|makak(?:en)?|spleetogen|spleetoog|poepchine\w*|bruinwerkers?|mietjes?|sletten|slet|trutten|trut|geitenneukers?|spasten|spast|nigg\w*|fagg?ots?|fags|retards?|retarded|trann(?:y|ies)|sluts?|whores?)(?-u:\b)
+        "
+    )
+}
+
+/// Undoes spelling games before matching: leetspeak digits and symbols inside words
+/// ("h0m0", "k4nker", "m0sl1ms") and letters spread out with spaces ("k a n k e r").
+fn deobfuscate(lower: &str) -> String {
+    let chars: Vec<char> = lower.chars().collect();
+    let mut out = String::with_capacity(lower.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+        let next = chars.get(i + 1).copied();
+        let in_word = prev.is_some_and(char::is_alphabetic) || next.is_some_and(char::is_alphabetic);
+        let mapped = match c {
+            '4' | '@' if in_word => 'a',
+            '3' if in_word => 'e',
+            '1' | '!' if in_word && next.is_some_and(char::is_alphabetic) => 'i',
+            '0' if in_word => 'o',
+            '$' | '5' if in_word => 's',
+            '7' if in_word => 't',
+            _ => c,
+        };
+        // Drop a space between two single letters: "k a n k e r" → "kanker".
+        if c == ' ' {
+            let single = |k: Option<usize>, dir: isize| {
+                let Some(k) = k else { return false };
+                let at = chars.get(k).copied();
+                let beyond = k.checked_add_signed(dir).and_then(|j| chars.get(j)).copied();
+                at.is_some_and(char::is_alphabetic) && !beyond.is_some_and(char::is_alphanumeric)
+            };
+            if single(i.checked_sub(1), -1) && single(Some(i + 1), 1) {
+                continue;
+            }
+        }
+        out.push(mapped);
+    }
+    out
+}
+
 /// Cues that the writer reports or quotes someone else's words.
 const REPORTING: &[&str] = &[
     "uitgescholden",
@@ -48,6 +113,7 @@ const DISEASE: &str = r"(?:long|borst|darm|huid|prostaat|bloed|alvleesklier|baar
 
 pub(crate) struct AbuseModel {
     profanity: Regex,
+    hate: Regex,
     disease: Regex,
 }
 
@@ -55,19 +121,32 @@ impl AbuseModel {
     pub(crate) fn new() -> Result<AbuseModel, RulesError> {
         Ok(AbuseModel {
             profanity: Regex::new(PROFANITY).map_err(RulesError::build)?,
+            hate: Regex::new(&hate_pattern()).map_err(RulesError::build)?,
             disease: Regex::new(DISEASE).map_err(RulesError::build)?,
         })
     }
 
     /// Whether the text abuses someone. `lower` is the lowercased raw text.
     pub(crate) fn is_abusive(&self, lower: &str) -> bool {
+        if self.abusive_in(lower) {
+            return true;
+        }
+        let plain = deobfuscate(lower);
+        plain != lower && self.abusive_in(&plain)
+    }
+
+    fn abusive_in(&self, lower: &str) -> bool {
         let first_report = REPORTING.iter().filter_map(|cue| lower.find(cue)).min();
         let disease: Vec<(usize, usize)> = self
             .disease
             .find_iter(lower)
             .map(|m| (m.start(), m.end()))
             .collect();
-        self.profanity.find_iter(lower).any(|m| {
+        let mut hits = self
+            .profanity
+            .find_iter(lower)
+            .chain(self.hate.find_iter(lower));
+        hits.any(|m| {
             if disease.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
                 return false;
             }
@@ -126,6 +205,38 @@ mod tests {
         assert!(abusive("fuck this bank"));
         assert!(abusive("you bunch of idiots"));
         assert!(abusive("f*ck you"));
+    }
+
+    #[test]
+    fn hate_threats_and_spelling_games() {
+        for s in [
+            "Ik haat alle buitenlanders",
+            "moslims zijn ongedierte",
+            "vluchtelingen moeten het land uit",
+            "ik ga je vermoorden",
+            "ik ga jullie medewerkers in elkaar slaan",
+            "I will kill you",
+            "ik ga die oplichters allemaal vermoorden",
+            "ik schiet je dood",
+            "ik kan die moslims echt niet uitstaan",
+            "immigranten zijn gewoon lui",
+            "immigrants are vermin",
+            "k a n k e r bank",
+            "k4nkerbank",
+        ] {
+            assert!(abusive(s), "{s}");
+        }
+        for s in [
+            "Ik haat de nieuwe app",
+            "Ik haat geen buitenlanders",
+            "vluchtelingen zijn ook klanten",
+            "mijn pas 4 keer geweigerd",
+            "I hate waiting",
+            "ik betaal 5 euro",
+            "Ik werd uitgescholden: \"vuile buitenlanders zijn ongedierte\"",
+        ] {
+            assert!(!abusive(s), "{s}");
+        }
     }
 
     #[test]

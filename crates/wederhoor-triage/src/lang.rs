@@ -47,6 +47,7 @@ const OTHER: &[&str] = &[
 pub(crate) struct LangModel {
     stop: HashMap<&'static str, u8>,
     other: HashMap<&'static str, f32>,
+    trigrams: crate::ngram::TrigramModel,
 }
 
 impl LangModel {
@@ -63,7 +64,11 @@ impl LangModel {
                 *count.entry(w).or_insert(0.0) += 1.0;
             }
         }
-        LangModel { stop, other: count }
+        LangModel {
+            stop,
+            other: count,
+            trigrams: crate::ngram::TrigramModel::new(),
+        }
     }
 
     /// Detects the language of a message, given its normalised form and its raw text
@@ -134,10 +139,34 @@ impl LangModel {
                 second = *s;
             }
         }
-        if top < 1.0 || top - second < 0.25 || other > top {
+        if top >= 1.0 && top - second >= 0.25 && other <= top {
+            return LANGS.get(best).copied().unwrap_or("und");
+        }
+        // Too few stopwords to decide: fall back on character trigrams, unless the words
+        // point to a language we do not label.
+        if other >= 1.0 || other > top {
             return "und";
         }
-        LANGS.get(best).copied().unwrap_or("und")
+        self.by_trigrams(norm)
+    }
+
+    /// The language whose trigram statistics fit clearly best, or "und".
+    fn by_trigrams(&self, norm: &str) -> &'static str {
+        let (scores, n) = self.trigrams.score(norm);
+        if n < 8 {
+            return "und";
+        }
+        let mut order = [0usize, 1, 2, 3];
+        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+        let [best, second, ..] = order;
+        // Mean log-likelihood margin per trigram; longer texts need less.
+        let margin = scores[best] - scores[second];
+        let needed = if n >= 20 { 0.25 } else { 0.4 };
+        if margin >= needed {
+            LANGS.get(best).copied().unwrap_or("und")
+        } else {
+            "und"
+        }
     }
 }
 

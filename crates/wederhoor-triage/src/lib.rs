@@ -6,6 +6,7 @@
 
 mod abuse;
 mod lang;
+mod ngram;
 mod pii;
 mod rules;
 mod sentiment;

@@ -11,6 +11,7 @@ mod inbox;
 mod ingest;
 mod live;
 mod pages;
+pub mod rules;
 mod system;
 
 pub use auth::{hash_password, verify_password};
@@ -18,6 +19,7 @@ pub use error::{ApiError, AppError};
 pub use ingest::triage_message;
 pub use ingest::{IngestReport, ItemResult, ingest_values};
 pub use live::{LiveEvent, Viewer};
+pub use rules::{VerdictChange, backtest_items, backtest_store};
 pub use system::retriage_all;
 
 use axum::Router;
@@ -125,6 +127,10 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/agents", post(system::add_agent))
         .route("/admin/sources", post(system::add_source))
         .route("/admin/retriage", post(system::retriage))
+        .route("/rules", get(rules::show).post(rules::save))
+        .route("/rules/versions/{id}", get(rules::version))
+        .route("/review", get(rules::review))
+        .route("/review/{id}", post(rules::decide))
         .route("/api/v1/ingest", post(ingest::ingest))
         .route("/api/v1/conversations", get(inbox::api_list))
         .route("/api/v1/openapi.json", get(system::openapi))

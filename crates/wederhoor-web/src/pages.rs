@@ -27,11 +27,26 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ),
         ("thread.html", include_str!("../templates/thread.html")),
         ("admin.html", include_str!("../templates/admin.html")),
+        ("rules.html", include_str!("../templates/rules.html")),
+        (
+            "rules_version.html",
+            include_str!("../templates/rules_version.html"),
+        ),
+        ("review.html", include_str!("../templates/review.html")),
     ] {
         env.add_template(name, source)?;
     }
     env.add_filter("dt", format_time);
+    env.add_filter("clip", clip);
     Ok(env)
+}
+
+/// At most `n` characters of `s`, with an ellipsis when something was cut.
+pub fn clip(s: String, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s,
+    }
 }
 
 /// Milliseconds since the epoch, shown as Amsterdam wall-clock time.

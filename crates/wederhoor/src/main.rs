@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod demo_data;
 mod import;
+mod rules_test;
 mod serve;
 
 use anyhow::{Context, bail};
@@ -96,6 +97,18 @@ enum Command {
 enum RulesCommand {
     /// Check a rules file; errors name line and column.
     Check { file: PathBuf },
+    /// Backtest a draft: print every verdict it would change, against a JSON Lines file (in
+    /// the ingest schema, compared with the active rules) or against the stored messages
+    /// (compared with their stored triage).
+    Test {
+        file: PathBuf,
+        /// JSON Lines file of messages to test against.
+        #[arg(long, value_name = "FILE.jsonl")]
+        against: Option<PathBuf>,
+        /// Test against the stored messages instead.
+        #[arg(long, conflicts_with = "against")]
+        against_store: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -205,6 +218,18 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                         eprintln!("{}: {e}", file.display());
                         return Ok(std::process::ExitCode::FAILURE);
                     }
+                }
+            }
+            Command::Rules {
+                command:
+                    RulesCommand::Test {
+                        file,
+                        against,
+                        against_store,
+                    },
+            } => {
+                if !rules_test::run(&config, &file, against.as_deref(), against_store).await? {
+                    return Ok(std::process::ExitCode::FAILURE);
                 }
             }
             Command::User { command } => user(&config, command).await?,

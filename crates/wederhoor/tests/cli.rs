@@ -166,3 +166,113 @@ fn users_are_added_listed_and_need_a_real_password() {
     assert!(list.contains("sanne\tagent\tSanne Jansen"), "{list}");
     assert!(!list.contains("kort"));
 }
+
+/// The default rules plus one rule that sends every message with "blauwvoet" to `alert`.
+fn draft_with_alert_word(dir: &std::path::Path) -> std::path::PathBuf {
+    let file = dir.join("draft.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n[[rule]]\nid = \"blauwvoet-alarm\"\naction = \"alert\"\nreason = \"Test.\"\nwhen = {{ phrase = \"blauwvoet\" }}\n",
+            wederhoor_triage::DEFAULT_RULES
+        ),
+    )
+    .unwrap();
+    file
+}
+
+#[tokio::test]
+async fn rules_test_lists_exactly_the_changed_verdicts_and_bad_lines() {
+    for t in Target::all("rulestest").await {
+        let b = t.backend();
+        let draft = draft_with_alert_word(&t.data_dir);
+        let messages = t.data_dir.join("messages.jsonl");
+        std::fs::write(
+            &messages,
+            concat!(
+                "{\"id\":\"w1\",\"text\":\"Ik zag een blauwvoet bij de Zuiderbank\"}\n",
+                "{\"id\":\"w2\",\"text\":\"Mijn pas werkt niet in de winkel\"}\n",
+                "{\"id\":\"w3\",\"text\":\"Bedankt Zuiderbank voor de snelle hulp!\",\"author\":{\"handle\":\"@anna\",\"name\":\"Anna\",\"followers\":12}}\n",
+                "{\"id\":\"kapot\"\n",
+                "\n",
+                "{\"id\":\"w6\",\"text\":\"Weer een BLAUWVOET, wat is dat?\",\"source\":\"Forum\",\"metrics\":{\"reposts\":1}}\n",
+            ),
+        )
+        .unwrap();
+        let out = t.run(
+            &[
+                "rules",
+                "test",
+                draft.to_str().unwrap(),
+                "--against",
+                messages.to_str().unwrap(),
+            ],
+            "",
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{b}: {stderr}");
+        let changed: Vec<&str> = stdout.lines().filter(|l| l.contains(" → ")).collect();
+        assert_eq!(changed.len(), 2, "{b}: {stdout}");
+        assert!(changed[0].starts_with("w1: "), "{b}: {stdout}");
+        assert!(changed[1].starts_with("w6: "), "{b}: {stdout}");
+        for line in &changed {
+            assert!(line.ends_with("→ alert (blauwvoet-alarm)"), "{b}: {line}");
+        }
+        assert!(
+            stdout.contains("4 messages, 2 verdicts change"),
+            "{b}: {stdout}"
+        );
+        assert!(
+            stderr.contains("messages.jsonl:4: skipped"),
+            "{b}: {stderr}"
+        );
+
+        // Against the stored messages: import them, then only the two with the word change.
+        let out = t.run(&["import", messages.to_str().unwrap()], "");
+        assert_eq!(out.status.code(), Some(3), "{b}: one line is rejected");
+        let out = t.run(
+            &["rules", "test", draft.to_str().unwrap(), "--against-store"],
+            "",
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{b}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut ids: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains(" → "))
+            .filter_map(|l| l.split(':').next())
+            .collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["w1", "w6"], "{b}: {stdout}");
+        assert!(
+            stdout.contains("4 messages, 2 verdicts change"),
+            "{b}: {stdout}"
+        );
+
+        // An invalid draft: exit code 1 and the line of the mistake.
+        let bad = t.data_dir.join("bad.toml");
+        std::fs::write(
+            &bad,
+            "[[rule]]\nid = \"x\"\naction = \"alert\"\nreason = \"r\"\nwhen = { phrase = \"a\", kleur = \"oranje\" }\n",
+        )
+        .unwrap();
+        let out = t.run(
+            &[
+                "rules",
+                "test",
+                bad.to_str().unwrap(),
+                "--against",
+                messages.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(1), "{b}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("line 5"), "{b}: {stderr}");
+        assert!(out.stdout.is_empty(), "{b}");
+    }
+}

@@ -1,0 +1,573 @@
+//! The rules of engagement as a team lead edits them (`/rules`), the review queue (`/review`)
+//! where doubtful cases are decided into precedents, and the backtest of a rules change.
+//!
+//! "When in doubt, don't act — test, then add a rule": a decision is kept as a precedent, a
+//! precedent can become a draft rule, and saving rules shows which stored verdicts would change.
+
+use crate::auth::{Auth, LEAD};
+use crate::error::AppError;
+use crate::i18n::text;
+use crate::{ActiveRules, AppState, pages};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use wederhoor_core::{Action, ConversationId};
+use wederhoor_store::{BacktestItem, Precedent, Store};
+use wederhoor_triage::{Brand, Engine, TriageInput};
+
+/// The backtest after a save looks at this many of the newest stored messages.
+pub const BACKTEST_CAP: i64 = 20_000;
+/// Longest rules file accepted from the editor.
+const MAX_RULES_BYTES: usize = 1024 * 1024;
+/// Review items per page.
+const REVIEW_PAGE: i64 = 25;
+
+/// One message whose verdict would change under other rules.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerdictChange {
+    /// The message's id at its source.
+    pub id: String,
+    pub conversation: Option<ConversationId>,
+    pub text: String,
+    pub old_action: String,
+    pub old_rule: String,
+    pub new_action: String,
+    pub new_rule: String,
+}
+
+/// Triage `items` with `engine` and return those whose stored verdict (action or rule) differs.
+pub fn backtest_items(engine: &Engine, items: &[BacktestItem]) -> Vec<VerdictChange> {
+    items
+        .iter()
+        .filter_map(|b| {
+            let m = &b.item;
+            let t = engine.triage(&TriageInput {
+                text: &m.text,
+                source: Some(&m.source),
+                author_handle: &m.author_handle,
+                author_name: m.author_name.as_deref(),
+                followers: m.followers,
+                reposts: m.reposts,
+                likes: m.likes,
+            });
+            let new_action = t.verdict.action.as_str();
+            (new_action != b.action || t.verdict.rule != b.rule).then(|| VerdictChange {
+                id: b.external_id.clone(),
+                conversation: Some(b.conversation),
+                text: m.text.clone(),
+                old_action: b.action.clone(),
+                old_rule: b.rule.clone(),
+                new_action: new_action.to_owned(),
+                new_rule: t.verdict.rule.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Backtests `engine` against the newest `limit` stored messages: (changes, messages checked).
+pub async fn backtest_store(
+    store: &Store,
+    engine: &Engine,
+    limit: i64,
+) -> Result<(Vec<VerdictChange>, usize), AppError> {
+    let items = store.messages_for_backtest(limit).await?;
+    let engine = engine.clone();
+    tokio::task::spawn_blocking(move || {
+        let changes = backtest_items(&engine, &items);
+        (changes, items.len())
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Words too common to tell a message apart (Dutch and English).
+const COMMON_WORDS: &[&str] = &[
+    "about",
+    "alleen",
+    "altijd",
+    "andere",
+    "because",
+    "beetje",
+    "could",
+    "daarom",
+    "dankzij",
+    "eigenlijk",
+    "gewoon",
+    "hebben",
+    "heeft",
+    "jullie",
+    "kunnen",
+    "maar",
+    "misschien",
+    "moeten",
+    "nergens",
+    "niets",
+    "nooit",
+    "omdat",
+    "please",
+    "should",
+    "their",
+    "there",
+    "these",
+    "thing",
+    "tijdens",
+    "vandaag",
+    "waarom",
+    "wanneer",
+    "where",
+    "which",
+    "would",
+    "worden",
+    "wordt",
+    "zonder",
+    "zouden",
+];
+
+/// Two distinctive words of a message (the longest plain words that are not common ones).
+pub fn distinctive_words(message: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in message.split(|c: char| !c.is_alphanumeric()) {
+        let w = w.to_lowercase();
+        if w.chars().count() >= 5
+            && w.chars().all(|c| c.is_ascii_alphabetic())
+            && !COMMON_WORDS.contains(&w.as_str())
+            && !words.contains(&w)
+        {
+            words.push(w);
+        }
+    }
+    // Longest first; a stable sort keeps the message's order among equals.
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    words.truncate(2);
+    words
+}
+
+/// The id a rule drafted from precedent `id` gets.
+pub fn draft_rule_id(precedent: i64) -> String {
+    format!("precedent-{precedent}")
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A draft `[[rule]]` from a precedent: its action and reason, and a condition on a couple of
+/// distinctive words of the message.
+pub fn draft_rule(p: &Precedent) -> String {
+    let words = distinctive_words(&p.text);
+    // All of the words, not any: a draft should catch this case and few others.
+    let when = match words.as_slice() {
+        [] => "{ phrase = \"…\" }".to_owned(),
+        [one] => format!("{{ phrase = {} }}", toml_string(one)),
+        more => format!(
+            "{{ all = [{}] }}",
+            more.iter()
+                .map(|w| format!("{{ phrase = {} }}", toml_string(w)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let reason: String = p.reason.lines().collect::<Vec<_>>().join(" ");
+    format!(
+        "\n# Uit precedent #{id} (besloten door {who}); bericht {msg}.\n\
+         [[rule]]\n\
+         id = {rule_id}\n\
+         action = {action}\n\
+         priority = 1\n\
+         reason = {reason}\n\
+         when = {when}\n",
+        id = p.id,
+        who = p.decided_by_name.replace('\n', " "),
+        msg = p.message_id.0,
+        rule_id = toml_string(&draft_rule_id(p.id)),
+        action = toml_string(p.action.as_str()),
+        reason = toml_string(&reason),
+    )
+}
+
+/// The text of the rules the server runs now.
+async fn active_text(state: &AppState, active: &ActiveRules) -> Result<String, AppError> {
+    if let Some(v) = active.version
+        && let Some((_, text)) = state.store.rules_version(v).await?
+    {
+        return Ok(text);
+    }
+    if active.version.is_some()
+        && let Some((_, text)) = state.store.active_rules().await?
+    {
+        return Ok(text);
+    }
+    Ok(wederhoor_triage::DEFAULT_RULES.to_owned())
+}
+
+/// What the rules page shows besides the stored data.
+#[derive(Default)]
+struct RulesPage {
+    editor: Option<String>,
+    comment: String,
+    precedent: Option<i64>,
+    error: Option<String>,
+    notice: Option<String>,
+    backtest: Option<(Vec<VerdictChange>, usize)>,
+}
+
+#[derive(Serialize)]
+struct RuleWithPrecedents {
+    id: String,
+    precedents: Vec<Precedent>,
+}
+
+async fn rules_page(
+    state: &AppState,
+    auth: &Auth<LEAD>,
+    page: RulesPage,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let active = state.active_rules();
+    let versions = state.store.list_rules_versions().await?;
+    let editor = match page.editor {
+        Some(t) => t,
+        None => active_text(state, &active).await?,
+    };
+    let precedents = state.store.list_precedents(500).await?;
+    let rule_ids = active.engine.rule_ids();
+    let rules: Vec<RuleWithPrecedents> = rule_ids
+        .iter()
+        .map(|id| RuleWithPrecedents {
+            id: id.clone(),
+            precedents: precedents
+                .iter()
+                .filter(|p| p.rule_id.as_deref() == Some(id.as_str()))
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    let open: Vec<&Precedent> = precedents
+        .iter()
+        .filter(|p| {
+            p.rule_id
+                .as_deref()
+                .is_none_or(|r| !rule_ids.iter().any(|id| id == r))
+        })
+        .collect();
+    let backtest = page.backtest.map(|(changes, checked)| {
+        minijinja::context! {
+            changes => changes,
+            checked => checked,
+            capped => checked as i64 >= BACKTEST_CAP,
+            cap => BACKTEST_CAP,
+        }
+    });
+    let html = pages::render(
+        state,
+        "rules.html",
+        auth.lang,
+        minijinja::context! {
+            agent => &auth.agent,
+            csrf => &auth.csrf,
+            active_version => active.version,
+            versions => versions,
+            editor => editor,
+            comment => page.comment,
+            precedent => page.precedent,
+            error => page.error,
+            notice => page.notice,
+            rules => rules,
+            open_precedents => open,
+            backtest => backtest,
+            cap => BACKTEST_CAP,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RulesQuery {
+    precedent: Option<i64>,
+}
+
+/// `GET /rules`: the active version, the history, the editor and the precedents per rule.
+/// With `?precedent=ID` the editor holds the active rules plus a draft rule from that precedent.
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Query(q): Query<RulesQuery>,
+) -> Result<Response, AppError> {
+    let mut page = RulesPage::default();
+    if let Some(id) = q.precedent {
+        let p = state.store.precedent(id).await?.ok_or(AppError::NotFound)?;
+        let active = state.active_rules();
+        let mut editor = active_text(&state, &active).await?;
+        if !editor.ends_with('\n') {
+            editor.push('\n');
+        }
+        editor.push_str(&draft_rule(&p));
+        page.editor = Some(editor);
+        page.precedent = Some(id);
+        page.comment = format!("{} #{id}", text(auth.lang, "rule_from_precedent"));
+    }
+    rules_page(&state, &auth, page, StatusCode::OK).await
+}
+
+/// `GET /rules/versions/{id}`: an old version's text.
+pub async fn version(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let (version, rules) = state
+        .store
+        .rules_version(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    pages::render(
+        &state,
+        "rules_version.html",
+        auth.lang,
+        minijinja::context! {
+            agent => &auth.agent,
+            csrf => &auth.csrf,
+            version => version,
+            rules => rules,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SaveForm {
+    csrf: String,
+    rules: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    precedent: String,
+}
+
+/// `POST /rules`: a new version. An invalid file is refused with its line and column and the
+/// server keeps running the last good rules; a valid one is stored, swapped in, linked to its
+/// precedent and backtested against the stored messages.
+pub async fn save(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Form(form): Form<SaveForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let precedent = match form.precedent.trim() {
+        "" => None,
+        p => Some(
+            p.parse::<i64>()
+                .map_err(|_| AppError::BadRequest("precedent must be a number".into()))?,
+        ),
+    };
+    let rules = form.rules.replace("\r\n", "\n");
+    let comment = form.comment.trim().to_owned();
+    let refuse = |error: String, rules: String, comment: String| RulesPage {
+        editor: Some(rules),
+        comment,
+        precedent,
+        error: Some(error),
+        ..RulesPage::default()
+    };
+    if rules.len() > MAX_RULES_BYTES {
+        let page = refuse(
+            text(auth.lang, "rules_too_long").to_owned(),
+            String::new(),
+            comment,
+        );
+        return rules_page(&state, &auth, page, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if comment.is_empty() {
+        let page = refuse(
+            text(auth.lang, "comment_required").to_owned(),
+            rules,
+            comment,
+        );
+        return rules_page(&state, &auth, page, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if let Some(p) = precedent {
+        state.store.precedent(p).await?.ok_or(AppError::NotFound)?;
+    }
+    let previous = state.active_rules();
+    let brand = previous.engine.brand().cloned().unwrap_or_else(Brand::demo);
+    let compiled = {
+        let rules = rules.clone();
+        tokio::task::spawn_blocking(move || Engine::new(&rules, brand))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+    };
+    let engine = match compiled {
+        Ok(engine) => engine,
+        Err(e) => {
+            let error = format!("{}: {e}", text(auth.lang, "rules_invalid"));
+            let page = refuse(error, rules, comment);
+            return rules_page(&state, &auth, page, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let version = state
+        .store
+        .save_rules_version(&rules, Some(auth.agent.id), &comment)
+        .await?;
+    state.set_rules(ActiveRules {
+        engine: engine.clone(),
+        version: Some(version),
+    });
+    tracing::info!(version, agent = %auth.agent.username, "rules saved and active");
+    let mut notice = format!("{} {version}", text(auth.lang, "rules_saved"));
+    if let Some(p) = precedent {
+        let ids = engine.rule_ids();
+        let drafted = draft_rule_id(p);
+        let new_ids: Vec<&String> = ids
+            .iter()
+            .filter(|id| !previous.engine.rule_ids().contains(id))
+            .collect();
+        let linked = if ids.contains(&drafted) {
+            Some(drafted)
+        } else if let [only] = new_ids.as_slice() {
+            Some((*only).clone())
+        } else {
+            None
+        };
+        if let Some(rule_id) = linked {
+            state
+                .store
+                .link_precedent_rule(p, &rule_id, Some(auth.agent.id))
+                .await?;
+            notice.push_str(&format!(
+                " · {} #{p} → {rule_id}",
+                text(auth.lang, "precedent")
+            ));
+        }
+    }
+    let backtest = backtest_store(&state.store, &engine, BACKTEST_CAP).await?;
+    let page = RulesPage {
+        notice: Some(notice),
+        backtest: Some(backtest),
+        ..RulesPage::default()
+    };
+    rules_page(&state, &auth, page, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct ReviewQuery {
+    page: Option<i64>,
+    decided: Option<i64>,
+}
+
+/// `GET /review`: conversations waiting for a person, newest first.
+pub async fn review(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Query(q): Query<ReviewQuery>,
+) -> Result<Html<String>, AppError> {
+    let page = q.page.unwrap_or(1).max(1);
+    let (items, total) = state
+        .store
+        .review_queue(REVIEW_PAGE, (page - 1) * REVIEW_PAGE)
+        .await?;
+    let decided = match q.decided {
+        Some(id) => state.store.precedent(id).await?,
+        None => None,
+    };
+    let actions: Vec<&str> = Action::ALL
+        .iter()
+        .filter(|a| **a != Action::Review)
+        .map(|a| a.as_str())
+        .collect();
+    pages::render(
+        &state,
+        "review.html",
+        auth.lang,
+        minijinja::context! {
+            agent => &auth.agent,
+            csrf => &auth.csrf,
+            items => items,
+            total => total,
+            page => page,
+            has_next => page * REVIEW_PAGE < total,
+            actions => actions,
+            decided => decided,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    csrf: String,
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /review/{conversation}`: the lead's decision, kept as a precedent.
+pub async fn decide(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Path(id): Path<i64>,
+    Form(form): Form<DecideForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let action = form
+        .action
+        .parse::<Action>()
+        .ok()
+        .filter(|a| *a != Action::Review)
+        .ok_or_else(|| AppError::Unprocessable(text(auth.lang, "decision_action").to_owned()))?;
+    let reason = form.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::Unprocessable(
+            text(auth.lang, "reason_required").to_owned(),
+        ));
+    }
+    if reason.len() > 2000 {
+        return Err(AppError::Unprocessable(
+            text(auth.lang, "text_too_long").to_owned(),
+        ));
+    }
+    let conversation = ConversationId(id);
+    let precedent = state
+        .store
+        .decide_review(conversation, action, reason, auth.agent.id)
+        .await?;
+    state.publish(crate::LiveEvent::changed(conversation, "case"));
+    Ok((
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("/review?decided={precedent}"))],
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinctive_words_are_the_longest_uncommon_ones() {
+        assert_eq!(
+            distinctive_words("Waarom is de zonnepanelenlening ineens duurder geworden?"),
+            vec!["zonnepanelenlening", "geworden"]
+        );
+        assert!(distinctive_words("ok ja nee").is_empty());
+    }
+
+    #[test]
+    fn toml_strings_are_escaped() {
+        assert_eq!(toml_string("a \"b\" \\ c\n"), "\"a \\\"b\\\" \\\\ c\\n\"");
+    }
+}
