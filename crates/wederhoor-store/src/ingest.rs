@@ -31,6 +31,21 @@ pub struct RetriageItem {
     pub likes: i64,
 }
 
+/// Reads a `RetriageItem` from the first eight columns of a row: message id, text, source name,
+/// author handle, author name, followers, reposts, likes.
+pub(crate) fn retriage_item_from_row(r: &sqlx::any::AnyRow) -> Result<RetriageItem> {
+    Ok(RetriageItem {
+        message: MessageId(r.try_get(0)?),
+        text: r.try_get(1)?,
+        source: r.try_get(2)?,
+        author_handle: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+        author_name: r.try_get(4)?,
+        followers: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
+        reposts: r.try_get(6)?,
+        likes: r.try_get(7)?,
+    })
+}
+
 /// Largest number of ids looked up in one `IN (…)` list.
 const LOOKUP_CHUNK: usize = 400;
 
@@ -344,20 +359,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RetriageItem {
-                    message: MessageId(r.try_get(0)?),
-                    text: r.try_get(1)?,
-                    source: r.try_get(2)?,
-                    author_handle: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
-                    author_name: r.try_get(4)?,
-                    followers: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
-                    reposts: r.try_get(6)?,
-                    likes: r.try_get(7)?,
-                })
-            })
-            .collect()
+        rows.iter().map(retriage_item_from_row).collect()
     }
 
     /// Replaces the triage of stored messages (one transaction per call).

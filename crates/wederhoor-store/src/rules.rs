@@ -312,16 +312,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(BacktestItem {
-                    item: RetriageItem {
-                        message: MessageId(r.try_get(0)?),
-                        text: r.try_get(1)?,
-                        source: r.try_get(2)?,
-                        author_handle: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
-                        author_name: r.try_get(4)?,
-                        followers: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
-                        reposts: r.try_get(6)?,
-                        likes: r.try_get(7)?,
-                    },
+                    item: crate::ingest::retriage_item_from_row(r)?,
                     external_id: r.try_get(8)?,
                     conversation: ConversationId(r.try_get(9)?),
                     action: r.try_get(10)?,

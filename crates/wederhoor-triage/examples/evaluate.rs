@@ -119,7 +119,7 @@ fn orange(engine: &Engine, dir: &Path) {
         println!("    {lang}: {}", pct(*r, *n));
     }
     let mut top: Vec<_> = confusion.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|e| std::cmp::Reverse(e.1));
     let top: Vec<String> = top
         .iter()
         .take(6)

@@ -53,6 +53,29 @@ fn hate_pattern() -> String {
     )
 }
 
+/// A cheap test whether `deobfuscate` could change anything: a digit or symbol that leet
+/// spelling uses, or two one-letter words in a row.
+fn may_be_obfuscated(lower: &str) -> bool {
+    if lower.bytes().any(|b| {
+        matches!(
+            b,
+            b'0' | b'1' | b'3' | b'4' | b'5' | b'7' | b'@' | b'$' | b'!'
+        )
+    }) {
+        return true;
+    }
+    let mut run = 0;
+    for w in lower.split_whitespace() {
+        let mut cs = w.chars();
+        let single = cs.next().is_some_and(char::is_alphabetic) && cs.next().is_none();
+        run = if single { run + 1 } else { 0 };
+        if run >= 2 {
+            return true;
+        }
+    }
+    false
+}
+
 /// Undoes spelling games before matching: leetspeak digits and symbols inside words
 /// ("h0m0", "k4nker", "m0sl1ms") and letters spread out with spaces ("k a n k e r").
 fn deobfuscate(lower: &str) -> String {
@@ -61,7 +84,8 @@ fn deobfuscate(lower: &str) -> String {
     for (i, &c) in chars.iter().enumerate() {
         let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
         let next = chars.get(i + 1).copied();
-        let in_word = prev.is_some_and(char::is_alphabetic) || next.is_some_and(char::is_alphabetic);
+        let in_word =
+            prev.is_some_and(char::is_alphabetic) || next.is_some_and(char::is_alphabetic);
         let mapped = match c {
             '4' | '@' if in_word => 'a',
             '3' if in_word => 'e',
@@ -76,7 +100,10 @@ fn deobfuscate(lower: &str) -> String {
             let single = |k: Option<usize>, dir: isize| {
                 let Some(k) = k else { return false };
                 let at = chars.get(k).copied();
-                let beyond = k.checked_add_signed(dir).and_then(|j| chars.get(j)).copied();
+                let beyond = k
+                    .checked_add_signed(dir)
+                    .and_then(|j| chars.get(j))
+                    .copied();
                 at.is_some_and(char::is_alphabetic) && !beyond.is_some_and(char::is_alphanumeric)
             };
             if single(i.checked_sub(1), -1) && single(Some(i + 1), 1) {
@@ -130,6 +157,9 @@ impl AbuseModel {
     pub(crate) fn is_abusive(&self, lower: &str) -> bool {
         if self.abusive_in(lower) {
             return true;
+        }
+        if !may_be_obfuscated(lower) {
+            return false;
         }
         let plain = deobfuscate(lower);
         plain != lower && self.abusive_in(&plain)

@@ -3,6 +3,9 @@
 //! DESIGN §4. The expected actions were decided by reading the rules of engagement, not by
 //! running the engine, and the engine was not tuned on this set. It was run once (2026-11-25)
 //! and the measured accuracy is the floor below, minus a small margin: a regression fails.
+//! (After the later, evaluation-driven word-list changes it gives 88.0%, 147 of 167.)
+//! Known data artefact: the IBANs in the set are made up and fail the mod-97 check, so an
+//! IBAN is only found where the message also holds other personal data (t015 misses).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use wederhoor_core::{Action, ConversationId};
 use wederhoor_store::{BacktestItem, Precedent, Store};
-use wederhoor_triage::{Brand, Engine, TriageInput};
+use wederhoor_triage::{Brand, Engine};
 
 /// The backtest after a save looks at this many of the newest stored messages.
 pub const BACKTEST_CAP: i64 = 20_000;
@@ -43,15 +43,7 @@ pub fn backtest_items(engine: &Engine, items: &[BacktestItem]) -> Vec<VerdictCha
         .iter()
         .filter_map(|b| {
             let m = &b.item;
-            let t = engine.triage(&TriageInput {
-                text: &m.text,
-                source: Some(&m.source),
-                author_handle: &m.author_handle,
-                author_name: m.author_name.as_deref(),
-                followers: m.followers,
-                reposts: m.reposts,
-                likes: m.likes,
-            });
+            let t = crate::system::triage_stored(engine, m);
             let new_action = t.verdict.action.as_str();
             (new_action != b.action || t.verdict.rule != b.rule).then(|| VerdictChange {
                 id: b.external_id.clone(),

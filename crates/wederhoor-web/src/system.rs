@@ -288,18 +288,7 @@ pub async fn retriage_all(
         after = last.message.0;
         let triaged: Vec<(MessageId, wederhoor_core::Triage)> = page
             .iter()
-            .map(|m| {
-                let t = engine.triage(&TriageInput {
-                    text: &m.text,
-                    source: Some(&m.source),
-                    author_handle: &m.author_handle,
-                    author_name: m.author_name.as_deref(),
-                    followers: m.followers,
-                    reposts: m.reposts,
-                    likes: m.likes,
-                });
-                (m.message, t)
-            })
+            .map(|m| (m.message, triage_stored(engine, m)))
             .collect();
         store.update_triage_batch(&triaged, version).await?;
         total += triaged.len() as u64;
@@ -308,4 +297,17 @@ pub async fn retriage_all(
         .refresh_conversation_verdicts(actor.map(|a| a.0), total)
         .await?;
     Ok(total)
+}
+
+/// Triage of a message that is already stored (re-triage, backtests).
+pub fn triage_stored(engine: &Engine, m: &wederhoor_store::RetriageItem) -> wederhoor_core::Triage {
+    engine.triage(&TriageInput {
+        text: &m.text,
+        source: Some(&m.source),
+        author_handle: &m.author_handle,
+        author_name: m.author_name.as_deref(),
+        followers: m.followers,
+        reposts: m.reposts,
+        likes: m.likes,
+    })
 }
