@@ -56,6 +56,10 @@ fn pct(right: usize, n: usize) -> String {
 
 fn lingua(engine: &Engine, dir: &Path) {
     println!("\n== Language: lingua-langid-testdata (label = folder)");
+    if !dir.is_dir() {
+        println!("SKIPPED: {} not found", dir.display());
+        return;
+    }
     for lang in ["nl", "en", "fr", "de"] {
         let mut parts = Vec::new();
         for file in ["sentences.txt", "word-pairs.txt"] {

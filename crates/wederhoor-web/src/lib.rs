@@ -63,6 +63,9 @@ pub struct AppState {
     pub outbox_wakeup: Arc<Notify>,
     pub metrics: Arc<Metrics>,
     pub config: WebConfig,
+    /// Flips to `true` when the server shuts down, so endless streams (`/events`) end and a
+    /// graceful shutdown does not wait for open browser tabs.
+    pub shutting_down: tokio::sync::watch::Sender<bool>,
     templates: Arc<minijinja::Environment<'static>>,
 }
 
@@ -81,6 +84,7 @@ impl AppState {
             outbox_wakeup: Arc::new(Notify::new()),
             metrics: Arc::new(Metrics::default()),
             config,
+            shutting_down: tokio::sync::watch::Sender::new(false),
             templates: Arc::new(pages::environment()?),
         })
     }
@@ -98,6 +102,11 @@ impl AppState {
             Ok(mut r) => *r = rules,
             Err(poisoned) => *poisoned.into_inner() = rules,
         }
+    }
+
+    /// Ends the live streams; call when the server starts its graceful shutdown.
+    pub fn begin_shutdown(&self) {
+        self.shutting_down.send_replace(true);
     }
 
     /// Tells every open page that something changed (ignored when nobody listens).

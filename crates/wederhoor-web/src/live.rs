@@ -148,7 +148,15 @@ pub async fn events(
     State(state): State<AppState>,
     _auth: Auth<AGENT>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(state.events.subscribe()).filter_map(|e| {
+    let mut shutting_down = state.shutting_down.subscribe();
+    let stop = async move {
+        let _ = shutting_down.wait_for(|down| *down).await;
+    };
+    let events = futures_util::StreamExt::take_until(
+        BroadcastStream::new(state.events.subscribe()),
+        Box::pin(stop),
+    );
+    let stream = events.filter_map(|e| {
         // A lagging client skips events; its next event makes it refresh anyway.
         let e = e.ok()?;
         let data = serde_json::to_string(&e).ok()?;

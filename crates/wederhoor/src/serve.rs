@@ -96,8 +96,12 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
             println!("  {user:<8} {role}");
         }
     }
-    axum::serve(listener, wederhoor_web::app(state))
-        .with_graceful_shutdown(shutdown())
+    let app = wederhoor_web::app(state.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown().await;
+            state.begin_shutdown();
+        })
         .await
         .context("serving HTTP")?;
     Ok(())
