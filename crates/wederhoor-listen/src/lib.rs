@@ -5,6 +5,7 @@
 //! attempt carries the reply's idempotency key, so a resend after a crash is recognisable.
 
 pub mod outbox;
+pub mod query;
 pub mod webhook;
 
 pub use outbox::{OutboxConfig, run_outbox, run_outbox_once};
