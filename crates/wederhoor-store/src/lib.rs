@@ -179,34 +179,70 @@ impl Store {
         }
     }
 
-    /// Creates the tables that do not exist yet. Safe to run on every start.
+    /// Brings the schema up to date: applies, in order and each in its own transaction, the
+    /// migrations in `MIGRATIONS` that `schema_migrations` does not list yet, then (re)creates
+    /// the tally triggers. Safe to run on every start and from several processes.
     pub async fn migrate(&self) -> Result<()> {
         let (id, real) = match self.backend {
             Backend::Sqlite => ("INTEGER PRIMARY KEY", "REAL"),
             Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION"),
         };
-        let sql = include_str!("schema.sql")
-            .replace("{ID}", id)
-            .replace("{REAL}", real);
         let _guard = self.writer().await;
-        let mut tx = self.pool.begin().await?;
-        // Comments go first (they may contain ';'); then the file splits into statements.
-        let without_comments: String = sql
-            .lines()
-            .map(|l| l.split_once("--").map_or(l, |(code, _)| code))
-            .collect::<Vec<_>>()
-            .join("\n");
-        for statement in without_comments.split(';') {
-            if statement.trim().is_empty() {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+        for (version, source) in MIGRATIONS {
+            let mut tx = self.pool.begin().await?;
+            let applied = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if applied.is_some() {
                 continue;
             }
-            sqlx::query(statement).execute(&mut *tx).await?;
+            let sql = source.replace("{ID}", id).replace("{REAL}", real);
+            // Comments go first (they may contain ';'); then the file splits into statements.
+            let without_comments: String = sql
+                .lines()
+                .map(|l| l.split_once("--").map_or(l, |(code, _)| code))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for statement in without_comments.split(';') {
+                if !statement.trim().is_empty() {
+                    sqlx::query(statement).execute(&mut *tx).await?;
+                }
+            }
+            // Another process may have applied it meanwhile: then this insert conflicts, the
+            // transaction rolls back, and the schema is the same either way.
+            let inserted = sqlx::query(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING",
+            )
+            .bind(*version)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                tx.commit().await?;
+                tracing::info!(version, "schema migration applied");
+            }
         }
+        let mut tx = self.pool.begin().await?;
         for statement in tally_triggers(self.backend) {
             sqlx::raw_sql(statement).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The schema version: the newest applied migration.
+    pub async fn schema_version(&self) -> Result<i64> {
+        self.counted(1);
+        let row = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
     }
 
     /// Keeps PostgreSQL's planner statistics current while a table grows fast (an import): after
@@ -426,6 +462,10 @@ const SQLITE_PRAGMAS: [&str; 5] = [
     "PRAGMA busy_timeout=10000",
     "PRAGMA cache_size=-65536",
 ];
+
+/// The schema, as numbered migrations (`{ID}` and `{REAL}` are filled in per backend). Never
+/// edit a migration that has shipped; add the next number instead.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema.sql"))];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.
 fn tally_triggers(backend: Backend) -> &'static [&'static str] {

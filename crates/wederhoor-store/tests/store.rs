@@ -523,3 +523,45 @@ async fn verdict_counts_follow_every_change() {
         assert_eq!(total, 6, "{backend}");
     }
 }
+
+/// Opening a store runs the migrations; opening it again applies nothing twice and keeps data.
+#[tokio::test]
+async fn reopening_applies_migrations_once_and_keeps_data() {
+    let dir = std::env::temp_dir().join(format!("wederhoor-reopen-{}", &random_token()[..12]));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut urls = vec![("sqlite", format!("sqlite://{}", dir.join("w.db").display()))];
+    if let Ok(base) = std::env::var("WEDERHOOR_TEST_PG") {
+        urls.push((
+            "postgres",
+            wederhoor_store::testing::postgres_schema_url(&base)
+                .await
+                .unwrap(),
+        ));
+    }
+    for (backend, url) in urls {
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(store.schema_version().await.unwrap(), 1, "{backend}");
+        let s = source(&store).await;
+        store
+            .ingest_batch(
+                s.id,
+                &[(msg("r1", "blijft", None), triage(Action::Respond))],
+                None,
+            )
+            .await
+            .unwrap();
+        drop(store);
+        let again = Store::open(&url).await.unwrap();
+        assert_eq!(again.schema_version().await.unwrap(), 1, "{backend}");
+        assert_eq!(again.message_count().await.unwrap(), 1, "{backend}");
+        let counts = again
+            .count_conversations_by_verdict(&ConversationFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            counts.iter().map(|c| c.count).sum::<i64>(),
+            1,
+            "{backend}: tallies survive reopening"
+        );
+    }
+}

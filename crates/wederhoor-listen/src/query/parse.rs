@@ -82,7 +82,7 @@ impl fmt::Display for Term {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let phrase = self.tokens.len() > 1;
         if phrase {
-            f.write str("\"")?;
+            f.write_str("\"")?;
         }
         for (i, t) in self.tokens.iter().enumerate() {
             if i > 0 {
@@ -137,7 +137,11 @@ impl Expr {
         {
             return only;
         }
-        if is_and { Expr::And(out) } else { Expr::Or(out) }
+        if is_and {
+            Expr::And(out)
+        } else {
+            Expr::Or(out)
+        }
     }
 
     /// Evaluates with `hit(term)` telling whether a term occurs.
@@ -216,10 +220,16 @@ impl Query {
         match p.peek() {
             Lex::End => {}
             Lex::RParen => {
-                return Err(QueryError::new(p.col(), "unexpected ')' without a matching '('"));
+                return Err(QueryError::new(
+                    p.col(),
+                    "unexpected ')' without a matching '('",
+                ));
             }
             other => {
-                return Err(QueryError::new(p.col(), format!("unexpected {}", other.describe())));
+                return Err(QueryError::new(
+                    p.col(),
+                    format!("unexpected {}", other.describe()),
+                ));
             }
         }
         if expr.eval(&mut |_| false) {
@@ -412,7 +422,9 @@ fn make_term(chars: &[char], offset: usize, at: usize, quoted: bool) -> Result<T
     }
     if prefix
         && tokens.len() == 1
-        && tokens.first().is_some_and(|(t, _)| t.text.chars().count() < 2)
+        && tokens
+            .first()
+            .is_some_and(|(t, _)| t.text.chars().count() < 2)
     {
         return Err(QueryError::new(
             at,
@@ -476,12 +488,17 @@ impl Parser {
 
     fn parse_unary(&mut self, depth: usize, after: Option<&str>) -> Result<Expr, QueryError> {
         if depth > MAX_DEPTH {
-            return Err(QueryError::new(self.col(), "the query is nested too deeply"));
+            return Err(QueryError::new(
+                self.col(),
+                "the query is nested too deeply",
+            ));
         }
         let col = self.col();
         match self.bump() {
             Lex::Term(t) => Ok(Expr::Term(t)),
-            Lex::Not => Ok(Expr::Not(Box::new(self.parse_unary(depth + 1, Some("NOT"))?))),
+            Lex::Not => Ok(Expr::Not(Box::new(
+                self.parse_unary(depth + 1, Some("NOT"))?,
+            ))),
             Lex::LParen => {
                 let e = self.parse_or(depth + 1)?;
                 match self.peek() {
