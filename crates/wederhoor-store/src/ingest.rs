@@ -18,6 +18,15 @@ pub enum IngestOutcome {
     Duplicate { message: MessageId },
 }
 
+/// What a connector stores together with a batch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchExtras {
+    /// The connector's position after this batch (cursor, UID, since-id, ETag …).
+    pub checkpoint: Option<String>,
+    /// The listening query that selected the messages of this batch.
+    pub matched_query: Option<String>,
+}
+
 /// A stored message as the triage needs it again (for re-triage after a rules change).
 #[derive(Debug, Clone)]
 pub struct RetriageItem {
@@ -63,7 +72,21 @@ impl Store {
         items: &[(ValidMessage, Triage)],
         rules_version: Option<i64>,
     ) -> Result<Vec<IngestOutcome>> {
-        if items.is_empty() {
+        self.ingest_batch_with(source, items, rules_version, &BatchExtras::default())
+            .await
+    }
+
+    /// `ingest_batch`, plus what a connector needs in the same transaction: its new checkpoint
+    /// (so a restart resumes exactly after what is stored) and the listening query that
+    /// selected these messages.
+    pub async fn ingest_batch_with(
+        &self,
+        source: SourceId,
+        items: &[(ValidMessage, Triage)],
+        rules_version: Option<i64>,
+        extras: &BatchExtras,
+    ) -> Result<Vec<IngestOutcome>> {
+        if items.is_empty() && extras.checkpoint.is_none() {
             return Ok(Vec::new());
         }
         let _guard = self.writer().await;
@@ -310,6 +333,25 @@ impl Store {
         for chunk in triage_rows.chunks(ROWS_PER_STATEMENT) {
             statements += 1;
             insert_triage_rows(self.backend(), &mut tx, chunk, rules_version, now).await?;
+        }
+        if let Some(position) = &extras.checkpoint {
+            statements += 1;
+            crate::sources::save_checkpoint(&mut tx, source, position).await?;
+        }
+        if let Some(query) = &extras.matched_query {
+            let ids: Vec<i64> = message_id.values().copied().collect();
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO message_queries (message_id, source_id, query) VALUES {} ON CONFLICT DO NOTHING",
+                    values_placeholders(self.backend(), chunk.len(), 3)
+                );
+                let mut q = sqlx::query(&sql).persistent(false);
+                for id in chunk {
+                    q = q.bind(*id).bind(source.0).bind(query.as_str());
+                }
+                statements += 1;
+                q.execute(&mut *tx).await?;
+            }
         }
         tx.commit().await?;
         self.counted(statements);

@@ -12,15 +12,17 @@ mod inbox;
 mod ingest;
 mod outbox;
 mod rules;
+mod sources;
 
 pub use agents::{Agent, NewAgent, Session};
 pub use inbox::{
     ConversationDetail, ConversationFilter, ConversationSummary, MessageView, NoteView, ReplyView,
     VerdictCount,
 };
-pub use ingest::{IngestOutcome, RetriageItem};
+pub use ingest::{BatchExtras, IngestOutcome, RetriageItem};
 pub use outbox::OutboxItem;
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
+pub use sources::{SourceHealth, SourceSettings};
 
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -75,6 +77,14 @@ pub struct Source {
     pub delivery_url: Option<String>,
     pub owned: bool,
     pub created_at: i64,
+    /// Where a connector reads (feed URL, account, hashtag URL …), if it polls or streams.
+    pub url: Option<String>,
+    /// Boolean listening query that selects messages from a broad source (None: keep all).
+    pub listening_query: Option<String>,
+    pub poll_interval_secs: i64,
+    pub enabled: bool,
+    /// Messages older than this are deleted by the retention job (None: kept).
+    pub retention_days: Option<i64>,
 }
 
 /// What is needed to add a source.
@@ -310,6 +320,11 @@ impl Store {
             delivery_url: new.delivery_url.clone(),
             owned: true,
             created_at: now,
+            url: None,
+            listening_query: None,
+            poll_interval_secs: 300,
+            enabled: true,
+            retention_days: None,
         };
         Ok((source, token))
     }
@@ -465,7 +480,10 @@ const SQLITE_PRAGMAS: [&str; 5] = [
 
 /// The schema, as numbered migrations (`{ID}` and `{REAL}` are filled in per backend). Never
 /// edit a migration that has shipped; add the next number instead.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema.sql")),
+    (2, include_str!("migrations/0002_sources.sql")),
+];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.
 fn tally_triggers(backend: Backend) -> &'static [&'static str] {
@@ -517,10 +535,10 @@ fn tally_triggers(backend: Backend) -> &'static [&'static str] {
     }
 }
 
-const SOURCE_SELECT: &str =
-    "SELECT id, kind, name, delivery_kind, delivery_url, owned, created_at FROM sources";
+pub(crate) const SOURCE_SELECT: &str = "SELECT id, kind, name, delivery_kind, delivery_url, owned, created_at, \
+     url, listening_query, poll_interval_secs, enabled, retention_days FROM sources";
 
-fn source_from_row(r: &AnyRow) -> Result<Source> {
+pub(crate) fn source_from_row(r: &AnyRow) -> Result<Source> {
     let kind: String = r.try_get("delivery_kind")?;
     Ok(Source {
         id: SourceId(r.try_get("id")?),
@@ -532,6 +550,11 @@ fn source_from_row(r: &AnyRow) -> Result<Source> {
         delivery_url: r.try_get("delivery_url")?,
         owned: r.try_get::<i64, _>("owned")? != 0,
         created_at: r.try_get("created_at")?,
+        url: r.try_get("url")?,
+        listening_query: r.try_get("listening_query")?,
+        poll_interval_secs: r.try_get("poll_interval_secs")?,
+        enabled: r.try_get::<i64, _>("enabled")? != 0,
+        retention_days: r.try_get("retention_days")?,
     })
 }
 

@@ -540,7 +540,7 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
     }
     for (backend, url) in urls {
         let store = Store::open(&url).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 1, "{backend}");
+        assert_eq!(store.schema_version().await.unwrap(), 2, "{backend}");
         let s = source(&store).await;
         store
             .ingest_batch(
@@ -552,7 +552,7 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
             .unwrap();
         drop(store);
         let again = Store::open(&url).await.unwrap();
-        assert_eq!(again.schema_version().await.unwrap(), 1, "{backend}");
+        assert_eq!(again.schema_version().await.unwrap(), 2, "{backend}");
         assert_eq!(again.message_count().await.unwrap(), 1, "{backend}");
         let counts = again
             .count_conversations_by_verdict(&ConversationFilter::default())
@@ -562,6 +562,97 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
             counts.iter().map(|c| c.count).sum::<i64>(),
             1,
             "{backend}: tallies survive reopening"
+        );
+    }
+}
+
+/// A connector's checkpoint is stored with its batch; settings and health round-trip.
+#[tokio::test]
+async fn checkpoints_settings_and_health() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let s = source(&store).await;
+        assert_eq!(store.checkpoint(s.id).await.unwrap(), None, "{backend}");
+        let extras = BatchExtras {
+            checkpoint: Some("etag-1".into()),
+            matched_query: Some("pinpas".into()),
+        };
+        let out = store
+            .ingest_batch_with(
+                s.id,
+                &[(msg("c1", "pinpas kwijt", None), triage(Action::Respond))],
+                None,
+                &extras,
+            )
+            .await
+            .unwrap();
+        let IngestOutcome::Stored { message, .. } = out[0] else {
+            panic!("{backend}")
+        };
+        assert_eq!(
+            store.checkpoint(s.id).await.unwrap().as_deref(),
+            Some("etag-1"),
+            "{backend}"
+        );
+        assert_eq!(
+            store.matched_queries(message).await.unwrap(),
+            vec![(s.id, "pinpas".to_owned())],
+            "{backend}"
+        );
+        // An empty batch can still move the checkpoint (a poll with nothing new).
+        let extras = BatchExtras {
+            checkpoint: Some("etag-2".into()),
+            matched_query: None,
+        };
+        store
+            .ingest_batch_with(s.id, &[], None, &extras)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.checkpoint(s.id).await.unwrap().as_deref(),
+            Some("etag-2"),
+            "{backend}"
+        );
+
+        let mut settings = SourceSettings::from(&s);
+        settings.url = Some("https://blog.example/feed".into());
+        settings.listening_query = Some("zuiderbank AND pinpas".into());
+        settings.retention_days = Some(30);
+        settings.owned = false;
+        store
+            .update_source_settings(s.id, &settings, None)
+            .await
+            .unwrap();
+        let again = store.source(s.id).await.unwrap().unwrap();
+        assert_eq!(SourceSettings::from(&again), settings, "{backend}");
+
+        store.record_source_success(s.id, 3, 1).await.unwrap();
+        assert_eq!(
+            store.record_source_error(s.id, "HTTP 503").await.unwrap(),
+            1,
+            "{backend}"
+        );
+        assert_eq!(
+            store.record_source_error(s.id, "HTTP 503").await.unwrap(),
+            2,
+            "{backend}"
+        );
+        let h = store.source_health().await.unwrap();
+        assert_eq!(h.len(), 1, "{backend}");
+        assert_eq!(
+            (
+                h[0].messages_total,
+                h[0].skipped_total,
+                h[0].consecutive_failures
+            ),
+            (3, 1, 2),
+            "{backend}"
+        );
+        assert_eq!(h[0].last_error.as_deref(), Some("HTTP 503"), "{backend}");
+        store.record_source_success(s.id, 0, 0).await.unwrap();
+        assert_eq!(
+            store.source_health().await.unwrap()[0].consecutive_failures,
+            0,
+            "{backend}"
         );
     }
 }
