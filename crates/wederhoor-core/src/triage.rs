@@ -92,6 +92,10 @@ pub struct Triage {
     /// 0 (low) ..= 3 (urgent).
     pub priority: u8,
     pub verdict: Verdict,
+    /// The terms (phrases, stems) of the winning rule that the message contains, as the rule
+    /// writes them: the evidence the inbox highlights. Not part of the DESIGN §7 output.
+    #[serde(skip)]
+    pub evidence: Vec<String>,
 }
 
 #[cfg(test)]
@@ -134,10 +138,15 @@ mod tests {
                 rule: "r".into(),
                 reason: "x".into(),
             },
+            evidence: vec!["kut".into()],
         };
         let v = serde_json::to_value(&t).unwrap();
         assert_eq!(v["sentiment"]["label"], "negative");
         assert_eq!(v["pii"][0]["kind"], "customer_number");
         assert_eq!(v["verdict"]["action"], "no_engage");
+        assert!(
+            v.get("evidence").is_none(),
+            "evidence stays out of the §7 contract"
+        );
     }
 }

@@ -71,6 +71,8 @@ pub struct MessageView {
     pub rule: String,
     pub reason: String,
     pub rules_version: Option<i64>,
+    /// The winning rule's terms found in the text (what the inbox highlights).
+    pub evidence: Vec<String>,
 }
 
 /// A reply with its delivery state.
@@ -291,7 +293,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT m.id, m.external_id, m.text, a.handle, a.name, a.followers, m.created_at, m.reposts, m.likes, \
              t.language, t.sentiment_label, t.sentiment_score, t.abusive, t.pii, t.topics, t.priority, \
-             t.action, t.rule, t.reason, t.rules_version \
+             t.action, t.rule, t.reason, t.rules_version, t.evidence \
              FROM messages m JOIN triage t ON t.message_id = m.id LEFT JOIN authors a ON a.id = m.author_id \
              WHERE m.conversation_id = $1 ORDER BY m.created_at, m.id",
         )
@@ -325,6 +327,8 @@ impl Store {
                     rule: r.try_get(17)?,
                     reason: r.try_get(18)?,
                     rules_version: r.try_get(19)?,
+                    evidence: serde_json::from_str(&r.try_get::<String, _>(20)?)
+                        .map_err(corrupt)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;

@@ -494,7 +494,7 @@ impl Store {
 // varies with the batch, and a cached generic plan made while a table was small keeps choosing a
 // sequential scan on PostgreSQL long after the table has grown.
 
-/// Rows per multi-row statement: 13 columns × 200 stays far under SQLite's 32,766 variables.
+/// Rows per multi-row statement: 14 columns × 200 stays far under SQLite's 32,766 variables.
 const ROWS_PER_STATEMENT: usize = 200;
 
 /// Where a new message goes: a conversation created in this batch (by index) or a stored one.
@@ -589,14 +589,16 @@ async fn insert_triage_rows(
     }
     let sql = format!(
         "INSERT INTO triage (message_id, language, sentiment_label, sentiment_score, abusive, pii, topics, \
-         priority, action, rule, reason, rules_version, triaged_at) VALUES {}",
-        values_placeholders(backend, rows.len(), 13)
+         priority, action, rule, reason, rules_version, triaged_at, evidence) VALUES {}",
+        values_placeholders(backend, rows.len(), 14)
     );
     let mut q = sqlx::query(&sql).persistent(false);
     for (message, t) in rows {
         let pii = serde_json::to_string(&t.pii).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let topics =
             serde_json::to_string(&t.topics).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let evidence =
+            serde_json::to_string(&t.evidence).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         q = q
             .bind(*message)
             .bind(t.language.as_str())
@@ -610,7 +612,8 @@ async fn insert_triage_rows(
             .bind(t.verdict.rule.as_str())
             .bind(t.verdict.reason.as_str())
             .bind(rules_version)
-            .bind(now);
+            .bind(now)
+            .bind(evidence);
     }
     q.execute(&mut **tx).await?;
     Ok(())

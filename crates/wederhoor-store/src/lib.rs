@@ -483,6 +483,7 @@ const SQLITE_PRAGMAS: [&str; 5] = [
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema.sql")),
     (2, include_str!("migrations/0002_sources.sql")),
+    (3, include_str!("migrations/0003_evidence.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -21,6 +21,7 @@ fn triage(action: Action) -> Triage {
             rule: "test-rule".into(),
             reason: "omdat".into(),
         },
+        evidence: vec!["geblokkeerd".into()],
     }
 }
 
@@ -121,6 +122,11 @@ async fn ingest_is_idempotent_and_threads_replies() {
         );
         assert_eq!(detail.summary.topics, vec!["cards", "fees"], "{backend}");
         assert_eq!(detail.messages[0].rule, "test-rule", "{backend}");
+        assert_eq!(
+            detail.messages[0].evidence,
+            vec!["geblokkeerd"],
+            "{backend}"
+        );
         assert_eq!(
             detail.summary.author_name.as_deref(),
             Some("Klaas Klant"),
@@ -540,7 +546,7 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
     }
     for (backend, url) in urls {
         let store = Store::open(&url).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 2, "{backend}");
+        assert_eq!(store.schema_version().await.unwrap(), 3, "{backend}");
         let s = source(&store).await;
         store
             .ingest_batch(
@@ -552,7 +558,7 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
             .unwrap();
         drop(store);
         let again = Store::open(&url).await.unwrap();
-        assert_eq!(again.schema_version().await.unwrap(), 2, "{backend}");
+        assert_eq!(again.schema_version().await.unwrap(), 3, "{backend}");
         assert_eq!(again.message_count().await.unwrap(), 1, "{backend}");
         let counts = again
             .count_conversations_by_verdict(&ConversationFilter::default())

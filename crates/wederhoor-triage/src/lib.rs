@@ -216,6 +216,7 @@ impl Engine {
                         "De regels konden niet worden geladen ({e}); een mens beslist."
                     ),
                 },
+                evidence: Vec::new(),
             },
         }
     }
@@ -390,6 +391,10 @@ impl Inner {
         };
         let matched = self.rules.matching(&facts);
         let verdict_rule = self.decide(&matched, &signals);
+        let evidence = match verdict_rule {
+            Ok(rule) => self.rules.evidence(rule, &facts),
+            Err(_) => Vec::new(),
+        };
         let (verdict, base) = match verdict_rule {
             Ok(rule) => (
                 Verdict {
@@ -433,6 +438,7 @@ impl Inner {
             topics,
             priority: priority.min(3),
             verdict,
+            evidence,
         }
     }
 

@@ -151,6 +151,25 @@ impl Cond {
     }
 }
 
+impl Cond {
+    /// The term indices that make this condition hold (never terms under a `not`).
+    fn evidence(&self, f: &Facts<'_>, out: &mut Vec<usize>) {
+        match self {
+            Cond::All(cs) => cs.iter().for_each(|c| c.evidence(f, out)),
+            Cond::Any(cs) => cs
+                .iter()
+                .filter(|c| c.holds(f))
+                .for_each(|c| c.evidence(f, out)),
+            Cond::Term(i) if f.terms.get(*i).copied().unwrap_or(false) => {
+                if !out.contains(i) {
+                    out.push(*i);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Rule {
     pub(crate) id: String,
@@ -165,6 +184,8 @@ pub(crate) struct Rule {
 pub(crate) struct RuleSet {
     pub(crate) rules: Vec<Rule>,
     pub(crate) terms: TermSet,
+    /// Each term as the rules file writes it, by term index.
+    pub(crate) written: Vec<String>,
 }
 
 impl RuleSet {
@@ -174,6 +195,7 @@ impl RuleSet {
             src,
             topics,
             terms: Vec::new(),
+            written: Vec::new(),
             rule: String::new(),
         };
         let mut rules = Vec::new();
@@ -228,6 +250,7 @@ impl RuleSet {
             });
         }
         let n = c.terms.len();
+        let written = std::mem::take(&mut c.written);
         let terms = TermSet::build(
             c.terms
                 .into_iter()
@@ -237,7 +260,20 @@ impl RuleSet {
             n,
         )
         .map_err(RulesError::build)?;
-        Ok(RuleSet { rules, terms })
+        Ok(RuleSet {
+            rules,
+            terms,
+            written,
+        })
+    }
+
+    /// The terms, as written, that made `rule` hold for these facts.
+    pub(crate) fn evidence(&self, rule: &Rule, f: &Facts<'_>) -> Vec<String> {
+        let mut idx = Vec::new();
+        rule.cond.evidence(f, &mut idx);
+        idx.iter()
+            .filter_map(|i| self.written.get(*i).cloned())
+            .collect()
     }
 
     /// The rules that match, in file order.
@@ -250,6 +286,7 @@ struct Compiler<'a> {
     src: &'a str,
     topics: &'a TopicModel,
     terms: Vec<String>,
+    written: Vec<String>,
     rule: String,
 }
 
@@ -279,6 +316,7 @@ impl Compiler<'_> {
             )
         })?;
         self.terms.push(pattern);
+        self.written.push(s.get_ref().trim().to_owned());
         Ok(Cond::Term(self.terms.len() - 1))
     }
 

@@ -208,3 +208,35 @@ fn brand_from_toml() {
         .to_string();
     assert!(err.starts_with("line 2, column 1:"), "{err}");
 }
+
+#[test]
+fn the_winning_rule_names_the_terms_it_matched() {
+    let rules = r#"
+[[rule]]
+id = "kaart-kwijt"
+action = "respond"
+reason = "Kaart kwijt."
+when = { all = [{ any = [{ phrase = "pas kwijt" }, { stem = "verlor" }] }, { not = { phrase = "gevonden" } }] }
+"#;
+    let engine = Engine::new(rules, Brand::demo()).unwrap();
+    let input = |text| TriageInput {
+        text,
+        ..Default::default()
+    };
+    let t = engine.triage(&input("@zuiderbank help, mijn pas kwijt sinds gisteren"));
+    assert_eq!(t.verdict.rule, "kaart-kwijt");
+    assert_eq!(t.evidence, vec!["pas kwijt".to_owned()]);
+    let t = engine.triage(&input(
+        "@zuiderbank ik ben mijn pas verloren en ook mijn pas kwijt",
+    ));
+    assert_eq!(
+        t.evidence,
+        vec!["pas kwijt".to_owned(), "verlor".to_owned()]
+    );
+    // No winning rule, no evidence; and evidence never enters the JSON contract.
+    let t = engine.triage(&input("@zuiderbank pas kwijt maar weer gevonden"));
+    assert_eq!(t.verdict.rule, "review");
+    assert!(t.evidence.is_empty());
+    let line = engine.triage_json_line(r#"{"id":1,"text":"mijn pas kwijt"}"#);
+    assert!(!line.contains("evidence"), "{line}");
+}

@@ -172,40 +172,79 @@ pub async fn api_list(
 #[derive(Serialize)]
 struct Segment<'a> {
     text: &'a str,
-    pii: Option<&'static str>,
+    /// A PII kind, `evidence`, or nothing.
+    mark: Option<&'static str>,
 }
 
-/// Splits a text at the PII spans so the template can mark them (spans are byte offsets;
-/// ones that do not fall on character boundaries or overlap are skipped, never a panic).
-fn segments<'a>(text: &'a str, spans: &[PiiSpan]) -> Vec<Segment<'a>> {
-    let mut spans: Vec<&PiiSpan> = spans.iter().collect();
-    spans.sort_by_key(|s| s.start);
+/// Splits a text at the PII spans and the rule's evidence so the template can mark them
+/// (spans are byte offsets; ones that do not fall on character boundaries or overlap an earlier
+/// mark are skipped, never a panic). Personal data wins over evidence where both start together.
+fn segments<'a>(text: &'a str, pii: &[PiiSpan], evidence: &[String]) -> Vec<Segment<'a>> {
+    let mut spans: Vec<(usize, usize, &'static str)> = pii
+        .iter()
+        .map(|s| (s.start, s.end, s.kind.as_str()))
+        .collect();
+    spans.extend(
+        evidence_spans(text, evidence)
+            .into_iter()
+            .map(|(a, b)| (a, b, EVIDENCE)),
+    );
+    spans.sort_by_key(|(start, _, kind)| (*start, *kind == EVIDENCE));
     let mut out = Vec::new();
     let mut at = 0;
-    for s in spans {
-        if s.start < at || s.end <= s.start {
+    for (start, end, kind) in spans {
+        if start < at || end <= start {
             continue;
         }
-        let (Some(before), Some(inside)) = (text.get(at..s.start), text.get(s.start..s.end)) else {
+        let (Some(before), Some(inside)) = (text.get(at..start), text.get(start..end)) else {
             continue;
         };
         if !before.is_empty() {
             out.push(Segment {
                 text: before,
-                pii: None,
+                mark: None,
             });
         }
         out.push(Segment {
             text: inside,
-            pii: Some(s.kind.as_str()),
+            mark: Some(kind),
         });
-        at = s.end;
+        at = end;
     }
     if let Some(rest) = text.get(at..).filter(|r| !r.is_empty()) {
         out.push(Segment {
             text: rest,
-            pii: None,
+            mark: None,
         });
+    }
+    out
+}
+
+/// The mark of a rule term found in the text.
+const EVIDENCE: &str = "evidence";
+
+/// Where the rule's terms occur in the text: case-insensitive (ASCII), starting at a word.
+fn evidence_spans(text: &str, terms: &[String]) -> Vec<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for term in terms {
+        let term = term.trim().to_ascii_lowercase();
+        if term.is_empty() {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(pos) = lower.get(from..).and_then(|rest| rest.find(&term)) {
+            let start = from + pos;
+            let end = start + term.len();
+            let at_word_start = lower
+                .get(..start)
+                .and_then(|before| before.chars().next_back())
+                .is_none_or(|c| !c.is_alphanumeric());
+            if at_word_start && text.is_char_boundary(start) && text.is_char_boundary(end) {
+                out.push((start, end));
+            }
+            from = end;
+        }
     }
     out
 }
@@ -225,7 +264,7 @@ pub async fn conversation(
     let messages: Vec<_> = detail
         .messages
         .iter()
-        .map(|m| minijinja::context! { m => m, segments => segments(&m.text, &m.pii) })
+        .map(|m| minijinja::context! { m => m, segments => segments(&m.text, &m.pii, &m.evidence) })
         .collect();
     let viewers = state.presence.viewers(id);
     let ctx = minijinja::context! {
@@ -459,14 +498,42 @@ mod tests {
                 end: 14,
             },
         ];
-        let s = segments(text, &spans);
+        let s = segments(text, &spans, &[]);
         let joined: String = s.iter().map(|s| s.text).collect();
         assert_eq!(joined, text);
         let marked: Vec<_> = s
             .iter()
-            .filter_map(|s| s.pii.map(|k| (k, s.text)))
+            .filter_map(|s| s.mark.map(|k| (k, s.text)))
             .collect();
         assert_eq!(marked, vec![("phone", "0612345678"), ("email", "a@b.nl")]);
+    }
+
+    #[test]
+    fn evidence_is_marked_at_word_starts_and_pii_wins() {
+        let text = "Mijn PAS is kwijt, paspoort ook; bel 0612345678";
+        let pii = [PiiSpan {
+            kind: PiiKind::Phone,
+            start: 37,
+            end: 47,
+        }];
+        let evidence = vec!["pas".to_owned(), "kwijt".to_owned(), "0612".to_owned()];
+        let s = segments(text, &pii, &evidence);
+        let joined: String = s.iter().map(|s| s.text).collect();
+        assert_eq!(joined, text);
+        let marked: Vec<_> = s
+            .iter()
+            .filter_map(|s| s.mark.map(|k| (k, s.text)))
+            .collect();
+        // "pas" inside "paspoort" is a word start too (a stem), so it is marked as well.
+        assert_eq!(
+            marked,
+            vec![
+                ("evidence", "PAS"),
+                ("evidence", "kwijt"),
+                ("evidence", "pas"),
+                ("phone", "0612345678")
+            ]
+        );
     }
 
     #[test]
@@ -477,7 +544,7 @@ mod tests {
             start: 1,
             end: 2,
         }];
-        let joined: String = segments(text, &spans).iter().map(|s| s.text).collect();
+        let joined: String = segments(text, &spans, &[]).iter().map(|s| s.text).collect();
         assert_eq!(joined, text);
     }
 }
