@@ -160,10 +160,8 @@ impl Cond {
                 .iter()
                 .filter(|c| c.holds(f))
                 .for_each(|c| c.evidence(f, out)),
-            Cond::Term(i) if f.terms.get(*i).copied().unwrap_or(false) => {
-                if !out.contains(i) {
-                    out.push(*i);
-                }
+            Cond::Term(i) if f.terms.get(*i).copied().unwrap_or(false) && !out.contains(i) => {
+                out.push(*i);
             }
             _ => {}
         }
