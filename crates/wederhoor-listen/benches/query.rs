@@ -246,6 +246,16 @@ fn bench_matching(c: &mut Criterion) {
         let queries = generate_queries(n, 0x5eed_0001);
         let messages = generate_messages(1_000, &queries, 0x5eed_0002);
         let matcher = Matcher::compile(queries.iter().map(|(id, q)| (*id, q)));
+        let hits: usize = messages.iter().map(|m| matcher.matches(m).len()).sum();
+        let hit_messages = messages
+            .iter()
+            .filter(|m| !matcher.matches(m).is_empty())
+            .count();
+        eprintln!(
+            "{n} queries ({} distinct terms): {hit_messages} of {} messages match, {hits} matches",
+            matcher.term_count(),
+            messages.len()
+        );
         group.throughput(Throughput::Elements(messages.len() as u64));
         group.bench_with_input(BenchmarkId::new("queries", n), &messages, |b, messages| {
             b.iter(|| {

@@ -11,6 +11,7 @@ mod agents;
 mod inbox;
 mod ingest;
 mod outbox;
+mod retention;
 mod rules;
 mod sources;
 

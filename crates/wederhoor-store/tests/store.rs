@@ -662,3 +662,98 @@ async fn checkpoints_settings_and_health() {
         );
     }
 }
+
+/// Retention deletes old messages of non-owned sources (and conversations left empty), keeps
+/// owned sources, recent messages and precedents' messages, and writes an audit entry.
+#[tokio::test]
+async fn retention_deletes_only_what_has_expired() {
+    let aged = |id: &str, days_ago: i64, reply_to: Option<&str>| {
+        let mut m = msg(id, "oud bericht", reply_to);
+        m.created_at = jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(24 * days_ago))
+            .unwrap();
+        m
+    };
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let listened = source(&store).await;
+        let mut settings = SourceSettings::from(&listened);
+        settings.owned = false;
+        settings.retention_days = Some(30);
+        store
+            .update_source_settings(listened.id, &settings, None)
+            .await
+            .unwrap();
+        let (owned, _) = store
+            .create_source(&NewSource {
+                kind: "webhook".into(),
+                name: "Eigen account".into(),
+                delivery_kind: DeliveryKind::Manual,
+                delivery_url: None,
+                delivery_secret: None,
+            })
+            .await
+            .unwrap();
+        let batch = vec![
+            (aged("a1", 60, None), triage(Action::Respond)),
+            (aged("a2", 59, Some("a1")), triage(Action::Respond)),
+            (aged("b1", 45, None), triage(Action::Respond)),
+            (aged("b2", 1, Some("b1")), triage(Action::Respond)),
+            (aged("c1", 2, None), triage(Action::Respond)),
+        ];
+        let out = store.ingest_batch(listened.id, &batch, None).await.unwrap();
+        let conv = |o: &IngestOutcome| match o {
+            IngestOutcome::Stored { conversation, .. } => *conversation,
+            other => panic!("{other:?}"),
+        };
+        store
+            .ingest_batch(
+                owned.id,
+                &[(aged("o1", 400, None), triage(Action::Respond))],
+                None,
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(
+            store.apply_retention().await.unwrap(),
+            3,
+            "{backend}: a1, a2, b1"
+        );
+        assert!(
+            store.conversation(conv(&out[0])).await.unwrap().is_none(),
+            "{backend}: emptied conversation goes"
+        );
+        let b = store.conversation(conv(&out[2])).await.unwrap().unwrap();
+        assert_eq!(
+            (b.messages.len(), b.summary.message_count),
+            (1, 1),
+            "{backend}"
+        );
+        assert_eq!(
+            store.message_count().await.unwrap(),
+            3,
+            "{backend}: b2, c1 and the owned o1 remain"
+        );
+        let counts = store
+            .count_conversations_by_verdict(&ConversationFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            counts.iter().map(|c| c.count).sum::<i64>(),
+            3,
+            "{backend}: tallies follow deletions"
+        );
+        let trail = store.audit_of("source", listened.id.0).await.unwrap();
+        assert!(
+            trail
+                .iter()
+                .any(|(_, _, a, d)| a == "retention.delete" && d.starts_with("3 messages")),
+            "{backend}"
+        );
+        assert_eq!(
+            store.apply_retention().await.unwrap(),
+            0,
+            "{backend}: nothing left to delete"
+        );
+    }
+}

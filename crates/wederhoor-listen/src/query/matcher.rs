@@ -53,9 +53,11 @@ enum Searcher {
 }
 
 /// Many queries compiled together: one automaton over all distinct terms (normalised), a
-/// posting list from each term to the queries in which it occurs positively, and per query a
-/// boolean evaluator over the bitset of terms found. The work per message grows with the text
-/// and with the number of queries whose positive terms occur, not with the number of queries.
+/// posting list from each term to the queries that need it (of the terms a query is filed
+/// under, at least one must occur for it to match; for `a AND (b OR c)` that is `a` alone, or
+/// `b` and `c`, whichever are used by fewer queries), and per query a boolean evaluator over the
+/// bitset of terms found. The work per message grows with the text and with the number of
+/// queries whose key terms occur, not with the number of queries.
 #[derive(Debug, Clone)]
 pub struct Matcher {
     searcher: Searcher,
@@ -93,11 +95,13 @@ impl Matcher {
     {
         let mut ids: HashMap<String, u32> = HashMap::new();
         let mut patterns: Vec<String> = Vec::new();
-        let mut per_term: Vec<Vec<u32>> = Vec::new();
+        // Pass 1: lower every query onto term ids; count in how many queries each term occurs.
+        let mut uses: Vec<u32> = Vec::new();
         let mut compiled = Vec::new();
+        let mut positives = Vec::new();
         for (qid, query) in queries {
-            let qidx = u32::try_from(compiled.len()).unwrap_or(u32::MAX);
             let mut positive = Vec::new();
+            let mut seen = Vec::new();
             let node = lower(query.borrow().expr(), false, &mut |term, negated| {
                 let pattern = pattern(term);
                 let id = match ids.get(&pattern) {
@@ -106,23 +110,42 @@ impl Matcher {
                         let id = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
                         ids.insert(pattern.clone(), id);
                         patterns.push(pattern);
-                        per_term.push(Vec::new());
+                        uses.push(0);
                         id
                     }
                 };
                 if !negated {
                     positive.push(id);
                 }
+                seen.push(id);
                 id
             });
+            seen.sort_unstable();
+            seen.dedup();
+            for t in seen {
+                if let Some(n) = uses.get_mut(t as usize) {
+                    *n = n.saturating_add(1);
+                }
+            }
             positive.sort_unstable();
             positive.dedup();
-            for t in positive {
+            positives.push(positive);
+            compiled.push((qid, node));
+        }
+        // Pass 2: index each query under a small set of terms of which at least one must occur
+        // for it to match (for an AND, the cheapest child; terms shared by many queries are
+        // assumed to be common words). If there is no such set, under all its positive terms.
+        let mut per_term: Vec<Vec<u32>> = vec![Vec::new(); patterns.len()];
+        for (qidx, ((_, node), positive)) in compiled.iter().zip(positives).enumerate() {
+            let qidx = u32::try_from(qidx).unwrap_or(u32::MAX);
+            let mut keys = cover(node, false, &uses).map_or(positive, |(_, terms)| terms);
+            keys.sort_unstable();
+            keys.dedup();
+            for t in keys {
                 if let Some(list) = per_term.get_mut(t as usize) {
                     list.push(qidx);
                 }
             }
-            compiled.push((qid, node));
         }
         let mut offsets = Vec::with_capacity(per_term.len() + 1);
         let mut postings = Vec::new();
@@ -219,6 +242,39 @@ impl Matcher {
     /// How many distinct terms (patterns) the automaton holds.
     pub fn term_count(&self) -> usize {
         self.term_count
+    }
+}
+
+/// A set of terms of which at least one occurs whenever `node` (negated if `neg`) is true, with
+/// its cost (sum of the terms' use counts); `None` if the node can be true without any term.
+fn cover(node: &Node, neg: bool, uses: &[u32]) -> Option<(u64, Vec<u32>)> {
+    let (items, all_must_hold) = match node {
+        Node::Term(t) => {
+            return (!neg).then(|| {
+                let cost = uses.get(*t as usize).copied().unwrap_or(1);
+                (u64::from(cost), vec![*t])
+            });
+        }
+        Node::Not(n) => return cover(n, !neg, uses),
+        Node::And(items) => (items, !neg),
+        Node::Or(items) => (items, neg),
+    };
+    if all_must_hold {
+        // Any one child's cover will do: take the cheapest.
+        items
+            .iter()
+            .filter_map(|n| cover(n, neg, uses))
+            .min_by_key(|(cost, terms)| (*cost, terms.len()))
+    } else {
+        // One of the children holds: every child needs a cover.
+        let mut cost = 0u64;
+        let mut terms = Vec::new();
+        for n in items {
+            let (c, t) = cover(n, neg, uses)?;
+            cost = cost.saturating_add(c);
+            terms.extend(t);
+        }
+        Some((cost, terms))
     }
 }
 
