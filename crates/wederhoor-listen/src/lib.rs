@@ -1,18 +1,52 @@
-//! Connectors of Wederhoor. For now: the outbox worker and the webhook delivery connector.
-//! Listening connectors (RSS, Mastodon, Bluesky, IMAP, …) will live here too.
+//! Connectors of Wederhoor: the outbox worker and the webhook delivery connector (outbound), and
+//! the listening connectors (inbound): so far RSS/Atom feeds (`rss`, polled by `poller`).
 //!
 //! Invariant: a reply is only sent from the outbox (it was committed there first), and each
 //! attempt carries the reply's idempotency key, so a resend after a crash is recognisable.
+//!
+//! Listening connectors hand what they read to a [`Sink`] (implemented by the binary: triage with
+//! the active rules, store, tell open pages). This crate does not depend on the web crate.
 
 pub mod outbox;
+pub mod poller;
 pub mod query;
+pub mod rss;
 pub mod webhook;
 
 pub use outbox::{OutboxConfig, run_outbox, run_outbox_once};
+pub use poller::{RssConfig, run_rss};
 pub use webhook::{WebhookConnector, sign};
 
 use std::time::Duration;
-use wederhoor_store::OutboxItem;
+use wederhoor_core::ValidMessage;
+use wederhoor_store::{OutboxItem, Source};
+
+/// What a sink did with one batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SinkReport {
+    /// Newly stored messages.
+    pub stored: usize,
+    /// Messages that were already stored (same source and external id).
+    pub duplicates: usize,
+}
+
+/// Why a sink could not store a batch (the connector retries the poll later).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct SinkError(pub String);
+
+/// Where a listening connector puts what it read. `store` must write the messages and the
+/// checkpoint in one transaction (so a restart resumes exactly after what is stored) and treat a
+/// message already stored for the source as a duplicate, never a second row.
+pub trait Sink: Send + Sync {
+    fn store(
+        &self,
+        source: &Source,
+        messages: Vec<ValidMessage>,
+        checkpoint: Option<String>,
+        matched_query: Option<String>,
+    ) -> impl std::future::Future<Output = Result<SinkReport, SinkError>> + Send;
+}
 
 /// Why a delivery did not succeed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -195,6 +195,23 @@ impl Store {
             .collect()
     }
 
+    /// The conversation a message belongs to (a manual capture that turned out to be a duplicate
+    /// links to it).
+    pub async fn message_conversation(
+        &self,
+        message: wederhoor_core::MessageId,
+    ) -> Result<Option<wederhoor_core::ConversationId>> {
+        self.counted(1);
+        let row = sqlx::query("SELECT conversation_id FROM messages WHERE id = $1")
+            .bind(message.0)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .map(wederhoor_core::ConversationId))
+    }
+
     /// The listening queries that selected a message: (source id, query).
     pub async fn matched_queries(
         &self,

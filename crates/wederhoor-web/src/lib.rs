@@ -12,6 +12,7 @@ mod ingest;
 mod live;
 mod pages;
 pub mod rules;
+mod sources;
 mod system;
 
 pub use auth::{hash_password, verify_password};
@@ -20,6 +21,7 @@ pub use ingest::triage_message;
 pub use ingest::{IngestReport, ItemResult, ingest_values};
 pub use live::{LiveEvent, Viewer};
 pub use rules::{VerdictChange, backtest_items, backtest_store};
+pub use sources::SOURCE_KINDS;
 pub use system::retriage_all;
 
 use axum::Router;
@@ -134,7 +136,16 @@ pub fn app(state: AppState) -> Router {
         .route("/events", get(live::events))
         .route("/admin", get(system::admin))
         .route("/admin/agents", post(system::add_agent))
-        .route("/admin/sources", post(system::add_source))
+        .route(
+            "/admin/sources",
+            get(sources::admin_list).post(sources::add),
+        )
+        .route("/admin/sources/{id}", post(sources::update))
+        .route("/bronnen", get(sources::public_list))
+        .route(
+            "/capture",
+            get(sources::capture_form).post(sources::capture),
+        )
         .route("/admin/retriage", post(system::retriage))
         .route("/rules", get(rules::show).post(rules::save))
         .route("/rules/versions/{id}", get(rules::version))

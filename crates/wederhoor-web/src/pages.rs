@@ -6,7 +6,7 @@ use axum::response::Html;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::sync::LazyLock;
 
-static AMSTERDAM: LazyLock<jiff::tz::TimeZone> = LazyLock::new(|| {
+pub(crate) static AMSTERDAM: LazyLock<jiff::tz::TimeZone> = LazyLock::new(|| {
     jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap_or(jiff::tz::TimeZone::UTC)
 });
 
@@ -33,6 +33,12 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             include_str!("../templates/rules_version.html"),
         ),
         ("review.html", include_str!("../templates/review.html")),
+        ("sources.html", include_str!("../templates/sources.html")),
+        (
+            "public_sources.html",
+            include_str!("../templates/public_sources.html"),
+        ),
+        ("capture.html", include_str!("../templates/capture.html")),
     ] {
         env.add_template(name, source)?;
     }

@@ -9,8 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::atomic::Ordering;
-use wederhoor_core::{AgentId, DeliveryKind, MessageId, Role};
-use wederhoor_store::{NewAgent, NewSource, Store};
+use wederhoor_core::{AgentId, MessageId, Role};
+use wederhoor_store::{NewAgent, Store};
 use wederhoor_triage::{Engine, TriageInput};
 
 pub async fn healthz() -> &'static str {
@@ -82,7 +82,7 @@ pub async fn admin(
     State(state): State<AppState>,
     auth: Auth<LEAD>,
 ) -> Result<Html<String>, AppError> {
-    admin_page(&state, &auth.agent, &auth.csrf, auth.lang, None, None).await
+    admin_page(&state, &auth.agent, &auth.csrf, auth.lang, None).await
 }
 
 async fn admin_page(
@@ -90,11 +90,9 @@ async fn admin_page(
     auth_agent: &wederhoor_store::Agent,
     csrf: &str,
     lang: crate::i18n::Lang,
-    token: Option<(&str, &str)>,
     notice: Option<String>,
 ) -> Result<Html<String>, AppError> {
     let agents = state.store.list_agents().await?;
-    let sources = state.store.list_sources().await?;
     let rules = state.active_rules();
     pages::render(
         state,
@@ -104,11 +102,9 @@ async fn admin_page(
             agent => auth_agent,
             csrf => csrf,
             agents => agents,
-            sources => sources,
             rules_version => rules.version,
             is_admin => auth_agent.role.allows(Role::Admin),
             roles => Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-            new_token => token.map(|(name, t)| minijinja::context! { source => name, token => t }),
             notice => notice,
         },
     )
@@ -175,66 +171,7 @@ pub async fn add_agent(
         &auth.agent,
         &auth.csrf,
         auth.lang,
-        None,
         Some(format!("+ {username}")),
-    )
-    .await?;
-    Ok(page.into_response())
-}
-
-#[derive(Deserialize)]
-pub struct SourceForm {
-    csrf: String,
-    name: String,
-    kind: String,
-    #[serde(default)]
-    webhook_url: String,
-    #[serde(default)]
-    webhook_secret: String,
-}
-
-pub async fn add_source(
-    State(state): State<AppState>,
-    auth: Auth<ADMIN>,
-    Form(form): Form<SourceForm>,
-) -> Result<Response, AppError> {
-    auth.check_csrf(&form.csrf)?;
-    let name = form.name.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(AppError::Unprocessable("name: 1–100 characters".into()));
-    }
-    let kind = form.kind.trim();
-    if kind.is_empty() || kind.len() > 40 {
-        return Err(AppError::Unprocessable("kind: 1–40 characters".into()));
-    }
-    let url = form.webhook_url.trim();
-    let delivery_kind = if url.is_empty() {
-        DeliveryKind::Manual
-    } else if url.starts_with("http://") || url.starts_with("https://") {
-        DeliveryKind::Webhook
-    } else {
-        return Err(AppError::Unprocessable(
-            "webhook URL must start with http:// or https://".into(),
-        ));
-    };
-    let (source, token) = state
-        .store
-        .create_source(&NewSource {
-            kind: kind.to_owned(),
-            name: name.to_owned(),
-            delivery_kind,
-            delivery_url: (!url.is_empty()).then(|| url.to_owned()),
-            delivery_secret: (!form.webhook_secret.trim().is_empty())
-                .then(|| form.webhook_secret.trim().to_owned()),
-        })
-        .await?;
-    let page = admin_page(
-        &state,
-        &auth.agent,
-        &auth.csrf,
-        auth.lang,
-        Some((&source.name, &token)),
-        None,
     )
     .await?;
     Ok(page.into_response())
@@ -260,15 +197,7 @@ pub async fn retriage(
     )
     .await?;
     let notice = format!("{} {n}", crate::i18n::text(auth.lang, "retriage_done"));
-    let page = admin_page(
-        &state,
-        &auth.agent,
-        &auth.csrf,
-        auth.lang,
-        None,
-        Some(notice),
-    )
-    .await?;
+    let page = admin_page(&state, &auth.agent, &auth.csrf, auth.lang, Some(notice)).await?;
     Ok(page.into_response())
 }
 

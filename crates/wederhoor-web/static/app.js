@@ -16,6 +16,15 @@ async function refresh(url, target) {
 // ----- live updates -----
 if (page && window.EventSource) {
   const events = new EventSource("/events");
+  // Whatever changed between rendering this page and the stream connecting (or while it was
+  // reconnecting) has no event of its own: catch up once the stream is open.
+  events.addEventListener("open", () => {
+    if (page === "inbox") {
+      refresh(body.dataset.listUrl, document.getElementById("conv-list"));
+    } else if (page === "conversation") {
+      refresh(location.pathname + "?fragment=thread", document.getElementById("thread"));
+    }
+  });
   events.addEventListener("change", (e) => {
     const event = JSON.parse(e.data);
     if (page === "inbox") {

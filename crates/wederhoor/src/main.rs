@@ -6,6 +6,7 @@ mod config;
 mod demo;
 mod demo_data;
 mod import;
+mod listen;
 mod rules_test;
 mod serve;
 

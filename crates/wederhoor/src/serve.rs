@@ -1,10 +1,12 @@
-//! `wederhoor serve`: the web server plus the outbox worker, until Ctrl-C or SIGTERM.
+//! `wederhoor serve`: the web server plus the outbox worker and the feed poller, until Ctrl-C or
+//! SIGTERM.
 
 use crate::config::Config;
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
-use wederhoor_listen::{OutboxConfig, WebhookConnector, run_outbox};
+use wederhoor_listen::rss::FeedClient;
+use wederhoor_listen::{OutboxConfig, RssConfig, WebhookConnector, run_outbox, run_rss};
 use wederhoor_store::Store;
 use wederhoor_triage::Engine;
 use wederhoor_web::{ActiveRules, AppState, LiveEvent, WebConfig};
@@ -73,6 +75,13 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     let events = state.clone();
     let on_change: Arc<dyn Fn(wederhoor_core::ConversationId) + Send + Sync> =
         Arc::new(move |c| events.publish(LiveEvent::changed(c, "delivery")));
+    let feeds = tokio::spawn(run_rss(
+        store.clone(),
+        FeedClient::new().context("building the feed HTTP client")?,
+        Arc::new(crate::listen::StoreSink::new(state.clone())),
+        RssConfig::default(),
+        state.shutting_down.subscribe(),
+    ));
     tokio::spawn(run_outbox(
         store,
         connector,
@@ -104,6 +113,13 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         })
         .await
         .context("serving HTTP")?;
+    // The poller saw the shutdown flag too; give running polls a moment to finish.
+    if tokio::time::timeout(Duration::from_secs(10), feeds)
+        .await
+        .is_err()
+    {
+        tracing::warn!("feed poller did not stop in time");
+    }
     Ok(())
 }
 
