@@ -83,6 +83,7 @@ named_enum!(
     DeliveryKind, "delivery kind", {
         Webhook => "webhook",
         Manual => "manual",
+        Mastodon => "mastodon",
     }
 );
 

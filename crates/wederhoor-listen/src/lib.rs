@@ -1,5 +1,6 @@
 //! Connectors of Wederhoor: the outbox worker and the webhook delivery connector (outbound), and
-//! the listening connectors (inbound): so far RSS/Atom feeds (`rss`, polled by `poller`).
+//! the listening connectors (inbound): RSS/Atom feeds (`rss`, polled by `poller`) and Mastodon
+//! (`mastodon`: streaming with a REST backfill; it also posts Mastodon replies).
 //!
 //! Invariant: a reply is only sent from the outbox (it was committed there first), and each
 //! attempt carries the reply's idempotency key, so a resend after a crash is recognisable.
@@ -7,12 +8,16 @@
 //! Listening connectors hand what they read to a [`Sink`] (implemented by the binary: triage with
 //! the active rules, store, tell open pages). This crate does not depend on the web crate.
 
+pub mod mastodon;
 pub mod outbox;
 pub mod poller;
 pub mod query;
 pub mod rss;
 pub mod webhook;
 
+pub use mastodon::{
+    DispatchConnector, MastodonClient, MastodonConfig, MastodonConnector, run_mastodon,
+};
 pub use outbox::{OutboxConfig, run_outbox, run_outbox_once};
 pub use poller::{RssConfig, run_rss};
 pub use webhook::{WebhookConnector, sign};

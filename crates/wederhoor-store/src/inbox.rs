@@ -115,6 +115,51 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
+pub(crate) fn message_view_from_row(r: &AnyRow) -> Result<MessageView> {
+    let pii: String = r.try_get(13)?;
+    let topics: String = r.try_get(14)?;
+    let action: String = r.try_get(16)?;
+    Ok(MessageView {
+        id: MessageId(r.try_get(0)?),
+        external_id: r.try_get(1)?,
+        text: r.try_get(2)?,
+        author_handle: r.try_get(3)?,
+        author_name: r.try_get(4)?,
+        followers: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
+        created_at: r.try_get(6)?,
+        reposts: r.try_get(7)?,
+        likes: r.try_get(8)?,
+        language: r.try_get(9)?,
+        sentiment_label: r.try_get(10)?,
+        sentiment_score: r.try_get(11)?,
+        abusive: r.try_get::<i64, _>(12)? != 0,
+        pii: serde_json::from_str(&pii).map_err(corrupt)?,
+        topics: serde_json::from_str(&topics).map_err(corrupt)?,
+        priority: r.try_get(15)?,
+        action: action.parse().map_err(corrupt)?,
+        rule: r.try_get(17)?,
+        reason: r.try_get(18)?,
+        rules_version: r.try_get(19)?,
+        evidence: serde_json::from_str(&r.try_get::<String, _>(20)?).map_err(corrupt)?,
+    })
+}
+
+pub(crate) fn reply_view_from_row(r: &AnyRow) -> Result<ReplyView> {
+    let kind: String = r.try_get(4)?;
+    let state: String = r.try_get(5)?;
+    Ok(ReplyView {
+        id: ReplyId(r.try_get(0)?),
+        agent_name: r.try_get(1)?,
+        text: r.try_get(2)?,
+        created_at: r.try_get(3)?,
+        delivery_kind: kind.parse().map_err(corrupt)?,
+        state: state.parse().map_err(corrupt)?,
+        attempts: r.try_get(6)?,
+        last_error: r.try_get(7)?,
+        sent_at: r.try_get(8)?,
+    })
+}
+
 fn summary_from_row(r: &AnyRow) -> Result<ConversationSummary> {
     let state: String = r.try_get("state")?;
     let verdict: String = r.try_get("verdict")?;
@@ -302,35 +347,7 @@ impl Store {
         .await?;
         let messages = rows
             .iter()
-            .map(|r| {
-                let pii: String = r.try_get(13)?;
-                let topics: String = r.try_get(14)?;
-                let action: String = r.try_get(16)?;
-                Ok(MessageView {
-                    id: MessageId(r.try_get(0)?),
-                    external_id: r.try_get(1)?,
-                    text: r.try_get(2)?,
-                    author_handle: r.try_get(3)?,
-                    author_name: r.try_get(4)?,
-                    followers: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
-                    created_at: r.try_get(6)?,
-                    reposts: r.try_get(7)?,
-                    likes: r.try_get(8)?,
-                    language: r.try_get(9)?,
-                    sentiment_label: r.try_get(10)?,
-                    sentiment_score: r.try_get(11)?,
-                    abusive: r.try_get::<i64, _>(12)? != 0,
-                    pii: serde_json::from_str(&pii).map_err(corrupt)?,
-                    topics: serde_json::from_str(&topics).map_err(corrupt)?,
-                    priority: r.try_get(15)?,
-                    action: action.parse().map_err(corrupt)?,
-                    rule: r.try_get(17)?,
-                    reason: r.try_get(18)?,
-                    rules_version: r.try_get(19)?,
-                    evidence: serde_json::from_str(&r.try_get::<String, _>(20)?)
-                        .map_err(corrupt)?,
-                })
-            })
+            .map(message_view_from_row)
             .collect::<Result<Vec<_>>>()?;
         let rows = sqlx::query(
             "SELECT r.id, g.display_name, r.text, r.created_at, r.delivery_kind, r.state, r.attempts, \
@@ -342,21 +359,7 @@ impl Store {
         .await?;
         let replies = rows
             .iter()
-            .map(|r| {
-                let kind: String = r.try_get(4)?;
-                let state: String = r.try_get(5)?;
-                Ok(ReplyView {
-                    id: ReplyId(r.try_get(0)?),
-                    agent_name: r.try_get(1)?,
-                    text: r.try_get(2)?,
-                    created_at: r.try_get(3)?,
-                    delivery_kind: kind.parse().map_err(corrupt)?,
-                    state: state.parse().map_err(corrupt)?,
-                    attempts: r.try_get(6)?,
-                    last_error: r.try_get(7)?,
-                    sent_at: r.try_get(8)?,
-                })
-            })
+            .map(reply_view_from_row)
             .collect::<Result<Vec<_>>>()?;
         let rows = sqlx::query(
             "SELECT g.display_name, n.text, n.created_at FROM notes n JOIN agents g ON g.id = n.agent_id \

@@ -630,7 +630,7 @@ fn topic_list(topics: &[String]) -> String {
 }
 
 /// The first 160 characters of a text, on a character boundary.
-fn snippet(text: &str) -> String {
+pub(crate) fn snippet(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match flat.char_indices().nth(160) {
         Some((i, _)) => format!("{}…", flat.get(..i).unwrap_or(&flat)),

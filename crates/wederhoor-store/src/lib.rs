@@ -11,6 +11,7 @@ mod agents;
 mod inbox;
 mod ingest;
 mod outbox;
+mod privacy;
 mod retention;
 mod rules;
 mod sources;
@@ -22,6 +23,9 @@ pub use inbox::{
 };
 pub use ingest::{BatchExtras, IngestOutcome, RetriageItem};
 pub use outbox::OutboxItem;
+pub use privacy::{
+    ErasureReport, PersonAuthor, PersonConversation, PersonExport, PersonMessage, PersonPrecedent,
+};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 pub use sources::{SourceHealth, SourceSettings};
 

@@ -2,7 +2,7 @@
 
 use crate::{Result, Store, StoreError, audit, now_ms};
 use sqlx::Row;
-use wederhoor_core::{AgentId, ConversationId, ReplyId, SourceId};
+use wederhoor_core::{AgentId, ConversationId, DeliveryKind, ReplyId, SourceId};
 
 /// A reply the worker should try to deliver now.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,27 +19,39 @@ pub struct OutboxItem {
     /// The external id of the newest inbound message of the conversation (what we answer).
     pub in_reply_to: Option<String>,
     pub author_handle: Option<String>,
+    /// How the reply leaves (`webhook` or `mastodon`; manual replies are never due).
+    pub delivery_kind: DeliveryKind,
+    /// The source's connector URL (for `mastodon`: the instance plus what it follows).
+    pub source_url: Option<String>,
+    /// The conversation is private (a Mastodon reply then goes out as `direct`).
+    pub private: bool,
+    /// The source is our own account (only then may a Mastodon reply be posted through it).
+    pub source_owned: bool,
 }
 
+/// Delivery kinds the outbox worker sends (the others are marked sent by an agent).
+const SENT_BY_WORKER: &str = "('webhook', 'mastodon')";
+
 impl Store {
-    /// Webhook replies that are due: queued, with their next attempt time passed.
+    /// Webhook and Mastodon replies that are due: queued, with their next attempt time passed.
     pub async fn due_replies(&self, limit: i64) -> Result<Vec<OutboxItem>> {
         self.counted(1);
-        let rows = sqlx::query(
+        let sql = format!(
             "SELECT r.id, r.conversation_id, c.source_id, s.name, s.delivery_url, r.text, g.display_name, \
              r.idempotency_key, r.attempts, \
              (SELECT m.external_id FROM messages m WHERE m.conversation_id = c.id \
-              ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle \
+              ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle, r.delivery_kind, s.url, c.state, s.owned \
              FROM replies r JOIN conversations c ON c.id = r.conversation_id \
              JOIN sources s ON s.id = c.source_id JOIN agents g ON g.id = r.agent_id \
              LEFT JOIN authors a ON a.id = c.author_id \
-             WHERE r.state = 'queued' AND r.delivery_kind = 'webhook' AND r.next_attempt_at <= $1 \
-             ORDER BY r.next_attempt_at, r.id LIMIT $2",
-        )
-        .bind(now_ms())
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+             WHERE r.state = 'queued' AND r.delivery_kind IN {SENT_BY_WORKER} AND r.next_attempt_at <= $1 \
+             ORDER BY r.next_attempt_at, r.id LIMIT $2"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(now_ms())
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(OutboxItem {
@@ -54,6 +66,12 @@ impl Store {
                     attempts: r.try_get(8)?,
                     in_reply_to: r.try_get(9)?,
                     author_handle: r.try_get(10)?,
+                    delivery_kind: r.try_get::<String, _>(11)?.parse().map_err(
+                        |e: wederhoor_core::case::UnknownName| StoreError::Corrupt(e.to_string()),
+                    )?,
+                    source_url: r.try_get(12)?,
+                    private: r.try_get::<String, _>(13)? == "private",
+                    source_owned: r.try_get::<i64, _>(14)? != 0,
                 })
             })
             .collect()
@@ -62,11 +80,10 @@ impl Store {
     /// When the next reply becomes due (for the worker to sleep until then), if any is queued.
     pub async fn next_reply_due_at(&self) -> Result<Option<i64>> {
         self.counted(1);
-        let row = sqlx::query(
-            "SELECT MIN(next_attempt_at) FROM replies WHERE state = 'queued' AND delivery_kind = 'webhook'",
-        )
-        .fetch_one(self.pool())
-        .await?;
+        let sql = format!(
+            "SELECT MIN(next_attempt_at) FROM replies WHERE state = 'queued' AND delivery_kind IN {SENT_BY_WORKER}"
+        );
+        let row = sqlx::query(&sql).fetch_one(self.pool()).await?;
         Ok(row.try_get(0)?)
     }
 

@@ -195,6 +195,42 @@ impl Store {
             .collect()
     }
 
+    /// Every source with its health (`None` when nothing ever reported for it), in name order,
+    /// in one query (for `/readyz` and `/metrics`).
+    pub async fn sources_with_health(&self) -> Result<Vec<(Source, Option<SourceHealth>)>> {
+        self.counted(1);
+        let rows = sqlx::query(
+            "SELECT s.id, s.kind, s.name, s.delivery_kind, s.delivery_url, s.owned, s.created_at, s.url, \
+             s.listening_query, s.poll_interval_secs, s.enabled, s.retention_days, \
+             h.source_id AS health_source, h.last_success_at, h.last_error_at, h.last_error, \
+             h.consecutive_failures, h.messages_total, h.skipped_total \
+             FROM sources s LEFT JOIN source_health h ON h.source_id = s.id ORDER BY s.name, s.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let source = crate::source_from_row(r)?;
+                let health_source: Option<i64> = r.try_get("health_source")?;
+                let health = match health_source {
+                    None => None,
+                    Some(id) => Some(SourceHealth {
+                        source: Some(SourceId(id)),
+                        last_success_at: r.try_get("last_success_at")?,
+                        last_error_at: r.try_get("last_error_at")?,
+                        last_error: r.try_get("last_error")?,
+                        consecutive_failures: r
+                            .try_get::<Option<i64>, _>("consecutive_failures")?
+                            .unwrap_or(0),
+                        messages_total: r.try_get::<Option<i64>, _>("messages_total")?.unwrap_or(0),
+                        skipped_total: r.try_get::<Option<i64>, _>("skipped_total")?.unwrap_or(0),
+                    }),
+                };
+                Ok((source, health))
+            })
+            .collect()
+    }
+
     /// The conversation a message belongs to (a manual capture that turned out to be a duplicate
     /// links to it).
     pub async fn message_conversation(

@@ -133,6 +133,8 @@ struct Inner {
     rules: rules::RuleSet,
     /// Topic indexes that do not count as substance (praise, press_legal).
     light_topics: Vec<usize>,
+    /// The taxonomy text this engine was built with (new rules versions reuse it).
+    taxonomy: String,
 }
 
 /// The triage engine: compiled once, cheap to clone, safe to share between threads.
@@ -150,9 +152,19 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// Compiles a rules file for a brand.
+    /// Compiles a rules file for a brand, with the default topic taxonomy.
     pub fn new(rules_toml: &str, brand: Brand) -> Result<Engine, RulesError> {
-        let topics = topics::TopicModel::from_toml(DEFAULT_TOPICS)?;
+        Engine::with_taxonomy(rules_toml, brand, DEFAULT_TOPICS)
+    }
+
+    /// Compiles a rules file for a brand with a topic taxonomy of the team's own (TOML in the
+    /// shape of `default_topics.toml`); rules may only name topics the taxonomy defines.
+    pub fn with_taxonomy(
+        rules_toml: &str,
+        brand: Brand,
+        topics_toml: &str,
+    ) -> Result<Engine, RulesError> {
+        let topics = topics::TopicModel::from_toml(topics_toml)?;
         let rules = rules::RuleSet::parse(rules_toml, &topics)?;
         let light_topics = ["praise", "press_legal"]
             .iter()
@@ -168,6 +180,7 @@ impl Engine {
             rules,
             light_topics,
             brand,
+            taxonomy: topics_toml.to_owned(),
         };
         Ok(Engine {
             inner: Ok(Arc::new(inner)),
@@ -187,6 +200,15 @@ impl Engine {
         match &self.inner {
             Ok(i) => i.rules.rules.iter().map(|r| r.id.clone()).collect(),
             Err(_) => Vec::new(),
+        }
+    }
+
+    /// A new engine for other rules, with this engine's brand and taxonomy (what a rules
+    /// change in the running server needs).
+    pub fn with_rules(&self, rules_toml: &str) -> Result<Engine, RulesError> {
+        match &self.inner {
+            Ok(i) => Engine::with_taxonomy(rules_toml, i.brand.clone(), &i.taxonomy),
+            Err(_) => Engine::new(rules_toml, Brand::demo()),
         }
     }
 

@@ -10,6 +10,9 @@ use wederhoor_store::StoreError;
 pub enum AppError {
     #[error("not logged in")]
     Unauthenticated,
+    /// A signed request whose signature is missing, malformed, stale or wrong.
+    #[error("{0}")]
+    BadSignature(String),
     #[error("forbidden")]
     Forbidden,
     #[error("CSRF token missing or wrong")]
@@ -33,7 +36,7 @@ pub enum AppError {
 impl AppError {
     fn status(&self) -> StatusCode {
         match self {
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated | AppError::BadSignature(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound | AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,

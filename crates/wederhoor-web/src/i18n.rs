@@ -501,6 +501,90 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Dit bericht is al vastgelegd; er is geen tweede bericht gemaakt. Bron:",
         "This post was already captured; no second message was made. Source:",
     ),
+    ("nav_privacy", "Privacy", "Privacy"),
+    (
+        "privacy_title",
+        "Privacy: gegevens per persoon",
+        "Privacy: data per person",
+    ),
+    (
+        "privacy_intro",
+        "Zoek een persoon op (bron en handle) om te zien wat er over hem of haar is opgeslagen, het te downloaden of te wissen. Elke export en elke wissing komt in het auditlog.",
+        "Look up a person (source and handle) to see what is stored about them, download it or erase it. Every export and every erasure is written to the audit log.",
+    ),
+    ("privacy_handle", "Handle", "Handle"),
+    ("privacy_lookup", "Opzoeken", "Look up"),
+    (
+        "privacy_nothing",
+        "Er is niets opgeslagen over deze persoon.",
+        "Nothing is stored about this person.",
+    ),
+    ("privacy_authors", "Auteursprofielen", "Author profiles"),
+    ("privacy_messages", "Berichten", "Messages"),
+    ("privacy_conversations", "Gesprekken", "Conversations"),
+    (
+        "privacy_download",
+        "Export downloaden (JSON)",
+        "Download the export (JSON)",
+    ),
+    ("privacy_erase_title", "Wissen", "Erase"),
+    (
+        "privacy_erase_intro",
+        "Wist de berichten van deze persoon met hun triage, gesprekken die daardoor leeg raken (met onze antwoorden en notities) en precedenten op die berichten; het auteursprofiel wordt geanonimiseerd. Dit kan niet ongedaan worden gemaakt.",
+        "Erases this person's messages with their triage, conversations left empty by that (with our replies and notes) and precedents on those messages; the author profile is anonymised. This cannot be undone.",
+    ),
+    (
+        "privacy_confirm",
+        "Typ de handle nogmaals ter bevestiging",
+        "Type the handle again to confirm",
+    ),
+    (
+        "privacy_erase_button",
+        "Definitief wissen",
+        "Erase for good",
+    ),
+    ("privacy_erased", "Gewist.", "Erased."),
+    (
+        "privacy_nothing_erased",
+        "Er was niets (meer) te wissen.",
+        "There was nothing (left) to erase.",
+    ),
+    (
+        "privacy_messages_deleted",
+        "Berichten gewist",
+        "Messages erased",
+    ),
+    (
+        "privacy_conversations_deleted",
+        "Gesprekken gewist",
+        "Conversations erased",
+    ),
+    (
+        "privacy_conversations_updated",
+        "Gesprekken bijgewerkt",
+        "Conversations updated",
+    ),
+    (
+        "privacy_authors_anonymised",
+        "Auteursprofielen geanonimiseerd",
+        "Author profiles anonymised",
+    ),
+    (
+        "privacy_err_handle",
+        "Geef een handle op.",
+        "Give a handle.",
+    ),
+    (
+        "privacy_err_confirm",
+        "De bevestiging komt niet overeen met de handle; er is niets gewist.",
+        "The confirmation does not match the handle; nothing was erased.",
+    ),
+    (
+        "privacy_err_reason",
+        "Geef een reden op; er is niets gewist.",
+        "Give a reason; nothing was erased.",
+    ),
+    ("privacy_err_source", "Kies een bron.", "Choose a source."),
     ("switch_language", "English", "Nederlands"),
 ];
 

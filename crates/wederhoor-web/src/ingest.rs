@@ -137,7 +137,18 @@ pub async fn ingest(
         .source_by_token(token.trim())
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let text = std::str::from_utf8(&body).map_err(|e| {
+    ingest_body(&state, &source, &body).await
+}
+
+/// The shared second half of `/api/v1/ingest` and the signed webhook: parses `body` (one message
+/// or an array), stores it for `source` (committed before this returns), counts it and tells the
+/// open pages.
+pub(crate) async fn ingest_body(
+    state: &AppState,
+    source: &Source,
+    body: &[u8],
+) -> Result<(StatusCode, Json<IngestReport>), ApiError> {
+    let text = std::str::from_utf8(body).map_err(|e| {
         AppError::BadRequest(format!(
             "body is not valid UTF-8 (at byte {})",
             e.valid_up_to()
@@ -163,7 +174,7 @@ pub async fn ingest(
         .into());
     }
     let rules = state.active_rules();
-    let report = ingest_values(&state.store, &rules.engine, rules.version, &source, values).await?;
+    let report = ingest_values(&state.store, &rules.engine, rules.version, source, values).await?;
     state
         .metrics
         .ingested

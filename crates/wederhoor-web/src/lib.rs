@@ -11,9 +11,11 @@ mod inbox;
 mod ingest;
 mod live;
 mod pages;
+mod privacy;
 pub mod rules;
 mod sources;
 mod system;
+mod webhook_in;
 
 pub use auth::{hash_password, verify_password};
 pub use error::{ApiError, AppError};
@@ -151,7 +153,11 @@ pub fn app(state: AppState) -> Router {
         .route("/rules/versions/{id}", get(rules::version))
         .route("/review", get(rules::review))
         .route("/review/{id}", post(rules::decide))
+        .route("/privacy", get(privacy::show))
+        .route("/privacy/export", get(privacy::export))
+        .route("/privacy/erase", post(privacy::erase))
         .route("/api/v1/ingest", post(ingest::ingest))
+        .route("/api/v1/webhook/{source_id}", post(webhook_in::receive))
         .route("/api/v1/conversations", get(inbox::api_list))
         .route("/api/v1/openapi.json", get(system::openapi))
         .route("/healthz", get(system::healthz))

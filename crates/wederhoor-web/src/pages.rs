@@ -39,6 +39,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             include_str!("../templates/public_sources.html"),
         ),
         ("capture.html", include_str!("../templates/capture.html")),
+        ("privacy.html", include_str!("../templates/privacy.html")),
     ] {
         env.add_template(name, source)?;
     }

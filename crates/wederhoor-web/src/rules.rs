@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use wederhoor_core::{Action, ConversationId};
 use wederhoor_store::{BacktestItem, Precedent, Store};
-use wederhoor_triage::{Brand, Engine};
+use wederhoor_triage::Engine;
 
 /// The backtest after a save looks at this many of the newest stored messages.
 pub const BACKTEST_CAP: i64 = 20_000;
@@ -397,10 +397,10 @@ pub async fn save(
         state.store.precedent(p).await?.ok_or(AppError::NotFound)?;
     }
     let previous = state.active_rules();
-    let brand = previous.engine.brand().cloned().unwrap_or_else(Brand::demo);
     let compiled = {
-        let rules = rules.clone();
-        tokio::task::spawn_blocking(move || Engine::new(&rules, brand))
+        let (rules, current) = (rules.clone(), previous.engine.clone());
+        // Same brand and topic taxonomy as the running engine; only the rules change.
+        tokio::task::spawn_blocking(move || current.with_rules(&rules))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
     };

@@ -3,34 +3,87 @@
 use crate::auth::{ADMIN, Auth, LEAD, hash_password};
 use crate::error::AppError;
 use crate::{AppState, pages};
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use axum::{Form, Json};
 use serde::Deserialize;
 use std::sync::atomic::Ordering;
 use wederhoor_core::{AgentId, MessageId, Role};
-use wederhoor_store::{NewAgent, Store};
+use wederhoor_store::{NewAgent, SourceHealth, Store};
 use wederhoor_triage::{Engine, TriageInput};
 
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
+/// `/readyz`: 200 with a JSON body as long as the store answers, listing every enabled source's
+/// connector status (`ok`, `degraded` after one or more failures in a row, `unknown` when it
+/// never ran). A failing source does not make the process unready: a restart cannot fix a remote
+/// feed or a silent forum, and an orchestrator that pulls us out of rotation would only stop the
+/// inbox too. 503 only when the store does not answer.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ready").into_response(),
+    let listed = match state.store.ping().await {
+        Ok(()) => state.store.sources_with_health().await,
+        Err(e) => Err(e),
+    };
+    match listed {
+        Ok(list) => {
+            let sources: Vec<serde_json::Value> = list
+                .iter()
+                .filter(|(s, _)| s.enabled)
+                .map(|(s, h)| {
+                    serde_json::json!({
+                        "id": s.id,
+                        "name": s.name,
+                        "kind": s.kind,
+                        "status": source_status(h.as_ref()),
+                        "consecutive_failures": h.as_ref().map_or(0, |h| h.consecutive_failures),
+                        "last_success_at": h.as_ref().and_then(|h| h.last_success_at),
+                        "last_error_at": h.as_ref().and_then(|h| h.last_error_at),
+                    })
+                })
+                .collect();
+            let body = serde_json::json!({ "status": "ready", "store": "ok", "sources": sources });
+            (StatusCode::OK, Json(body)).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "store not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+            let body =
+                serde_json::json!({ "status": "unavailable", "store": "down", "sources": [] });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
         }
     }
+}
+
+/// `ok`, `degraded` (failing now) or `unknown` (never ran) for one source's health row.
+fn source_status(health: Option<&SourceHealth>) -> &'static str {
+    match health {
+        None => "unknown",
+        Some(h) if h.consecutive_failures > 0 => "degraded",
+        Some(h) if h.last_success_at.is_none() => "unknown",
+        Some(_) => "ok",
+    }
+}
+
+/// A label value in the Prometheus text format: `\`, `"` and newlines escaped.
+fn prometheus_label(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let m = &state.metrics;
-    let body = format!(
+    let mut body = format!(
         "# HELP wederhoor_ingest_messages_total Messages received over HTTP ingest, by result.\n\
          # TYPE wederhoor_ingest_messages_total counter\n\
          wederhoor_ingest_messages_total{{result=\"stored\"}} {}\n\
@@ -48,7 +101,61 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         m.replies_queued.load(Ordering::Relaxed),
         state.store.query_count(),
     );
+    // Per-source numbers from the stored health (one query for all sources); without the store
+    // the process counters above are still worth scraping.
+    match state.store.sources_with_health().await {
+        Ok(list) => body.push_str(&source_metrics(&list)),
+        Err(e) => tracing::error!(error = %e, "source health for /metrics"),
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// The per-source families, each with its HELP and TYPE once.
+fn source_metrics(list: &[(wederhoor_store::Source, Option<SourceHealth>)]) -> String {
+    use std::fmt::Write as _;
+    type Pick = fn(&SourceHealth) -> Option<String>;
+    let families: [(&str, &str, &str, Pick); 4] = [
+        (
+            "wederhoor_source_messages_total",
+            "counter",
+            "Messages a source's connector or webhook stored.",
+            |h| Some(h.messages_total.to_string()),
+        ),
+        (
+            "wederhoor_source_skipped_total",
+            "counter",
+            "Items a source's connector skipped (malformed or not selected).",
+            |h| Some(h.skipped_total.to_string()),
+        ),
+        (
+            "wederhoor_source_consecutive_failures",
+            "gauge",
+            "Failed polls of a source in a row (0 when the last one went well).",
+            |h| Some(h.consecutive_failures.to_string()),
+        ),
+        (
+            "wederhoor_source_last_success_timestamp_seconds",
+            "gauge",
+            "Unix time of a source's last successful poll or delivery (absent: never).",
+            |h| h.last_success_at.map(|ms| (ms as f64 / 1000.0).to_string()),
+        ),
+    ];
+    let mut out = String::new();
+    let none = SourceHealth::default();
+    for (name, kind, help, pick) in families {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} {kind}");
+        for (source, health) in list {
+            if let Some(value) = pick(health.as_ref().unwrap_or(&none)) {
+                let _ = writeln!(
+                    out,
+                    "{name}{{source=\"{}\"}} {value}",
+                    prometheus_label(&source.name)
+                );
+            }
+        }
+    }
+    out
 }
 
 pub async fn asset(Path(file): Path<String>) -> Response {

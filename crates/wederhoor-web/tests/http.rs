@@ -1046,11 +1046,9 @@ async fn health_metrics_and_openapi() {
             "{b}"
         );
         let r = t.get("/readyz", None).await;
-        assert_eq!(
-            (r.status, r.text()),
-            (StatusCode::OK, "ready".to_owned()),
-            "{b}"
-        );
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        assert_eq!(r.json()["status"], "ready", "{b}");
+        assert_eq!(r.json()["store"], "ok", "{b}");
 
         // 3 stored, then 1 duplicate + 1 stored + 1 rejected, then a refused single message.
         t.ingest_ok(&json!([
@@ -1085,6 +1083,10 @@ async fn health_metrics_and_openapi() {
         assert!(r.content_type().starts_with("application/json"), "{b}");
         let doc = r.json();
         assert!(doc["paths"]["/api/v1/ingest"]["post"].is_object(), "{b}");
+        assert!(
+            doc["paths"]["/api/v1/webhook/{source_id}"]["post"].is_object(),
+            "{b}"
+        );
         assert!(
             doc["paths"]["/api/v1/conversations"]["get"].is_object(),
             "{b}"

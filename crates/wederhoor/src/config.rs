@@ -25,6 +25,9 @@ pub struct Config {
     pub database_url: String,
     /// A brand profile (TOML: name, aliases, handles, domains, products); empty means the demo brand.
     pub brand_file: String,
+    /// A topic taxonomy (TOML: `[[topic]]` with name, phrases, stems); empty means the default
+    /// bank taxonomy.
+    pub topics_file: String,
     pub server: ServerConfig,
     pub outbox: OutboxSection,
     pub log: LogConfig,
@@ -63,6 +66,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./wederhoor-data"),
             database_url: String::new(),
             brand_file: String::new(),
+            topics_file: String::new(),
             server: ServerConfig::default(),
             outbox: OutboxSection::default(),
             log: LogConfig::default(),

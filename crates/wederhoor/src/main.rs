@@ -67,6 +67,9 @@ enum Command {
         /// Brand profile (TOML).
         #[arg(long)]
         brand: Option<PathBuf>,
+        /// Topic taxonomy (TOML) instead of the configured or default one.
+        #[arg(long)]
+        topics: Option<PathBuf>,
     },
     /// Triage every stored message again with the active rules.
     Retriage,
@@ -84,6 +87,11 @@ enum Command {
     Source {
         #[command(subcommand)]
         command: SourceCommand,
+    },
+    /// Export or erase what is stored about one person (GDPR).
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
     },
     /// Print the documented example configuration.
     Config,
@@ -128,6 +136,31 @@ enum UserCommand {
     List,
     /// Set a new password (read from stdin); ends the agent's sessions.
     Passwd { username: String },
+}
+
+#[derive(Subcommand)]
+enum PersonCommand {
+    /// Print everything stored about a person as JSON (the export is audited).
+    Export {
+        /// Source name.
+        #[arg(long)]
+        source: String,
+        /// Author handle in that source.
+        #[arg(long)]
+        handle: String,
+    },
+    /// Erase a person's messages (and what only existed because of them); anonymise the author.
+    Erase {
+        /// Source name.
+        #[arg(long)]
+        source: String,
+        /// Author handle in that source.
+        #[arg(long)]
+        handle: String,
+        /// Why (kept in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -193,7 +226,11 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     return Ok(std::process::ExitCode::from(3));
                 }
             }
-            Command::Triage { rules, brand } => triage_stdin(&config, rules, brand)?,
+            Command::Triage {
+                rules,
+                brand,
+                topics,
+            } => triage_stdin(&config, rules, brand, topics)?,
             Command::Retriage => {
                 let store = open_store(&config).await?;
                 let rules = serve::load_rules(&store, &config).await?;
@@ -209,7 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             } => {
                 let text = std::fs::read_to_string(&file)
                     .with_context(|| format!("reading {}", file.display()))?;
-                match Engine::new(&text, brand(&config, None)?) {
+                match engine(&config, &text, brand(&config, None)?)? {
                     Ok(engine) => println!(
                         "{}: {} rules, valid",
                         file.display(),
@@ -235,6 +272,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             Command::User { command } => user(&config, command).await?,
             Command::Source { command } => source(&config, command).await?,
+            Command::Person { command } => person(&config, command).await?,
             Command::Config => print!("{}", Config::example()),
             Command::Bench { command } => bench::run(&config, command).await?,
         }
@@ -277,6 +315,31 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The topic taxonomy: `file`, else the configured `topics_file`, else the default.
+pub fn taxonomy(config: &Config, file: Option<&std::path::Path>) -> anyhow::Result<String> {
+    let path = file
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| (!config.topics_file.is_empty()).then(|| PathBuf::from(&config.topics_file)));
+    match path {
+        None => Ok(wederhoor_triage::DEFAULT_TOPICS.to_owned()),
+        Some(p) => std::fs::read_to_string(&p)
+            .with_context(|| format!("reading topics file {}", p.display())),
+    }
+}
+
+/// An engine for `rules` with the configured brand and taxonomy.
+pub fn engine(
+    config: &Config,
+    rules: &str,
+    brand: Brand,
+) -> anyhow::Result<Result<Engine, wederhoor_triage::RulesError>> {
+    Ok(Engine::with_taxonomy(
+        rules,
+        brand,
+        &taxonomy(config, None)?,
+    ))
+}
+
 pub fn brand(config: &Config, file: Option<&std::path::Path>) -> anyhow::Result<Brand> {
     let path = file
         .map(std::path::Path::to_path_buf)
@@ -296,15 +359,17 @@ fn triage_stdin(
     config: &Config,
     rules: Option<PathBuf>,
     brand_file: Option<PathBuf>,
+    topics_file: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let brand = brand(config, brand_file.as_deref())?;
+    let topics = taxonomy(config, topics_file.as_deref())?;
     let rules_text = match &rules {
         Some(p) => {
             std::fs::read_to_string(p).with_context(|| format!("reading rules {}", p.display()))?
         }
         None => wederhoor_triage::DEFAULT_RULES.to_owned(),
     };
-    let engine = Engine::new(&rules_text, brand).map_err(|e| {
+    let engine = Engine::with_taxonomy(&rules_text, brand, &topics).map_err(|e| {
         anyhow::anyhow!(
             "rules {}: {e}",
             rules
@@ -449,4 +514,50 @@ async fn source(config: &Config, command: SourceCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn person(config: &Config, command: PersonCommand) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    match command {
+        PersonCommand::Export { source, handle } => {
+            let source = source_named(&store, &source).await?;
+            let export = store.person_export(source.id, &handle).await?;
+            store.record_person_export(&export, None).await?;
+            println!("{}", serde_json::to_string_pretty(&export)?);
+        }
+        PersonCommand::Erase {
+            source,
+            handle,
+            reason,
+        } => {
+            if reason.trim().is_empty() {
+                bail!("--reason must not be empty: it is kept in the audit log");
+            }
+            let source = source_named(&store, &source).await?;
+            let r = store
+                .person_erase(source.id, &handle, None, reason.trim())
+                .await?;
+            if r.nothing_erased() {
+                println!("nothing to erase for {handle} in {}", source.name);
+            }
+            println!(
+                "messages deleted: {}\nconversations deleted: {}\nconversations updated: {}\nreplies deleted: {}\nnotes deleted: {}\nprecedents deleted: {}\nauthors anonymised: {}",
+                r.messages_deleted,
+                r.conversations_deleted,
+                r.conversations_updated,
+                r.replies_deleted,
+                r.notes_deleted,
+                r.precedents_deleted,
+                r.authors_anonymised
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn source_named(store: &Store, name: &str) -> anyhow::Result<wederhoor_store::Source> {
+    store
+        .source_by_name(name)
+        .await?
+        .with_context(|| format!("no source named {name:?}"))
 }

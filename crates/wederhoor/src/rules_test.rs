@@ -22,7 +22,7 @@ pub async fn run(
     let brand = crate::brand(config, None)?;
     let text =
         std::fs::read_to_string(draft).with_context(|| format!("reading {}", draft.display()))?;
-    let engine = match Engine::new(&text, brand.clone()) {
+    let engine = match crate::engine(config, &text, brand.clone())? {
         Ok(e) => e,
         Err(e) => {
             eprintln!("{}: {e}", draft.display());
@@ -35,10 +35,10 @@ pub async fn run(
     let (checked, changed) = match against {
         Some(file) => {
             let old = match store.active_rules().await? {
-                Some((version, rules)) => Engine::new(&rules, brand).map_err(|e| {
+                Some((version, rules)) => crate::engine(config, &rules, brand)?.map_err(|e| {
                     anyhow::anyhow!("stored rules version {version} does not compile: {e}")
                 })?,
-                None => Engine::new(wederhoor_triage::DEFAULT_RULES, brand)
+                None => crate::engine(config, wederhoor_triage::DEFAULT_RULES, brand)?
                     .map_err(|e| anyhow::anyhow!("default rules: {e}"))?,
             };
             against_file(&old, &engine, file, &mut out)?

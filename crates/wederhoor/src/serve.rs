@@ -1,14 +1,16 @@
-//! `wederhoor serve`: the web server plus the outbox worker and the feed poller, until Ctrl-C or
-//! SIGTERM.
+//! `wederhoor serve`: the web server plus the outbox worker, the feed poller and the Mastodon
+//! streams, until Ctrl-C or SIGTERM.
 
 use crate::config::Config;
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
 use wederhoor_listen::rss::FeedClient;
-use wederhoor_listen::{OutboxConfig, RssConfig, WebhookConnector, run_outbox, run_rss};
+use wederhoor_listen::{
+    DispatchConnector, MastodonClient, MastodonConfig, MastodonConnector, OutboxConfig, RssConfig,
+    WebhookConnector, run_mastodon, run_outbox, run_rss,
+};
 use wederhoor_store::Store;
-use wederhoor_triage::Engine;
 use wederhoor_web::{ActiveRules, AppState, LiveEvent, WebConfig};
 
 /// The active rules from the store; on first start the default rules become version 1.
@@ -25,14 +27,14 @@ pub async fn load_rules(store: &Store, config: &Config) -> anyhow::Result<Active
             (id, text)
         }
     };
-    match Engine::new(&text, brand.clone()) {
+    match crate::engine(config, &text, brand.clone())? {
         Ok(engine) => Ok(ActiveRules {
             engine,
             version: Some(version),
         }),
         Err(e) => {
             tracing::error!(version, error = %e, "stored rules do not compile; using the default rules");
-            let engine = Engine::new(wederhoor_triage::DEFAULT_RULES, brand)
+            let engine = crate::engine(config, wederhoor_triage::DEFAULT_RULES, brand)?
                 .map_err(|e| anyhow::anyhow!("default rules: {e}"))?;
             Ok(ActiveRules {
                 engine,
@@ -66,7 +68,10 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     )
     .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
 
-    let connector = WebhookConnector::new().context("building the HTTP client")?;
+    let connector = DispatchConnector {
+        webhook: WebhookConnector::new().context("building the HTTP client")?,
+        mastodon: MastodonConnector::new().context("building the Mastodon HTTP client")?,
+    };
     let outbox = OutboxConfig {
         max_attempts: config.outbox.max_attempts,
         base_delay: Duration::from_secs(config.outbox.base_delay_secs),
@@ -80,6 +85,13 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         FeedClient::new().context("building the feed HTTP client")?,
         Arc::new(crate::listen::StoreSink::new(state.clone())),
         RssConfig::default(),
+        state.shutting_down.subscribe(),
+    ));
+    let streams = tokio::spawn(run_mastodon(
+        store.clone(),
+        MastodonClient::new().context("building the Mastodon HTTP client")?,
+        Arc::new(crate::listen::StoreSink::new(state.clone())),
+        MastodonConfig::default(),
         state.shutting_down.subscribe(),
     ));
     tokio::spawn(run_outbox(
@@ -119,6 +131,12 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         .is_err()
     {
         tracing::warn!("feed poller did not stop in time");
+    }
+    if tokio::time::timeout(Duration::from_secs(10), streams)
+        .await
+        .is_err()
+    {
+        tracing::warn!("mastodon streams did not stop in time");
     }
     Ok(())
 }

@@ -276,3 +276,49 @@ async fn rules_test_lists_exactly_the_changed_verdicts_and_bad_lines() {
         assert!(out.stdout.is_empty(), "{b}");
     }
 }
+
+#[test]
+fn a_team_can_bring_its_own_topic_taxonomy() {
+    let t = Target::sqlite("topics");
+    let topics = t.data_dir.join("topics.toml");
+    std::fs::write(
+        &topics,
+        "[[topic]]\nname = \"energie\"\nphrases = [\"stroomstoring\"]\nstems = [\"energierekening\"]\n",
+    )
+    .unwrap();
+    let input = "{\"id\":\"t1\",\"text\":\"Weer een stroomstoring in Utrecht\"}\n";
+    let topics_arg = topics.to_str().unwrap();
+    // The default rules name bank topics that this taxonomy lacks: a clear error, not a guess.
+    let out = t.run(&["triage", "--topics", topics_arg], input);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("topic"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // With rules that fit the taxonomy, its topics are found.
+    let rules = t.data_dir.join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nid = \"storing\"\naction = \"alert\"\nreason = \"Storing.\"\nwhen = { topic = \"energie\" }\n",
+    )
+    .unwrap();
+    let out = t.run(
+        &[
+            "triage",
+            "--topics",
+            topics_arg,
+            "--rules",
+            rules.to_str().unwrap(),
+        ],
+        input,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["topics"], serde_json::json!(["energie"]));
+    assert_eq!(line["verdict"]["rule"], "storing");
+}
