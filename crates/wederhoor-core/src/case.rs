@@ -87,6 +87,20 @@ named_enum!(
     }
 );
 
+impl DeliveryKind {
+    /// How replies to a new source leave: through the Mastodon API when it is a Mastodon
+    /// account we hold a token for, by webhook when a webhook URL is given, else by hand.
+    pub fn for_new_source(kind: &str, has_webhook_url: bool, has_secret: bool) -> DeliveryKind {
+        if kind == "mastodon" && has_secret {
+            DeliveryKind::Mastodon
+        } else if has_webhook_url {
+            DeliveryKind::Webhook
+        } else {
+            DeliveryKind::Manual
+        }
+    }
+}
+
 named_enum!(
     /// Where a reply in the outbox stands.
     DeliveryState, "delivery state", {
@@ -99,6 +113,26 @@ named_enum!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_sources_get_the_delivery_their_settings_allow() {
+        assert_eq!(
+            DeliveryKind::for_new_source("mastodon", false, true),
+            DeliveryKind::Mastodon
+        );
+        assert_eq!(
+            DeliveryKind::for_new_source("mastodon", false, false),
+            DeliveryKind::Manual
+        );
+        assert_eq!(
+            DeliveryKind::for_new_source("forum", true, true),
+            DeliveryKind::Webhook
+        );
+        assert_eq!(
+            DeliveryKind::for_new_source("rss", false, false),
+            DeliveryKind::Manual
+        );
+    }
 
     #[test]
     fn roles_are_ordered_by_rights() {

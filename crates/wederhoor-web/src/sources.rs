@@ -396,11 +396,11 @@ pub async fn add(
         .create_source(&NewSource {
             kind: settings.kind.clone(),
             name: settings.name.clone(),
-            delivery_kind: if webhook_url.is_empty() {
-                DeliveryKind::Manual
-            } else {
-                DeliveryKind::Webhook
-            },
+            delivery_kind: DeliveryKind::for_new_source(
+                &settings.kind,
+                !webhook_url.is_empty(),
+                !form.webhook_secret.trim().is_empty(),
+            ),
             delivery_url: (!webhook_url.is_empty()).then(|| webhook_url.to_owned()),
             delivery_secret: (!form.webhook_secret.trim().is_empty())
                 .then(|| form.webhook_secret.trim().to_owned()),

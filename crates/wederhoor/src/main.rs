@@ -73,6 +73,8 @@ enum Command {
     },
     /// Triage every stored message again with the active rules.
     Retriage,
+    /// Delete expired messages of listened-to sources now (the server also does this hourly).
+    Retention,
     /// Rules of engagement.
     Rules {
         #[command(subcommand)]
@@ -173,7 +175,8 @@ enum SourceCommand {
         /// Deliver replies by POSTing them here (otherwise delivery is manual).
         #[arg(long)]
         webhook_url: Option<String>,
-        /// HMAC secret for the webhook signature.
+        /// HMAC secret for webhook signatures (replies out and `/api/v1/webhook/{id}` in); for a
+        /// Mastodon source, the account's access token (replies then go through its API).
         #[arg(long)]
         webhook_secret: Option<String>,
     },
@@ -231,6 +234,11 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 brand,
                 topics,
             } => triage_stdin(&config, rules, brand, topics)?,
+            Command::Retention => {
+                let store = open_store(&config).await?;
+                let n = store.apply_retention().await?;
+                println!("{n} expired messages deleted");
+            }
             Command::Retriage => {
                 let store = open_store(&config).await?;
                 let rules = serve::load_rules(&store, &config).await?;
@@ -489,15 +497,16 @@ async fn source(config: &Config, command: SourceCommand) -> anyhow::Result<()> {
             {
                 bail!("--webhook-url must start with http:// or https://");
             }
+            let delivery_kind = wederhoor_core::DeliveryKind::for_new_source(
+                &kind,
+                webhook_url.is_some(),
+                webhook_secret.is_some(),
+            );
             let (s, token) = store
                 .create_source(&wederhoor_store::NewSource {
                     kind,
                     name,
-                    delivery_kind: if webhook_url.is_some() {
-                        wederhoor_core::DeliveryKind::Webhook
-                    } else {
-                        wederhoor_core::DeliveryKind::Manual
-                    },
+                    delivery_kind,
                     delivery_url: webhook_url,
                     delivery_secret: webhook_secret,
                 })

@@ -94,6 +94,10 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         MastodonConfig::default(),
         state.shutting_down.subscribe(),
     ));
+    tokio::spawn(run_retention(
+        store.clone(),
+        state.shutting_down.subscribe(),
+    ));
     tokio::spawn(run_outbox(
         store,
         connector,
@@ -161,4 +165,23 @@ async fn shutdown() {
         _ = term => {}
     }
     tracing::info!("shutting down");
+}
+
+/// The retention job (GDPR): at start and then hourly, expired messages of sources we only
+/// listen to are deleted (`Store::apply_retention`; audited per source).
+async fn run_retention(
+    store: wederhoor_store::Store,
+    mut shutting_down: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match store.apply_retention().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(messages = n, "retention: expired messages deleted"),
+            Err(e) => tracing::error!(error = %e, "retention job failed; trying again in an hour"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = shutting_down.wait_for(|down| *down) => return,
+        }
+    }
 }

@@ -322,3 +322,50 @@ fn a_team_can_bring_its_own_topic_taxonomy() {
     assert_eq!(line["topics"], serde_json::json!(["energie"]));
     assert_eq!(line["verdict"]["rule"], "storing");
 }
+
+#[tokio::test]
+async fn retention_command_deletes_expired_messages_of_listened_sources() {
+    let t = Target::sqlite("retention");
+    let file = t.data_dir.join("old.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            "{\"id\":\"o1\",\"text\":\"Oud bericht over de pinpas\",\"source\":\"Blog\",\"created_at\":\"2025-01-01T10:00:00Z\"}\n",
+            "{\"id\":\"o2\",\"text\":\"Nog een oud bericht\",\"source\":\"Blog\",\"created_at\":\"2025-02-01T10:00:00Z\"}\n",
+            "{\"id\":\"n1\",\"text\":\"Nieuw bericht\",\"source\":\"Blog\"}\n",
+        ),
+    )
+    .unwrap();
+    assert!(
+        t.run(&["import", file.to_str().unwrap()], "")
+            .status
+            .success()
+    );
+    {
+        let url = format!("sqlite://{}", t.data_dir.join("wederhoor.db").display());
+        let store = wederhoor_store::Store::open(&url).await.unwrap();
+        let blog = store.source_by_name("Blog").await.unwrap().unwrap();
+        let mut settings = wederhoor_store::SourceSettings::from(&blog);
+        settings.owned = false;
+        settings.retention_days = Some(90);
+        store
+            .update_source_settings(blog.id, &settings, None)
+            .await
+            .unwrap();
+    }
+    let out = t.run(&["retention"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "2 expired messages deleted"
+    );
+    let again = t.run(&["retention"], "");
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout).trim(),
+        "0 expired messages deleted"
+    );
+}
