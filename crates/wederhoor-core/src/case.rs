@@ -84,15 +84,39 @@ named_enum!(
         Webhook => "webhook",
         Manual => "manual",
         Mastodon => "mastodon",
+        // Meta Graph API (owned channels; `wederhoor-listen::meta`).
+        Whatsapp => "whatsapp",
+        Facebook => "facebook",
+        Instagram => "instagram",
+        // Bluesky (AT Protocol) posts from our own account (`wederhoor-listen::bluesky`).
+        Bluesky => "bluesky",
+        // E-mail: SMTP replies to mails read over IMAP (`wederhoor-listen::email`).
+        Email => "email",
     }
 );
 
 impl DeliveryKind {
+    /// The Meta channel of a source kind (`whatsapp`, `facebook`, `instagram`), if it is one.
+    pub fn meta(kind: &str) -> Option<DeliveryKind> {
+        match kind {
+            "whatsapp" => Some(DeliveryKind::Whatsapp),
+            "facebook" => Some(DeliveryKind::Facebook),
+            "instagram" => Some(DeliveryKind::Instagram),
+            _ => None,
+        }
+    }
+
     /// How replies to a new source leave: through the Mastodon API when it is a Mastodon
     /// account we hold a token for, by webhook when a webhook URL is given, else by hand.
     pub fn for_new_source(kind: &str, has_webhook_url: bool, has_secret: bool) -> DeliveryKind {
         if kind == "mastodon" && has_secret {
             DeliveryKind::Mastodon
+        } else if kind == "bluesky" && has_secret {
+            DeliveryKind::Bluesky
+        } else if kind == "email" && has_secret {
+            DeliveryKind::Email
+        } else if has_secret && let Some(meta) = DeliveryKind::meta(kind) {
+            meta
         } else if has_webhook_url {
             DeliveryKind::Webhook
         } else {

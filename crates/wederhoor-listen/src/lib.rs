@@ -1,6 +1,7 @@
 //! Connectors of Wederhoor: the outbox worker and the webhook delivery connector (outbound), and
 //! the listening connectors (inbound): RSS/Atom feeds (`rss`, polled by `poller`) and Mastodon
 //! (`mastodon`: streaming with a REST backfill; it also posts Mastodon replies).
+//! Bluesky (`bluesky`: Jetstream over WebSocket; replies through XRPC `createRecord`).
 //!
 //! Invariant: a reply is only sent from the outbox (it was committed there first), and each
 //! attempt carries the reply's idempotency key, so a resend after a crash is recognisable.
@@ -8,16 +9,22 @@
 //! Listening connectors hand what they read to a [`Sink`] (implemented by the binary: triage with
 //! the active rules, store, tell open pages). This crate does not depend on the web crate.
 
+pub mod bluesky;
+pub mod email;
 pub mod mastodon;
+pub mod meta;
 pub mod outbox;
 pub mod poller;
 pub mod query;
 pub mod rss;
 pub mod webhook;
 
+pub use bluesky::{BlueskyClient, BlueskyConfig, BlueskyConnector, run_bluesky};
+pub use email::{EmailConfig, EmailConnector, run_email};
 pub use mastodon::{
     DispatchConnector, MastodonClient, MastodonConfig, MastodonConnector, run_mastodon,
 };
+pub use meta::{MetaConnector, MetaSettings};
 pub use outbox::{OutboxConfig, run_outbox, run_outbox_once};
 pub use poller::{RssConfig, run_rss};
 pub use webhook::{WebhookConnector, sign};

@@ -297,7 +297,7 @@ pub struct StreamError {
 }
 
 impl StreamError {
-    fn new(message: impl Into<String>) -> StreamError {
+    pub(crate) fn new(message: impl Into<String>) -> StreamError {
         StreamError {
             message: message.into(),
             retry_after: None,
@@ -891,6 +891,10 @@ impl Connector for MastodonConnector {
 pub struct DispatchConnector<W> {
     pub webhook: W,
     pub mastodon: MastodonConnector,
+    /// WhatsApp, Facebook and Instagram replies (Graph API).
+    pub meta: crate::meta::MetaConnector,
+    /// Bluesky replies (XRPC `createRecord`).
+    pub bluesky: crate::bluesky::BlueskyConnector,
 }
 
 impl<W: Connector> Connector for DispatchConnector<W> {
@@ -898,6 +902,14 @@ impl<W: Connector> Connector for DispatchConnector<W> {
         match item.delivery_kind {
             wederhoor_core::DeliveryKind::Webhook => self.webhook.deliver(item, secret).await,
             wederhoor_core::DeliveryKind::Mastodon => self.mastodon.deliver(item, secret).await,
+            wederhoor_core::DeliveryKind::Whatsapp
+            | wederhoor_core::DeliveryKind::Facebook
+            | wederhoor_core::DeliveryKind::Instagram => self.meta.deliver(item, secret).await,
+            wederhoor_core::DeliveryKind::Bluesky => self.bluesky.deliver(item, secret).await,
+            // SMTP; the connector holds no state (settings come from the secret).
+            wederhoor_core::DeliveryKind::Email => {
+                crate::email::EmailConnector.deliver(item, secret).await
+            }
             wederhoor_core::DeliveryKind::Manual => Err(DeliveryError::Permanent(
                 "manual replies are not sent by the outbox worker".into(),
             )),

@@ -423,6 +423,8 @@ async fn replies_are_posted_as_statuses_and_failures_recorded() {
         let connector = DispatchConnector {
             webhook: WebhookConnector::new().unwrap(),
             mastodon: MastodonConnector::new().unwrap(),
+            meta: wederhoor_listen::MetaConnector::new().unwrap(),
+            bluesky: wederhoor_listen::BlueskyConnector::new().unwrap(),
         };
         let config = OutboxConfig::default();
 

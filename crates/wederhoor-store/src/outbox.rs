@@ -18,6 +18,8 @@ pub struct OutboxItem {
     pub attempts: i64,
     /// The external id of the newest inbound message of the conversation (what we answer).
     pub in_reply_to: Option<String>,
+    /// The text of that message (an e-mail reply takes its subject from the first line).
+    pub in_reply_to_text: Option<String>,
     pub author_handle: Option<String>,
     /// How the reply leaves (`webhook` or `mastodon`; manual replies are never due).
     pub delivery_kind: DeliveryKind,
@@ -30,7 +32,8 @@ pub struct OutboxItem {
 }
 
 /// Delivery kinds the outbox worker sends (the others are marked sent by an agent).
-const SENT_BY_WORKER: &str = "('webhook', 'mastodon')";
+const SENT_BY_WORKER: &str =
+    "('webhook', 'mastodon', 'whatsapp', 'facebook', 'instagram', 'bluesky', 'email')";
 
 impl Store {
     /// Webhook and Mastodon replies that are due: queued, with their next attempt time passed.
@@ -40,7 +43,9 @@ impl Store {
             "SELECT r.id, r.conversation_id, c.source_id, s.name, s.delivery_url, r.text, g.display_name, \
              r.idempotency_key, r.attempts, \
              (SELECT m.external_id FROM messages m WHERE m.conversation_id = c.id \
-              ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle, r.delivery_kind, s.url, c.state, s.owned \
+              ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle, r.delivery_kind, s.url, c.state, s.owned, \
+             (SELECT m.text FROM messages m WHERE m.conversation_id = c.id \
+              ORDER BY m.created_at DESC, m.id DESC LIMIT 1) \
              FROM replies r JOIN conversations c ON c.id = r.conversation_id \
              JOIN sources s ON s.id = c.source_id JOIN agents g ON g.id = r.agent_id \
              LEFT JOIN authors a ON a.id = c.author_id \
@@ -72,6 +77,7 @@ impl Store {
                     source_url: r.try_get(12)?,
                     private: r.try_get::<String, _>(13)? == "private",
                     source_owned: r.try_get::<i64, _>(14)? != 0,
+                    in_reply_to_text: r.try_get(15)?,
                 })
             })
             .collect()

@@ -178,6 +178,26 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Text is too long (at most 10,000 characters).",
     ),
     (
+        "src_err_meta_settings",
+        "Een WhatsApp-, Facebook- of Instagram-bron heeft als geheim JSON nodig: {\"verify_token\", \"app_secret\", \"access_token\", \"phone_number_id\"} (het laatste alleen voor WhatsApp).",
+        "A WhatsApp, Facebook or Instagram source needs JSON as its secret: {\"verify_token\", \"app_secret\", \"access_token\", \"phone_number_id\"} (the last for WhatsApp only).",
+    ),
+    (
+        "whatsapp_window_closed",
+        "Het WhatsApp-servicevenster is gesloten: het laatste bericht van de klant is ouder dan 24 uur. WhatsApp staat dan geen vrij antwoord meer toe; wacht tot de klant opnieuw schrijft.",
+        "The WhatsApp service window is closed: the customer's last message is more than 24 hours old. WhatsApp no longer allows a free-form reply; wait until the customer writes again.",
+    ),
+    (
+        "whatsapp_window_until",
+        "WhatsApp-servicevenster open tot",
+        "WhatsApp service window open until",
+    ),
+    (
+        "whatsapp_window_closed_at",
+        "WhatsApp-servicevenster gesloten sinds",
+        "WhatsApp service window closed since",
+    ),
+    (
         "pii_in_reply",
         "Je antwoord bevat persoonsgegevens. Herhaal die nooit in het openbaar; nodig de klant uit voor een privékanaal.",
         "Your reply contains personal data. Never repeat it in public; invite the customer to a private channel.",
@@ -313,6 +333,7 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("kind_whatsapp", "WhatsApp", "WhatsApp"),
     ("kind_facebook", "Facebook", "Facebook"),
+    ("kind_instagram", "Instagram", "Instagram"),
     ("kind_forum", "Forum", "Forum"),
     ("kind_consumer_site", "Consumentensite", "Consumer site"),
     ("kind_manual", "Handmatig", "Manual"),

@@ -267,7 +267,11 @@ pub async fn conversation(
         .map(|m| minijinja::context! { m => m, segments => segments(&m.text, &m.pii, &m.evidence) })
         .collect();
     let viewers = state.presence.viewers(id);
+    let window_end = whatsapp_window_end(&state, &detail.summary).await?;
+    let window_open = window_end.map(|end| jiff::Timestamp::now().as_millisecond() <= end);
     let ctx = minijinja::context! {
+        whatsapp_window_end => window_end,
+        whatsapp_window_open => window_open,
         agent => &auth.agent,
         csrf => &auth.csrf,
         c => &detail.summary,
@@ -338,6 +342,12 @@ pub async fn reply(
     if summary.state != CaseState::Private && contains_pii(&state, text) {
         return Ok(back_to(id, Some("pii_in_reply")));
     }
+    // WhatsApp allows free-form replies only within 24 h of the customer's newest message.
+    if let Some(end) = whatsapp_window_end(&state, &summary).await?
+        && jiff::Timestamp::now().as_millisecond() > end
+    {
+        return Ok(back_to(id, Some("whatsapp_window_closed")));
+    }
     state.store.add_reply(id, auth.agent.id, text).await?;
     state
         .metrics
@@ -346,6 +356,23 @@ pub async fn reply(
     state.outbox_wakeup.notify_one();
     state.publish(LiveEvent::changed(id, "reply"));
     Ok(back_to(id, None))
+}
+
+/// WhatsApp's customer service window: free-form replies are allowed for 24 hours after the
+/// customer's newest message (later only paid templates, which Wederhoor does not send).
+pub const WHATSAPP_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// When the WhatsApp service window of a conversation closes (UTC ms), or `None` when the
+/// conversation is not on WhatsApp. `last_message_at` is the newest inbound message (replies do
+/// not move it).
+async fn whatsapp_window_end(
+    state: &AppState,
+    summary: &ConversationSummary,
+) -> Result<Option<i64>, AppError> {
+    let source = state.store.source(summary.source_id).await?;
+    Ok(source
+        .filter(|s| s.delivery_kind == wederhoor_core::DeliveryKind::Whatsapp)
+        .map(|_| summary.last_message_at.saturating_add(WHATSAPP_WINDOW_MS)))
 }
 
 fn contains_pii(state: &AppState, text: &str) -> bool {

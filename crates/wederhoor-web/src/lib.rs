@@ -4,12 +4,14 @@
 //! Invariant: every route names the role it needs (`Auth<ROLE>` or a bearer token); no handler
 //! touches SQL; every form carries the session's CSRF token.
 
+mod api_sources;
 mod auth;
 mod error;
 pub mod i18n;
 mod inbox;
 mod ingest;
 mod live;
+mod meta_in;
 mod pages;
 mod privacy;
 pub mod rules;
@@ -23,7 +25,7 @@ pub use ingest::triage_message;
 pub use ingest::{IngestReport, ItemResult, ingest_values};
 pub use live::{LiveEvent, Viewer};
 pub use rules::{VerdictChange, backtest_items, backtest_store};
-pub use sources::SOURCE_KINDS;
+pub use sources::{SOURCE_KINDS, SourceSpec};
 pub use system::retriage_all;
 
 use axum::Router;
@@ -158,7 +160,19 @@ pub fn app(state: AppState) -> Router {
         .route("/privacy/erase", post(privacy::erase))
         .route("/api/v1/ingest", post(ingest::ingest))
         .route("/api/v1/webhook/{source_id}", post(webhook_in::receive))
+        .route(
+            "/api/v1/meta/{source_id}",
+            get(meta_in::verify).post(meta_in::receive),
+        )
         .route("/api/v1/conversations", get(inbox::api_list))
+        .route(
+            "/api/v1/sources",
+            get(api_sources::list).post(api_sources::create),
+        )
+        .route(
+            "/api/v1/sources/{id}",
+            axum::routing::put(api_sources::update),
+        )
         .route("/api/v1/openapi.json", get(system::openapi))
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))

@@ -28,6 +28,7 @@ pub const SOURCE_KINDS: &[&str] = &[
     "webhook",
     "whatsapp",
     "facebook",
+    "instagram",
     "forum",
     "consumer_site",
     "manual",
@@ -135,6 +136,58 @@ pub struct SettingsForm {
     webhook_secret: String,
 }
 
+/// Source settings as typed values (the JSON API and `sources.toml`), checked by the same rules
+/// as the admin form.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub listening_query: Option<String>,
+    #[serde(default)]
+    pub poll_interval_secs: Option<i64>,
+    #[serde(default)]
+    pub retention_days: Option<i64>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    #[serde(default = "yes")]
+    pub owned: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl SourceSpec {
+    /// The settings, or a sentence saying what is wrong (in `lang`).
+    pub fn validate(&self, lang: Lang) -> Result<SourceSettings, String> {
+        let flag = |b: bool| Some(if b { "1" } else { "0" }.to_owned());
+        let form = SettingsForm {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            url: self.url.clone().unwrap_or_default(),
+            listening_query: self.listening_query.clone().unwrap_or_default(),
+            poll_interval_secs: self
+                .poll_interval_secs
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            retention_days: self
+                .retention_days
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            enabled: flag(self.enabled),
+            owned: flag(self.owned),
+            checkboxes: Some("1".to_owned()),
+            ..SettingsForm::default()
+        };
+        validate_settings(&form, lang)
+    }
+}
+
 impl SettingsForm {
     fn from_source(s: &Source) -> SettingsForm {
         SettingsForm {
@@ -177,7 +230,13 @@ pub fn validate_settings(form: &SettingsForm, lang: Lang) -> Result<SourceSettin
         ));
     }
     let url = form.url.trim();
-    if !url.is_empty() && (url.len() > MAX_URL_BYTES || !is_http_url(url)) {
+    // An e-mail source reads a mailbox: `imap://user@host:port/MAILBOX` or `imaps://…`.
+    let url_ok = if kind == "email" {
+        wederhoor_listen::email::ImapEndpoint::parse(url).is_ok()
+    } else {
+        is_http_url(url)
+    };
+    if !url.is_empty() && (url.len() > MAX_URL_BYTES || !url_ok) {
         return Err(text(lang, "src_err_url").to_owned());
     }
     if url.is_empty() && kind == "rss" {
@@ -390,6 +449,21 @@ pub async fn add(
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
+    }
+    // Meta channels keep their credentials in the secret, as JSON (`wederhoor_listen::meta`).
+    if DeliveryKind::meta(&settings.kind).is_some() && !form.webhook_secret.trim().is_empty() {
+        let checked = wederhoor_listen::MetaSettings::parse(form.webhook_secret.trim())
+            .and_then(|m| m.check_for(&settings.kind));
+        if let Err(detail) = checked {
+            let e = format!("{} ({detail})", text(auth.lang, "src_err_meta_settings"));
+            return sources_page(
+                &state,
+                &auth,
+                refused(e, form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
     }
     let (source, token) = state
         .store

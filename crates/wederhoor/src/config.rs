@@ -28,6 +28,8 @@ pub struct Config {
     /// A topic taxonomy (TOML: `[[topic]]` with name, phrases, stems); empty means the default
     /// bank taxonomy.
     pub topics_file: String,
+    /// A sources file (TOML, `[[source]]` entries) applied at every `serve` start; empty: none.
+    pub sources_file: String,
     pub server: ServerConfig,
     pub outbox: OutboxSection,
     pub log: LogConfig,
@@ -67,6 +69,7 @@ impl Default for Config {
             database_url: String::new(),
             brand_file: String::new(),
             topics_file: String::new(),
+            sources_file: String::new(),
             server: ServerConfig::default(),
             outbox: OutboxSection::default(),
             log: LogConfig::default(),

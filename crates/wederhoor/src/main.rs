@@ -9,6 +9,7 @@ mod import;
 mod listen;
 mod rules_test;
 mod serve;
+mod sources_file;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -182,6 +183,8 @@ enum SourceCommand {
     },
     /// List sources.
     List,
+    /// Create or update sources from a sources file (TOML, `[[source]]` entries).
+    Sync { file: PathBuf },
 }
 
 fn main() -> std::process::ExitCode {
@@ -515,6 +518,15 @@ async fn source(config: &Config, command: SourceCommand) -> anyhow::Result<()> {
                 "source {} (id {}) added; ingest token (shown once):\n{token}",
                 s.name, s.id
             );
+        }
+        SourceCommand::Sync { file } => {
+            let report = sources_file::apply(&store, &file).await?;
+            for line in sources_file::lines(&report) {
+                println!("{line}");
+            }
+            if !report.problems.is_empty() {
+                bail!("{} sources refused", report.problems.len());
+            }
         }
         SourceCommand::List => {
             for s in store.list_sources().await? {

@@ -54,6 +54,15 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let store = crate::open_store(&config).await?;
     let rules = load_rules(&store, &config).await?;
+    if !config.sources_file.is_empty() {
+        // Bad entries are reported and skipped; the server starts with the good ones.
+        // On stderr: stdout's first line is the address (scripts and tests read it).
+        let report =
+            crate::sources_file::apply(&store, std::path::Path::new(&config.sources_file)).await?;
+        for line in crate::sources_file::lines(&report) {
+            eprintln!("{line}");
+        }
+    }
     let logins = if demo {
         Some(crate::demo::load(&store, &rules).await?)
     } else {
@@ -71,6 +80,10 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     let connector = DispatchConnector {
         webhook: WebhookConnector::new().context("building the HTTP client")?,
         mastodon: MastodonConnector::new().context("building the Mastodon HTTP client")?,
+        meta: wederhoor_listen::MetaConnector::new()
+            .context("building the Graph API HTTP client")?,
+        bluesky: wederhoor_listen::BlueskyConnector::new()
+            .context("building the Bluesky HTTP client")?,
     };
     let outbox = OutboxConfig {
         max_attempts: config.outbox.max_attempts,
@@ -92,6 +105,19 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         MastodonClient::new().context("building the Mastodon HTTP client")?,
         Arc::new(crate::listen::StoreSink::new(state.clone())),
         MastodonConfig::default(),
+        state.shutting_down.subscribe(),
+    ));
+    let bluesky = tokio::spawn(wederhoor_listen::run_bluesky(
+        store.clone(),
+        wederhoor_listen::BlueskyClient::default(),
+        Arc::new(crate::listen::StoreSink::new(state.clone())),
+        wederhoor_listen::BlueskyConfig::default(),
+        state.shutting_down.subscribe(),
+    ));
+    let mailboxes = tokio::spawn(wederhoor_listen::run_email(
+        store.clone(),
+        Arc::new(crate::listen::StoreSink::new(state.clone())),
+        wederhoor_listen::EmailConfig::default(),
         state.shutting_down.subscribe(),
     ));
     tokio::spawn(run_retention(
@@ -141,6 +167,18 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         .is_err()
     {
         tracing::warn!("mastodon streams did not stop in time");
+    }
+    if tokio::time::timeout(Duration::from_secs(10), bluesky)
+        .await
+        .is_err()
+    {
+        tracing::warn!("bluesky streams did not stop in time");
+    }
+    if tokio::time::timeout(Duration::from_secs(10), mailboxes)
+        .await
+        .is_err()
+    {
+        tracing::warn!("e-mail poller did not stop in time");
     }
     Ok(())
 }

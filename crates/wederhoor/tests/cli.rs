@@ -369,3 +369,61 @@ async fn retention_command_deletes_expired_messages_of_listened_sources() {
         "0 expired messages deleted"
     );
 }
+
+#[test]
+fn a_sources_file_creates_updates_and_reports_bad_entries() {
+    let t = Target::sqlite("sources-file");
+    let file = t.data_dir.join("sources.toml");
+    std::fs::write(
+        &file,
+        concat!(
+            "[[source]]\nname = \"Zuiderblog\"\nkind = \"rss\"\nurl = \"https://blog.example/feed.xml\"\n",
+            "listening_query = \"zuiderbank AND pinpas*\"\nretention_days = 90\nowned = false\n\n",
+            "[[source]]\nname = \"Kapot\"\nkind = \"rss\"\n\n", // line 9: rss without a URL
+            "[[source]]\nname = \"Query\"\nkind = \"forum\"\nlistening_query = \"(pas\"\n",
+        ),
+    )
+    .unwrap();
+    let out = t.run(&["source", "sync", file.to_str().unwrap()], "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success(),
+        "refused entries make the command fail"
+    );
+    assert!(
+        stdout.contains("source Zuiderblog created; ingest token"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sources.toml:9: source \"Kapot\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("source \"Query\"") && stdout.contains("column"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 created, 0 updated, 0 unchanged, 2 refused"),
+        "{stdout}"
+    );
+
+    std::fs::write(
+        &file,
+        "[[source]]\nname = \"Zuiderblog\"\nkind = \"rss\"\nurl = \"https://blog.example/feed.xml\"\nretention_days = 30\nowned = false\n",
+    )
+    .unwrap();
+    let out = t.run(&["source", "sync", file.to_str().unwrap()], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("0 created, 1 updated, 0 unchanged, 0 refused")
+    );
+    let again = t.run(&["source", "sync", file.to_str().unwrap()], "");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 created, 0 updated, 1 unchanged"));
+    let list = t.run(&["source", "list"], "");
+    assert!(String::from_utf8_lossy(&list.stdout).contains("Zuiderblog\trss"));
+}
