@@ -134,9 +134,15 @@ impl Target {
 
     /// Starts `wederhoor serve` on a free port and waits until it listens.
     pub fn serve(&self) -> Server {
+        self.serve_with(&[])
+    }
+
+    /// `serve` with extra arguments (e.g. `--demo`).
+    pub fn serve_with(&self, extra: &[&str]) -> Server {
         let mut child = self
             .command()
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
