@@ -25,8 +25,14 @@
 //! `uid:<uidvalidity>:<uid>`); text = the subject as the first line, then the text/plain body (an
 //! HTML-only mail is turned into text); author handle = the From address, name = its display
 //! name; `in_reply_to` = In-Reply-To, else the last id in References (so a reply mail joins the
-//! conversation of the mail it answers); attachments are recorded as a last line of the text,
-//! `[Bijlagen: name (type, N bytes); …]` (names, types and sizes only; the contents are not kept).
+//! conversation of the mail it answers); attachments are stored with their message, in the same
+//! transaction (bytes up to 10 MB each and 25 MB per mail; bigger ones are recorded without
+//! content), and listed as a last line of the text, `[Bijlagen: name (type, N bytes); …]`.
+//!
+//! **Waiting**: after a poll, when the server advertises `IDLE` (CAPABILITY), the connector
+//! waits in IDLE (RFC 2177) for up to the poll interval (at most 29 minutes) and polls as soon as
+//! the server reports `EXISTS` (or at once when mail arrived between the poll and the IDLE);
+//! without IDLE, or when IDLE fails, it waits the poll interval.
 //!
 //! **Replies** (lettre, tokio + rustls): To = the author's address, Subject = `Re: <subject>`
 //! (the first line of the newest message of the conversation, see [`reply_subject`]), `In-Reply-To` and `References` = the
@@ -46,7 +52,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use wederhoor_core::message::MAX_TEXT_BYTES;
 use wederhoor_core::{IncomingAuthor, IncomingMessage, SourceId, ValidMessage};
-use wederhoor_store::{OutboxItem, Source, Store};
+use wederhoor_store::{NewAttachment, OutboxItem, Source, Store};
 
 /// Most mails fetched in one poll (the rest follow in the next poll).
 pub const MAX_PER_POLL: usize = 200;
@@ -259,29 +265,9 @@ pub async fn poll_mailbox<S: Sink>(
     let url = source.url.as_deref().ok_or("the source has no IMAP URL")?;
     let endpoint = ImapEndpoint::parse(url)?;
     let secret = EmailSecret::parse(secret.ok_or("the source has no password (delivery secret)")?)?;
-    let tcp = tokio::time::timeout(
-        IO_TIMEOUT,
-        TcpStream::connect((endpoint.host.as_str(), endpoint.port)),
-    )
-    .await
-    .map_err(|_| "connecting to the IMAP server timed out".to_owned())?
-    .map_err(|e| format!("connecting to the IMAP server: {e}"))?;
+    let tcp = connect_tcp(&endpoint).await?;
     let fetched = if endpoint.tls {
-        let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
-            tokio_rustls::rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?
-        .with_root_certificates(tokio_rustls::rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        })
-        .with_no_client_auth();
-        let name = tokio_rustls::rustls::pki_types::ServerName::try_from(endpoint.host.clone())
-            .map_err(|e| format!("TLS server name: {e}"))?;
-        let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-            .connect(name, tcp)
-            .await
-            .map_err(|e| format!("TLS handshake with the IMAP server: {e}"))?;
+        let tls = tls_stream(&endpoint, tcp).await?;
         fetch_new(tls, &endpoint, &secret.imap_password, checkpoint).await?
     } else {
         fetch_new(tcp, &endpoint, &secret.imap_password, checkpoint).await?
@@ -293,19 +279,181 @@ pub async fn poll_mailbox<S: Sink>(
     };
     let now = jiff::Timestamp::now();
     let mut messages = Vec::with_capacity(mails.len());
+    let mut files = Vec::new();
     for (uid, raw) in &mails {
-        match mail_to_message(raw, checkpoint.uidvalidity, *uid, &source.name, now) {
-            Some(m) => messages.push(m),
+        match mail_to_message_with_attachments(raw, checkpoint.uidvalidity, *uid, &source.name, now)
+        {
+            Some((m, a)) => {
+                messages.push(m);
+                files.extend(a);
+            }
             None => report.malformed += 1,
         }
     }
     let SinkReport { stored, duplicates } = sink
-        .store(source, messages, Some(checkpoint.encode()), None)
+        .store_with_attachments(source, messages, Some(checkpoint.encode()), files)
         .await
         .map_err(|e| format!("storing: {e}"))?;
     report.stored = stored;
     report.duplicates = duplicates;
     Ok(report)
+}
+
+async fn connect_tcp(endpoint: &ImapEndpoint) -> Result<TcpStream, String> {
+    tokio::time::timeout(
+        IO_TIMEOUT,
+        TcpStream::connect((endpoint.host.as_str(), endpoint.port)),
+    )
+    .await
+    .map_err(|_| "connecting to the IMAP server timed out".to_owned())?
+    .map_err(|e| format!("connecting to the IMAP server: {e}"))
+}
+
+async fn tls_stream(
+    endpoint: &ImapEndpoint,
+    tcp: TcpStream,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
+    let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(Arc::new(
+        tokio_rustls::rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("TLS setup: {e}"))?
+    .with_root_certificates(tokio_rustls::rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    })
+    .with_no_client_auth();
+    let name = tokio_rustls::rustls::pki_types::ServerName::try_from(endpoint.host.clone())
+        .map_err(|e| format!("TLS server name: {e}"))?;
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .map_err(|e| format!("TLS handshake with the IMAP server: {e}"))
+}
+
+/// Longest IDLE (RFC 2177: re-issue at least every 29 minutes).
+pub const MAX_IDLE: Duration = Duration::from_secs(29 * 60);
+
+/// How a wait for new mail ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleOutcome {
+    /// The server reported new mail (or it was already there): poll now.
+    NewMail,
+    /// Waited the whole time without news.
+    TimedOut,
+    /// The server does not advertise IDLE: wait by the clock instead.
+    Unsupported,
+}
+
+/// Waits in IMAP IDLE (RFC 2177) for up to `wait` (at most [`MAX_IDLE`]) until the server
+/// reports `EXISTS`. Mail that arrived after `checkpoint` (between the poll and the IDLE) is
+/// reported at once.
+pub async fn wait_for_mail(
+    source: &Source,
+    secret: Option<&str>,
+    checkpoint: Option<&str>,
+    wait: Duration,
+) -> Result<IdleOutcome, String> {
+    let url = source.url.as_deref().ok_or("the source has no IMAP URL")?;
+    let endpoint = ImapEndpoint::parse(url)?;
+    let secret = EmailSecret::parse(secret.ok_or("the source has no password (delivery secret)")?)?;
+    let wait = wait.min(MAX_IDLE);
+    let tcp = connect_tcp(&endpoint).await?;
+    let checkpoint = Checkpoint::decode(checkpoint);
+    if endpoint.tls {
+        let tls = tls_stream(&endpoint, tcp).await?;
+        idle_session(tls, &endpoint, &secret.imap_password, checkpoint, wait).await
+    } else {
+        idle_session(tcp, &endpoint, &secret.imap_password, checkpoint, wait).await
+    }
+}
+
+async fn idle_session<T>(
+    stream: T,
+    endpoint: &ImapEndpoint,
+    password: &str,
+    checkpoint: Option<Checkpoint>,
+    wait: Duration,
+) -> Result<IdleOutcome, String>
+where
+    T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    let setup = tokio::time::timeout(IO_TIMEOUT * 5, async {
+        let mut client = async_imap::Client::new(stream);
+        client
+            .read_response()
+            .await
+            .map_err(|e| format!("IMAP greeting: {e}"))?
+            .ok_or("the IMAP server closed the connection")?;
+        let mut session = client
+            .login(&endpoint.user, password)
+            .await
+            .map_err(|(e, _)| format!("IMAP login: {e}"))?;
+        let caps = session
+            .capabilities()
+            .await
+            .map_err(imap_err("CAPABILITY"))?;
+        if !caps.has_str("IDLE") {
+            drop(session.logout().await);
+            return Ok(Err(IdleOutcome::Unsupported));
+        }
+        let mailbox = session
+            .select(&endpoint.mailbox)
+            .await
+            .map_err(imap_err("SELECT"))?;
+        let Some(cp) = checkpoint.filter(|cp| Some(cp.uidvalidity) == mailbox.uid_validity) else {
+            drop(session.logout().await);
+            return Ok(Err(IdleOutcome::NewMail));
+        };
+        let newer = session
+            .uid_search(format!("UID {}:*", cp.last_uid.saturating_add(1)))
+            .await
+            .map_err(imap_err("UID SEARCH"))?
+            .into_iter()
+            .any(|u| u > cp.last_uid);
+        if newer {
+            drop(session.logout().await);
+            return Ok(Err(IdleOutcome::NewMail));
+        }
+        let mut idle = session.idle();
+        idle.init().await.map_err(imap_err("IDLE"))?;
+        Ok::<_, String>(Ok(idle))
+    })
+    .await
+    .map_err(|_| "the IMAP server did not answer in time".to_owned())??;
+    let mut idle = match setup {
+        Ok(idle) => idle,
+        Err(outcome) => return Ok(outcome),
+    };
+    let deadline = tokio::time::Instant::now() + wait;
+    let outcome = loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            break IdleOutcome::TimedOut;
+        }
+        let (next, _stop) = idle.wait_with_timeout(left);
+        match tokio::time::timeout(left, next).await {
+            Err(_) => break IdleOutcome::TimedOut,
+            Ok(Err(e)) => return Err(format!("IMAP IDLE: {e}")),
+            Ok(Ok(async_imap::extensions::idle::IdleResponse::NewData(data))) => {
+                if matches!(
+                    data.parsed(),
+                    async_imap::imap_proto::Response::MailboxData(
+                        async_imap::imap_proto::MailboxDatum::Exists(_)
+                    )
+                ) {
+                    break IdleOutcome::NewMail;
+                }
+            }
+            Ok(Ok(_)) => break IdleOutcome::TimedOut,
+        }
+    };
+    let _ = tokio::time::timeout(IO_TIMEOUT, async {
+        if let Ok(mut session) = idle.done().await {
+            drop(session.logout().await);
+        }
+    })
+    .await;
+    Ok(outcome)
 }
 
 struct Fetched {
@@ -424,6 +572,25 @@ pub fn mail_to_message(
     source_name: &str,
     now: jiff::Timestamp,
 ) -> Option<ValidMessage> {
+    mail_to_message_with_attachments(raw, uidvalidity, uid, source_name, now).map(|(m, _)| m)
+}
+
+/// Largest attachment whose bytes are kept; a bigger one is recorded without content.
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+/// Largest total of attachment bytes kept per mail; attachments past it are recorded without
+/// content.
+pub const MAX_MAIL_ATTACHMENT_BYTES: usize = 25 * 1024 * 1024;
+
+/// [`mail_to_message`] plus the mail's attachments, to be stored with it. Attachments over
+/// [`MAX_ATTACHMENT_BYTES`], or past [`MAX_MAIL_ATTACHMENT_BYTES`] in total, are recorded
+/// without their bytes (and the text line says so).
+pub fn mail_to_message_with_attachments(
+    raw: &[u8],
+    uidvalidity: u32,
+    uid: u32,
+    source_name: &str,
+    now: jiff::Timestamp,
+) -> Option<(ValidMessage, Vec<NewAttachment>)> {
     use mail_parser::MimeHeaders;
     let mail = mail_parser::MessageParser::default().parse(raw)?;
     let id = mail
@@ -446,6 +613,8 @@ pub fn mail_to_message(
         (false, true) => subject,
         (true, _) => body,
     };
+    let mut kept_total = 0usize;
+    let mut files: Vec<NewAttachment> = Vec::new();
     let attachments: Vec<String> = mail
         .attachments()
         .map(|a| {
@@ -456,8 +625,23 @@ pub fn mail_to_message(
                     Some(sub) => format!("{}/{}", c.ctype(), sub),
                     None => c.ctype().to_owned(),
                 })
-                .unwrap_or_else(|| "application/octet-stream".into());
-            format!("{name} ({ctype}, {} bytes)", a.contents().len())
+                .unwrap_or_else(|| "application/octet-stream".into())
+                .to_ascii_lowercase();
+            let bytes = a.contents();
+            let keep = bytes.len() <= MAX_ATTACHMENT_BYTES
+                && kept_total + bytes.len() <= MAX_MAIL_ATTACHMENT_BYTES;
+            if keep {
+                kept_total += bytes.len();
+            }
+            files.push(NewAttachment {
+                external_id: String::new(),
+                filename: name.to_owned(),
+                content_type: ctype.clone(),
+                size: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                content: keep.then(|| bytes.to_vec()),
+            });
+            let note = if keep { "" } else { ", te groot, niet bewaard" };
+            format!("{name} ({ctype}, {} bytes{note})", bytes.len())
         })
         .collect();
     let suffix = if attachments.is_empty() {
@@ -479,7 +663,7 @@ pub fn mail_to_message(
         .date()
         .and_then(|d| jiff::Timestamp::from_second(d.to_timestamp()).ok())
         .map(|t| t.to_string());
-    IncomingMessage {
+    let message = IncomingMessage {
         id: Some(serde_json::Value::String(id)),
         text: Some(text),
         source: Some(source_name.to_owned()),
@@ -493,7 +677,11 @@ pub fn mail_to_message(
         in_reply_to,
     }
     .parse(now)
-    .ok()
+    .ok()?;
+    for f in &mut files {
+        f.external_id = message.external_id.clone();
+    }
+    Some((message, files))
 }
 
 /// The subject of a reply: `Re: <subject>` of the mail answered (its first text line), without
@@ -710,6 +898,20 @@ async fn run_mailbox<S: Sink>(
         let delay = match outcome {
             Ok(_) => {
                 failures = 0;
+                // Wait in IDLE when the server offers it; by the clock otherwise.
+                let idled = tokio::select! {
+                    _ = shutdown.wait_for(|s| *s) => return,
+                    changed = source_rx.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    r = idle_wait(&store, &source, interval) => r,
+                };
+                if idled {
+                    continue;
+                }
                 interval
             }
             Err(_) => {
@@ -727,6 +929,25 @@ async fn run_mailbox<S: Sink>(
                 }
             }
             _ = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+/// Waits for new mail in IDLE; `false` when that is not possible (no IDLE, an error), so the
+/// caller waits by the clock.
+async fn idle_wait(store: &Store, source: &Source, interval: Duration) -> bool {
+    let (Ok(cp), Ok(secret)) = (
+        store.checkpoint(source.id).await,
+        store.source_secret(source.id).await,
+    ) else {
+        return false;
+    };
+    match wait_for_mail(source, secret.as_deref(), cp.as_deref(), interval).await {
+        Ok(IdleOutcome::NewMail | IdleOutcome::TimedOut) => true,
+        Ok(IdleOutcome::Unsupported) => false,
+        Err(e) => {
+            tracing::debug!(source = %source.name, error = %e, "IMAP IDLE failed; polling by the clock");
+            false
         }
     }
 }

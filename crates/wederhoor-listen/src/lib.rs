@@ -58,6 +58,19 @@ pub trait Sink: Send + Sync {
         checkpoint: Option<String>,
         matched_query: Option<String>,
     ) -> impl std::future::Future<Output = Result<SinkReport, SinkError>> + Send;
+
+    /// Like [`Sink::store`], with attachments of the messages stored in the same transaction.
+    /// A sink that keeps no attachments ignores them.
+    fn store_with_attachments(
+        &self,
+        source: &Source,
+        messages: Vec<ValidMessage>,
+        checkpoint: Option<String>,
+        attachments: Vec<wederhoor_store::NewAttachment>,
+    ) -> impl std::future::Future<Output = Result<SinkReport, SinkError>> + Send {
+        drop(attachments);
+        self.store(source, messages, checkpoint, None)
+    }
 }
 
 /// Why a delivery did not succeed.

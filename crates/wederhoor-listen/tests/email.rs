@@ -19,7 +19,9 @@ use wederhoor_core::*;
 use wederhoor_listen::email::{EmailConnector, poll_email_and_record};
 use wederhoor_listen::{OutboxConfig, Sink, SinkError, SinkReport, run_outbox_once};
 use wederhoor_store::testing::fresh_stores;
-use wederhoor_store::{BatchExtras, NewAgent, NewSource, Source, SourceSettings, Store};
+use wederhoor_store::{
+    BatchExtras, NewAgent, NewAttachment, NewSource, Source, SourceSettings, Store,
+};
 
 // ---------------------------------------------------------------- fake IMAP
 
@@ -28,6 +30,10 @@ struct Mailbox {
     uidvalidity: u32,
     mails: Vec<(u32, Vec<u8>)>,
     commands: Vec<String>,
+    /// Advertise and accept IDLE.
+    idle: bool,
+    /// Signalled when the test adds a mail (an IDLE in progress pushes `* N EXISTS`).
+    arrived: Arc<tokio::sync::Notify>,
 }
 
 async fn start_imap(state: Arc<Mutex<Mailbox>>) -> u16 {
@@ -61,7 +67,42 @@ async fn start_imap(state: Arc<Mutex<Mailbox>>) -> u16 {
                             .collect::<Vec<_>>()
                             .join(" "),
                     );
-                    let out: Vec<u8> = if upper.starts_with("LOGIN ") {
+                    let out: Vec<u8> = if upper == "CAPABILITY" {
+                        let idle = if state.lock().unwrap().idle {
+                            " IDLE"
+                        } else {
+                            ""
+                        };
+                        format!("* CAPABILITY IMAP4rev1{idle}\r\n{tag} OK CAPABILITY completed\r\n")
+                            .into_bytes()
+                    } else if upper == "IDLE" && state.lock().unwrap().idle {
+                        if w.write_all(b"+ idling\r\n").await.is_err() {
+                            return;
+                        }
+                        let arrived = state.lock().unwrap().arrived.clone();
+                        loop {
+                            line.clear();
+                            tokio::select! {
+                                n = r.read_line(&mut line) => {
+                                    if n.unwrap_or(0) == 0 {
+                                        return;
+                                    }
+                                    break;
+                                }
+                                _ = arrived.notified() => {
+                                    let n = state.lock().unwrap().mails.len();
+                                    if w.write_all(format!("* {n} EXISTS\r\n").as_bytes()).await.is_err() {
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                        if line.trim_end().eq_ignore_ascii_case("DONE") {
+                            format!("{tag} OK IDLE terminated\r\n").into_bytes()
+                        } else {
+                            format!("{tag} BAD expected DONE\r\n").into_bytes()
+                        }
+                    } else if upper.starts_with("LOGIN ") {
                         format!("{tag} OK LOGIN completed\r\n").into_bytes()
                     } else if upper.starts_with("SELECT ") {
                         let s = state.lock().unwrap();
@@ -154,19 +195,50 @@ impl Sink for StoreSink {
         checkpoint: Option<String>,
         matched_query: Option<String>,
     ) -> Result<SinkReport, SinkError> {
+        self.store_all(
+            source,
+            messages,
+            BatchExtras {
+                checkpoint,
+                matched_query,
+                ..BatchExtras::default()
+            },
+        )
+        .await
+    }
+
+    async fn store_with_attachments(
+        &self,
+        source: &Source,
+        messages: Vec<ValidMessage>,
+        checkpoint: Option<String>,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<SinkReport, SinkError> {
+        self.store_all(
+            source,
+            messages,
+            BatchExtras {
+                checkpoint,
+                attachments,
+                ..BatchExtras::default()
+            },
+        )
+        .await
+    }
+}
+
+impl StoreSink {
+    async fn store_all(
+        &self,
+        source: &Source,
+        messages: Vec<ValidMessage>,
+        extras: BatchExtras,
+    ) -> Result<SinkReport, SinkError> {
         let items: Vec<(ValidMessage, Triage)> =
             messages.into_iter().map(|m| (m, triage())).collect();
         let out = self
             .0
-            .ingest_batch_with(
-                source.id,
-                &items,
-                None,
-                &BatchExtras {
-                    checkpoint,
-                    matched_query,
-                },
-            )
+            .ingest_batch_with(source.id, &items, None, &extras)
             .await
             .map_err(|e| SinkError(e.to_string()))?;
         let mut stored = 0;
@@ -256,7 +328,7 @@ async fn mails_are_read_by_uid_threaded_and_checkpointed() {
                     ),
                 ),
             ],
-            commands: vec![],
+            ..Mailbox::default()
         }));
         let port = start_imap(state.clone()).await;
         let source = email_source(
@@ -519,4 +591,217 @@ async fn replies_are_sent_over_smtp_and_rejections_recorded() {
         let err = r.last_error.clone().unwrap_or_default();
         assert!(err.contains("rejected as spam"), "{backend}: {err}");
     }
+}
+
+fn attachment_mail(id: &str, name: &str, ctype: &str, bytes: &[u8]) -> Vec<u8> {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut b64 = String::new();
+    for (i, chunk) in bytes.chunks(3).enumerate() {
+        if i > 0 && i % 19 == 0 {
+            b64.push_str("\r\n");
+        }
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for j in 0..4 {
+            if j <= chunk.len() {
+                b64.push(A[((n >> (18 - 6 * j)) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    format!(
+        "From: Klaas <klaas@klant.example>\r\nTo: webcare@zuiderbank.example\r\nMessage-ID: <{id}>\r\n\
+         Subject: Afschrift\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nZie bijlage.\r\n--XX\r\n\
+         Content-Type: {ctype}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n--XX--\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn attachments_are_stored_with_their_message() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let pdf: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        let state = Arc::new(Mutex::new(Mailbox {
+            uidvalidity: 3,
+            mails: vec![(
+                1,
+                attachment_mail(
+                    "att@klant.example",
+                    "afschrift.pdf",
+                    "application/pdf",
+                    &pdf,
+                ),
+            )],
+            ..Mailbox::default()
+        }));
+        let port = start_imap(state.clone()).await;
+        let source = email_source(
+            &store,
+            format!("imap://webcare@127.0.0.1:{port}/INBOX"),
+            "geheim".into(),
+        )
+        .await;
+        let sink = StoreSink(store.clone(), Mutex::new(vec![]));
+        let report = poll_email_and_record(&store, &sink, &source).await.unwrap();
+        assert_eq!((report.fetched, report.stored), (1, 1), "{backend}");
+        let conv = sink.1.lock().unwrap()[0];
+        let detail = store.conversation(conv).await.unwrap().unwrap();
+        assert!(
+            detail.messages[0]
+                .text
+                .ends_with("[Bijlagen: afschrift.pdf (application/pdf, 1000 bytes)]"),
+            "{backend}: {}",
+            detail.messages[0].text
+        );
+        let files = store.conversation_attachments(conv).await.unwrap();
+        assert_eq!(files.len(), 1, "{backend}");
+        let a = &files[0];
+        assert_eq!(a.message, detail.messages[0].id, "{backend}");
+        assert_eq!(
+            (
+                a.filename.as_str(),
+                a.content_type.as_str(),
+                a.size,
+                a.stored
+            ),
+            ("afschrift.pdf", "application/pdf", 1000, true),
+            "{backend}"
+        );
+        let (info, bytes) = store.attachment(a.id).await.unwrap().unwrap();
+        assert_eq!(&info, a, "{backend}");
+        assert_eq!(bytes.as_deref(), Some(pdf.as_slice()), "{backend}");
+        // Polling again stores nothing twice.
+        let report = poll_email_and_record(&store, &sink, &source).await.unwrap();
+        assert_eq!(report.stored, 0, "{backend}");
+        assert_eq!(
+            store.conversation_attachments(conv).await.unwrap().len(),
+            1,
+            "{backend}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn idle_fetches_new_mail_without_waiting_for_the_interval() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let state = Arc::new(Mutex::new(Mailbox {
+            uidvalidity: 9,
+            mails: vec![(
+                1,
+                mail("i1@klant.example", "k@klant.example", "Eerste", "een", None),
+            )],
+            idle: true,
+            ..Mailbox::default()
+        }));
+        let port = start_imap(state.clone()).await;
+        let source = email_source(
+            &store,
+            format!("imap://webcare@127.0.0.1:{port}/INBOX"),
+            "geheim".into(),
+        )
+        .await;
+        // An hour between polls: only IDLE can bring the second mail in time.
+        let mut settings = SourceSettings::from(&source);
+        settings.poll_interval_secs = 3600;
+        store
+            .update_source_settings(source.id, &settings, None)
+            .await
+            .unwrap();
+        let sink = Arc::new(StoreSink(store.clone(), Mutex::new(vec![])));
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(wederhoor_listen::email::run_email(
+            store.clone(),
+            sink.clone(),
+            wederhoor_listen::email::EmailConfig::default(),
+            shutdown,
+        ));
+        let wait_for = |n: i64| {
+            let store = store.clone();
+            async move {
+                tokio::time::timeout(std::time::Duration::from_secs(20), async {
+                    while store.message_count().await.unwrap() < n {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                })
+                .await
+                .is_ok()
+            }
+        };
+        assert!(wait_for(1).await, "{backend}: the first poll");
+        // Wait until the connector is idling, then deliver a mail.
+        let idling = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            while !state.lock().unwrap().commands.iter().any(|c| c == "IDLE") {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        assert!(idling.is_ok(), "{backend}: the connector never sent IDLE");
+        {
+            let mut s = state.lock().unwrap();
+            s.mails.push((
+                2,
+                mail(
+                    "i2@klant.example",
+                    "k@klant.example",
+                    "Tweede",
+                    "twee",
+                    None,
+                ),
+            ));
+            s.arrived.notify_one();
+        }
+        assert!(
+            wait_for(2).await,
+            "{backend}: the new mail was not fetched during IDLE"
+        );
+        assert_eq!(
+            store.checkpoint(source.id).await.unwrap().as_deref(),
+            Some(r#"{"last_uid":2,"uidvalidity":9}"#),
+            "{backend}"
+        );
+        let commands = state.lock().unwrap().commands.clone();
+        assert!(
+            commands.iter().any(|c| c == "CAPABILITY"),
+            "{backend}: {commands:?}"
+        );
+        stop.send_replace(true);
+        tokio::time::timeout(std::time::Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn without_idle_the_connector_waits_by_the_clock() {
+    let state = Arc::new(Mutex::new(Mailbox {
+        uidvalidity: 1,
+        ..Mailbox::default()
+    }));
+    let port = start_imap(state.clone()).await;
+    let store = fresh_stores().await.unwrap().remove(0).1;
+    let source = email_source(
+        &store,
+        format!("imap://webcare@127.0.0.1:{port}/INBOX"),
+        "geheim".into(),
+    )
+    .await;
+    let outcome = wederhoor_listen::email::wait_for_mail(
+        &source,
+        Some("geheim"),
+        Some(r#"{"last_uid":0,"uidvalidity":1}"#),
+        std::time::Duration::from_secs(600),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome, wederhoor_listen::email::IdleOutcome::Unsupported);
+    assert!(!state.lock().unwrap().commands.iter().any(|c| c == "IDLE"));
 }

@@ -25,6 +25,32 @@ pub struct BatchExtras {
     pub checkpoint: Option<String>,
     /// The listening query that selected the messages of this batch.
     pub matched_query: Option<String>,
+    /// Attachments of messages of this batch, stored with them (only for messages newly stored).
+    pub attachments: Vec<NewAttachment>,
+}
+
+/// An attachment arriving with a message (by the message's external id).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAttachment {
+    pub external_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// `None` when it was too big to keep: recorded without its bytes.
+    pub content: Option<Vec<u8>>,
+}
+
+/// A stored attachment, without its bytes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub message: MessageId,
+    pub conversation: ConversationId,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// Whether the bytes were kept.
+    pub stored: bool,
 }
 
 /// A stored message as the triage needs it again (for re-triage after a rules change).
@@ -52,6 +78,18 @@ pub(crate) fn retriage_item_from_row(r: &sqlx::any::AnyRow) -> Result<RetriageIt
         followers: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
         reposts: r.try_get(6)?,
         likes: r.try_get(7)?,
+    })
+}
+
+fn attachment_from_row(r: &sqlx::any::AnyRow) -> Result<AttachmentInfo> {
+    Ok(AttachmentInfo {
+        id: r.try_get(0)?,
+        message: MessageId(r.try_get(1)?),
+        conversation: ConversationId(r.try_get(2)?),
+        filename: r.try_get(3)?,
+        content_type: r.try_get(4)?,
+        size: r.try_get(5)?,
+        stored: r.try_get::<i32, _>(6)? != 0,
     })
 }
 
@@ -353,6 +391,23 @@ impl Store {
                 q.execute(&mut *tx).await?;
             }
         }
+        for a in &extras.attachments {
+            let Some(id) = message_id.get(&a.external_id) else {
+                continue;
+            };
+            statements += 1;
+            sqlx::query(
+                "INSERT INTO attachments (message_id, filename, content_type, size, content) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(*id)
+            .bind(a.filename.as_str())
+            .bind(a.content_type.as_str())
+            .bind(a.size)
+            .bind(a.content.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         self.counted(statements);
         self.note_stored(message_id.len() as u64).await?;
@@ -386,6 +441,62 @@ impl Store {
                 }
             })
             .collect()
+    }
+
+    /// The external id of the newest message by `handle` on `source` whose conversation is not
+    /// closed (a chat channel threads a customer's next message into it; WhatsApp).
+    pub async fn open_thread_of_author(
+        &self,
+        source: SourceId,
+        handle: &str,
+    ) -> Result<Option<String>> {
+        self.counted(1);
+        let row = sqlx::query(
+            "SELECT m.external_id FROM messages m JOIN authors a ON a.id = m.author_id \
+             JOIN conversations c ON c.id = m.conversation_id \
+             WHERE m.source_id = $1 AND a.handle = $2 AND c.state <> 'closed' \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT 1",
+        )
+        .bind(source.0)
+        .bind(handle)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Every attachment of a conversation (without bytes), in message and id order; one query.
+    pub async fn conversation_attachments(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Vec<AttachmentInfo>> {
+        self.counted(1);
+        let rows = sqlx::query(
+            "SELECT a.id, a.message_id, m.conversation_id, a.filename, a.content_type, a.size, \
+             CASE WHEN a.content IS NULL THEN 0 ELSE 1 END \
+             FROM attachments a JOIN messages m ON m.id = a.message_id \
+             WHERE m.conversation_id = $1 ORDER BY a.message_id, a.id",
+        )
+        .bind(conversation.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(attachment_from_row).collect()
+    }
+
+    /// One attachment with its bytes (`None` bytes when it was not kept).
+    pub async fn attachment(&self, id: i64) -> Result<Option<(AttachmentInfo, Option<Vec<u8>>)>> {
+        self.counted(1);
+        let row = sqlx::query(
+            "SELECT a.id, a.message_id, m.conversation_id, a.filename, a.content_type, a.size, \
+             CASE WHEN a.content IS NULL THEN 0 ELSE 1 END, a.content \
+             FROM attachments a JOIN messages m ON m.id = a.message_id WHERE a.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((attachment_from_row(&r)?, r.try_get(7)?))),
+        }
     }
 
     /// A page of stored messages for re-triage, in id order after `after`.

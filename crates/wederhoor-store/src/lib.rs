@@ -21,7 +21,7 @@ pub use inbox::{
     ConversationDetail, ConversationFilter, ConversationSummary, MessageView, NoteView, ReplyView,
     VerdictCount,
 };
-pub use ingest::{BatchExtras, IngestOutcome, RetriageItem};
+pub use ingest::{AttachmentInfo, BatchExtras, IngestOutcome, NewAttachment, RetriageItem};
 pub use outbox::OutboxItem;
 pub use privacy::{
     ErasureReport, PersonAuthor, PersonConversation, PersonExport, PersonMessage, PersonPrecedent,
@@ -198,9 +198,9 @@ impl Store {
     /// migrations in `MIGRATIONS` that `schema_migrations` does not list yet, then (re)creates
     /// the tally triggers. Safe to run on every start and from several processes.
     pub async fn migrate(&self) -> Result<()> {
-        let (id, real) = match self.backend {
-            Backend::Sqlite => ("INTEGER PRIMARY KEY", "REAL"),
-            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION"),
+        let (id, real, blob) = match self.backend {
+            Backend::Sqlite => ("INTEGER PRIMARY KEY", "REAL", "BLOB"),
+            Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION", "BYTEA"),
         };
         let _guard = self.writer().await;
         sqlx::query(
@@ -217,7 +217,10 @@ impl Store {
             if applied.is_some() {
                 continue;
             }
-            let sql = source.replace("{ID}", id).replace("{REAL}", real);
+            let sql = source
+                .replace("{ID}", id)
+                .replace("{REAL}", real)
+                .replace("{BLOB}", blob);
             // Comments go first (they may contain ';'); then the file splits into statements.
             let without_comments: String = sql
                 .lines()
@@ -483,12 +486,13 @@ const SQLITE_PRAGMAS: [&str; 5] = [
     "PRAGMA cache_size=-65536",
 ];
 
-/// The schema, as numbered migrations (`{ID}` and `{REAL}` are filled in per backend). Never
+/// The schema, as numbered migrations (`{ID}`, `{REAL}` and `{BLOB}` are filled in per backend). Never
 /// edit a migration that has shipped; add the next number instead.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema.sql")),
     (2, include_str!("migrations/0002_sources.sql")),
     (3, include_str!("migrations/0003_evidence.sql")),
+    (4, include_str!("migrations/0004_attachments.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -375,7 +375,7 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        for table in ["triage", "message_queries"] {
+        for table in ["triage", "message_queries", "attachments"] {
             let sql = format!("DELETE FROM {table} WHERE message_id IN ({mine})");
             query_in(&sql, &authors).execute(&mut *tx).await?;
         }

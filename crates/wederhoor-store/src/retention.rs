@@ -40,7 +40,7 @@ impl Store {
             if affected.is_empty() {
                 continue;
             }
-            for table in ["triage", "message_queries"] {
+            for table in ["triage", "message_queries", "attachments"] {
                 sqlx::query(&format!(
                     "DELETE FROM {table} WHERE message_id IN (SELECT id FROM messages WHERE {EXPIRED})"
                 ))

@@ -97,6 +97,13 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("add_note", "Notitie toevoegen", "Add note"),
     ("notes", "Notities", "Notes"),
+    ("attachments", "Bijlagen", "Attachments"),
+    ("download", "Downloaden", "Download"),
+    (
+        "attachment_not_kept",
+        "te groot, niet bewaard",
+        "too big, not kept",
+    ),
     ("assign_to_me", "Mij toewijzen", "Assign to me"),
     ("unassign", "Toewijzing opheffen", "Unassign"),
     ("set_state", "Status wijzigen", "Change state"),

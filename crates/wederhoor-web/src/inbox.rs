@@ -266,6 +266,8 @@ pub async fn conversation(
         .iter()
         .map(|m| minijinja::context! { m => m, segments => segments(&m.text, &m.pii, &m.evidence) })
         .collect();
+    // All attachments of the conversation in one query (not one per message).
+    let attachments = state.store.conversation_attachments(id).await?;
     let viewers = state.presence.viewers(id);
     let window_end = whatsapp_window_end(&state, &detail.summary).await?;
     let window_open = window_end.map(|end| jiff::Timestamp::now().as_millisecond() <= end);
@@ -276,6 +278,7 @@ pub async fn conversation(
         csrf => &auth.csrf,
         c => &detail.summary,
         messages => messages,
+        attachments => attachments,
         replies => &detail.replies,
         notes => &detail.notes,
         viewers => viewers,
@@ -289,6 +292,50 @@ pub async fn conversation(
     let agents = state.store.list_agents().await?;
     let ctx = minijinja::context! { history => history, agents => agents, ..ctx };
     pages::render(&state, "conversation.html", auth.lang, ctx)
+}
+
+/// Content types an attachment may be served as; everything else is `application/octet-stream`.
+const SAFE_ATTACHMENT_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "application/pdf"];
+
+/// An attachment's bytes, always as a download (`Content-Disposition: attachment`, `nosniff`).
+pub async fn attachment(
+    State(state): State<AppState>,
+    _auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (info, content) = state
+        .store
+        .attachment(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let content = content.ok_or(AppError::NotFound)?;
+    let ctype = if SAFE_ATTACHMENT_TYPES.contains(&info.content_type.as_str()) {
+        info.content_type.as_str()
+    } else {
+        "application/octet-stream"
+    };
+    // A header-safe file name: ASCII without quotes, backslashes or control characters.
+    let ascii: String = info
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"");
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, ctype.to_owned()),
+        (axum::http::header::CONTENT_DISPOSITION, disposition),
+        (
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            "nosniff".to_owned(),
+        ),
+    ];
+    Ok((headers, content).into_response())
 }
 
 #[derive(Deserialize)]

@@ -135,6 +135,7 @@ pub fn app(state: AppState) -> Router {
         .route("/c/{id}/assign", post(inbox::assign))
         .route("/c/{id}/state", post(inbox::set_state))
         .route("/c/{id}/presence", post(live::presence))
+        .route("/attachments/{id}", get(inbox::attachment))
         .route("/replies/{id}/sent", post(inbox::mark_sent))
         .route("/replies/{id}/retry", post(inbox::retry))
         .route("/events", get(live::events))

@@ -88,6 +88,38 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A WhatsApp chat is one conversation per customer: a message that does not quote another joins
+/// the customer's open conversation (or the previous message of this delivery).
+async fn thread_chats(
+    state: &AppState,
+    source: &Source,
+    messages: &mut [serde_json::Value],
+) -> Result<(), AppError> {
+    let mut last: HashMap<String, String> = HashMap::new();
+    for m in messages.iter_mut() {
+        let Some(handle) = m["author"]["handle"].as_str().map(str::to_owned) else {
+            continue;
+        };
+        let id = m["id"].as_str().unwrap_or_default().to_owned();
+        if m.get("in_reply_to").is_none() {
+            let parent = match last.get(&handle) {
+                Some(p) => Some(p.clone()),
+                None => {
+                    state
+                        .store
+                        .open_thread_of_author(source.id, &handle)
+                        .await?
+                }
+            };
+            if let Some(p) = parent.filter(|p| *p != id) {
+                m["in_reply_to"] = serde_json::Value::String(p);
+            }
+        }
+        last.insert(handle, id);
+    }
+    Ok(())
+}
+
 /// A webhook delivery.
 pub async fn receive(
     State(state): State<AppState>,
@@ -108,7 +140,10 @@ pub async fn receive(
     }
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("body is not valid JSON: {e}")))?;
-    let parsed = parse_webhook(&source.kind, &value);
+    let mut parsed = parse_webhook(&source.kind, &value);
+    if source.kind == "whatsapp" {
+        thread_chats(&state, &source, &mut parsed.messages).await?;
+    }
     let rules = state.active_rules();
     let report = ingest_values(
         &state.store,

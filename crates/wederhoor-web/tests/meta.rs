@@ -188,6 +188,11 @@ async fn signed_payloads_are_stored_and_bad_ones_are_not() {
         // Meta retries: the same delivery again is a duplicate, not a second row.
         let r = post_signed(&t, &wa, &body, "app-secret").await;
         assert_eq!(r.json()["duplicates"], 1, "{b}");
+        // The customer's next message joins the same (open) conversation.
+        let next = whatsapp_payload("wamid.second", "31612345678", "Hallo?", now - 30);
+        let r = post_signed(&t, &wa, &next.to_string(), "app-secret").await;
+        assert_eq!(conversation_of(&r.json()["results"][0]), conv, "{b}");
+        assert_eq!(t.detail(conv).await.messages.len(), 2, "{b}");
 
         // Facebook page feed comment.
         let fb = meta_source(&t, "facebook", DeliveryKind::Facebook).await;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use wederhoor_core::{ConversationId, Triage, ValidMessage};
 use wederhoor_listen::{Sink, SinkError, SinkReport};
-use wederhoor_store::{BatchExtras, IngestOutcome, Source};
+use wederhoor_store::{BatchExtras, IngestOutcome, NewAttachment, Source};
 use wederhoor_web::{AppState, LiveEvent, triage_message};
 
 /// Stores into the app's store, through the app's rules and live events.
@@ -28,6 +28,31 @@ impl Sink for StoreSink {
         checkpoint: Option<String>,
         matched_query: Option<String>,
     ) -> Result<SinkReport, SinkError> {
+        self.store_all(source, messages, checkpoint, matched_query, Vec::new())
+            .await
+    }
+
+    async fn store_with_attachments(
+        &self,
+        source: &Source,
+        messages: Vec<ValidMessage>,
+        checkpoint: Option<String>,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<SinkReport, SinkError> {
+        self.store_all(source, messages, checkpoint, None, attachments)
+            .await
+    }
+}
+
+impl StoreSink {
+    async fn store_all(
+        &self,
+        source: &Source,
+        messages: Vec<ValidMessage>,
+        checkpoint: Option<String>,
+        matched_query: Option<String>,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<SinkReport, SinkError> {
         let rules = self.state.active_rules();
         let items: Vec<(ValidMessage, Triage)> = messages
             .into_iter()
@@ -46,6 +71,7 @@ impl Sink for StoreSink {
                 &BatchExtras {
                     checkpoint,
                     matched_query,
+                    attachments,
                 },
             )
             .await
