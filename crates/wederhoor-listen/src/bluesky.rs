@@ -53,14 +53,12 @@ use crate::rss::{parse_retry_after, truncate_on_char_boundary};
 use crate::{Connector, DeliveryError, Sink, SinkReport};
 use futures_util::StreamExt;
 use sha2::Digest;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use wederhoor_core::message::{MAX_FIELD_BYTES, MAX_TEXT_BYTES};
-use wederhoor_core::{IncomingAuthor, IncomingMessage, SourceId, ValidMessage};
+use wederhoor_core::{IncomingAuthor, IncomingMessage, ValidMessage};
 use wederhoor_store::{OutboxItem, Source, Store};
 
 /// The collection of posts.
@@ -409,60 +407,27 @@ pub async fn run_bluesky<S: Sink + 'static>(
     client: BlueskyClient,
     sink: Arc<S>,
     config: BlueskyConfig,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let mut streams: HashMap<SourceId, watch::Sender<Source>> = HashMap::new();
-    let mut tasks = JoinSet::new();
-    loop {
-        match store.list_sources().await {
-            Ok(sources) => {
-                let wanted: HashMap<SourceId, Source> = sources
-                    .into_iter()
-                    .filter(wanted)
-                    .map(|s| (s.id, s))
-                    .collect();
-                streams.retain(|id, tx| wanted.contains_key(id) && !tx.is_closed());
-                for (id, source) in wanted {
-                    match streams.get(&id) {
-                        Some(tx) => {
-                            if *tx.borrow() != source {
-                                tx.send_replace(source);
-                            }
-                        }
-                        None => {
-                            tracing::info!(source = %source.name, "following bluesky (jetstream)");
-                            let (tx, rx) = watch::channel(source);
-                            tasks.spawn(run_stream(
-                                store.clone(),
-                                client.clone(),
-                                sink.clone(),
-                                rx,
-                                shutdown.clone(),
-                                config.reconnect_base,
-                            ));
-                            streams.insert(id, tx);
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "bluesky: reading sources"),
-        }
-        while let Some(done) = tasks.try_join_next() {
-            if let Err(e) = done {
-                tracing::error!(error = %e, "bluesky task ended unexpectedly");
-            }
-        }
-        tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => break,
-            _ = tokio::time::sleep(config.refresh) => {}
-        }
-    }
-    drop(streams);
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        while tasks.join_next().await.is_some() {}
-    })
+    let task_store = store.clone();
+    crate::supervise::supervise(
+        store,
+        "bluesky",
+        config.refresh,
+        wanted,
+        shutdown,
+        move |rx, stop| {
+            run_stream(
+                task_store.clone(),
+                client.clone(),
+                sink.clone(),
+                rx,
+                stop,
+                config.reconnect_base,
+            )
+        },
+    )
     .await;
-    tasks.abort_all();
 }
 
 async fn run_stream<S: Sink>(

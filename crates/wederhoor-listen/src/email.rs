@@ -43,15 +43,13 @@
 use crate::poller::{next_delay, poll_interval};
 use crate::{Connector, DeliveryError, Sink, SinkReport};
 use futures_util::StreamExt;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use wederhoor_core::message::MAX_TEXT_BYTES;
-use wederhoor_core::{IncomingAuthor, IncomingMessage, SourceId, ValidMessage};
+use wederhoor_core::{IncomingAuthor, IncomingMessage, ValidMessage};
 use wederhoor_store::{NewAttachment, OutboxItem, Source, Store};
 
 /// Most mails fetched in one poll (the rest follow in the next poll).
@@ -825,59 +823,26 @@ pub async fn run_email<S: Sink + 'static>(
     store: Store,
     sink: Arc<S>,
     config: EmailConfig,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let mut boxes: HashMap<SourceId, watch::Sender<Source>> = HashMap::new();
-    let mut tasks = JoinSet::new();
-    loop {
-        match store.list_sources().await {
-            Ok(sources) => {
-                let wanted: HashMap<SourceId, Source> = sources
-                    .into_iter()
-                    .filter(wanted)
-                    .map(|s| (s.id, s))
-                    .collect();
-                boxes.retain(|id, tx| wanted.contains_key(id) && !tx.is_closed());
-                for (id, source) in wanted {
-                    match boxes.get(&id) {
-                        Some(tx) => {
-                            if *tx.borrow() != source {
-                                tx.send_replace(source);
-                            }
-                        }
-                        None => {
-                            tracing::info!(source = %source.name, "polling mailbox");
-                            let (tx, rx) = watch::channel(source);
-                            tasks.spawn(run_mailbox(
-                                store.clone(),
-                                sink.clone(),
-                                rx,
-                                shutdown.clone(),
-                                config.min_interval,
-                            ));
-                            boxes.insert(id, tx);
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "e-mail poller: reading sources"),
-        }
-        while let Some(done) = tasks.try_join_next() {
-            if let Err(e) = done {
-                tracing::error!(error = %e, "mailbox task ended unexpectedly");
-            }
-        }
-        tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => break,
-            _ = tokio::time::sleep(config.refresh) => {}
-        }
-    }
-    drop(boxes);
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        while tasks.join_next().await.is_some() {}
-    })
+    let task_store = store.clone();
+    crate::supervise::supervise(
+        store,
+        "email",
+        config.refresh,
+        wanted,
+        shutdown,
+        move |rx, stop| {
+            run_mailbox(
+                task_store.clone(),
+                sink.clone(),
+                rx,
+                stop,
+                config.min_interval,
+            )
+        },
+    )
     .await;
-    tasks.abort_all();
 }
 
 async fn run_mailbox<S: Sink>(

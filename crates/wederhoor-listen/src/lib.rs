@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod poller;
 pub mod query;
 pub mod rss;
+mod supervise;
 pub mod webhook;
 
 pub use bluesky::{BlueskyClient, BlueskyConfig, BlueskyConnector, run_bluesky};

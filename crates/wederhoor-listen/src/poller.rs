@@ -7,12 +7,9 @@
 
 use crate::Sink;
 use crate::rss::{FeedClient, PollError, PollReport, poll_feed};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
-use wederhoor_core::SourceId;
 use wederhoor_store::{Source, Store};
 
 #[derive(Debug, Clone)]
@@ -85,61 +82,27 @@ pub async fn run_rss<S: Sink + 'static>(
     client: FeedClient,
     sink: Arc<S>,
     config: RssConfig,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) {
-    let mut feeds: HashMap<SourceId, watch::Sender<Source>> = HashMap::new();
-    let mut tasks = JoinSet::new();
-    loop {
-        match store.list_sources().await {
-            Ok(sources) => {
-                let wanted: HashMap<SourceId, Source> = sources
-                    .into_iter()
-                    .filter(wanted)
-                    .map(|s| (s.id, s))
-                    .collect();
-                // Dropping a sender ends its task (removed, disabled, or the task died).
-                feeds.retain(|id, tx| wanted.contains_key(id) && !tx.is_closed());
-                for (id, source) in wanted {
-                    match feeds.get(&id) {
-                        Some(tx) => {
-                            if *tx.borrow() != source {
-                                tx.send_replace(source);
-                            }
-                        }
-                        None => {
-                            tracing::info!(source = %source.name, "polling feed");
-                            let (tx, rx) = watch::channel(source);
-                            tasks.spawn(run_feed(
-                                store.clone(),
-                                client.clone(),
-                                sink.clone(),
-                                rx,
-                                shutdown.clone(),
-                                config.min_interval,
-                            ));
-                            feeds.insert(id, tx);
-                        }
-                    }
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "feed poller: reading sources"),
-        }
-        while let Some(done) = tasks.try_join_next() {
-            if let Err(e) = done {
-                tracing::error!(error = %e, "feed task ended unexpectedly");
-            }
-        }
-        tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => break,
-            _ = tokio::time::sleep(config.refresh) => {}
-        }
-    }
-    drop(feeds);
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        while tasks.join_next().await.is_some() {}
-    })
+    let task_store = store.clone();
+    crate::supervise::supervise(
+        store,
+        "rss",
+        config.refresh,
+        wanted,
+        shutdown,
+        move |rx, stop| {
+            run_feed(
+                task_store.clone(),
+                client.clone(),
+                sink.clone(),
+                rx,
+                stop,
+                config.min_interval,
+            )
+        },
+    )
     .await;
-    tasks.abort_all();
 }
 
 async fn run_feed<S: Sink>(
