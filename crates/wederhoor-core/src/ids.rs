@@ -46,3 +46,19 @@ id_type!(
     /// A source we listen to.
     SourceId
 );
+id_type!(
+    /// A board of the public feedback page ("Particulier", "Zakelijk", …).
+    BoardId
+);
+id_type!(
+    /// An idea on the public feedback page.
+    IdeaId
+);
+id_type!(
+    /// A customer account of the public feedback page (not an agent).
+    AccountId
+);
+id_type!(
+    /// A reaction to an idea (a customer's or a staff answer).
+    ReactionId
+);

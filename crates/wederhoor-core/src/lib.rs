@@ -5,12 +5,15 @@
 //! *verdict* says what the team should do with it.
 
 pub mod case;
+pub mod idea;
 pub mod ids;
 pub mod message;
 pub mod pii;
 pub mod triage;
 
 pub use case::{CaseState, DeliveryKind, DeliveryState, Role};
-pub use ids::{AgentId, ConversationId, MessageId, ReplyId, SourceId};
+pub use ids::{
+    AccountId, AgentId, BoardId, ConversationId, IdeaId, MessageId, ReactionId, ReplyId, SourceId,
+};
 pub use message::{IncomingAuthor, IncomingMessage, IncomingMetrics, MessageError, ValidMessage};
 pub use triage::{Action, PiiKind, PiiSpan, Sentiment, SentimentLabel, Triage, Verdict};

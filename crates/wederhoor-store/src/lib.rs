@@ -7,7 +7,9 @@
 //! Invariant: a message is committed before `ingest_batch` returns, and a reply is in the
 //! outbox (`replies` with state `queued`) in the same transaction as the case change.
 
+mod accounts;
 mod agents;
+mod feedback;
 mod inbox;
 mod ingest;
 mod outbox;
@@ -16,7 +18,13 @@ mod retention;
 mod rules;
 mod sources;
 
+pub use accounts::{Account, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS};
 pub use agents::{Agent, NewAgent, Session};
+pub use feedback::{
+    AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, IdeaDetail, IdeaFilter,
+    IdeaSummary, NewBoard, NewIdea, NewReaction, PendingPost, Poster, ReactionView, ReportView,
+    StatusChange, StatusOutcome, TERMS_PER_IDEA, VoteOutcome,
+};
 pub use inbox::{
     ConversationDetail, ConversationFilter, ConversationSummary, MessageView, NoteView, ReplyView,
     VerdictCount,
@@ -493,6 +501,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_sources.sql")),
     (3, include_str!("migrations/0003_evidence.sql")),
     (4, include_str!("migrations/0004_attachments.sql")),
+    (5, include_str!("migrations/0005_feedback.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.
