@@ -72,7 +72,9 @@ pub struct ImapEndpoint {
 }
 
 /// `scheme://user@host:port/rest` with the scheme among `schemes`.
-fn split_url(url: &str) -> Result<(String, String, String, Option<u16>, String), String> {
+pub(crate) fn split_url(
+    url: &str,
+) -> Result<(String, String, String, Option<u16>, String), String> {
     let (scheme, rest) = url
         .trim()
         .split_once("://")

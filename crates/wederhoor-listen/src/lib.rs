@@ -11,6 +11,7 @@
 
 pub mod bluesky;
 pub mod email;
+pub mod mailer;
 pub mod mastodon;
 pub mod meta;
 pub mod outbox;

@@ -77,6 +77,21 @@ pub struct MailView {
     pub created_at: i64,
 }
 
+/// Everything stored about one customer account (the "download my data" of the feedback page).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AccountExport {
+    pub exported_at: i64,
+    pub account: Account,
+    /// (id, board slug, title, text, status, created_at)
+    pub ideas: Vec<serde_json::Value>,
+    /// (idea id, text, created_at)
+    pub reactions: Vec<serde_json::Value>,
+    /// (idea id, created_at)
+    pub votes: Vec<serde_json::Value>,
+    pub following: Vec<i64>,
+    pub reports: Vec<serde_json::Value>,
+}
+
 /// What an OIDC provider told us about a person.
 #[derive(Debug, Clone)]
 pub struct OidcLogin {
@@ -475,6 +490,99 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Everything stored about an account, for the person themselves (five queries).
+    pub async fn account_export(&self, id: AccountId) -> Result<Option<AccountExport>> {
+        let Some(account) = self.account(id).await? else {
+            return Ok(None);
+        };
+        self.counted(5);
+        let ideas = sqlx::query(
+            "SELECT i.id, b.slug, i.title, i.body, i.status, i.created_at FROM ideas i \
+             JOIN boards b ON b.id = i.board_id WHERE i.account_id = $1 ORDER BY i.id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| -> Result<serde_json::Value> {
+            Ok(serde_json::json!({
+                "id": r.try_get::<i64, _>(0)?, "board": r.try_get::<String, _>(1)?,
+                "title": r.try_get::<String, _>(2)?, "text": r.try_get::<String, _>(3)?,
+                "status": r.try_get::<String, _>(4)?, "created_at": r.try_get::<i64, _>(5)?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let reactions = sqlx::query(
+            "SELECT idea_id, body, created_at FROM idea_reactions WHERE account_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| -> Result<serde_json::Value> {
+            Ok(serde_json::json!({
+                "idea": r.try_get::<i64, _>(0)?, "text": r.try_get::<String, _>(1)?,
+                "created_at": r.try_get::<i64, _>(2)?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let votes = sqlx::query(
+            "SELECT idea_id, created_at FROM idea_votes WHERE account_id = $1 ORDER BY created_at",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| -> Result<serde_json::Value> {
+            Ok(serde_json::json!({
+                "idea": r.try_get::<i64, _>(0)?, "created_at": r.try_get::<i64, _>(1)?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        let following = sqlx::query(
+            "SELECT idea_id FROM idea_followers WHERE account_id = $1 ORDER BY idea_id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+        let reports = sqlx::query(
+            "SELECT idea_id, reaction_id, reason, created_at FROM idea_reports WHERE account_id = $1 ORDER BY id",
+        )
+        .bind(id.0)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| -> Result<serde_json::Value> {
+            Ok(serde_json::json!({
+                "idea": r.try_get::<i64, _>(0)?, "reaction": r.try_get::<Option<i64>, _>(1)?,
+                "reason": r.try_get::<String, _>(2)?, "created_at": r.try_get::<i64, _>(3)?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Some(AccountExport {
+            exported_at: now_ms(),
+            account,
+            ideas,
+            reactions,
+            votes,
+            following,
+            reports,
+        }))
+    }
+
+    /// The account with this e-mail address, deleted or not (for the team's privacy page).
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
+        self.counted(1);
+        let row = sqlx::query(&format!("{ACCOUNT_SELECT} WHERE email = $1"))
+            .bind(email)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(account_from_row).transpose()
     }
 
     // ----- the mail outbox -----

@@ -412,6 +412,54 @@ impl Store {
         })
     }
 
+    /// A new installation gets the two panels of the seed: "Particulier" and "Zakelijk" (only
+    /// when there are no boards at all, so removed or renamed boards stay as the admin left them).
+    pub async fn ensure_default_boards(&self) -> Result<()> {
+        self.counted(1);
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM boards")
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)?;
+        if n > 0 {
+            return Ok(());
+        }
+        for (slug, nl, en, dnl, den) in [
+            (
+                "particulier",
+                "Particulier",
+                "Personal",
+                "Ideeën voor je betaalrekening, sparen, de app en het kantoor.",
+                "Ideas for your current account, savings, the app and the branch.",
+            ),
+            (
+                "zakelijk",
+                "Zakelijk",
+                "Business",
+                "Ideeën van ondernemers: zakelijk betalen, boekhouden, krediet.",
+                "Ideas from entrepreneurs: business payments, bookkeeping, credit.",
+            ),
+        ] {
+            match self
+                .create_board(
+                    &NewBoard {
+                        slug: slug.into(),
+                        name_nl: nl.into(),
+                        name_en: en.into(),
+                        description_nl: dnl.into(),
+                        description_en: den.into(),
+                    },
+                    None,
+                )
+                .await
+            {
+                // Another process made it meanwhile: fine.
+                Ok(_) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Adds a status to a board or changes its labels and colour.
     pub async fn set_board_status(
         &self,

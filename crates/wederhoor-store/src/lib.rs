@@ -10,6 +10,7 @@
 mod accounts;
 mod agents;
 mod feedback;
+mod feedback_bulk;
 mod inbox;
 mod ingest;
 mod outbox;
@@ -18,13 +19,16 @@ mod retention;
 mod rules;
 mod sources;
 
-pub use accounts::{Account, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS};
+pub use accounts::{
+    Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
+};
 pub use agents::{Agent, NewAgent, Session};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, IdeaDetail, IdeaFilter,
     IdeaSummary, NewBoard, NewIdea, NewReaction, PendingPost, Poster, ReactionView, ReportView,
     StatusChange, StatusOutcome, TERMS_PER_IDEA, VoteOutcome,
 };
+pub use feedback_bulk::IdeaVoteTally;
 pub use inbox::{
     ConversationDetail, ConversationFilter, ConversationSummary, MessageView, NoteView, ReplyView,
     VerdictCount,
@@ -485,12 +489,14 @@ impl Store {
 }
 
 /// Set on every SQLite connection: WAL for concurrent readers, NORMAL sync (durable across a
-/// process crash, which is what "stored before acknowledged" needs), and a busy wait.
+/// process crash, which is what "stored before acknowledged" needs), and a busy wait — first,
+/// so that a connection opened while another one writes waits instead of failing on the
+/// `journal_mode` pragma (which needs a lock).
 const SQLITE_PRAGMAS: [&str; 5] = [
+    "PRAGMA busy_timeout=10000",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=10000",
     "PRAGMA cache_size=-65536",
 ];
 

@@ -668,3 +668,66 @@ async fn mail_outbox_retries_then_fails() {
         assert!(store.due_mail(10).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_new_installation_gets_the_two_panels_once() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        store.ensure_default_boards().await.unwrap();
+        store.ensure_default_boards().await.unwrap();
+        let slugs: Vec<String> = store
+            .boards()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| b.slug)
+            .collect();
+        assert_eq!(slugs, vec!["particulier", "zakelijk"], "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn an_account_exports_what_it_wrote_and_voted() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let b = board(&store, "particulier").await;
+        let a = account(&store, "a@voorbeeld.nl").await;
+        let other = account(&store, "o@voorbeeld.nl").await;
+        let mine = idea(&store, &b, &a, "Mijn eigen idee voor de app").await;
+        let theirs = idea(&store, &b, &other, "Een idee van iemand anders").await;
+        store.vote(theirs, a.id).await.unwrap();
+        store
+            .add_reaction(&NewReaction {
+                idea: theirs,
+                parent: None,
+                poster: Poster::Customer {
+                    account: a.id,
+                    name: "a".into(),
+                },
+                body: "Goed plan".into(),
+                hidden: None,
+            })
+            .await
+            .unwrap();
+        let export = store.account_export(a.id).await.unwrap().unwrap();
+        assert_eq!(
+            export.account.email.as_deref(),
+            Some("a@voorbeeld.nl"),
+            "{backend}"
+        );
+        assert_eq!(export.ideas.len(), 1);
+        assert_eq!(export.ideas[0]["id"], mine.0);
+        assert_eq!(
+            export.votes.len(),
+            2,
+            "{backend}: own idea and the other one"
+        );
+        assert_eq!(export.reactions[0]["text"], "Goed plan");
+        assert_eq!(export.following, vec![mine.0]);
+        assert!(
+            store
+                .account_export(AccountId(999_999))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -19,6 +19,11 @@
 
 mod base64;
 mod cdp;
+pub mod fake_oidc;
+pub mod smtp_sink;
+
+pub use fake_oidc::{FakeOidc, FakeOidcConfig, OidcUser, TokenMode};
+pub use smtp_sink::{ReceivedMail, SmtpSink};
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};

@@ -19,6 +19,14 @@ pub enum AppError {
     Csrf,
     #[error("not found")]
     NotFound,
+    /// A public page needs a customer login; carries the path to come back to.
+    #[error("login required")]
+    LoginRequired(String),
+    /// The customer has not verified their e-mail address yet.
+    #[error("e-mail address not verified")]
+    Unverified,
+    #[error("too many requests")]
+    TooManyRequests,
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -37,7 +45,9 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated | AppError::BadSignature(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::Unverified => StatusCode::FORBIDDEN,
+            AppError::LoginRequired(_) => StatusCode::SEE_OTHER,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound | AppError::Store(StoreError::NotFound(_)) => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -77,10 +87,20 @@ impl IntoResponse for AppError {
         if matches!(self, AppError::Unauthenticated) {
             return (StatusCode::SEE_OTHER, [("location", "/login")]).into_response();
         }
+        if let AppError::LoginRequired(back) = &self {
+            let location = format!("/account/inloggen?terug={}", url_encode(back));
+            return (StatusCode::SEE_OTHER, [("location", location)]).into_response();
+        }
         let id = self.log();
         let message = match &self {
             AppError::Forbidden => crate::i18n::text(crate::i18n::Lang::Nl, "forbidden").to_owned(),
             AppError::Csrf => crate::i18n::text(crate::i18n::Lang::Nl, "csrf_failed").to_owned(),
+            AppError::Unverified => {
+                crate::i18n::text(crate::i18n::Lang::Nl, "account_unverified").to_owned()
+            }
+            AppError::TooManyRequests => {
+                crate::i18n::text(crate::i18n::Lang::Nl, "too_many_requests").to_owned()
+            }
             other => other.public_message(),
         };
         let body = format!(
@@ -124,6 +144,19 @@ pub fn escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a string for a URL query value (RFC 3986 unreserved characters stay).
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out

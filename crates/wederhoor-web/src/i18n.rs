@@ -3,6 +3,16 @@
 
 use std::collections::BTreeMap;
 
+mod accounts;
+mod feedback;
+
+/// Every part of the catalogue: the team's pages, the feedback page, customer accounts.
+const PARTS: &[&[(&str, &str, &str)]] = &[CATALOGUE, feedback::FEEDBACK, accounts::ACCOUNTS];
+
+fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    PARTS.iter().flat_map(|part| part.iter())
+}
+
 /// The languages of the interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -618,16 +628,14 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
 
 /// The catalogue for one language, as the templates see it.
 pub fn catalogue(lang: Lang) -> BTreeMap<&'static str, &'static str> {
-    CATALOGUE
-        .iter()
+    entries()
         .map(|(k, nl, en)| (*k, if lang == Lang::Nl { *nl } else { *en }))
         .collect()
 }
 
 /// One string, for code outside templates (flash messages, errors).
 pub fn text(lang: Lang, key: &str) -> &'static str {
-    CATALOGUE
-        .iter()
+    entries()
         .find(|(k, _, _)| *k == key)
         .map_or("", |(_, nl, en)| if lang == Lang::Nl { nl } else { en })
 }
@@ -639,7 +647,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_both_languages_are_filled() {
         let mut seen = std::collections::HashSet::new();
-        for (k, nl, en) in CATALOGUE {
+        for (k, nl, en) in entries() {
             assert!(seen.insert(*k), "duplicate key {k}");
             assert!(!nl.is_empty() && !en.is_empty(), "{k}");
         }

@@ -289,8 +289,9 @@ pub async fn conversation(
         return pages::render(&state, "thread.html", auth.lang, ctx);
     }
     let history = state.store.audit_of("conversation", id.0).await?;
+    let ideas = state.store.ideas_of_conversation(id).await?;
     let agents = state.store.list_agents().await?;
-    let ctx = minijinja::context! { history => history, agents => agents, ..ctx };
+    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, ..ctx };
     pages::render(&state, "conversation.html", auth.lang, ctx)
 }
 

@@ -4,16 +4,21 @@
 //! Invariant: every route names the role it needs (`Auth<ROLE>` or a bearer token); no handler
 //! touches SQL; every form carries the session's CSRF token.
 
+pub mod accounts;
 mod api_sources;
 mod auth;
 mod error;
+pub mod feedback;
 pub mod i18n;
 mod inbox;
 mod ingest;
 mod live;
+pub mod markdown;
 mod meta_in;
+pub mod oidc;
 mod pages;
 mod privacy;
+pub mod public;
 pub mod rules;
 mod sources;
 mod system;
@@ -41,6 +46,24 @@ use wederhoor_triage::Engine;
 pub struct WebConfig {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// The address customers reach this server at, without a trailing slash; used for links in
+    /// e-mail, the Atom feed and Open Graph tags.
+    pub public_url: String,
+    /// The company the feedback page belongs to (shown in its title).
+    pub brand_name: String,
+    /// Customer login through an OpenID Connect provider; `None`: password accounts only.
+    pub oidc: Option<accounts::OidcSettings>,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            secure_cookies: false,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            brand_name: "Zuiderbank".to_owned(),
+            oidc: None,
+        }
+    }
 }
 
 /// The triage engine with the store version of the rules it was built from.
@@ -72,6 +95,10 @@ pub struct AppState {
     /// Flips to `true` when the server shuts down, so endless streams (`/events`) end and a
     /// graceful shutdown does not wait for open browser tabs.
     pub shutting_down: tokio::sync::watch::Sender<bool>,
+    /// Rate limits of the public feedback page.
+    pub limits: Arc<public::RateLimits>,
+    /// Wakes the mail worker when a mail was queued.
+    pub mail_wakeup: Arc<Notify>,
     templates: Arc<minijinja::Environment<'static>>,
 }
 
@@ -91,6 +118,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             config,
             shutting_down: tokio::sync::watch::Sender::new(false),
+            limits: Arc::new(public::RateLimits::default()),
+            mail_wakeup: Arc::new(Notify::new()),
             templates: Arc::new(pages::environment()?),
         })
     }
@@ -159,6 +188,38 @@ pub fn app(state: AppState) -> Router {
         .route("/privacy", get(privacy::show))
         .route("/privacy/export", get(privacy::export))
         .route("/privacy/erase", post(privacy::erase))
+        // the public feedback page
+        .route("/ideeen", get(feedback::list))
+        .route(
+            "/ideeen/nieuw",
+            get(feedback::new_form).post(feedback::create),
+        )
+        .route("/ideeen/feed.atom", get(feedback::feed))
+        .route("/ideeen/beheer", get(feedback::desk))
+        .route(
+            "/ideeen/beheer/meldingen/{id}/afwijzen",
+            post(feedback::dismiss_report),
+        )
+        .route("/ideeen/beheer/afdeling", post(feedback::set_department))
+        .route("/ideeen/beheer/borden", post(feedback::add_board))
+        .route(
+            "/ideeen/beheer/borden/{slug}/status",
+            post(feedback::set_board_status),
+        )
+        .route("/ideeen/{id}", get(feedback::show))
+        .route("/ideeen/{id}/stem", post(feedback::vote))
+        .route("/ideeen/{id}/volgen", post(feedback::follow))
+        .route("/ideeen/{id}/reactie", post(feedback::react))
+        .route("/ideeen/{id}/melden", post(feedback::report))
+        .route("/ideeen/{id}/status", post(feedback::set_status))
+        .route("/ideeen/{id}/antwoord", post(feedback::answer))
+        .route("/ideeen/{id}/vastzetten", post(feedback::pin))
+        .route("/ideeen/{id}/samenvoegen", post(feedback::merge))
+        .route("/ideeen/{id}/verbergen", post(feedback::hide))
+        .route("/reacties/{id}/verbergen", post(feedback::hide_reaction))
+        .route("/c/{id}/idee", post(feedback::attach_from_inbox))
+        .route("/api/v1/ideas", get(feedback::api_list))
+        .route("/api/v1/ideas/similar", get(feedback::api_similar))
         .route("/api/v1/ingest", post(ingest::ingest))
         .route("/api/v1/webhook/{source_id}", post(webhook_in::receive))
         .route(
@@ -175,6 +236,26 @@ pub fn app(state: AppState) -> Router {
             axum::routing::put(api_sources::update),
         )
         .route("/api/v1/openapi.json", get(system::openapi))
+        // customer accounts
+        .route(
+            "/account/registreren",
+            get(accounts::register_page).post(accounts::register),
+        )
+        .route("/account/bevestigen", get(accounts::verify))
+        .route("/account/opnieuw", post(accounts::resend))
+        .route(
+            "/account/inloggen",
+            get(accounts::login_page).post(accounts::login),
+        )
+        .route("/account/uitloggen", post(accounts::logout))
+        .route("/account/oidc", get(accounts::oidc_start))
+        .route("/account/oidc/terug", get(accounts::oidc_callback))
+        .route(
+            "/account",
+            get(accounts::profile_page).post(accounts::profile_save),
+        )
+        .route("/account/verwijderen", post(accounts::delete))
+        .route("/taal", get(accounts::switch_language))
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(system::metrics))

@@ -40,11 +40,20 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ),
         ("capture.html", include_str!("../templates/capture.html")),
         ("privacy.html", include_str!("../templates/privacy.html")),
-    ] {
+        (
+            "public_base.html",
+            include_str!("../templates/public_base.html"),
+        ),
+    ]
+    .into_iter()
+    .chain(crate::feedback::TEMPLATES.iter().copied())
+    .chain(crate::accounts::TEMPLATES.iter().copied())
+    {
         env.add_template(name, source)?;
     }
     env.add_filter("dt", format_time);
     env.add_filter("clip", clip);
+    env.add_filter("urlq", |s: String| crate::error::url_encode(&s));
     Ok(env)
 }
 

@@ -165,6 +165,14 @@ pub async fn asset(Path(file): Path<String>) -> Response {
             "text/javascript; charset=utf-8",
         ),
         "app.css" => (include_str!("../static/app.css"), "text/css; charset=utf-8"),
+        "feedback.css" => (
+            include_str!("../static/feedback.css"),
+            "text/css; charset=utf-8",
+        ),
+        "feedback.js" => (
+            include_str!("../static/feedback.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
     };
     (

@@ -4,6 +4,11 @@
 //!   through the real ingest path (parse, triage, batched store), rate per segment as the store grows.
 //! - `bench inbox`: the inbox list page over HTTP with concurrent readers (p50/p95/p99), and the
 //!   time from `POST /api/v1/ingest` to the live event on an open `/events` stream.
+//! - `bench ideas`: the feedback page's idea lists on a seeded store (100,000 ideas and
+//!   5,000,000 votes by default): store-level latency per order and page, the trending page over
+//!   HTTP with concurrent readers, vote throughput, and the query plan of the trending list.
+
+mod ideas;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -157,14 +162,8 @@ pub async fn inbox(
         store.backend(),
         store.message_count().await?
     );
-    let state = AppState::new(
-        store,
-        rules,
-        WebConfig {
-            secure_cookies: false,
-        },
-    )
-    .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
+    let state = AppState::new(store, rules, WebConfig::default())
+        .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, wederhoor_web::app(state)).await });
@@ -273,7 +272,7 @@ pub async fn inbox(
     Ok(())
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -286,6 +285,26 @@ pub async fn run(config: &Config, command: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Inbox { readers, requests } => {
             inbox(store, rules, readers.max(1), requests.max(readers)).await
+        }
+        BenchCommand::Ideas {
+            ideas,
+            votes,
+            accounts,
+            readers,
+            requests,
+        } => {
+            ideas::run(
+                store,
+                rules,
+                ideas::IdeasBench {
+                    ideas,
+                    votes,
+                    accounts,
+                    readers: readers.max(1),
+                    requests: requests.max(readers),
+                },
+            )
+            .await
         }
     }
 }
@@ -302,6 +321,19 @@ pub enum BenchCommand {
     },
     /// Inbox list latency with concurrent readers, and new-message-to-live-event latency.
     Inbox {
+        #[arg(long, default_value_t = 20)]
+        readers: usize,
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+    },
+    /// Feedback idea lists on a seeded store: store and HTTP latency, votes/s, query plan.
+    Ideas {
+        #[arg(long, default_value_t = 100_000)]
+        ideas: u64,
+        #[arg(long, default_value_t = 5_000_000)]
+        votes: u64,
+        #[arg(long, default_value_t = 200_000)]
+        accounts: u64,
         #[arg(long, default_value_t = 20)]
         readers: usize,
         #[arg(long, default_value_t = 2000)]

@@ -33,6 +33,9 @@ pub struct Config {
     pub server: ServerConfig,
     pub outbox: OutboxSection,
     pub log: LogConfig,
+    pub mail: MailSection,
+    pub public: PublicSection,
+    pub oidc: OidcSection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,6 +65,88 @@ pub struct LogConfig {
     pub level: String,
 }
 
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSection {
+    /// The SMTP server for customer mail (verification links, notifications):
+    /// `smtp://host:port`, `smtp+starttls://user:password@host:587` or `smtps://…:465`; empty
+    /// means no mail is sent (it stays queued).
+    pub smtp_url: String,
+    /// The sender of customer mail.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublicSection {
+    /// The address customers reach Wederhoor at (links in mail); empty means `http://` plus the
+    /// address the server listens on.
+    pub url: String,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcSection {
+    /// The OpenID Connect provider customers may log in with (its issuer URL); empty: off. The
+    /// provider must know `{public.url}/account/oidc/terug` as redirect URI.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The button says "Inloggen met {label}".
+    pub label: String,
+}
+
+/// Leaves the password in the SMTP URL out.
+impl std::fmt::Debug for MailSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSection")
+            .field("smtp_url", &redact_userinfo(&self.smtp_url))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// Leaves the client secret out.
+impl std::fmt::Debug for OidcSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcSection")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+fn redact_userinfo(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, _)), Some(at)) => {
+            format!("{scheme}://[redacted]{}", url.get(at..).unwrap_or(""))
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Default for MailSection {
+    fn default() -> Self {
+        MailSection {
+            smtp_url: String::new(),
+            from: "Wederhoor <noreply@localhost>".into(),
+        }
+    }
+}
+
+impl Default for OidcSection {
+    fn default() -> Self {
+        OidcSection {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            label: "OIDC".into(),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -73,6 +158,9 @@ impl Default for Config {
             server: ServerConfig::default(),
             outbox: OutboxSection::default(),
             log: LogConfig::default(),
+            mail: MailSection::default(),
+            public: PublicSection::default(),
+            oidc: OidcSection::default(),
         }
     }
 }
@@ -157,7 +245,29 @@ impl Config {
         if self.outbox.max_attempts < 1 {
             bail!("outbox.max_attempts: must be at least 1");
         }
+        let url = &self.public.url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("public.url: must start with http:// or https://");
+        }
+        let oidc = [
+            &self.oidc.issuer,
+            &self.oidc.client_id,
+            &self.oidc.client_secret,
+        ];
+        if oidc.iter().any(|v| v.is_empty()) && oidc.iter().any(|v| !v.is_empty()) {
+            bail!("oidc: set issuer, client_id and client_secret together (or none of them)");
+        }
         Ok(())
+    }
+
+    /// The address customers reach this server at, without a trailing slash: `public.url`, or
+    /// `http://` plus the address the server is listening on.
+    pub fn public_url(&self, listening_on: std::net::SocketAddr) -> String {
+        if self.public.url.is_empty() {
+            format!("http://{listening_on}")
+        } else {
+            self.public.url.trim_end_matches('/').to_owned()
+        }
     }
 
     /// The database URL: the configured one, or SQLite in the data directory.
@@ -257,5 +367,43 @@ mod tests {
         std::fs::write(&file, Config::example()).unwrap();
         let c = Config::load(Some(&file), env(&[])).unwrap();
         assert_eq!(c.server.listen, Config::default().server.listen);
+        assert_eq!(c.mail.from, "Wederhoor <noreply@localhost>");
+        assert_eq!(c.oidc.label, "OIDC");
+    }
+
+    #[test]
+    fn mail_public_and_oidc_sections() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("WEDERHOOR_MAIL__SMTP_URL", "smtp://user:pw@127.0.0.1:2525"),
+                ("WEDERHOOR_PUBLIC__URL", "https://ideeen.example/"),
+                ("WEDERHOOR_OIDC__ISSUER", "https://login.example"),
+                ("WEDERHOOR_OIDC__CLIENT_ID", "wederhoor"),
+                ("WEDERHOOR_OIDC__CLIENT_SECRET", "geheim"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.mail.smtp_url, "smtp://user:pw@127.0.0.1:2525");
+        let addr = "127.0.0.1:8080".parse().unwrap();
+        assert_eq!(c.public_url(addr), "https://ideeen.example");
+        assert_eq!(
+            Config::default().public_url("127.0.0.1:9999".parse().unwrap()),
+            "http://127.0.0.1:9999"
+        );
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("geheim") && !shown.contains("pw@"),
+            "{shown}"
+        );
+        let e = Config::load(
+            None,
+            env(&[("WEDERHOOR_OIDC__ISSUER", "https://x.example")]),
+        )
+        .unwrap_err();
+        assert!(format!("{e:#}").contains("oidc"), "{e:#}");
+        let e =
+            Config::load(None, env(&[("WEDERHOOR_PUBLIC__URL", "ideeen.example")])).unwrap_err();
+        assert!(format!("{e:#}").contains("public.url"), "{e:#}");
     }
 }

@@ -110,8 +110,10 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
             _ => {}
         }
     }
+    let customer = crate::demo_feedback::load(store, &agents).await?;
     Ok(AGENTS
         .iter()
         .map(|(u, _, r)| ((*u).to_owned(), r.to_string()))
+        .chain(std::iter::once(customer))
         .collect())
 }

@@ -68,11 +68,37 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     } else {
         None
     };
+    // Bound before the web state is built: the public URL defaults to the address listened on.
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    let public_url = config.public_url(addr);
+    let mailer = if config.mail.smtp_url.is_empty() {
+        None
+    } else {
+        Some(
+            wederhoor_listen::mailer::Mailer::new(&config.mail.smtp_url, &config.mail.from)
+                .map_err(|e| anyhow::anyhow!("[mail] smtp_url / from: {e}"))?,
+        )
+    };
+    let oidc = (!config.oidc.issuer.is_empty()).then(|| wederhoor_web::accounts::OidcSettings {
+        config: wederhoor_web::oidc::OidcConfig {
+            issuer: config.oidc.issuer.clone(),
+            client_id: config.oidc.client_id.clone(),
+            client_secret: config.oidc.client_secret.clone(),
+            redirect_url: format!("{public_url}/account/oidc/terug"),
+        },
+        label: config.oidc.label.clone(),
+    });
     let state = AppState::new(
         store.clone(),
         rules,
         WebConfig {
             secure_cookies: config.server.secure_cookies,
+            public_url,
+            oidc,
+            ..WebConfig::default()
         },
     )
     .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
@@ -124,6 +150,12 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         store.clone(),
         state.shutting_down.subscribe(),
     ));
+    let mail = tokio::spawn(crate::mail::run_mail(
+        store.clone(),
+        mailer,
+        state.mail_wakeup.clone(),
+        state.shutting_down.subscribe(),
+    ));
     tokio::spawn(run_outbox(
         store,
         connector,
@@ -132,10 +164,6 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         on_change,
     ));
 
-    let listener = tokio::net::TcpListener::bind(&config.server.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.server.listen))?;
-    let addr = listener.local_addr()?;
     println!("Wederhoor luistert op http://{addr}/");
     if let Some(logins) = logins {
         println!("Demo-gegevens in {}", config.data_dir.display());
@@ -148,13 +176,16 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         }
     }
     let app = wederhoor_web::app(state.clone());
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown().await;
-            state.begin_shutdown();
-        })
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown().await;
+        state.begin_shutdown();
+    })
+    .await
+    .context("serving HTTP")?;
     // The poller saw the shutdown flag too; give running polls a moment to finish.
     if tokio::time::timeout(Duration::from_secs(10), feeds)
         .await
@@ -179,6 +210,12 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         .is_err()
     {
         tracing::warn!("e-mail poller did not stop in time");
+    }
+    if tokio::time::timeout(Duration::from_secs(10), mail)
+        .await
+        .is_err()
+    {
+        tracing::warn!("mail worker did not stop in time");
     }
     Ok(())
 }

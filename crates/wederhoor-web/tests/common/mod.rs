@@ -139,9 +139,7 @@ pub async fn spawn_app(backend: &'static str, store: Store) -> TestApp {
             engine: Engine::default_engine(),
             version: None,
         },
-        WebConfig {
-            secure_cookies: false,
-        },
+        WebConfig::default(),
     )
     .unwrap();
     let admin = agents.pop().unwrap();
@@ -292,5 +290,38 @@ impl TestApp {
 
     pub async fn detail(&self, id: ConversationId) -> ConversationDetail {
         self.store.conversation(id).await.unwrap().unwrap()
+    }
+}
+
+/// A visitor CSRF token (64 hex digits) for the public forms of visitors without a session;
+/// send it as the `wederhoor_pcsrf` cookie and as the `csrf` field.
+pub const VISITOR_CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+impl TestApp {
+    /// `GET` with a whole `Cookie` header (`a=1; b=2`), for the public pages.
+    pub async fn get_with_cookies(&self, path: &str, cookies: &str) -> TestResponse {
+        let mut request = Request::builder().method(Method::GET).uri(path);
+        if !cookies.is_empty() {
+            request = request.header(header::COOKIE, cookies);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Posts a form with a whole `Cookie` header, for the public pages.
+    pub async fn post_form_with_cookies(
+        &self,
+        path: &str,
+        cookies: &str,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if !cookies.is_empty() {
+            request = request.header(header::COOKIE, cookies);
+        }
+        self.send(request.body(Body::from(form_body(fields))).unwrap())
+            .await
     }
 }
