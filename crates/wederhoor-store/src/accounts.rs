@@ -575,6 +575,33 @@ impl Store {
         }))
     }
 
+    /// Notes in the audit log that an account's data was exported (by an agent, or by the
+    /// customer when `actor` is `None`).
+    pub async fn record_account_export(
+        &self,
+        account: AccountId,
+        actor: Option<wederhoor_core::AgentId>,
+    ) -> Result<()> {
+        let _guard = self.writer().await;
+        let mut tx = self.pool().begin().await?;
+        self.counted(1);
+        crate::audit(
+            &mut tx,
+            actor.map(|a| a.0),
+            "account.export",
+            "account",
+            Some(account.0),
+            if actor.is_some() {
+                "by the team"
+            } else {
+                "by the customer"
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The account with this e-mail address, deleted or not (for the team's privacy page).
     pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>> {
         self.counted(1);

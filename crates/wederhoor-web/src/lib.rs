@@ -188,6 +188,9 @@ pub fn app(state: AppState) -> Router {
         .route("/privacy", get(privacy::show))
         .route("/privacy/export", get(privacy::export))
         .route("/privacy/erase", post(privacy::erase))
+        .route("/privacy/account", get(privacy::account_export))
+        .route("/privacy/account/erase", post(privacy::account_erase))
+        .route("/account/gegevens", get(privacy::my_account_export))
         // the public feedback page
         .route("/ideeen", get(feedback::list))
         .route(

@@ -3,6 +3,7 @@
 
 use crate::auth::{Auth, LEAD};
 use crate::error::AppError;
+use crate::error::url_encode;
 use crate::i18n::text;
 use crate::live::LiveEvent;
 use crate::{AppState, pages};
@@ -23,6 +24,9 @@ pub struct PersonQuery {
     pub source: String,
     #[serde(default)]
     pub handle: String,
+    /// Set after an account of the feedback page was erased (shows a notice).
+    #[serde(default)]
+    pub account_erased: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,22 +122,10 @@ async fn page(
             error => parts.error.map(|k| text(auth.lang, k)),
             report => parts.report,
             reason => parts.reason,
+            account_erased => parts.query.account_erased.is_some(),
         },
     )?;
     Ok((status, html).into_response())
-}
-
-/// Percent-encodes a query value.
-fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// `GET /privacy`: the lookup form and, for a source and handle, what is stored about them.
@@ -195,6 +187,7 @@ pub async fn erase(
     let query = PersonQuery {
         source: form.source.clone(),
         handle: form.handle.clone(),
+        account_erased: None,
     };
     let handle = form.handle.trim();
     let error = if handle.is_empty() || handle.len() > MAX_HANDLE_BYTES {
@@ -242,4 +235,115 @@ pub async fn erase(
         reason: "",
     };
     page(&state, &auth, parts, StatusCode::OK).await
+}
+
+// ---------------------------------------------------------------- feedback page accounts
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountQuery {
+    #[serde(default)]
+    pub email: String,
+}
+
+fn json_download(value: &impl serde::Serialize, filename: &str) -> Result<Response, AppError> {
+    let body = serde_json::to_vec_pretty(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `GET /privacy/account?email=`: everything the feedback page stores about the customer with
+/// this e-mail address, as a JSON download for the team (audited).
+pub async fn account_export(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, AppError> {
+    let email = wederhoor_core::idea::EmailAddress::parse(&q.email)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let account = state
+        .store
+        .account_by_email(email.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let export = state
+        .store
+        .account_export(account.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .record_account_export(account.id, Some(auth.agent.id))
+        .await?;
+    json_download(
+        &export,
+        &format!(
+            "wederhoor-account-{}-{}.json",
+            account.id.0, export.exported_at
+        ),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AccountEraseForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// `POST /privacy/account/erase`: deletes a customer account the way "delete my account" does
+/// (content stays without name), after the address is typed twice.
+pub async fn account_erase(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Form(form): Form<AccountEraseForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    if form.email.trim().is_empty() || form.email.trim() != form.confirm.trim() {
+        return Err(AppError::Unprocessable(
+            crate::i18n::text(auth.lang, "privacy_err_confirm").to_owned(),
+        ));
+    }
+    let email = wederhoor_core::idea::EmailAddress::parse(&form.email)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let account = state
+        .store
+        .account_by_email(email.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state.store.delete_account(account.id).await?;
+    tracing::info!(account = account.id.0, agent = %auth.agent.username, "account erased by the team");
+    Ok(axum::response::Redirect::to("/privacy?account_erased=1").into_response())
+}
+
+/// `GET /account/gegevens`: the customer downloads everything stored about their account.
+pub async fn my_account_export(
+    State(state): State<AppState>,
+    visitor: crate::public::Visitor,
+) -> Result<Response, AppError> {
+    let Some(account) = &visitor.account else {
+        return Err(AppError::LoginRequired("/account".to_owned()));
+    };
+    let export = state
+        .store
+        .account_export(account.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state.store.record_account_export(account.id, None).await?;
+    json_download(
+        &export,
+        &format!("mijn-gegevens-{}.json", export.exported_at),
+    )
 }

@@ -875,3 +875,77 @@ async fn every_page_renders_in_both_languages_for_every_role() {
         );
     }
 }
+
+#[tokio::test]
+async fn customers_and_the_team_export_and_erase_account_data() {
+    for app in spawn_apps().await {
+        boards(&app).await;
+        let c = customer(&app, "eigen@voorbeeld.nl", true).await;
+        let (id, location) = post_idea(&app, &c, "Mijn idee over sparen", "").await;
+        // The customer's own download.
+        let r = app.get_with_cookies("/account/gegevens", &c.cookies).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", app.backend);
+        assert!(r.headers.get(header::CONTENT_DISPOSITION).is_some());
+        let data = r.json();
+        assert_eq!(data["account"]["email"], "eigen@voorbeeld.nl");
+        assert_eq!(data["ideas"][0]["id"], id.0);
+        assert_eq!(
+            app.get("/account/gegevens", None).await.status,
+            StatusCode::SEE_OTHER
+        );
+        // The team: leads only.
+        let agent = app.login_as(&app.agent).await;
+        let lead = app.login_as(&app.lead).await;
+        let path = "/privacy/account?email=eigen%40voorbeeld.nl";
+        assert_eq!(
+            app.get(path, Some(&agent)).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let r = app.get(path, Some(&lead)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["ideas"][0]["title"], "Mijn idee over sparen");
+        assert_eq!(
+            app.get("/privacy/account?email=niemand%40voorbeeld.nl", Some(&lead))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        // Erasing needs the address twice.
+        let r = app
+            .post_form(
+                "/privacy/account/erase",
+                Some(&lead),
+                &[
+                    ("csrf", &lead.csrf),
+                    ("email", "eigen@voorbeeld.nl"),
+                    ("confirm", "ander@voorbeeld.nl"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = app
+            .post_form(
+                "/privacy/account/erase",
+                Some(&lead),
+                &[
+                    ("csrf", &lead.csrf),
+                    ("email", "eigen@voorbeeld.nl"),
+                    ("confirm", "eigen@voorbeeld.nl"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert!(
+            app.store
+                .account_for_login("eigen@voorbeeld.nl")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let html = app.get(&location, None).await.text();
+        assert!(html.contains("verwijderd account"), "{}", app.backend);
+        assert!(html.contains("Mijn idee over sparen"), "the idea stays");
+        let page = app.get("/privacy?account_erased=1", Some(&lead)).await;
+        assert!(page.text().contains("Het account is verwijderd."));
+    }
+}

@@ -68,6 +68,8 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     } else {
         None
     };
+    // A new installation's feedback page starts with the "Particulier" and "Zakelijk" panels.
+    store.ensure_default_boards().await?;
     // Bound before the web state is built: the public URL defaults to the address listened on.
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await

@@ -383,6 +383,41 @@ pub(super) const FEEDBACK: &[(&str, &str, &str)] = &[
     ),
     ("feedback_attach_button", "Koppelen", "Attach"),
     (
+        "privacy_accounts_title",
+        "Accounts van de ideeënpagina",
+        "Accounts of the ideas page",
+    ),
+    (
+        "privacy_accounts_intro",
+        "Exporteer alles wat de ideeënpagina over een klant bewaart, of verwijder het account: wat de klant schreef blijft staan zonder naam, stemmen blijven anoniem meetellen.",
+        "Export everything the ideas page stores about a customer, or delete the account: what the customer wrote stays without a name, votes keep counting anonymously.",
+    ),
+    (
+        "privacy_account_export",
+        "Exporteren (JSON)",
+        "Export (JSON)",
+    ),
+    (
+        "privacy_account_confirm",
+        "Typ het adres nog eens",
+        "Type the address again",
+    ),
+    (
+        "privacy_account_erase",
+        "Account verwijderen",
+        "Delete account",
+    ),
+    (
+        "privacy_account_erased",
+        "Het account is verwijderd.",
+        "The account was deleted.",
+    ),
+    (
+        "account_download_data",
+        "Download al mijn gegevens (JSON)",
+        "Download all my data (JSON)",
+    ),
+    (
         "feedback_attached",
         "Gekoppeld aan ideeën",
         "Attached to ideas",
