@@ -928,6 +928,17 @@ impl Store {
 
     /// Adds a reaction (threaded one level: a reply to a reply hangs under the same parent).
     pub async fn add_reaction(&self, new: &NewReaction) -> Result<ReactionId> {
+        self.add_reaction_notifying(new, None).await
+    }
+
+    /// Adds a reaction and, in the same transaction, a mail (built by `mail`) to every follower
+    /// of the idea who asked for reaction mail — not to the one who wrote it, and not when the
+    /// reaction is held for review.
+    pub async fn add_reaction_notifying(
+        &self,
+        new: &NewReaction,
+        mail: Option<&(dyn Fn(&Follower) -> (String, String) + Sync)>,
+    ) -> Result<ReactionId> {
         let now = now_ms();
         let (account, agent, name, department) = poster_columns(&new.poster);
         let _guard = self.writer().await;
@@ -994,6 +1005,38 @@ impl Store {
                 &format!("reaction {id}"),
             )
             .await?;
+        }
+        if let (Some(mail), None) = (mail, new.hidden) {
+            self.counted(1);
+            let followers = sqlx::query(
+                "SELECT a.id, a.email, a.language FROM idea_followers f JOIN accounts a ON a.id = f.account_id \
+                 WHERE f.idea_id = $1 AND a.notify_reactions = 1 AND a.email_verified = 1 \
+                 AND a.email IS NOT NULL AND a.deleted_at IS NULL AND ($2 IS NULL OR a.id <> $2)",
+            )
+            .bind(new.idea.0)
+            .bind(account)
+            .fetch_all(&mut *tx)
+            .await?;
+            for r in &followers {
+                let follower = Follower {
+                    account: AccountId(r.try_get(0)?),
+                    email: r.try_get(1)?,
+                    language: r.try_get(2)?,
+                };
+                let (subject, body) = mail(&follower);
+                self.counted(1);
+                queue_mail_tx(
+                    &mut tx,
+                    &NewMail {
+                        to: follower.email.clone(),
+                        subject,
+                        body,
+                        idempotency_key: format!("reaction-{id}-{}", follower.account.0),
+                    },
+                    now,
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         Ok(ReactionId(id))

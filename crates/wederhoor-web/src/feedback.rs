@@ -862,6 +862,31 @@ fn parent_id(raw: Option<&str>) -> Result<Option<ReactionId>, AppError> {
     }
 }
 
+/// Builds the mail followers who asked for it get about a new reaction, in their language.
+fn reaction_mail(
+    state: &AppState,
+    id: IdeaId,
+    title: &str,
+    who: String,
+    body: &str,
+) -> impl Fn(&Follower) -> (String, String) + Sync + use<> {
+    let url = format!("{}{}", state.config.public_url, idea_url(id, title));
+    let settings = format!("{}/account", state.config.public_url);
+    let title = title.to_owned();
+    let body = body.to_owned();
+    move |f: &Follower| {
+        let lang = Lang::parse(&f.language).unwrap_or(Lang::Nl);
+        let subject = text(lang, "feedback_reaction_mail_subject").replace("{title}", &title);
+        let text_body = text(lang, "feedback_reaction_mail_body")
+            .replace("{title}", &title)
+            .replace("{who}", &who)
+            .replace("{text}", &body)
+            .replace("{url}", &url)
+            .replace("{settings}", &settings);
+        (subject, text_body)
+    }
+}
+
 /// `POST /ideeen/{id}/reactie`: a customer's reaction (or a reply to one).
 pub async fn react(
     State(state): State<AppState>,
@@ -903,19 +928,30 @@ pub async fn react(
         return Err(AppError::TooManyRequests);
     }
     let held = screen(&state, body.as_str());
+    let mail = reaction_mail(
+        &state,
+        id,
+        &title,
+        account.display_name.clone(),
+        body.as_str(),
+    );
     state
         .store
-        .add_reaction(&NewReaction {
-            idea: id,
-            parent: parent_id(form.ouder.as_deref())?,
-            poster: Poster::Customer {
-                account: account.id,
-                name: account.display_name.clone(),
+        .add_reaction_notifying(
+            &NewReaction {
+                idea: id,
+                parent: parent_id(form.ouder.as_deref())?,
+                poster: Poster::Customer {
+                    account: account.id,
+                    name: account.display_name.clone(),
+                },
+                body: body.as_str().to_owned(),
+                hidden: held.map(|_| Hidden::PendingReview),
             },
-            body: body.as_str().to_owned(),
-            hidden: held.map(|_| Hidden::PendingReview),
-        })
+            Some(&mail),
+        )
         .await?;
+    state.mail_wakeup.notify_one();
     Ok(idea_redirect(id, &title, held.map(|k| ("ok", k))))
 }
 
@@ -1087,20 +1123,31 @@ pub async fn answer(
     if has_pii(&state, body.as_str()) {
         return Ok(idea_redirect(id, &title, Some(("fout", "feedback_no_pii"))));
     }
+    let mail = reaction_mail(
+        &state,
+        id,
+        &title,
+        staff.agent.display_name.clone(),
+        body.as_str(),
+    );
     state
         .store
-        .add_reaction(&NewReaction {
-            idea: id,
-            parent: parent_id(form.ouder.as_deref())?,
-            poster: Poster::Staff {
-                agent: staff.agent.id,
-                name: staff.agent.display_name.clone(),
-                department: staff.department,
+        .add_reaction_notifying(
+            &NewReaction {
+                idea: id,
+                parent: parent_id(form.ouder.as_deref())?,
+                poster: Poster::Staff {
+                    agent: staff.agent.id,
+                    name: staff.agent.display_name.clone(),
+                    department: staff.department,
+                },
+                body: body.as_str().to_owned(),
+                hidden: None,
             },
-            body: body.as_str().to_owned(),
-            hidden: None,
-        })
+            Some(&mail),
+        )
         .await?;
+    state.mail_wakeup.notify_one();
     Ok(idea_redirect(id, &title, None))
 }
 

@@ -949,3 +949,64 @@ async fn customers_and_the_team_export_and_erase_account_data() {
         assert!(page.text().contains("Het account is verwijderd."));
     }
 }
+
+#[tokio::test]
+async fn followers_who_asked_for_it_get_reaction_mail() {
+    for app in spawn_apps().await {
+        boards(&app).await;
+        let author = customer(&app, "auteur@voorbeeld.nl", true).await;
+        let fan = customer(&app, "fan@voorbeeld.nl", true).await;
+        let quiet = customer(&app, "stil@voorbeeld.nl", true).await;
+        let (id, _) = post_idea(&app, &author, "Sparen voor een huis", "").await;
+        for c in [&fan, &quiet] {
+            app.store.follow(id, c.account.id, true).await.unwrap();
+        }
+        app.store
+            .update_account(author.account.id, "auteur", "nl", true, true)
+            .await
+            .unwrap();
+        app.store
+            .update_account(fan.account.id, "fan", "en", true, true)
+            .await
+            .unwrap();
+        let before = app.store.due_mail(100).await.unwrap().len();
+        let r = app
+            .post_form_with_cookies(
+                &format!("/ideeen/{}/reactie", id.0),
+                &fan.cookies,
+                &[
+                    ("csrf", &fan.csrf),
+                    ("tekst", "Ik zou dit direct gebruiken"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let mail = app.store.due_mail(100).await.unwrap();
+        let new: Vec<_> = mail.iter().skip(before).collect();
+        assert_eq!(
+            new.len(),
+            1,
+            "{}: only the author (the fan wrote it, the quiet one said no)",
+            app.backend
+        );
+        assert_eq!(new[0].to, "auteur@voorbeeld.nl");
+        assert!(new[0].body.contains("Ik zou dit direct gebruiken"));
+        let lead = app.login_as(&app.lead).await;
+        app.post_form_with_cookies(
+            &format!("/ideeen/{}/antwoord", id.0),
+            &staff_cookie(&lead),
+            &[("csrf", &lead.csrf), ("tekst", "Dank, we nemen het mee.")],
+        )
+        .await;
+        let mail = app.store.due_mail(100).await.unwrap();
+        let to_fan: Vec<_> = mail
+            .iter()
+            .filter(|m| m.to == "fan@voorbeeld.nl" && m.subject != "s")
+            .collect();
+        assert_eq!(to_fan.len(), 1, "{}", app.backend);
+        assert!(
+            to_fan[0].subject.starts_with("New reaction"),
+            "in the fan's language"
+        );
+    }
+}

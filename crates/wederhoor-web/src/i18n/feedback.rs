@@ -293,6 +293,16 @@ pub(super) const FEEDBACK: &[(&str, &str, &str)] = &[
         "Update over het idee “{title}”: {status}. Lees waarom: {url}",
         "Update on the idea “{title}”: {status}. Read why: {url}",
     ),
+    (
+        "feedback_reaction_mail_subject",
+        "Nieuwe reactie op “{title}”",
+        "New reaction to “{title}”",
+    ),
+    (
+        "feedback_reaction_mail_body",
+        "{who} reageerde op het idee “{title}”:\n\n{text}\n\nBekijk het idee: {url}\n\nJe krijgt deze e-mail omdat je dit idee volgt en reacties per mail wilt ontvangen. Instellingen: {settings}\n",
+        "{who} reacted to the idea “{title}”:\n\n{text}\n\nSee the idea: {url}\n\nYou get this e-mail because you follow this idea and asked for reactions by mail. Settings: {settings}\n",
+    ),
     ("feedback_figures", "Cijfers", "Figures"),
     ("feedback_ideas_n", "ideeën", "ideas"),
     (
