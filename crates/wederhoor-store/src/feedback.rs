@@ -169,6 +169,9 @@ pub struct Follower {
     pub language: String,
 }
 
+/// Builds the mail (subject, body) one follower gets, in their language.
+pub type FollowerMail<'a> = &'a (dyn Fn(&Follower) -> (String, String) + Sync);
+
 /// What a status change queued.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatusOutcome {
@@ -937,7 +940,7 @@ impl Store {
     pub async fn add_reaction_notifying(
         &self,
         new: &NewReaction,
-        mail: Option<&(dyn Fn(&Follower) -> (String, String) + Sync)>,
+        mail: Option<FollowerMail<'_>>,
     ) -> Result<ReactionId> {
         let now = now_ms();
         let (account, agent, name, department) = poster_columns(&new.poster);
@@ -1052,7 +1055,7 @@ impl Store {
         status: &str,
         explanation: &str,
         staff: (AgentId, &str, Option<Department>),
-        mail: &(dyn Fn(&Follower) -> (String, String) + Sync),
+        mail: FollowerMail<'_>,
         social_reply: Option<&str>,
     ) -> Result<StatusOutcome> {
         let now = now_ms();

@@ -24,9 +24,9 @@ pub use accounts::{
 };
 pub use agents::{Agent, NewAgent, Session};
 pub use feedback::{
-    AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, IdeaDetail, IdeaFilter,
-    IdeaSummary, NewBoard, NewIdea, NewReaction, PendingPost, Poster, ReactionView, ReportView,
-    StatusChange, StatusOutcome, TERMS_PER_IDEA, VoteOutcome,
+    AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
+    IdeaDetail, IdeaFilter, IdeaSummary, NewBoard, NewIdea, NewReaction, PendingPost, Poster,
+    ReactionView, ReportView, StatusChange, StatusOutcome, TERMS_PER_IDEA, VoteOutcome,
 };
 pub use feedback_bulk::IdeaVoteTally;
 pub use inbox::{

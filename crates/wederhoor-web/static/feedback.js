@@ -12,7 +12,7 @@ for (const form of document.querySelectorAll("form[data-vote]")) {
       credentials: "same-origin",
       redirect: "manual",
     });
-    if (response.type === "opaqueredirect" || response.status === 303) {
+    if (response.type === "opaqueredirect") {
       // Not logged in: follow the normal form flow (to the login page).
       form.submit();
       return;
