@@ -310,6 +310,48 @@ async fn tally(
     Ok(())
 }
 
+/// Queues one mail per follower of `idea` whose account has `setting` on (verified address, not
+/// deleted, not `except`), with the idempotency key `{key}-{account}`. Returns how many.
+async fn mail_followers(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    idea: i64,
+    setting: &'static str,
+    except: Option<i64>,
+    key: &str,
+    mail: FollowerMail<'_>,
+    now: i64,
+) -> Result<usize> {
+    let followers = sqlx::query(&format!(
+        "SELECT a.id, a.email, a.language FROM idea_followers f JOIN accounts a ON a.id = f.account_id \
+         WHERE f.idea_id = $1 AND a.{setting} = 1 AND a.email_verified = 1 \
+         AND a.email IS NOT NULL AND a.deleted_at IS NULL AND ($2 IS NULL OR a.id <> $2)"
+    ))
+    .bind(idea)
+    .bind(except)
+    .fetch_all(&mut **tx)
+    .await?;
+    for r in &followers {
+        let follower = Follower {
+            account: AccountId(r.try_get(0)?),
+            email: r.try_get(1)?,
+            language: r.try_get(2)?,
+        };
+        let (subject, body) = mail(&follower);
+        queue_mail_tx(
+            tx,
+            &NewMail {
+                to: follower.email.clone(),
+                subject,
+                body,
+                idempotency_key: format!("{key}-{}", follower.account.0),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(followers.len())
+}
+
 /// Writes the search terms of an idea (one multi-row insert).
 async fn write_terms(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -1010,36 +1052,17 @@ impl Store {
             .await?;
         }
         if let (Some(mail), None) = (mail, new.hidden) {
-            self.counted(1);
-            let followers = sqlx::query(
-                "SELECT a.id, a.email, a.language FROM idea_followers f JOIN accounts a ON a.id = f.account_id \
-                 WHERE f.idea_id = $1 AND a.notify_reactions = 1 AND a.email_verified = 1 \
-                 AND a.email IS NOT NULL AND a.deleted_at IS NULL AND ($2 IS NULL OR a.id <> $2)",
+            let queued = mail_followers(
+                &mut tx,
+                new.idea.0,
+                "notify_reactions",
+                account,
+                &format!("reaction-{id}"),
+                mail,
+                now,
             )
-            .bind(new.idea.0)
-            .bind(account)
-            .fetch_all(&mut *tx)
             .await?;
-            for r in &followers {
-                let follower = Follower {
-                    account: AccountId(r.try_get(0)?),
-                    email: r.try_get(1)?,
-                    language: r.try_get(2)?,
-                };
-                let (subject, body) = mail(&follower);
-                self.counted(1);
-                queue_mail_tx(
-                    &mut tx,
-                    &NewMail {
-                        to: follower.email.clone(),
-                        subject,
-                        body,
-                        idempotency_key: format!("reaction-{id}-{}", follower.account.0),
-                    },
-                    now,
-                )
-                .await?;
-            }
+            self.counted(1 + queued as u64);
         }
         tx.commit().await?;
         Ok(ReactionId(id))
@@ -1107,36 +1130,21 @@ impl Store {
             tally(&mut tx, board, &old, -1).await?;
             tally(&mut tx, board, status, 1).await?;
         }
-        let followers = sqlx::query(
-            "SELECT a.id, a.email, a.language FROM idea_followers f JOIN accounts a ON a.id = f.account_id \
-             WHERE f.idea_id = $1 AND a.notify_status = 1 AND a.email_verified = 1 \
-             AND a.email IS NOT NULL AND a.deleted_at IS NULL",
+        let mails = mail_followers(
+            &mut tx,
+            idea.0,
+            "notify_status",
+            None,
+            &format!("status-{change}"),
+            mail,
+            now,
         )
-        .bind(idea.0)
-        .fetch_all(&mut *tx)
         .await?;
-        let mut outcome = StatusOutcome::default();
-        for r in &followers {
-            let follower = Follower {
-                account: AccountId(r.try_get(0)?),
-                email: r.try_get(1)?,
-                language: r.try_get(2)?,
-            };
-            let (subject, body) = mail(&follower);
-            self.counted(1);
-            queue_mail_tx(
-                &mut tx,
-                &NewMail {
-                    to: follower.email.clone(),
-                    subject,
-                    body,
-                    idempotency_key: format!("status-{change}-{}", follower.account.0),
-                },
-                now,
-            )
-            .await?;
-            outcome.mails += 1;
-        }
+        let mut outcome = StatusOutcome {
+            mails,
+            social_replies: 0,
+        };
+        self.counted(outcome.mails as u64);
         if let Some(text) = social_reply {
             self.counted(1);
             let conversations = sqlx::query(

@@ -158,10 +158,9 @@ fn cards(
         .collect()
 }
 
-/// What triage says about a customer's text: `Some(reason key)` when it must wait for a person.
-fn screen(state: &AppState, text: &str) -> Option<&'static str> {
-    let engine = state.active_rules().engine;
-    let t = engine.triage(&TriageInput {
+/// What triage finds in a text written on the feedback page.
+fn triage_text(state: &AppState, text: &str) -> wederhoor_core::Triage {
+    state.active_rules().engine.triage(&TriageInput {
         text,
         source: Some("feedback"),
         author_handle: "",
@@ -169,7 +168,12 @@ fn screen(state: &AppState, text: &str) -> Option<&'static str> {
         followers: 0,
         reposts: 0,
         likes: 0,
-    });
+    })
+}
+
+/// A customer's text that must wait for a person: `Some(reason key)` for personal data or abuse.
+fn screen(state: &AppState, text: &str) -> Option<&'static str> {
+    let t = triage_text(state, text);
     if !t.pii.is_empty() {
         Some("feedback_held_pii")
     } else if t.abusive {
@@ -181,19 +185,7 @@ fn screen(state: &AppState, text: &str) -> Option<&'static str> {
 
 /// Personal data in a staff text meant for the public page is refused (never echoed in public).
 fn has_pii(state: &AppState, text: &str) -> bool {
-    let engine = state.active_rules().engine;
-    !engine
-        .triage(&TriageInput {
-            text,
-            source: Some("feedback"),
-            author_handle: "",
-            author_name: None,
-            followers: 0,
-            reposts: 0,
-            likes: 0,
-        })
-        .pii
-        .is_empty()
+    !triage_text(state, text).pii.is_empty()
 }
 
 fn input_message(lang: Lang, e: &InputError) -> String {

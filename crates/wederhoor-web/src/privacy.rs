@@ -158,23 +158,13 @@ pub async fn export(
         .store
         .record_person_export(&export, Some(auth.agent.id))
         .await?;
-    let body = serde_json::to_vec_pretty(&export).map_err(|e| AppError::Internal(e.to_string()))?;
-    let filename = format!(
-        "wederhoor-export-{}-{}.json",
-        source.id.0, export.exported_at
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
+    json_download(
+        &export,
+        &format!(
+            "wederhoor-export-{}-{}.json",
+            source.id.0, export.exported_at
+        ),
     )
-        .into_response())
 }
 
 /// `POST /privacy/erase`: erases the person after the handle is typed again and a reason given.

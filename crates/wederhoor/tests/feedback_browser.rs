@@ -6,9 +6,7 @@
 
 mod common;
 
-use common::{Server, Target};
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+use common::{Server, Target, cookie_value};
 use std::time::Duration;
 use wederhoor_testkit::{Page, ReceivedMail, SmtpSink};
 
@@ -22,41 +20,16 @@ const EXPLANATION: &str = "We bouwen dit in de app van maart.";
 
 /// `serve` with the mail settings in the environment, as an operator would set them.
 fn serve_with_mail(target: &Target, smtp_url: &str) -> Server {
-    let mut child = target
-        .command()
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("WEDERHOOR_MAIL__SMTP_URL", smtp_url)
-        .env(
-            "WEDERHOOR_MAIL__FROM",
-            "Zuiderbank <ideeen@zuiderbank.example>",
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("server printed nothing").unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {first:?}"))
-        .trim_end_matches('/')
-        .to_owned();
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url }
-}
-
-fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
-    let prefix = format!("{name}=");
-    response
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&prefix))
-        .and_then(|c| c.split(';').next())
-        .map(|c| c.trim_start_matches(&prefix).to_owned())
+    target.serve_with_env(
+        &[],
+        &[
+            ("WEDERHOOR_MAIL__SMTP_URL", smtp_url),
+            (
+                "WEDERHOOR_MAIL__FROM",
+                "Zuiderbank <ideeen@zuiderbank.example>",
+            ),
+        ],
+    )
 }
 
 /// Waits until the sink holds a mail to `address` that `matches`, and returns it.

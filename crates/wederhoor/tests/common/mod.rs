@@ -139,10 +139,17 @@ impl Target {
 
     /// `serve` with extra arguments (e.g. `--demo`).
     pub fn serve_with(&self, extra: &[&str]) -> Server {
+        self.serve_with_env(extra, &[])
+    }
+
+    /// `serve` with extra arguments and environment variables (configuration as an operator
+    /// would set it, e.g. `WEDERHOOR_MAIL__SMTP_URL`).
+    pub fn serve_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = self
             .command()
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -184,4 +191,17 @@ impl Drop for Server {
 
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+/// The value of the cookie `name` set by a response.
+pub fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&prefix))
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim_start_matches(&prefix).to_owned())
 }
