@@ -101,7 +101,7 @@ CREATE INDEX ideas_trending ON ideas (listed, score, id);
 CREATE INDEX ideas_new ON ideas (listed, created_at, id);
 CREATE INDEX ideas_votes ON ideas (listed, votes, id);
 CREATE INDEX ideas_updated ON ideas (listed, updated_at, id);
-CREATE INDEX ideas_pinned ON ideas (pinned);
+CREATE INDEX ideas_pinned ON ideas (pinned, listed, updated_at);
 CREATE INDEX ideas_account ON ideas (account_id);
 CREATE INDEX ideas_merged ON ideas (merged_into);
 
