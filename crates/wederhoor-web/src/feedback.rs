@@ -893,6 +893,11 @@ pub async fn react(
     if !form.website.is_empty() {
         return Ok(idea_redirect(id, &title, None));
     }
+    if detail.hidden.is_some() {
+        return Err(AppError::Unprocessable(
+            text(visitor.lang, "feedback_vote_closed").to_owned(),
+        ));
+    }
     limit(&state, format!("react:a{}", account.id.0), 30, HOUR)?;
     limit(&state, format!("react:ip{}", visitor.ip), 60, HOUR)?;
     let body = match ReactionBody::parse(&form.tekst) {

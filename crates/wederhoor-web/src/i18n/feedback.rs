@@ -235,8 +235,8 @@ pub(super) const FEEDBACK: &[(&str, &str, &str)] = &[
     ),
     (
         "feedback_vote_closed",
-        "Op dit idee kun je niet meer stemmen.",
-        "You can no longer vote on this idea.",
+        "Dit idee is verborgen: stemmen en reageren kan niet meer.",
+        "This idea is hidden: voting and reacting are closed.",
     ),
     (
         "feedback_reported",
