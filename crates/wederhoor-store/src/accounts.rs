@@ -162,7 +162,7 @@ impl Store {
     ) -> Result<Account> {
         let now = now_ms();
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(3);
         let row = sqlx::query(
             "INSERT INTO accounts (email, password_hash, display_name, language, created_at) \
@@ -217,7 +217,7 @@ impl Store {
     ) -> Result<()> {
         let now = now_ms();
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(3);
         sqlx::query("DELETE FROM account_tokens WHERE account_id = $1 AND purpose = 'verify'")
             .bind(account.0)
@@ -243,7 +243,7 @@ impl Store {
     pub async fn verify_account(&self, token: &str) -> Result<Option<AccountId>> {
         let now = now_ms();
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let row = sqlx::query(
             "DELETE FROM account_tokens WHERE token_hash = $1 AND purpose = 'verify' RETURNING account_id, expires_at",
@@ -302,7 +302,7 @@ impl Store {
     pub async fn oidc_account(&self, login: &OidcLogin) -> Result<Account> {
         let now = now_ms();
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(1);
         let found = sqlx::query(
             "SELECT id FROM accounts WHERE oidc_issuer = $1 AND oidc_subject = $2 AND deleted_at IS NULL",
@@ -459,7 +459,7 @@ impl Store {
     pub async fn delete_account(&self, id: AccountId) -> Result<()> {
         let now = now_ms();
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(7);
         for sql in [
             "UPDATE ideas SET author_name = '' WHERE account_id = $1",
@@ -583,7 +583,7 @@ impl Store {
         actor: Option<wederhoor_core::AgentId>,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(1);
         crate::audit(
             &mut tx,
@@ -617,7 +617,7 @@ impl Store {
     /// Queues a mail (ignored when its idempotency key was queued before).
     pub async fn queue_mail(&self, mail: &NewMail) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(1);
         queue_mail_tx(&mut tx, mail, now_ms()).await?;
         tx.commit().await?;

@@ -54,7 +54,7 @@ fn agent_from_row(r: &AnyRow) -> Result<Agent> {
 impl Store {
     pub async fn create_agent(&self, new: &NewAgent, actor: Option<AgentId>) -> Result<Agent> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let row = sqlx::query(
             "INSERT INTO agents (username, display_name, role, password_hash, created_at) \
@@ -129,7 +129,7 @@ impl Store {
 
     pub async fn set_password(&self, username: &str, password_hash: &str) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(3);
         let row =
             sqlx::query("UPDATE agents SET password_hash = $1 WHERE username = $2 RETURNING id")

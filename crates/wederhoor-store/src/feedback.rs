@@ -386,7 +386,7 @@ impl Store {
     pub async fn create_board(&self, new: &NewBoard, actor: Option<AgentId>) -> Result<Board> {
         let now = now_ms();
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(3 + DEFAULT_STATUSES.len() as u64);
         let position: i64 = sqlx::query("SELECT COALESCE(MAX(position), 0) + 1 FROM boards")
             .fetch_one(&mut *tx)
@@ -516,7 +516,7 @@ impl Store {
         actor: AgentId,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(3);
         let position: i64 = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) + 1 FROM board_statuses WHERE board_id = $1",
@@ -614,7 +614,7 @@ impl Store {
         let (account, agent, name, _) = poster_columns(&new.poster);
         let listed = new.hidden.is_none();
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(6);
         let status = sqlx::query(
             "SELECT key, colour FROM board_statuses WHERE board_id = $1 ORDER BY position, key LIMIT 1",
@@ -888,7 +888,7 @@ impl Store {
         let now = now_ms();
         let weight = trend_weight(now);
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let open = sqlx::query("SELECT listed FROM ideas WHERE id = $1")
             .bind(idea.0)
@@ -924,7 +924,7 @@ impl Store {
     /// Takes a vote back; `false` when there was none.
     pub async fn unvote(&self, idea: IdeaId, account: AccountId) -> Result<bool> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(1);
         let row = sqlx::query(
             "DELETE FROM idea_votes WHERE idea_id = $1 AND account_id = $2 RETURNING weight",
@@ -987,7 +987,7 @@ impl Store {
         let now = now_ms();
         let (account, agent, name, department) = poster_columns(&new.poster);
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(3);
         let exists = sqlx::query("SELECT id FROM ideas WHERE id = $1 AND merged_into IS NULL")
             .bind(new.idea.0)
@@ -1084,7 +1084,7 @@ impl Store {
         let now = now_ms();
         let (agent, agent_name, department) = staff;
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(5);
         let row = sqlx::query("SELECT board_id, status, listed FROM ideas WHERE id = $1")
             .bind(idea.0)
@@ -1193,7 +1193,7 @@ impl Store {
     /// Pins or unpins an idea.
     pub async fn pin_idea(&self, idea: IdeaId, pinned: bool, actor: AgentId) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let done = sqlx::query("UPDATE ideas SET pinned = $1 WHERE id = $2")
             .bind(i64::from(pinned))
@@ -1225,7 +1225,7 @@ impl Store {
         actor: Option<AgentId>,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(4);
         let row =
             sqlx::query("SELECT board_id, status, listed, merged_into FROM ideas WHERE id = $1")
@@ -1280,7 +1280,7 @@ impl Store {
         actor: Option<AgentId>,
     ) -> Result<IdeaId> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(5);
         let row = sqlx::query("SELECT idea_id, hidden FROM idea_reactions WHERE id = $1")
             .bind(reaction.0)
@@ -1338,7 +1338,7 @@ impl Store {
             ));
         }
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(14);
         let rows = sqlx::query(
             "SELECT id, board_id, status, listed, merged_into, created_at FROM ideas WHERE id IN ($1, $2)",
@@ -1455,7 +1455,7 @@ impl Store {
         actor: AgentId,
     ) -> Result<bool> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(4);
         let target = sqlx::query("SELECT merged_into FROM ideas WHERE id = $1")
             .bind(idea.0)
@@ -1593,7 +1593,7 @@ impl Store {
     /// Closes a report without hiding anything (the post is fine).
     pub async fn dismiss_report(&self, id: i64, actor: AgentId) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         sqlx::query("UPDATE idea_reports SET resolved_at = $1 WHERE id = $2")
             .bind(now_ms())

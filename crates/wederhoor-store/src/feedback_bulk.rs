@@ -189,7 +189,7 @@ impl<'s> BulkWriter<'s> {
             }
             let tx = match &mut self.tx {
                 Some(tx) => tx,
-                None => self.tx.insert(self.store.pool().begin().await?),
+                None => self.tx.insert(self.store.write_tx().await?),
             };
             self.store.counted(1);
             q.execute(&mut **tx).await?;
@@ -493,7 +493,7 @@ impl Store {
         writer.commit().await?;
 
         // The board counts from the rows, and (PostgreSQL) sequences and statistics.
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(1);
         sqlx::query(
             "UPDATE board_statuses SET listed_ideas = (SELECT COUNT(*) FROM ideas i \

@@ -395,7 +395,7 @@ impl Store {
         text: &str,
     ) -> Result<ReplyId> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(4);
         let row = sqlx::query(
             "SELECT s.delivery_kind FROM conversations c JOIN sources s ON s.id = c.source_id WHERE c.id = $1",
@@ -447,7 +447,7 @@ impl Store {
         text: &str,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(3);
         exists(&mut tx, conversation).await?;
         sqlx::query("INSERT INTO notes (conversation_id, agent_id, text, created_at) VALUES ($1, $2, $3, $4)")
@@ -478,7 +478,7 @@ impl Store {
         actor: AgentId,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(3);
         let done = sqlx::query(
             "UPDATE conversations SET owner_id = $1, state = CASE WHEN state = 'new' THEN 'open' ELSE state END \
@@ -515,7 +515,7 @@ impl Store {
         actor: AgentId,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let done = sqlx::query("UPDATE conversations SET state = $1 WHERE id = $2")
             .bind(state.as_str())

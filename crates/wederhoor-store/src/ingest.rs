@@ -128,7 +128,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut statements = 2u64;
 
         // 1. Which of these are already stored?
@@ -522,7 +522,7 @@ impl Store {
         rules_version: Option<i64>,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let now = now_ms();
         let rows: Vec<(i64, &Triage)> = items.iter().map(|(id, t)| (id.0, t)).collect();
         let mut statements = 2;
@@ -552,7 +552,7 @@ impl Store {
         messages: u64,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE conversations SET verdict = COALESCE((SELECT t.action FROM triage t \
              JOIN messages m ON m.id = t.message_id WHERE m.conversation_id = conversations.id \

@@ -198,6 +198,17 @@ impl Store {
         &self.pool
     }
 
+    /// Begins a transaction that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`, waiting up to the busy timeout): a deferred transaction that has read
+    /// and then wants to write while another connection still holds the lock — say, one whose
+    /// dropped transaction is still rolling back — gets `SQLITE_BUSY` at once, without waiting.
+    pub(crate) async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Serialises writers on SQLite; a no-op guard on PostgreSQL, which has row locks.
     pub(crate) async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.backend {
@@ -221,7 +232,7 @@ impl Store {
         .execute(&self.pool)
         .await?;
         for (version, source) in MIGRATIONS {
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.write_tx().await?;
             let applied = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(*version)
                 .fetch_optional(&mut *tx)
@@ -258,7 +269,7 @@ impl Store {
                 tracing::info!(version, "schema migration applied");
             }
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         for statement in tally_triggers(self.backend) {
             sqlx::raw_sql(statement).execute(&mut *tx).await?;
         }
@@ -435,7 +446,7 @@ impl Store {
         comment: &str,
     ) -> Result<i64> {
         let _guard = self.writer().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(3);
         sqlx::query("UPDATE rules_versions SET active = 0 WHERE active = 1")
             .execute(&mut *tx)

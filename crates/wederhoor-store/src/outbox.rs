@@ -100,7 +100,7 @@ impl Store {
         actor: Option<AgentId>,
     ) -> Result<ConversationId> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let row = sqlx::query(
             "UPDATE replies SET state = 'sent', sent_at = $1, attempts = attempts + $2, last_error = NULL \
@@ -139,7 +139,7 @@ impl Store {
         retry_at: Option<i64>,
     ) -> Result<ConversationId> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let row = sqlx::query(
             "UPDATE replies SET attempts = attempts + 1, last_error = $1, \
@@ -170,7 +170,7 @@ impl Store {
     /// Puts a failed reply back in the queue (an agent pressed "retry").
     pub async fn retry_reply(&self, reply: ReplyId, actor: AgentId) -> Result<ConversationId> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let row = sqlx::query(
             "UPDATE replies SET state = 'queued', next_attempt_at = $1 WHERE id = $2 AND state = 'failed' \

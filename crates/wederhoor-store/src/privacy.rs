@@ -282,7 +282,7 @@ impl Store {
         actor: Option<AgentId>,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(1);
         audit(
             &mut tx,
@@ -319,7 +319,7 @@ impl Store {
         let actor = actor.map(|a| a.0);
         let mut report = ErasureReport::default();
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(1);
         let authors = person_authors(&mut *tx, source, handle).await?;
         if authors.is_empty() {

@@ -26,7 +26,7 @@ impl Store {
             }
             let cutoff = now - days * 24 * 60 * 60 * 1000;
             let _guard = self.writer().await;
-            let mut tx = self.pool().begin().await?;
+            let mut tx = self.write_tx().await?;
             let affected: Vec<i64> = sqlx::query(&format!(
                 "SELECT DISTINCT conversation_id FROM messages WHERE {EXPIRED}"
             ))

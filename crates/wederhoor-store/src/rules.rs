@@ -197,7 +197,7 @@ impl Store {
             ));
         }
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(4);
         let row = sqlx::query(
             "SELECT c.verdict, (SELECT m.id FROM messages m WHERE m.conversation_id = c.id \
@@ -274,7 +274,7 @@ impl Store {
         actor: Option<AgentId>,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let done = sqlx::query("UPDATE precedents SET rule_id = $1 WHERE id = $2")
             .bind(rule_id)

@@ -80,7 +80,7 @@ impl Store {
         actor: Option<AgentId>,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         self.counted(2);
         let done = sqlx::query(
             "UPDATE sources SET kind = $1, name = $2, url = $3, listening_query = $4, poll_interval_secs = $5, \

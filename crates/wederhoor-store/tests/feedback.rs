@@ -153,7 +153,11 @@ async fn concurrent_votes_count_once_per_account() {
         }
         let mut added = 0;
         for t in tasks {
-            if t.await.unwrap().unwrap() == VoteOutcome::Added {
+            let outcome = t
+                .await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("{backend}: {e}"));
+            if outcome == VoteOutcome::Added {
                 added += 1;
             }
         }

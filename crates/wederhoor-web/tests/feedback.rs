@@ -563,9 +563,10 @@ async fn moderation_hides_with_a_public_reason_and_holds_abuse() {
             .text();
         assert!(desk.contains("Stelletje klootzakken"), "{}", app.backend);
         // Personal data in a reaction is held too (never public).
+        let (open, location) = post_idea(&app, &other, "Een open idee om op te reageren", "").await;
         let r = app
             .post_form_with_cookies(
-                &format!("/ideeen/{}/reactie", id.0),
+                &format!("/ideeen/{}/reactie", open.0),
                 &c.cookies,
                 &[
                     ("csrf", &c.csrf),
