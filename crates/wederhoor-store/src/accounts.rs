@@ -694,6 +694,18 @@ impl Store {
         Ok(())
     }
 
+    /// How many mails of the outbox are in each state (`queued`, `sent`, `failed`).
+    pub async fn mail_counts(&self) -> Result<Vec<(String, i64)>> {
+        self.counted(1);
+        let rows =
+            sqlx::query("SELECT state, COUNT(*) FROM mail_outbox GROUP BY state ORDER BY state")
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     /// The newest mails of the outbox, for the admin page.
     pub async fn recent_mail(&self, limit: i64) -> Result<Vec<MailView>> {
         self.counted(1);

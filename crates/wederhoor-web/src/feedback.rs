@@ -1306,6 +1306,12 @@ pub async fn desk(State(state): State<AppState>, visitor: Visitor) -> Result<Res
     } else {
         Vec::new()
     };
+    let is_admin = staff.agent.role == wederhoor_core::Role::Admin;
+    let mail = if is_admin {
+        state.store.recent_mail(20).await?
+    } else {
+        Vec::new()
+    };
     let hours = |ms: Option<i64>| ms.map(|m| format!("{:.1}", m as f64 / 3_600_000.0));
     let ctx = minijinja::context! {
         boards => boards.iter().map(|b| board_view(b, lang)).collect::<Vec<_>>(),
@@ -1337,7 +1343,8 @@ pub async fn desk(State(state): State<AppState>, visitor: Visitor) -> Result<Res
         }).collect::<Vec<_>>(),
         departments => Department::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
         my_department => staff.department.map(|d| d.as_str()),
-        is_admin => staff.agent.role == wederhoor_core::Role::Admin,
+        is_admin => is_admin,
+        mail => mail,
         colours => IdeaColour::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
         staff_csrf => &staff.csrf,
     };

@@ -107,6 +107,25 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         Ok(list) => body.push_str(&source_metrics(&list)),
         Err(e) => tracing::error!(error = %e, "source health for /metrics"),
     }
+    // The feedback page's mail outbox: queued mail that does not leave is a problem to see.
+    match state.store.mail_counts().await {
+        Ok(counts) => {
+            body.push_str(
+                "# HELP wederhoor_mail_outbox Notification mails in the mail outbox, by state.\n\
+                 # TYPE wederhoor_mail_outbox gauge\n",
+            );
+            for state_name in ["queued", "sent", "failed"] {
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == state_name)
+                    .map_or(0, |(_, n)| *n);
+                body.push_str(&format!(
+                    "wederhoor_mail_outbox{{state=\"{state_name}\"}} {n}\n"
+                ));
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "mail outbox for /metrics"),
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

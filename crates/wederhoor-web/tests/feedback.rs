@@ -1011,3 +1011,43 @@ async fn followers_who_asked_for_it_get_reaction_mail() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_mail_outbox_is_visible_to_admins_and_in_metrics() {
+    for app in spawn_apps().await {
+        boards(&app).await;
+        // Two customers: two verification mails queued (no mail worker runs in this test).
+        customer(&app, "a@voorbeeld.nl", true).await;
+        customer(&app, "b@voorbeeld.nl", false).await;
+        let metrics = app.get("/metrics", None).await.text();
+        assert!(
+            metrics.contains("wederhoor_mail_outbox{state=\"queued\"} 2"),
+            "{}: {metrics}",
+            app.backend
+        );
+        assert!(metrics.contains("wederhoor_mail_outbox{state=\"failed\"} 0"));
+        let due = app.store.due_mail(10).await.unwrap();
+        app.store
+            .mail_failed(due[0].id, "550 mailbox unavailable", None)
+            .await
+            .unwrap();
+        let admin = app.login_as(&app.admin).await;
+        let desk = app
+            .get_with_cookies("/ideeen/beheer", &staff_cookie(&admin))
+            .await
+            .text();
+        assert!(desk.contains("550 mailbox unavailable"), "{}", app.backend);
+        assert!(desk.contains("mislukt"));
+        let lead = app.login_as(&app.lead).await;
+        let desk = app
+            .get_with_cookies("/ideeen/beheer", &staff_cookie(&lead))
+            .await
+            .text();
+        assert!(
+            !desk.contains("a@voorbeeld.nl"),
+            "addresses only for admins"
+        );
+        let metrics = app.get("/metrics", None).await.text();
+        assert!(metrics.contains("wederhoor_mail_outbox{state=\"failed\"} 1"));
+    }
+}
