@@ -114,7 +114,10 @@ async fn register_verify_by_mail_and_log_in() {
         let mails = app.store.due_mail(100).await.unwrap();
         assert_eq!(mails.len(), 1, "{}", app.backend);
         let mail = &mails[0];
-        assert_eq!(mail.to, "zoe@klant.example", "addresses are stored lower-cased");
+        assert_eq!(
+            mail.to, "zoe@klant.example",
+            "addresses are stored lower-cased"
+        );
         assert_eq!(mail.subject, "Bevestig je e-mailadres");
         assert!(mail.body.contains("Zoë Klant"), "{}", mail.body);
         let path = verification_path(&mail.body);
