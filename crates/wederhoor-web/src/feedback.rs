@@ -505,8 +505,26 @@ pub async fn show(
     Path(raw): Path<String>,
     Query(q): Query<IdeaQuery>,
 ) -> Result<Response, AppError> {
-    let id = parse_idea_id(&raw)?;
-    let detail = state.store.idea(id).await?.ok_or(AppError::NotFound)?;
+    let found = match parse_idea_id(&raw) {
+        Ok(id) => state.store.idea(id).await?,
+        Err(_) => None,
+    };
+    let Some(detail) = found else {
+        // A customer who follows an old or mistyped link gets the feedback page, not the
+        // team's error page.
+        return render_public(
+            &state,
+            &visitor,
+            "account_message.html",
+            minijinja::context! {
+                title => text(visitor.lang, "feedback_missing_title"),
+                message => text(visitor.lang, "feedback_missing"),
+                resend => false,
+                login_hint => false,
+            },
+            StatusCode::NOT_FOUND,
+        );
+    };
     if let Some(target) = detail.merged_into {
         let title = match state.store.idea(target).await? {
             Some(t) => t.summary.title,

@@ -690,6 +690,12 @@ async fn lists_filter_search_page_and_count_queries() {
             app.get("/ideeen?sort=raar", None).await.status,
             StatusCode::BAD_REQUEST
         );
+        let missing = app.get("/ideeen/424242-bestaat-niet", None).await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(
+            missing.text().contains("Idee niet gevonden"),
+            "the public page, not the team's"
+        );
         // JSON list and similar ideas for the form.
         let list = app
             .get("/api/v1/ideas?bord=particulier&sort=newest", None)

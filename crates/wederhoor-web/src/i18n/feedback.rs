@@ -305,6 +305,16 @@ pub(super) const FEEDBACK: &[(&str, &str, &str)] = &[
     ),
     ("feedback_figures", "Cijfers", "Figures"),
     (
+        "feedback_missing_title",
+        "Idee niet gevonden",
+        "Idea not found",
+    ),
+    (
+        "feedback_missing",
+        "Dit idee bestaat niet (meer). Misschien is de link verkeerd overgenomen.",
+        "This idea does not exist (any more). Perhaps the link was copied wrongly.",
+    ),
+    (
         "feedback_mail_outbox",
         "Verstuurde en wachtende e-mail",
         "Sent and waiting e-mail",
