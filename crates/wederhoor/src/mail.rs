@@ -105,7 +105,7 @@ async fn send_one(
             store.mail_sent(item.id).await
         }
         Err(DeliveryError::Permanent(message)) => {
-            tracing::warn!(mail = item.id, error = %message, "mail failed for good");
+            tracing::warn!(mail = item.id, error = %redact(&message), "mail failed for good");
             store.mail_failed(item.id, &message, None).await
         }
         Err(DeliveryError::Retryable {
@@ -114,13 +114,13 @@ async fn send_one(
         }) => {
             let attempts = item.attempts + 1;
             if attempts >= MAX_ATTEMPTS {
-                tracing::warn!(mail = item.id, attempts, error = %message, "mail failed; giving up");
+                tracing::warn!(mail = item.id, attempts, error = %redact(&message), "mail failed; giving up");
                 return store.mail_failed(item.id, &message, None).await;
             }
             let delay = retry_after
                 .map_or_else(|| retry_delay(item.attempts), |d| d.min(MAX_DELAY))
                 .max(retry_delay(item.attempts));
-            tracing::info!(mail = item.id, attempts, error = %message, retry_in = ?delay, "mail will be retried");
+            tracing::info!(mail = item.id, attempts, error = %redact(&message), retry_in = ?delay, "mail will be retried");
             store
                 .mail_failed(item.id, &message, Some(now_ms() + millis(delay)))
                 .await
@@ -156,5 +156,29 @@ mod tests {
         assert_eq!(retry_delay(7), Duration::from_secs(3600));
         assert_eq!(retry_delay(100), Duration::from_secs(3600));
         assert_eq!(retry_delay(-1), Duration::from_secs(30));
+    }
+}
+
+/// SMTP errors often repeat the recipient ("550 <sanne@…>: no such user"); logs carry no
+/// addresses, so every word with an `@` becomes `<address>`.
+fn redact(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|w| if w.contains('@') { "<address>" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact;
+
+    #[test]
+    fn addresses_are_left_out_of_logged_errors() {
+        assert_eq!(
+            redact("550 5.1.1 <sanne@voorbeeld.nl>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
+        assert_eq!(redact("421 try again later"), "421 try again later");
     }
 }
