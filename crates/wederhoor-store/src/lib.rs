@@ -36,7 +36,8 @@ pub use inbox::{
 pub use ingest::{AttachmentInfo, BatchExtras, IngestOutcome, NewAttachment, RetriageItem};
 pub use outbox::OutboxItem;
 pub use privacy::{
-    ErasureReport, PersonAuthor, PersonConversation, PersonExport, PersonMessage, PersonPrecedent,
+    ErasureReport, PersonAttachment, PersonAuthor, PersonConversation, PersonExport, PersonMessage,
+    PersonPrecedent,
 };
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 pub use sources::{SourceHealth, SourceSettings};

@@ -59,6 +59,18 @@ pub struct PersonPrecedent {
     pub created_at: i64,
 }
 
+/// A file that came with one of the person's messages (e-mail attachments), with its bytes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PersonAttachment {
+    pub id: i64,
+    pub message_id: MessageId,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    /// The bytes, base64 (standard alphabet); `None` when the file was too large to keep.
+    pub content_base64: Option<String>,
+}
+
 /// Everything stored about one person (empty lists when nothing is).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PersonExport {
@@ -69,6 +81,7 @@ pub struct PersonExport {
     pub messages: Vec<PersonMessage>,
     pub conversations: Vec<PersonConversation>,
     pub precedents: Vec<PersonPrecedent>,
+    pub attachments: Vec<PersonAttachment>,
 }
 
 impl PersonExport {
@@ -157,6 +170,7 @@ impl Store {
             messages: vec![],
             conversations: vec![],
             precedents: vec![],
+            attachments: vec![],
         };
         self.counted(1);
         let authors = person_authors(self.pool(), source, handle).await?;
@@ -270,6 +284,25 @@ impl Store {
                 reason: r.try_get(4)?,
                 rule_id: r.try_get(5)?,
                 created_at: r.try_get(6)?,
+            });
+        }
+        self.counted(1);
+        let sql = format!(
+            "SELECT x.id, x.message_id, x.filename, x.content_type, x.size, x.content \
+             FROM attachments x JOIN messages m ON m.id = x.message_id \
+             WHERE m.author_id IN ({list}) ORDER BY x.id"
+        );
+        for r in query_in(&sql, &authors).fetch_all(self.pool()).await? {
+            use base64::Engine as _;
+            let content: Option<Vec<u8>> = r.try_get(5)?;
+            export.attachments.push(PersonAttachment {
+                id: r.try_get(0)?,
+                message_id: MessageId(r.try_get(1)?),
+                filename: r.try_get(2)?,
+                content_type: r.try_get(3)?,
+                size: r.try_get(4)?,
+                content_base64: content
+                    .map(|bytes| base64::engine::general_purpose::STANDARD.encode(bytes)),
             });
         }
         Ok(export)

@@ -240,3 +240,74 @@ async fn a_person_is_exported_and_erased_and_nobody_else() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_export_carries_the_persons_attachments_with_their_bytes() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let (s, _) = store
+            .create_source(&NewSource {
+                kind: "email".into(),
+                name: "Mailbox".into(),
+                delivery_kind: DeliveryKind::Manual,
+                delivery_url: None,
+                delivery_secret: None,
+            })
+            .await
+            .unwrap();
+        let extras = BatchExtras {
+            attachments: vec![
+                NewAttachment {
+                    external_id: "mail-1".into(),
+                    filename: "afschrift.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    size: 5,
+                    content: Some(b"%PDF-".to_vec()),
+                },
+                NewAttachment {
+                    external_id: "mail-1".into(),
+                    filename: "groot.zip".into(),
+                    content_type: "application/zip".into(),
+                    size: 99_000_000,
+                    content: None,
+                },
+            ],
+            ..Default::default()
+        };
+        store
+            .ingest_batch_with(
+                s.id,
+                &[
+                    (
+                        msg("mail-1", "klaas@voorbeeld.nl", 1, "Zie bijlage", None),
+                        triage(Action::Respond),
+                    ),
+                    (
+                        msg("mail-2", "anna@voorbeeld.nl", 2, "Andere mail", None),
+                        triage(Action::Respond),
+                    ),
+                ],
+                None,
+                &extras,
+            )
+            .await
+            .unwrap();
+        let export = store
+            .person_export(s.id, "klaas@voorbeeld.nl")
+            .await
+            .unwrap();
+        assert_eq!(export.attachments.len(), 2, "{backend}");
+        let pdf = &export.attachments[0];
+        assert_eq!(pdf.filename, "afschrift.pdf");
+        // base64 of "%PDF-", worked out by hand: "JVBERi0=".
+        assert_eq!(pdf.content_base64.as_deref(), Some("JVBERi0="), "{backend}");
+        assert_eq!(
+            export.attachments[1].content_base64, None,
+            "too large: recorded without bytes"
+        );
+        let anna = store
+            .person_export(s.id, "anna@voorbeeld.nl")
+            .await
+            .unwrap();
+        assert!(anna.attachments.is_empty(), "{backend}");
+    }
+}
