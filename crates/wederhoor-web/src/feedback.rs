@@ -1584,6 +1584,91 @@ pub async fn attach_from_inbox(
     }
 }
 
+#[derive(Deserialize)]
+pub struct IdeaFromInboxForm {
+    csrf: String,
+    bord: String,
+    titel: String,
+    #[serde(default)]
+    tekst: String,
+}
+
+/// `POST /c/{id}/nieuw-idee`: a suggestion heard on social media or a consumer site becomes an
+/// idea on the public page, with the conversation's first message attached as evidence (so its
+/// author hears what becomes of it). The idea is shown as coming "via Mastodon" (the source's
+/// kind), never under the person's name; title and text are the agent's own words, and personal
+/// data in them is refused.
+pub async fn create_from_inbox(
+    State(state): State<AppState>,
+    auth: crate::auth::Auth<{ crate::auth::AGENT }>,
+    Path(id): Path<i64>,
+    Form(form): Form<IdeaFromInboxForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let conversation = ConversationId(id);
+    let detail = state
+        .store
+        .conversation(conversation)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let back = |key: &str| Redirect::to(&format!("/c/{id}?error={key}")).into_response();
+    let Some(first) = detail.messages.first() else {
+        return Err(AppError::NotFound);
+    };
+    let boards = state.store.boards().await?;
+    let Some(board) = boards.iter().find(|b| b.slug == form.bord) else {
+        return Ok(back("feedback_pick_board"));
+    };
+    let (Ok(title), Ok(body)) = (IdeaTitle::parse(&form.titel), IdeaBody::parse(&form.tekst))
+    else {
+        return Ok(back("feedback_idea_from_inbox_invalid"));
+    };
+    if has_pii(&state, &format!("{}\n{}", title.as_str(), body.as_str())) {
+        return Ok(back("feedback_no_pii"));
+    }
+    let kind = state
+        .store
+        .list_sources()
+        .await?
+        .into_iter()
+        .find(|s| s.id == detail.summary.source_id)
+        .map_or_else(|| "webhook".to_owned(), |s| s.kind);
+    let kind_label = crate::i18n::text(Lang::Nl, &format!("kind_{kind}"));
+    let author = text(Lang::Nl, "feedback_via_source").replace(
+        "{kind}",
+        if kind_label.is_empty() {
+            &kind
+        } else {
+            kind_label
+        },
+    );
+    let department = state.store.agent_department(auth.agent.id).await?;
+    let idea = state
+        .store
+        .create_idea(&NewIdea {
+            board: board.id,
+            poster: Poster::Staff {
+                agent: auth.agent.id,
+                name: author,
+                department,
+            },
+            title: title.as_str().to_owned(),
+            body: body.as_str().to_owned(),
+            hidden: None,
+        })
+        .await?;
+    state
+        .store
+        .attach_evidence(idea, first.id, auth.agent.id)
+        .await?;
+    tracing::info!(
+        idea = idea.0,
+        conversation = id,
+        "idea created from the inbox"
+    );
+    Ok(idea_redirect(idea, title.as_str(), None))
+}
+
 // ---------------------------------------------------------------- the Atom feed
 
 /// `GET /ideeen/feed.atom`: new ideas and status changes (RFC 4287).

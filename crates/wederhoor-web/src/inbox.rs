@@ -290,8 +290,9 @@ pub async fn conversation(
     }
     let history = state.store.audit_of("conversation", id.0).await?;
     let ideas = state.store.ideas_of_conversation(id).await?;
+    let boards = state.store.boards().await?;
     let agents = state.store.list_agents().await?;
-    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, ..ctx };
+    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, boards => boards, ..ctx };
     pages::render(&state, "conversation.html", auth.lang, ctx)
 }
 

@@ -221,6 +221,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ideeen/{id}/verbergen", post(feedback::hide))
         .route("/reacties/{id}/verbergen", post(feedback::hide_reaction))
         .route("/c/{id}/idee", post(feedback::attach_from_inbox))
+        .route("/c/{id}/nieuw-idee", post(feedback::create_from_inbox))
         .route("/api/v1/ideas", get(feedback::api_list))
         .route("/api/v1/ideas/similar", get(feedback::api_similar))
         .route("/api/v1/ingest", post(ingest::ingest))

@@ -1057,3 +1057,81 @@ async fn the_mail_outbox_is_visible_to_admins_and_in_metrics() {
         assert!(metrics.contains("wederhoor_mail_outbox{state=\"failed\"} 1"));
     }
 }
+
+#[tokio::test]
+async fn an_agent_turns_a_heard_suggestion_into_an_idea() {
+    for app in spawn_apps().await {
+        boards(&app).await;
+        let report = app
+            .ingest_ok(&msg(
+                "forum-9",
+                "Kunnen jullie spaardoelen maken in de app? Bel me op 06-12345678",
+            ))
+            .await;
+        let conversation = conversation_of(&report["results"][0]);
+        let agent = app.login_as(&app.agent).await;
+        let page = app
+            .get(&format!("/c/{}", conversation.0), Some(&agent))
+            .await
+            .text();
+        assert!(page.contains("/nieuw-idee"), "{}", app.backend);
+        // Personal data in the public text is refused.
+        let r = app
+            .post_form(
+                &format!("/c/{}/nieuw-idee", conversation.0),
+                Some(&agent),
+                &[
+                    ("csrf", &agent.csrf),
+                    ("bord", "particulier"),
+                    ("titel", "Spaardoelen in de app"),
+                    ("tekst", "Bel 06-12345678"),
+                ],
+            )
+            .await;
+        assert!(r.location().unwrap().contains("error=feedback_no_pii"));
+        let r = app
+            .post_form(
+                &format!("/c/{}/nieuw-idee", conversation.0),
+                Some(&agent),
+                &[
+                    ("csrf", &agent.csrf),
+                    ("bord", "particulier"),
+                    ("titel", "Spaardoelen in de app"),
+                    ("tekst", "Gehoord op het forum."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let location = r.location().unwrap().to_owned();
+        assert!(location.contains("-spaardoelen-in-de-app"), "{location}");
+        let html = app.get(&location, None).await.text();
+        assert!(
+            html.contains("Via Webhook") || html.contains("Via "),
+            "{}",
+            app.backend
+        );
+        assert!(!html.contains("Klaas"), "not under the person's name");
+        assert!(
+            html.contains("+1 via"),
+            "the message is attached as evidence"
+        );
+        let conv = app
+            .get(&format!("/c/{}", conversation.0), Some(&agent))
+            .await
+            .text();
+        assert!(conv.contains("Spaardoelen in de app"), "{}", app.backend);
+        // Without CSRF nothing happens.
+        let r = app
+            .post_form(
+                &format!("/c/{}/nieuw-idee", conversation.0),
+                Some(&agent),
+                &[
+                    ("csrf", "x"),
+                    ("bord", "particulier"),
+                    ("titel", "Nog een idee hier"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+}

@@ -415,6 +415,23 @@ pub(super) const FEEDBACK: &[(&str, &str, &str)] = &[
         "Attach to idea (number or link)",
     ),
     ("feedback_attach_button", "Koppelen", "Attach"),
+    ("feedback_via_source", "Via {kind}", "Via {kind}"),
+    (
+        "feedback_idea_from_inbox",
+        "Of maak er een nieuw idee van",
+        "Or make it a new idea",
+    ),
+    (
+        "feedback_idea_from_inbox_hint",
+        "In je eigen woorden, zonder persoonlijke gegevens: het idee staat openbaar op de ideeënpagina, als ‘Via’ de bron, en het bericht wordt eraan gekoppeld.",
+        "In your own words, without personal data: the idea is public on the ideas page, as ‘Via’ the source, and the message is attached to it.",
+    ),
+    (
+        "feedback_idea_from_inbox_invalid",
+        "Een idee heeft een titel van 8 tot 140 tekens nodig.",
+        "An idea needs a title of 8 to 140 characters.",
+    ),
+    ("feedback_create_idea", "Idee plaatsen", "Post idea"),
     (
         "privacy_accounts_title",
         "Accounts van de ideeënpagina",
