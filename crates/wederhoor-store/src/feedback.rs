@@ -212,6 +212,7 @@ pub struct PendingPost {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FeedEntry {
     pub idea_id: IdeaId,
+    pub board_id: BoardId,
     pub title: String,
     /// `None` for a new idea; the status key for a status change.
     pub status: Option<String>,
@@ -1658,27 +1659,31 @@ impl Store {
     // ----- feed and reports -----
 
     /// The newest new ideas and status changes, merged by time (two queries).
-    pub async fn feed_entries(&self, limit: i64) -> Result<Vec<FeedEntry>> {
+    pub async fn feed_entries(&self, limit: i64, board: Option<BoardId>) -> Result<Vec<FeedEntry>> {
         self.counted(2);
+        let board = board.map(|b| b.0);
         let ideas = sqlx::query(
-            "SELECT id, title, body, author_name, created_at FROM ideas WHERE listed = 1 \
-             ORDER BY created_at DESC, id DESC LIMIT $1",
+            "SELECT id, title, body, author_name, created_at, board_id FROM ideas WHERE listed = 1 \
+             AND ($2 IS NULL OR board_id = $2) ORDER BY created_at DESC, id DESC LIMIT $1",
         )
         .bind(limit)
+        .bind(board)
         .fetch_all(self.pool())
         .await?;
         let changes = sqlx::query(
-            "SELECT c.idea_id, i.title, c.status, c.explanation, c.agent_name, c.created_at \
+            "SELECT c.idea_id, i.title, c.status, c.explanation, c.agent_name, c.created_at, i.board_id \
              FROM idea_status_changes c JOIN ideas i ON i.id = c.idea_id WHERE i.listed = 1 \
-             ORDER BY c.created_at DESC, c.id DESC LIMIT $1",
+             AND ($2 IS NULL OR i.board_id = $2) ORDER BY c.created_at DESC, c.id DESC LIMIT $1",
         )
         .bind(limit)
+        .bind(board)
         .fetch_all(self.pool())
         .await?;
         let mut out = Vec::new();
         for r in &ideas {
             out.push(FeedEntry {
                 idea_id: IdeaId(r.try_get(0)?),
+                board_id: BoardId(r.try_get(5)?),
                 title: r.try_get(1)?,
                 status: None,
                 text: r.try_get(2)?,
@@ -1689,6 +1694,7 @@ impl Store {
         for r in &changes {
             out.push(FeedEntry {
                 idea_id: IdeaId(r.try_get(0)?),
+                board_id: BoardId(r.try_get(6)?),
                 title: r.try_get(1)?,
                 status: Some(r.try_get(2)?),
                 text: r.try_get(3)?,

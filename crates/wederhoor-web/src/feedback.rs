@@ -1671,10 +1671,27 @@ pub async fn create_from_inbox(
 
 // ---------------------------------------------------------------- the Atom feed
 
-/// `GET /ideeen/feed.atom`: new ideas and status changes (RFC 4287).
-pub async fn feed(State(state): State<AppState>) -> Result<Response, AppError> {
-    let entries = state.store.feed_entries(50).await?;
+#[derive(Deserialize, Default)]
+pub struct FeedQuery {
+    bord: Option<String>,
+}
+
+/// `GET /ideeen/feed.atom` (`?bord=` for one panel): new ideas and status changes (RFC 4287).
+pub async fn feed(
+    State(state): State<AppState>,
+    Query(q): Query<FeedQuery>,
+) -> Result<Response, AppError> {
     let boards = state.store.boards().await?;
+    let board = match q.bord.as_deref().filter(|b| !b.is_empty()) {
+        Some(slug) => Some(
+            boards
+                .iter()
+                .find(|b| b.slug == slug)
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let entries = state.store.feed_entries(50, board.map(|b| b.id)).await?;
     let base = &state.config.public_url;
     let rfc3339 = |ms: i64| {
         jiff::Timestamp::from_millisecond(ms)

@@ -719,6 +719,15 @@ async fn lists_filter_search_page_and_count_queries() {
         let xml = feed.text();
         assert!(xml.starts_with("<?xml"));
         assert_eq!(xml.matches("<entry>").count(), 28);
+        let zakelijk = app
+            .get("/ideeen/feed.atom?bord=zakelijk", None)
+            .await
+            .text();
+        assert_eq!(zakelijk.matches("<entry>").count(), 0, "one panel's feed");
+        assert_eq!(
+            app.get("/ideeen/feed.atom?bord=geen", None).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 
