@@ -27,6 +27,10 @@ impl Default for OutboxConfig {
 }
 
 const BATCH: i64 = 20;
+/// How long claimed replies are left to this worker before another worker (another process or
+/// node on the same database) may try them: far longer than a batch of deliveries with their
+/// timeouts takes. A crashed worker's replies are retried after it, with the same key.
+const LEASE_MS: i64 = 15 * 60 * 1000;
 
 /// The wait before attempt `attempts + 1`: base × 2^attempts, capped, with up to 25 % jitter
 /// taken from `jitter_seed` so a herd of failed replies does not retry in lockstep.
@@ -48,7 +52,7 @@ pub async fn run_outbox_once<C: Connector>(
 ) -> Result<usize, wederhoor_store::StoreError> {
     let mut handled = 0;
     loop {
-        let due = store.due_replies(BATCH).await?;
+        let due = store.claim_due_replies(BATCH, LEASE_MS).await?;
         let n = due.len();
         for item in due {
             let secret = store.source_secret(item.source).await?;

@@ -649,6 +649,45 @@ impl Store {
             .collect()
     }
 
+    /// Claims the due mails for this worker (see `claim_due_replies`: the next attempt moves
+    /// `lease_ms` ahead, concurrent claimers on PostgreSQL skip each other's rows).
+    pub async fn claim_due_mail(&self, limit: i64, lease_ms: i64) -> Result<Vec<MailItem>> {
+        let now = now_ms();
+        let lock = match self.backend() {
+            crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            crate::Backend::Sqlite => "",
+        };
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(1);
+        let rows = sqlx::query(&format!(
+            "UPDATE mail_outbox SET next_attempt_at = $1 WHERE id IN (SELECT id FROM mail_outbox \
+             WHERE state = 'queued' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3{lock}) \
+             RETURNING id, to_addr, subject, body, idempotency_key, attempts"
+        ))
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut items = rows
+            .iter()
+            .map(|r| {
+                Ok(MailItem {
+                    id: r.try_get(0)?,
+                    to: r.try_get(1)?,
+                    subject: r.try_get(2)?,
+                    body: r.try_get(3)?,
+                    idempotency_key: r.try_get(4)?,
+                    attempts: r.try_get(5)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        items.sort_by_key(|m| m.id);
+        Ok(items)
+    }
+
     /// The time of the next queued mail, so the worker can sleep until then.
     pub async fn next_mail_due(&self) -> Result<Option<i64>> {
         self.counted(1);

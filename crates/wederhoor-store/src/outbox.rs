@@ -35,52 +35,101 @@ pub struct OutboxItem {
 const SENT_BY_WORKER: &str =
     "('webhook', 'mastodon', 'whatsapp', 'facebook', 'instagram', 'bluesky', 'email')";
 
+/// The columns of an outbox item: the reply, its conversation and source, the agent, and the
+/// newest inbound message (what the reply answers).
+const OUTBOX_SELECT: &str = "SELECT r.id, r.conversation_id, c.source_id, s.name, s.delivery_url, r.text, g.display_name, \
+     r.idempotency_key, r.attempts, \
+     (SELECT m.external_id FROM messages m WHERE m.conversation_id = c.id \
+      ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle, r.delivery_kind, s.url, c.state, s.owned, \
+     (SELECT m.text FROM messages m WHERE m.conversation_id = c.id \
+      ORDER BY m.created_at DESC, m.id DESC LIMIT 1) \
+     FROM replies r JOIN conversations c ON c.id = r.conversation_id \
+     JOIN sources s ON s.id = c.source_id JOIN agents g ON g.id = r.agent_id \
+     LEFT JOIN authors a ON a.id = c.author_id";
+
+fn outbox_item_from_row(r: &sqlx::any::AnyRow) -> Result<OutboxItem> {
+    Ok(OutboxItem {
+        reply: ReplyId(r.try_get(0)?),
+        conversation: ConversationId(r.try_get(1)?),
+        source: SourceId(r.try_get(2)?),
+        source_name: r.try_get(3)?,
+        delivery_url: r.try_get(4)?,
+        text: r.try_get(5)?,
+        agent_name: r.try_get(6)?,
+        idempotency_key: r.try_get(7)?,
+        attempts: r.try_get(8)?,
+        in_reply_to: r.try_get(9)?,
+        author_handle: r.try_get(10)?,
+        delivery_kind: r
+            .try_get::<String, _>(11)?
+            .parse()
+            .map_err(|e: wederhoor_core::case::UnknownName| StoreError::Corrupt(e.to_string()))?,
+        source_url: r.try_get(12)?,
+        private: r.try_get::<String, _>(13)? == "private",
+        source_owned: r.try_get::<i64, _>(14)? != 0,
+        in_reply_to_text: r.try_get(15)?,
+    })
+}
+
 impl Store {
-    /// Webhook and Mastodon replies that are due: queued, with their next attempt time passed.
+    /// Replies that are due: queued, with their next attempt time passed (a look, no claim).
     pub async fn due_replies(&self, limit: i64) -> Result<Vec<OutboxItem>> {
         self.counted(1);
         let sql = format!(
-            "SELECT r.id, r.conversation_id, c.source_id, s.name, s.delivery_url, r.text, g.display_name, \
-             r.idempotency_key, r.attempts, \
-             (SELECT m.external_id FROM messages m WHERE m.conversation_id = c.id \
-              ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle, r.delivery_kind, s.url, c.state, s.owned, \
-             (SELECT m.text FROM messages m WHERE m.conversation_id = c.id \
-              ORDER BY m.created_at DESC, m.id DESC LIMIT 1) \
-             FROM replies r JOIN conversations c ON c.id = r.conversation_id \
-             JOIN sources s ON s.id = c.source_id JOIN agents g ON g.id = r.agent_id \
-             LEFT JOIN authors a ON a.id = c.author_id \
-             WHERE r.state = 'queued' AND r.delivery_kind IN {SENT_BY_WORKER} AND r.next_attempt_at <= $1 \
-             ORDER BY r.next_attempt_at, r.id LIMIT $2"
+            "{OUTBOX_SELECT} WHERE r.state = 'queued' AND r.delivery_kind IN {SENT_BY_WORKER} \
+             AND r.next_attempt_at <= $1 ORDER BY r.next_attempt_at, r.id LIMIT $2"
         );
         let rows = sqlx::query(&sql)
             .bind(now_ms())
             .bind(limit)
             .fetch_all(self.pool())
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxItem {
-                    reply: ReplyId(r.try_get(0)?),
-                    conversation: ConversationId(r.try_get(1)?),
-                    source: SourceId(r.try_get(2)?),
-                    source_name: r.try_get(3)?,
-                    delivery_url: r.try_get(4)?,
-                    text: r.try_get(5)?,
-                    agent_name: r.try_get(6)?,
-                    idempotency_key: r.try_get(7)?,
-                    attempts: r.try_get(8)?,
-                    in_reply_to: r.try_get(9)?,
-                    author_handle: r.try_get(10)?,
-                    delivery_kind: r.try_get::<String, _>(11)?.parse().map_err(
-                        |e: wederhoor_core::case::UnknownName| StoreError::Corrupt(e.to_string()),
-                    )?,
-                    source_url: r.try_get(12)?,
-                    private: r.try_get::<String, _>(13)? == "private",
-                    source_owned: r.try_get::<i64, _>(14)? != 0,
-                    in_reply_to_text: r.try_get(15)?,
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_item_from_row).collect()
+    }
+
+    /// Claims the due replies for this worker: their next attempt moves `lease_ms` ahead, so no
+    /// other worker (another process or node on the same database) takes them meanwhile; the
+    /// worker then records each as sent or failed. A worker that dies mid-batch leaves its claims
+    /// to expire, and another worker retries them with the same idempotency key. On PostgreSQL
+    /// concurrent claimers skip each other's rows (`FOR UPDATE SKIP LOCKED`); SQLite has one
+    /// writer at a time.
+    pub async fn claim_due_replies(&self, limit: i64, lease_ms: i64) -> Result<Vec<OutboxItem>> {
+        let now = now_ms();
+        let lock = match self.backend() {
+            crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            crate::Backend::Sqlite => "",
+        };
+        let claimed = {
+            let _guard = self.writer().await;
+            let mut tx = self.write_tx().await?;
+            self.counted(1);
+            let rows = sqlx::query(&format!(
+                "UPDATE replies SET next_attempt_at = $1 WHERE id IN (SELECT id FROM replies \
+                 WHERE state = 'queued' AND delivery_kind IN {SENT_BY_WORKER} AND next_attempt_at <= $2 \
+                 ORDER BY next_attempt_at, id LIMIT $3{lock}) RETURNING id"
+            ))
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            rows.iter()
+                .map(|r| r.try_get::<i64, _>(0))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        if claimed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = claimed.iter().map(i64::to_string).collect();
+        self.counted(1);
+        let rows = sqlx::query(&format!(
+            "{OUTBOX_SELECT} WHERE r.id IN ({}) ORDER BY r.id",
+            list.join(", ")
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(outbox_item_from_row).collect()
     }
 
     /// When the next reply becomes due (for the worker to sleep until then), if any is queued.

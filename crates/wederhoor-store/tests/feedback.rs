@@ -735,3 +735,40 @@ async fn an_account_exports_what_it_wrote_and_voted() {
         );
     }
 }
+
+#[tokio::test]
+async fn mail_workers_claim_each_mail_once() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        for i in 0..25 {
+            store
+                .queue_mail(&NewMail {
+                    to: format!("k{i}@voorbeeld.nl"),
+                    subject: "s".into(),
+                    body: "b".into(),
+                    idempotency_key: format!("k{i}"),
+                })
+                .await
+                .unwrap();
+        }
+        let mut tasks = Vec::new();
+        for _ in 0..3 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.claim_due_mail(10, 60_000).await.unwrap()
+            }));
+        }
+        let mut ids = Vec::new();
+        for t in tasks {
+            ids.extend(t.await.unwrap().into_iter().map(|m| m.id));
+        }
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(
+            (n, ids.len()),
+            (25, 25),
+            "{backend}: all claimed, none twice"
+        );
+        assert!(store.claim_due_mail(10, 60_000).await.unwrap().is_empty());
+    }
+}

@@ -759,3 +759,87 @@ async fn retention_deletes_only_what_has_expired() {
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_outbox_workers_claim_each_reply_once() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let s = source(&store).await;
+        store
+            .set_source_delivery(
+                s.id,
+                DeliveryKind::Webhook,
+                Some("http://127.0.0.1:9/hook"),
+                Some("geheim"),
+            )
+            .await
+            .unwrap();
+        let agent = store
+            .create_agent(
+                &NewAgent {
+                    username: "mehmet".into(),
+                    display_name: "Mehmet".into(),
+                    role: Role::Agent,
+                    password_hash: "x".into(),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let batch: Vec<_> = (0..30)
+            .map(|i| {
+                (
+                    msg(&format!("c{i}"), "Vraag", None),
+                    triage(Action::Respond),
+                )
+            })
+            .collect();
+        let mut replies = Vec::new();
+        for o in store.ingest_batch(s.id, &batch, None).await.unwrap() {
+            let IngestOutcome::Stored { conversation, .. } = o else {
+                panic!()
+            };
+            replies.push(
+                store
+                    .add_reply(conversation, agent.id, "Antwoord")
+                    .await
+                    .unwrap(),
+            );
+        }
+        // Three workers (think: three nodes) claim at the same moment.
+        let mut tasks = Vec::new();
+        for _ in 0..3 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.claim_due_replies(20, 60_000).await.unwrap()
+            }));
+        }
+        let mut claimed = Vec::new();
+        for t in tasks {
+            claimed.extend(t.await.unwrap().into_iter().map(|i| i.reply));
+        }
+        claimed.sort();
+        let mut unique = claimed.clone();
+        unique.dedup();
+        assert_eq!(claimed.len(), 30, "{backend}: every reply claimed");
+        assert_eq!(unique.len(), 30, "{backend}: none claimed twice");
+        // Claimed replies are not due for anyone else until the lease ends.
+        assert!(
+            store
+                .claim_due_replies(20, 60_000)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
+        assert!(store.due_replies(50).await.unwrap().is_empty());
+        // A failed attempt with a retry time now makes it claimable again.
+        store
+            .mark_reply_failed(replies[0], "HTTP 503", Some(0))
+            .await
+            .unwrap();
+        let again = store.claim_due_replies(20, 60_000).await.unwrap();
+        assert_eq!(again.len(), 1, "{backend}");
+        assert_eq!(again[0].reply, replies[0]);
+        assert_eq!(again[0].attempts, 1);
+    }
+}

@@ -17,6 +17,9 @@ use wederhoor_store::{MailItem, Store};
 pub const MAX_ATTEMPTS: i64 = 8;
 /// How many due mails one round sends.
 const BATCH: i64 = 20;
+/// How long a claimed mail is left to this worker before another may try it (far longer than
+/// a batch of SMTP sends with their timeouts takes).
+const LEASE_MS: i64 = 15 * 60 * 1000;
 const BASE_DELAY: Duration = Duration::from_secs(30);
 const MAX_DELAY: Duration = Duration::from_secs(3600);
 /// The longest sleep when nothing is queued (a wakeup ends it sooner).
@@ -80,7 +83,7 @@ fn millis(d: Duration) -> i64 {
 
 /// Sends one batch of due mail; `true` when the batch was full (more may be due).
 async fn send_due(store: &Store, mailer: &Mailer) -> Result<bool, wederhoor_store::StoreError> {
-    let due = store.due_mail(BATCH).await?;
+    let due = store.claim_due_mail(BATCH, LEASE_MS).await?;
     let full = i64::try_from(due.len()).unwrap_or(i64::MAX) >= BATCH;
     for item in due {
         send_one(store, mailer, &item).await?;
