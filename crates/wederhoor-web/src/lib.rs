@@ -28,7 +28,7 @@ pub use auth::{hash_password, verify_password};
 pub use error::{ApiError, AppError};
 pub use ingest::triage_message;
 pub use ingest::{IngestReport, ItemResult, ingest_values};
-pub use live::{LiveEvent, Viewer};
+pub use live::{EVENT_KINDS, LiveEvent, Presence, Viewer};
 pub use rules::{VerdictChange, backtest_items, backtest_store};
 pub use sources::{SOURCE_KINDS, SourceSpec};
 pub use system::retriage_all;

@@ -26,7 +26,13 @@ pub struct LiveEvent {
     pub conversation: ConversationId,
     /// Only for `presence`: who is in the conversation now.
     pub viewers: Vec<Viewer>,
+    /// The event came from another web node (over NATS): it is not sent on again.
+    #[serde(skip)]
+    pub remote: bool,
 }
+
+/// Every kind of live event (events from other nodes are checked against this list).
+pub const EVENT_KINDS: &[&str] = &["message", "reply", "note", "case", "delivery", "presence"];
 
 impl LiveEvent {
     pub fn changed(conversation: ConversationId, kind: &'static str) -> LiveEvent {
@@ -34,11 +40,12 @@ impl LiveEvent {
             kind,
             conversation,
             viewers: Vec::new(),
+            remote: false,
         }
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Viewer {
     pub agent: AgentId,
     pub name: String,
@@ -78,7 +85,8 @@ impl Presence {
         out
     }
 
-    fn update(
+    /// Records (or, with `here == false`, forgets) an agent in a conversation.
+    pub fn update(
         &self,
         conversation: ConversationId,
         agent: AgentId,
@@ -138,6 +146,7 @@ pub async fn presence(
             kind: "presence",
             conversation: id,
             viewers: viewers.clone(),
+            remote: false,
         });
     }
     Ok(Json(viewers))

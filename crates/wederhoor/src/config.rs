@@ -30,6 +30,11 @@ pub struct Config {
     pub topics_file: String,
     /// A sources file (TOML, `[[source]]` entries) applied at every `serve` start; empty: none.
     pub sources_file: String,
+    /// NATS server (`nats://host:4222`) that carries live events between several web nodes on
+    /// one database; empty: one node, events stay in this process.
+    pub nats_url: String,
+    /// The NATS subject of the live events (several installations can share a NATS server).
+    pub nats_subject: String,
     pub server: ServerConfig,
     pub outbox: OutboxSection,
     pub log: LogConfig,
@@ -155,6 +160,8 @@ impl Default for Config {
             brand_file: String::new(),
             topics_file: String::new(),
             sources_file: String::new(),
+            nats_url: String::new(),
+            nats_subject: "wederhoor.live".into(),
             server: ServerConfig::default(),
             outbox: OutboxSection::default(),
             log: LogConfig::default(),
@@ -241,6 +248,20 @@ impl Config {
                 .any(|p| self.database_url.starts_with(p))
         {
             bail!("database_url: use sqlite://PATH or postgres://…");
+        }
+        if !(self.nats_url.is_empty()
+            || self.nats_url.starts_with("nats://")
+            || self.nats_url.starts_with("tls://"))
+        {
+            bail!("nats_url: use nats://host:4222 (or tls://…), or leave it empty");
+        }
+        if self.nats_subject.is_empty()
+            || self
+                .nats_subject
+                .chars()
+                .any(|c| c.is_whitespace() || c == '*' || c == '>')
+        {
+            bail!("nats_subject: a subject like wederhoor.live, without spaces or wildcards");
         }
         if self.outbox.max_attempts < 1 {
             bail!("outbox.max_attempts: must be at least 1");

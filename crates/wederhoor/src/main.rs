@@ -2,6 +2,7 @@
 //! the crates that do the work.
 
 mod bench;
+mod bus;
 mod config;
 mod demo;
 mod demo_data;

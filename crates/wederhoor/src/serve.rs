@@ -158,6 +158,20 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         state.mail_wakeup.clone(),
         state.shutting_down.subscribe(),
     ));
+    // Several web nodes on one database share their live events over NATS.
+    let bridge = if config.nats_url.is_empty() {
+        None
+    } else {
+        let client = crate::bus::connect(&config.nats_url).await?;
+        let incoming = crate::bus::subscribe(&client, &config.nats_subject).await?;
+        Some(tokio::spawn(crate::bus::run_live_bridge(
+            state.clone(),
+            client,
+            incoming,
+            config.nats_subject.clone(),
+            state.shutting_down.subscribe(),
+        )))
+    };
     tokio::spawn(run_outbox(
         store,
         connector,
@@ -218,6 +232,13 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         .is_err()
     {
         tracing::warn!("mail worker did not stop in time");
+    }
+    if let Some(bridge) = bridge {
+        match tokio::time::timeout(Duration::from_secs(5), bridge).await {
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "the NATS live bridge stopped"),
+            Err(_) => tracing::warn!("the NATS live bridge did not stop in time"),
+            _ => {}
+        }
     }
     Ok(())
 }

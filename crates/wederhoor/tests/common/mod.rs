@@ -205,3 +205,49 @@ pub fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> 
         .and_then(|c| c.split(';').next())
         .map(|c| c.trim_start_matches(&prefix).to_owned())
 }
+
+/// Logs an agent in like a browser (the login form's CSRF cookie and token, then the form);
+/// returns the `wederhoor_session=…` cookie.
+pub async fn login_agent(
+    client: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let page = client.get(format!("{base}/login")).send().await.unwrap();
+    let login_cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let response = client
+        .post(format!("{base}/login"))
+        .header("cookie", &login_cookie)
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
