@@ -1273,6 +1273,25 @@ impl Store {
         Ok(())
     }
 
+    /// Who wrote a reaction (a customer account, if any) and whether it is hidden now.
+    pub async fn reaction_state(
+        &self,
+        reaction: ReactionId,
+    ) -> Result<Option<(Option<AccountId>, Option<Hidden>)>> {
+        self.counted(1);
+        let row = sqlx::query("SELECT account_id, hidden FROM idea_reactions WHERE id = $1")
+            .bind(reaction.0)
+            .fetch_optional(self.pool())
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((
+                r.try_get::<Option<i64>, _>(0)?.map(AccountId),
+                opt_parse(r.try_get(1)?)?,
+            ))),
+        }
+    }
+
     /// Hides a reaction (with a public reason) or shows it again.
     pub async fn hide_reaction(
         &self,

@@ -1268,7 +1268,7 @@ pub async fn hide(
     let staff = visitor.moderator()?.clone();
     staff.check_csrf(&form.csrf)?;
     let id = parse_idea_id(&raw)?;
-    let (_, title) = idea_title(&state, id).await?;
+    let (detail, title) = idea_title(&state, id).await?;
     let choice = hide_choice(&form, visitor.lang)?;
     state
         .store
@@ -1278,6 +1278,17 @@ pub async fn hide(
             Some(staff.agent.id),
         )
         .await?;
+    if detail.hidden == Some(Hidden::PendingReview) {
+        tell_author_of_decision(
+            &state,
+            detail.account_id,
+            id,
+            &title,
+            choice.as_ref(),
+            "idea",
+        )
+        .await?;
+    }
     let back = back_to(form.terug.as_deref(), &idea_url(id, &title));
     Ok(Redirect::to(&back).into_response())
 }
@@ -1292,6 +1303,7 @@ pub async fn hide_reaction(
     let staff = visitor.moderator()?.clone();
     staff.check_csrf(&form.csrf)?;
     let choice = hide_choice(&form, visitor.lang)?;
+    let before = state.store.reaction_state(ReactionId(id)).await?;
     let idea = state
         .store
         .hide_reaction(
@@ -1301,8 +1313,62 @@ pub async fn hide_reaction(
         )
         .await?;
     let (_, title) = idea_title(&state, idea).await?;
+    if let Some((author, Some(Hidden::PendingReview))) = before {
+        tell_author_of_decision(
+            &state,
+            author,
+            idea,
+            &title,
+            choice.as_ref(),
+            &format!("reaction-{id}"),
+        )
+        .await?;
+    }
     let back = back_to(form.terug.as_deref(), &idea_url(idea, &title));
     Ok(Redirect::to(&back).into_response())
+}
+
+/// A post triage held back was decided by staff: its author hears the outcome by mail (shown,
+/// or kept hidden with the public reason), if they have a verified address.
+async fn tell_author_of_decision(
+    state: &AppState,
+    author: Option<AccountId>,
+    idea: IdeaId,
+    title: &str,
+    hidden: Option<&(Hidden, String)>,
+    what: &str,
+) -> Result<(), AppError> {
+    let Some(author) = author else {
+        return Ok(());
+    };
+    let Some(account) = state.store.account(author).await? else {
+        return Ok(());
+    };
+    let (Some(email), true, false) = (&account.email, account.email_verified, account.deleted)
+    else {
+        return Ok(());
+    };
+    let lang = Lang::parse(&account.language).unwrap_or(Lang::Nl);
+    let url = format!("{}{}", state.config.public_url, idea_url(idea, title));
+    let (key, outcome) = match hidden {
+        None => ("feedback_decision_shown", String::new()),
+        Some((_, reason)) => ("feedback_decision_hidden", reason.clone()),
+    };
+    let body = text(lang, key)
+        .replace("{title}", title)
+        .replace("{reason}", &outcome)
+        .replace("{url}", &url);
+    state
+        .store
+        .queue_mail(&wederhoor_store::NewMail {
+            to: email.clone(),
+            subject: text(lang, "feedback_decision_subject").replace("{title}", title),
+            body,
+            idempotency_key: format!("decision-{what}-{}-{}", idea.0, key),
+        })
+        .await?;
+    state.mail_wakeup.notify_one();
+    Ok(())
 }
 
 // ---------------------------------------------------------------- the staff desk

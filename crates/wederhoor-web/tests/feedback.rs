@@ -1144,3 +1144,69 @@ async fn an_agent_turns_a_heard_suggestion_into_an_idea() {
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn the_author_of_a_held_post_hears_the_decision() {
+    for app in spawn_apps().await {
+        boards(&app).await;
+        let c = customer(&app, "boos@voorbeeld.nl", true).await;
+        let (held, _) = post_idea(&app, &c, "Wat een klotebank zijn jullie", "Echt waar").await;
+        let (fine, _) = post_idea(&app, &c, "Een gewoon idee voor de app", "").await;
+        let r = app
+            .post_form_with_cookies(
+                &format!("/ideeen/{}/reactie", fine.0),
+                &c.cookies,
+                &[("csrf", &c.csrf), ("tekst", "Stelletje klootzakken")],
+            )
+            .await;
+        assert!(r.location().unwrap().contains("ok=feedback_held_abuse"));
+        let reaction = app.store.idea(fine).await.unwrap().unwrap().reactions[0].id;
+        let lead = app.login_as(&app.lead).await;
+        // The idea is approved, the reaction stays hidden with a reason.
+        app.post_form_with_cookies(
+            &format!("/ideeen/{}/verbergen", held.0),
+            &staff_cookie(&lead),
+            &[("csrf", &lead.csrf), ("reden", "")],
+        )
+        .await;
+        app.post_form_with_cookies(
+            &format!("/reacties/{}/verbergen", reaction.0),
+            &staff_cookie(&lead),
+            &[("csrf", &lead.csrf), ("reden", "schelden zonder inhoud")],
+        )
+        .await;
+        let mail: Vec<_> = app
+            .store
+            .due_mail(50)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.to == "boos@voorbeeld.nl" && m.subject.contains("beoordeeld"))
+            .collect();
+        assert_eq!(mail.len(), 2, "{}", app.backend);
+        assert!(
+            mail.iter()
+                .any(|m| m.body.contains("staat nu voor iedereen"))
+        );
+        assert!(
+            mail.iter()
+                .any(|m| m.body.contains("wegens: schelden zonder inhoud"))
+        );
+        // Hiding an ordinary (not held) idea sends no decision mail.
+        app.post_form_with_cookies(
+            &format!("/ideeen/{}/verbergen", fine.0),
+            &staff_cookie(&lead),
+            &[("csrf", &lead.csrf), ("reden", "dubbel")],
+        )
+        .await;
+        let count = app
+            .store
+            .due_mail(50)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.subject.contains("beoordeeld"))
+            .count();
+        assert_eq!(count, 2, "{}", app.backend);
+    }
+}

@@ -305,6 +305,21 @@ pub(super) const FEEDBACK: &[(&str, &str, &str)] = &[
     ),
     ("feedback_figures", "Cijfers", "Figures"),
     (
+        "feedback_decision_subject",
+        "Je bericht bij “{title}” is beoordeeld",
+        "Your post on “{title}” has been reviewed",
+    ),
+    (
+        "feedback_decision_shown",
+        "Een medewerker heeft je bericht bij “{title}” bekeken: het staat nu voor iedereen op de ideeënpagina.\n\n{url}\n",
+        "A staff member reviewed your post on “{title}”: everyone can see it on the ideas page now.\n\n{url}\n",
+    ),
+    (
+        "feedback_decision_hidden",
+        "Een medewerker heeft je bericht bij “{title}” bekeken: het blijft verborgen, wegens: {reason}\n\n{url}\n",
+        "A staff member reviewed your post on “{title}”: it stays hidden, because: {reason}\n\n{url}\n",
+    ),
+    (
         "feedback_missing_title",
         "Idee niet gevonden",
         "Idea not found",
