@@ -6,7 +6,9 @@ use crate::{Brand, RulesError};
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
-const PHISHING: &[&str] = &[
+/// Codes and credentials: a phishing cue only when somebody asks for them or a message wants
+/// them typed in somewhere (see `ASKED`); "ik heb een verkeerde pincode ingetoetst" is not.
+const CREDENTIALS: &[&str] = &[
     "pincode",
     "pin code",
     "inlogcode",
@@ -16,6 +18,41 @@ const PHISHING: &[&str] = &[
     "verificatiecode",
     "sms code",
     "smscode",
+    "wachtwoord",
+    "password",
+    "pin",
+];
+
+/// Somebody asking for a code, or a link to hand it over.
+const ASKED: &[&str] = &[
+    "vroeg",
+    "vroegen",
+    "gevraagd",
+    "vraagt",
+    "vragen om",
+    "vragen naar",
+    "vroeg om",
+    "wilde mijn",
+    "wilden mijn",
+    "doorgeven",
+    "doorgegeven",
+    "delen",
+    "gedeeld",
+    "invullen",
+    "ingevuld",
+    "opgeven",
+    "noemen",
+    "voorlezen",
+    "link",
+    "namens",
+    "asked",
+    "asking",
+    "enter",
+    "share",
+    "shared",
+];
+
+const PHISHING: &[&str] = &[
     "veilige rekening",
     "kluisrekening",
     "iemand belde namens",
@@ -213,6 +250,8 @@ pub(crate) struct Signals {
 
 pub(crate) struct SignalModel {
     phishing: TermSet,
+    credentials: TermSet,
+    asked: TermSet,
     press: TermSet,
     legal: TermSet,
     question_phrases: TermSet,
@@ -277,6 +316,8 @@ impl SignalModel {
             .collect();
         Ok(SignalModel {
             phishing: cue_set(PHISHING, &[]).map_err(b)?,
+            credentials: cue_set(CREDENTIALS, &[]).map_err(b)?,
+            asked: cue_set(ASKED, &[]).map_err(b)?,
             press: cue_set(PRESS, &[]).map_err(b)?,
             legal: cue_set(LEGAL, &["dagvaard", "advoca"]).map_err(b)?,
             question_phrases: cue_set(QUESTION_PHRASES, &[]).map_err(b)?,
@@ -309,7 +350,9 @@ impl SignalModel {
             .domain
             .find_iter(i.lower)
             .any(|m| self.is_lookalike(m.as_str()));
-        s.phishing = s.lookalike_domain || self.phishing.any(i.norm);
+        s.phishing = s.lookalike_domain
+            || self.phishing.any(i.norm)
+            || (self.credentials.any(i.norm) && self.asked.any(i.norm));
         s.press = self.press.any(i.norm);
         s.legal = self.legal.any(i.norm);
         s.high_reach = i.followers >= 10_000 || i.reposts >= 100;
@@ -416,6 +459,14 @@ mod tests {
         assert!(plain("Iemand belde namens Zuiderbank en vroeg mijn pincode").phishing);
         assert!(plain("Ze wilden dat ik mijn geld naar een veilige rekening overmaakte").phishing);
         assert!(!plain("Mijn pas is kapot").phishing);
+        // A code alone is not phishing; a code somebody asks for is.
+        assert!(
+            !plain("Ik had bij de kassa een verkeerde pincode ingetoetst, pas nu geblokkeerd")
+                .phishing
+        );
+        assert!(plain("Ik kreeg een sms met een link om mijn inlogcode in te vullen").phishing);
+        assert!(plain("Someone asked for my pin over the phone").phishing);
+        assert!(!plain("Kunnen jullie bevestigen dat mijn nieuwe pincode onderweg is?").phishing);
         assert!(plain("Ik ben journalist bij de Volkskrant").press);
         assert!(plain("Namens mijn cliënt stel ik Zuiderbank aansprakelijk").legal);
         assert!(plain("Mijn advocaat neemt contact op").legal);
