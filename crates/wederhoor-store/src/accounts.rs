@@ -612,6 +612,61 @@ impl Store {
         row.as_ref().map(account_from_row).transpose()
     }
 
+    // ----- OIDC logins in progress -----
+
+    /// Keeps an OIDC login in progress for `ttl_ms` (and forgets expired ones).
+    pub async fn save_oidc_login(
+        &self,
+        state: &str,
+        nonce: &str,
+        verifier: &str,
+        back: &str,
+        ttl_ms: i64,
+    ) -> Result<()> {
+        let now = now_ms();
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(2);
+        sqlx::query("DELETE FROM oidc_logins WHERE expires_at < $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO oidc_logins (state_hash, nonce, verifier, back, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(hash_token(state))
+        .bind(nonce)
+        .bind(verifier)
+        .bind(back)
+        .bind(now + ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes (once) the OIDC login in progress for `state`: (nonce, verifier, back). `None` when
+    /// unknown, used or expired.
+    pub async fn take_oidc_login(&self, state: &str) -> Result<Option<(String, String, String)>> {
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(1);
+        let row = sqlx::query(
+            "DELETE FROM oidc_logins WHERE state_hash = $1 RETURNING nonce, verifier, back, expires_at",
+        )
+        .bind(hash_token(state))
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        if r.try_get::<i64, _>(3)? < now_ms() {
+            return Ok(None);
+        }
+        Ok(Some((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+    }
+
     // ----- the mail outbox -----
 
     /// Queues a mail (ignored when its idempotency key was queued before).

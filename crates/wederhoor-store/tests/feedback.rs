@@ -772,3 +772,37 @@ async fn mail_workers_claim_each_mail_once() {
         assert!(store.claim_due_mail(10, 60_000).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn an_oidc_login_in_progress_is_taken_once_and_expires() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        store
+            .save_oidc_login("state-1", "nonce-1", "verifier-1", "/ideeen/3", 60_000)
+            .await
+            .unwrap();
+        store
+            .save_oidc_login("state-2", "nonce-2", "verifier-2", "/ideeen", -1)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.take_oidc_login("state-1").await.unwrap(),
+            Some((
+                "nonce-1".to_owned(),
+                "verifier-1".to_owned(),
+                "/ideeen/3".to_owned()
+            )),
+            "{backend}"
+        );
+        assert_eq!(
+            store.take_oidc_login("state-1").await.unwrap(),
+            None,
+            "used once"
+        );
+        assert_eq!(
+            store.take_oidc_login("state-2").await.unwrap(),
+            None,
+            "expired"
+        );
+        assert_eq!(store.take_oidc_login("unknown").await.unwrap(), None);
+    }
+}

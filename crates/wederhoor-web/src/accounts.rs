@@ -554,49 +554,21 @@ pub async fn logout(
 
 // ---------------------------------------------------------------- OIDC
 
-/// What the OIDC cookie carries between the start of a login and its callback.
+/// An OIDC login in progress: the browser's cookie holds only the `state`; the nonce, the PKCE
+/// verifier and the way back wait in the store (any node can finish the login, used once).
 struct PendingOidc {
-    state: String,
     nonce: String,
     verifier: String,
     back: String,
 }
 
-impl PendingOidc {
-    fn encode(&self) -> String {
-        [&self.state, &self.nonce, &self.verifier, &self.back]
-            .map(|part| url_encode(part))
-            .join("|")
-    }
-
-    fn decode(value: &str) -> Option<PendingOidc> {
-        let mut parts = value.split('|').map(percent_decode);
-        let pending = PendingOidc {
-            state: parts.next()??,
-            nonce: parts.next()??,
-            verifier: parts.next()??,
-            back: parts.next()??,
-        };
-        parts.next().is_none().then_some(pending)
-    }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+/// A state value fit for a cookie (what `start_login` makes: URL-safe characters).
+fn cookie_safe(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 256
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn oidc_http() -> Result<reqwest::Client, AppError> {
@@ -646,18 +618,25 @@ pub async fn oidc_start(
             return oidc_failed(&state, &visitor, &[]);
         }
     };
-    let pending = PendingOidc {
-        state: start.state,
-        nonce: start.nonce,
-        verifier: start.verifier,
-        back: local_back(q.terug.as_deref()),
-    };
+    if !cookie_safe(&start.state) {
+        return Err(AppError::Internal("OIDC state is not cookie-safe".into()));
+    }
+    state
+        .store
+        .save_oidc_login(
+            &start.state,
+            &start.nonce,
+            &start.verifier,
+            &local_back(q.terug.as_deref()),
+            OIDC_COOKIE_SECONDS * 1000,
+        )
+        .await?;
     Ok(see_other(
         &start.url,
         &[public_cookie(
             &state,
             OIDC_COOKIE,
-            &pending.encode(),
+            &start.state,
             OIDC_COOKIE_SECONDS,
         )],
     ))
@@ -680,9 +659,9 @@ pub async fn oidc_callback(
     let Some(settings) = &state.config.oidc else {
         return Err(AppError::NotFound);
     };
-    let pending = cookie(&headers, OIDC_COOKIE).and_then(PendingOidc::decode);
-    let (Some(pending), Some(code), Some(got_state), None) =
-        (pending, q.code, q.state, q.error.as_deref())
+    let browser_state = cookie(&headers, OIDC_COOKIE).filter(|s| cookie_safe(s));
+    let (Some(browser_state), Some(code), Some(got_state), None) =
+        (browser_state, q.code, q.state, q.error.as_deref())
     else {
         if let Some(error) = q.error.as_deref() {
             tracing::info!(error, "OIDC provider refused the login");
@@ -691,10 +670,19 @@ pub async fn oidc_callback(
         }
         return oidc_failed(&state, &visitor, &[clear]);
     };
-    if !constant_time_eq(got_state.as_bytes(), pending.state.as_bytes()) {
+    if !constant_time_eq(got_state.as_bytes(), browser_state.as_bytes()) {
         tracing::warn!("OIDC callback with a state that is not this browser's");
         return oidc_failed(&state, &visitor, &[clear]);
     }
+    let Some((nonce, verifier, back)) = state.store.take_oidc_login(&got_state).await? else {
+        tracing::warn!("OIDC callback for a login that is unknown, used or expired");
+        return oidc_failed(&state, &visitor, &[clear]);
+    };
+    let pending = PendingOidc {
+        nonce,
+        verifier,
+        back,
+    };
     let http = oidc_http()?;
     let identity = match Provider::discover(&http, &settings.config.issuer).await {
         Ok(provider) => {
@@ -998,22 +986,12 @@ mod tests {
     }
 
     #[test]
-    fn the_oidc_cookie_round_trips() {
-        let p = PendingOidc {
-            state: "abc".into(),
-            nonce: "n|1".into(),
-            verifier: "v-._~".into(),
-            back: "/ideeen/3?sort=top&x=1".into(),
-        };
-        let encoded = p.encode();
-        assert!(!encoded.contains([';', ',', ' ', '"']));
-        let d = PendingOidc::decode(&encoded).unwrap();
-        assert_eq!(
-            (d.state, d.nonce, d.verifier, d.back),
-            (p.state, p.nonce, p.verifier, p.back)
-        );
-        assert!(PendingOidc::decode("a|b|c").is_none());
-        assert!(PendingOidc::decode("a|b|c|%zz").is_none());
+    fn only_url_safe_states_go_into_the_cookie() {
+        assert!(cookie_safe("Abc-_123"));
+        assert!(!cookie_safe(""));
+        assert!(!cookie_safe("a;b"));
+        assert!(!cookie_safe("a b"));
+        assert!(!cookie_safe(&"x".repeat(300)));
     }
 
     #[test]

@@ -657,3 +657,27 @@ async fn an_oidc_callback_with_a_foreign_state_is_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_oidc_login_keeps_its_secrets_server_side_and_works_once() {
+    for mut app in spawn_apps().await {
+        let fake = with_oidc(&mut app).await;
+        let (cookie, callback) = start_oidc(&app, &fake).await;
+        // The browser holds the state only: it is the `state` of the callback, nothing more.
+        assert!(
+            callback.contains(&format!("state={cookie}")),
+            "{cookie} / {callback}"
+        );
+        assert!(!cookie.contains('|') && !cookie.contains('%'));
+        let first = app
+            .get_with_cookies(&callback, &format!("wederhoor_oidc={cookie}"))
+            .await;
+        assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text());
+        // The same callback again (a replay) finds no login in progress.
+        let again = app
+            .get_with_cookies(&callback, &format!("wederhoor_oidc={cookie}"))
+            .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", app.backend);
+        assert!(again.set_cookie("wederhoor_account").is_none());
+    }
+}

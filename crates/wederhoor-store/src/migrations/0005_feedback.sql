@@ -56,6 +56,17 @@ CREATE TABLE account_sessions (
 );
 CREATE INDEX account_sessions_account ON account_sessions (account_id);
 
+-- An OIDC login in progress: the browser holds only the `state` (in a cookie); the nonce and
+-- PKCE verifier stay here, keyed by the state's hash, for ten minutes, used once.
+CREATE TABLE oidc_logins (
+    state_hash TEXT PRIMARY KEY,
+    nonce TEXT NOT NULL,
+    verifier TEXT NOT NULL,
+    back TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX oidc_logins_expiry ON oidc_logins (expires_at);
+
 -- One-time tokens (e-mail verification), stored hashed.
 CREATE TABLE account_tokens (
     token_hash TEXT PRIMARY KEY,
