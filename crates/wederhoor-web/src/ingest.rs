@@ -54,6 +54,24 @@ pub async fn ingest_values(
     source: &Source,
     values: Vec<serde_json::Value>,
 ) -> Result<IngestReport, AppError> {
+    let prepared = prepare_values(engine, &source.name, values);
+    store_prepared(store, rules_version, source, prepared).await
+}
+
+/// A batch parsed and triaged, not stored yet (the CPU half of ingest, so an import can triage
+/// the next batch while the database stores this one).
+pub struct PreparedBatch {
+    results: Vec<Option<ItemResult>>,
+    valid: Vec<(ValidMessage, Triage)>,
+    positions: Vec<usize>,
+}
+
+/// Parses and triages a batch (pure: no I/O).
+pub fn prepare_values(
+    engine: &Engine,
+    source_name: &str,
+    values: Vec<serde_json::Value>,
+) -> PreparedBatch {
     let now = jiff::Timestamp::now();
     let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(values.len());
     let mut valid: Vec<(ValidMessage, Triage)> = Vec::new();
@@ -64,7 +82,7 @@ pub async fn ingest_values(
             .and_then(|m| m.parse(now).map_err(|e| e.to_string()));
         match parsed {
             Ok(m) => {
-                let triage = triage_message(engine, &m, &source.name);
+                let triage = triage_message(engine, &m, source_name);
                 valid.push((m, triage));
                 positions.push(i);
                 results.push(None);
@@ -72,6 +90,25 @@ pub async fn ingest_values(
             Err(error) => results.push(Some(ItemResult::Rejected { error })),
         }
     }
+    PreparedBatch {
+        results,
+        valid,
+        positions,
+    }
+}
+
+/// Stores a prepared batch in one transaction and reports per item, in order.
+pub async fn store_prepared(
+    store: &Store,
+    rules_version: Option<i64>,
+    source: &Source,
+    prepared: PreparedBatch,
+) -> Result<IngestReport, AppError> {
+    let PreparedBatch {
+        mut results,
+        valid,
+        positions,
+    } = prepared;
     let outcomes = store.ingest_batch(source.id, &valid, rules_version).await?;
     for (pos, outcome) in positions.into_iter().zip(outcomes) {
         if let Some(slot) = results.get_mut(pos) {

@@ -27,7 +27,9 @@ mod webhook_in;
 pub use auth::{hash_password, verify_password};
 pub use error::{ApiError, AppError};
 pub use ingest::triage_message;
-pub use ingest::{IngestReport, ItemResult, ingest_values};
+pub use ingest::{
+    IngestReport, ItemResult, PreparedBatch, ingest_values, prepare_values, store_prepared,
+};
 pub use live::{EVENT_KINDS, LiveEvent, Presence, Viewer};
 pub use rules::{VerdictChange, backtest_items, backtest_store};
 pub use sources::{SOURCE_KINDS, SourceSpec};

@@ -15,7 +15,9 @@ use anyhow::Context;
 use std::time::{Duration, Instant};
 use wederhoor_core::{DeliveryKind, Role};
 use wederhoor_store::{NewAgent, NewSource, Store};
-use wederhoor_web::{ActiveRules, AppState, WebConfig, ingest_values};
+use wederhoor_web::{
+    ActiveRules, AppState, PreparedBatch, WebConfig, prepare_values, store_prepared,
+};
 
 const TEMPLATES: &[&str] = &[
     "@zuiderbank mijn pinpas {n} werkt al {d} dagen niet, wat nu?",
@@ -84,11 +86,30 @@ pub async fn import(
     let started = Instant::now();
     let mut segment_started = Instant::now();
     let mut done = 0u64;
+    let mut prepared_upto = 0u64;
     let first = start_count;
+    // Like `wederhoor import`: the next batch is parsed and triaged on another core while the
+    // database stores this one.
+    let mut pending: Option<(u64, tokio::task::JoinHandle<PreparedBatch>)> = None;
     while done < messages {
-        let n = 1000.min(messages - done);
-        let batch: Vec<serde_json::Value> = (first + done..first + done + n).map(message).collect();
-        let report = ingest_values(store, &rules.engine, rules.version, &source, batch).await?;
+        let next = (prepared_upto < messages).then(|| {
+            let n = 1000.min(messages - prepared_upto);
+            let batch: Vec<serde_json::Value> = (first + prepared_upto..first + prepared_upto + n)
+                .map(message)
+                .collect();
+            prepared_upto += n;
+            let engine = rules.engine.clone();
+            let name = source.name.clone();
+            (
+                n,
+                tokio::task::spawn_blocking(move || prepare_values(&engine, &name, batch)),
+            )
+        });
+        let Some((n, handle)) = std::mem::replace(&mut pending, next) else {
+            continue;
+        };
+        let prepared = handle.await.context("triage task")?;
+        let report = store_prepared(store, rules.version, &source, prepared).await?;
         anyhow::ensure!(report.rejected == 0, "bench messages were rejected");
         done += n;
         if done.is_multiple_of(segment) || done == messages {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use wederhoor_core::DeliveryKind;
 use wederhoor_store::{NewSource, Source, Store};
-use wederhoor_web::{ActiveRules, ItemResult, ingest_values};
+use wederhoor_web::{ActiveRules, ItemResult, PreparedBatch, prepare_values, store_prepared};
 
 const BATCH: usize = 1000;
 /// At most this many rejected lines are listed one by one; the rest are counted.
@@ -34,6 +34,7 @@ pub async fn import_files(
     let mut sources: BTreeMap<String, Source> = BTreeMap::new();
     let started = Instant::now();
     let mut listed = 0usize;
+    let mut pending: Option<StartedBatch> = None;
     for path in files {
         let file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -62,16 +63,13 @@ pub async fn import_files(
             }
             if batch.len() >= BATCH || (n == 0 && !batch.is_empty()) {
                 summary.lines += batch.len() as u64;
-                store_batch(
-                    store,
-                    rules,
-                    &mut sources,
-                    std::mem::take(&mut batch),
-                    path,
-                    &mut summary,
-                    &mut listed,
-                )
-                .await?;
+                // Triage this batch on another core while the database stores the previous one.
+                let next =
+                    start_batch(store, rules, &mut sources, std::mem::take(&mut batch), path)
+                        .await?;
+                if let Some(previous) = pending.replace(next) {
+                    finish_batch(store, rules, previous, &mut summary, &mut listed).await?;
+                }
                 if progress {
                     let rate = summary.lines as f64 / started.elapsed().as_secs_f64().max(0.001);
                     eprint!(
@@ -90,6 +88,9 @@ pub async fn import_files(
                 break;
             }
         }
+    }
+    if let Some(last) = pending.take() {
+        finish_batch(store, rules, last, &mut summary, &mut listed).await?;
     }
     if progress {
         eprintln!();
@@ -154,19 +155,25 @@ fn report_rejected(listed: &mut usize, path: &std::path::Path, line: u64, why: &
     }
 }
 
-async fn store_batch(
+/// A batch whose triage runs on a blocking thread: per source, its lines and the task.
+struct StartedBatch {
+    path: PathBuf,
+    groups: Vec<(Source, Vec<u64>, tokio::task::JoinHandle<PreparedBatch>)>,
+}
+
+/// Resolves (or creates) the batch's sources and starts its triage.
+async fn start_batch(
     store: &Store,
     rules: &ActiveRules,
     sources: &mut BTreeMap<String, Source>,
     batch: Vec<(u64, String, serde_json::Value)>,
     path: &std::path::Path,
-    summary: &mut Summary,
-    listed: &mut usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<StartedBatch> {
     let mut by_source: BTreeMap<String, Vec<(u64, serde_json::Value)>> = BTreeMap::new();
     for (line, source, value) in batch {
         by_source.entry(source).or_default().push((line, value));
     }
+    let mut groups = Vec::new();
     for (name, items) in by_source {
         let source = match sources.get(&name) {
             Some(s) => s.clone(),
@@ -191,14 +198,36 @@ async fn store_batch(
             }
         };
         let (lines, values): (Vec<u64>, Vec<serde_json::Value>) = items.into_iter().unzip();
-        let report = ingest_values(store, &rules.engine, rules.version, &source, values).await?;
+        let engine = rules.engine.clone();
+        let source_name = source.name.clone();
+        let task =
+            tokio::task::spawn_blocking(move || prepare_values(&engine, &source_name, values));
+        groups.push((source, lines, task));
+    }
+    Ok(StartedBatch {
+        path: path.to_owned(),
+        groups,
+    })
+}
+
+/// Waits for a batch's triage, stores it (one transaction per source) and counts the results.
+async fn finish_batch(
+    store: &Store,
+    rules: &ActiveRules,
+    batch: StartedBatch,
+    summary: &mut Summary,
+    listed: &mut usize,
+) -> anyhow::Result<()> {
+    for (source, lines, task) in batch.groups {
+        let prepared = task.await.context("triage task")?;
+        let report = store_prepared(store, rules.version, &source, prepared).await?;
         for (line, result) in lines.iter().zip(report.results) {
             match result {
                 ItemResult::Stored { .. } => summary.stored += 1,
                 ItemResult::Duplicate { .. } => summary.duplicates += 1,
                 ItemResult::Rejected { error } => {
                     summary.rejected += 1;
-                    report_rejected(listed, path, *line, &error);
+                    report_rejected(listed, &batch.path, *line, &error);
                 }
             }
         }
