@@ -48,6 +48,8 @@ use wederhoor_triage::Engine;
 pub struct WebConfig {
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (behind a reverse proxy that sets it).
+    pub trust_proxy: bool,
     /// The address customers reach this server at, without a trailing slash; used for links in
     /// e-mail, the Atom feed and Open Graph tags.
     pub public_url: String,
@@ -61,6 +63,7 @@ impl Default for WebConfig {
     fn default() -> WebConfig {
         WebConfig {
             secure_cookies: false,
+            trust_proxy: false,
             public_url: "http://127.0.0.1:8080".to_owned(),
             brand_name: "Zuiderbank".to_owned(),
             oidc: None,

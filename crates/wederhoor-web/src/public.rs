@@ -155,10 +155,17 @@ impl FromRequestParts<AppState> for Visitor {
                 _ => (wederhoor_store::random_token(), true),
             },
         };
-        let ip = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        let forwarded = state
+            .config
+            .trust_proxy
+            .then(|| forwarded_for(headers))
+            .flatten();
+        let ip = forwarded.unwrap_or_else(|| {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+        });
         let here = parts
             .uri
             .path_and_query()
@@ -173,6 +180,20 @@ impl FromRequestParts<AppState> for Visitor {
             here,
         })
     }
+}
+
+/// The client address a trusted reverse proxy put first in `X-Forwarded-For`, if it parses.
+fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get("x-forwarded-for")?
+        .to_str()
+        .ok()?
+        .split(',')
+        .next()?
+        .trim()
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 /// A cookie for the public pages (HttpOnly, SameSite=Lax, Secure over HTTPS).
@@ -263,6 +284,24 @@ impl RateLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_addresses_are_parsed_not_trusted_blindly() {
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "203.0.113.7, 10.0.0.1"
+                .parse()
+                .unwrap_or_else(|_| axum::http::HeaderValue::from_static("")),
+        );
+        assert_eq!(forwarded_for(&h).as_deref(), Some("203.0.113.7"));
+        h.insert(
+            "x-forwarded-for",
+            axum::http::HeaderValue::from_static("nonsense"),
+        );
+        assert_eq!(forwarded_for(&h), None);
+        assert_eq!(forwarded_for(&axum::http::HeaderMap::new()), None);
+    }
 
     #[test]
     fn rate_limits_count_per_key() {

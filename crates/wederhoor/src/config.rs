@@ -50,6 +50,9 @@ pub struct ServerConfig {
     pub listen: String,
     /// Mark cookies Secure (set this when Wederhoor is served over HTTPS).
     pub secure_cookies: bool,
+    /// Behind a reverse proxy: take the client's address from `X-Forwarded-For` (for the feedback
+    /// page's rate limits). Only set this when the proxy sets that header; otherwise anyone could.
+    pub trust_proxy: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -177,6 +180,7 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
+            trust_proxy: false,
         }
     }
 }

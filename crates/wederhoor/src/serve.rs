@@ -98,6 +98,7 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         rules,
         WebConfig {
             secure_cookies: config.server.secure_cookies,
+            trust_proxy: config.server.trust_proxy,
             public_url,
             oidc,
             ..WebConfig::default()
