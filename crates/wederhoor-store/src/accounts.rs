@@ -131,6 +131,18 @@ fn account_from_row(r: &AnyRow) -> Result<Account> {
     })
 }
 
+/// A mail item from the columns id, to_addr, subject, body, idempotency_key, attempts.
+fn mail_item_from_row(r: &AnyRow) -> Result<MailItem> {
+    Ok(MailItem {
+        id: r.try_get(0)?,
+        to: r.try_get(1)?,
+        subject: r.try_get(2)?,
+        body: r.try_get(3)?,
+        idempotency_key: r.try_get(4)?,
+        attempts: r.try_get(5)?,
+    })
+}
+
 pub(crate) async fn queue_mail_tx(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     mail: &NewMail,
@@ -690,18 +702,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MailItem {
-                    id: r.try_get(0)?,
-                    to: r.try_get(1)?,
-                    subject: r.try_get(2)?,
-                    body: r.try_get(3)?,
-                    idempotency_key: r.try_get(4)?,
-                    attempts: r.try_get(5)?,
-                })
-            })
-            .collect()
+        rows.iter().map(mail_item_from_row).collect()
     }
 
     /// Claims the due mails for this worker (see `claim_due_replies`: the next attempt moves
@@ -728,16 +729,7 @@ impl Store {
         tx.commit().await?;
         let mut items = rows
             .iter()
-            .map(|r| {
-                Ok(MailItem {
-                    id: r.try_get(0)?,
-                    to: r.try_get(1)?,
-                    subject: r.try_get(2)?,
-                    body: r.try_get(3)?,
-                    idempotency_key: r.try_get(4)?,
-                    attempts: r.try_get(5)?,
-                })
-            })
+            .map(mail_item_from_row)
             .collect::<Result<Vec<_>>>()?;
         items.sort_by_key(|m| m.id);
         Ok(items)

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Target;
+use common::{Target, login_agent};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -16,47 +16,7 @@ async fn sigterm_ends_the_server_with_an_open_event_stream() {
         .build()
         .unwrap();
 
-    // Log in like a browser: the login form's CSRF token and cookie, then the session cookie.
-    let page = client
-        .get(format!("{}/login", server.url))
-        .send()
-        .await
-        .unwrap();
-    let login_cookie = page.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let html = page.text().await.unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let response = client
-        .post(format!("{}/login", server.url))
-        .header("cookie", &login_cookie)
-        .form(&[
-            ("username", "sanne"),
-            ("password", "correct-horse-battery"),
-            ("csrf", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
-    let session = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let session = login_agent(&client, &server.url, "sanne", "correct-horse-battery").await;
 
     let events = client
         .get(format!("{}/events", server.url))
