@@ -73,6 +73,27 @@ pub trait Sink: Send + Sync {
         drop(attachments);
         self.store(source, messages, checkpoint, None)
     }
+
+    /// Its author edited a message on the platform (`message` is the new version). Returns
+    /// whether a stored message changed. A sink that keeps no history ignores it.
+    fn edit(
+        &self,
+        source: &Source,
+        message: ValidMessage,
+    ) -> impl std::future::Future<Output = Result<bool, SinkError>> + Send {
+        let _ = (source, message);
+        std::future::ready(Ok(false))
+    }
+
+    /// Its author deleted a message on the platform. Returns whether a stored message changed.
+    fn delete(
+        &self,
+        source: &Source,
+        external_id: &str,
+    ) -> impl std::future::Future<Output = Result<bool, SinkError>> + Send {
+        let _ = (source, external_id);
+        std::future::ready(Ok(false))
+    }
 }
 
 /// Why a delivery did not succeed.

@@ -238,7 +238,11 @@ pub enum Item {
         message: ValidMessage,
         position: String,
     },
-    /// Not for us (another notification type, a `delete`, …); the position still advances.
+    /// A `status.update`: its author edited a status.
+    Edited(ValidMessage),
+    /// A `delete`: its author deleted the status with this id.
+    Deleted(String),
+    /// Not for us (another notification type, …); the position still advances.
     Ignored {
         position: Option<String>,
     },
@@ -247,6 +251,15 @@ pub enum Item {
 
 /// Reads one `update` payload (a Status) or `notification` payload (a Notification).
 pub fn read_item(event: &str, payload: &str, now: jiff::Timestamp) -> Item {
+    if event == "delete" {
+        // The payload is the bare status id (some servers quote it).
+        let id = payload.trim().trim_matches('"');
+        return if id.is_empty() || id.len() > 64 || id.chars().any(char::is_whitespace) {
+            Item::Malformed("delete without a status id".into())
+        } else {
+            Item::Deleted(id.to_owned())
+        };
+    }
     let value: serde_json::Value = match serde_json::from_str(payload) {
         Ok(v) => v,
         Err(e) => return Item::Malformed(format!("{event} payload is not JSON: {e}")),
@@ -282,6 +295,10 @@ fn read_value(event: &str, value: &serde_json::Value, now: jiff::Timestamp) -> I
                 None => Item::Malformed("mention without a status".into()),
             }
         }
+        "status.update" => match status_to_message(value, now) {
+            Ok(message) => Item::Edited(message),
+            Err(e) => Item::Malformed(e),
+        },
         _ => Item::Ignored { position: None },
     }
 }
@@ -312,6 +329,9 @@ pub struct SessionReport {
     pub duplicates: usize,
     pub malformed: usize,
     pub unmatched: usize,
+    /// Stored statuses their authors edited or deleted during the session.
+    pub edited: usize,
+    pub deleted: usize,
     /// The checkpoint after the session.
     pub checkpoint: Option<String>,
 }
@@ -517,7 +537,8 @@ pub async fn run_session<S: Sink>(
             Item::Ignored {
                 position: Some(position),
             } => read.push((position, None)),
-            Item::Ignored { position: None } => {}
+            // REST pages hold statuses only.
+            Item::Ignored { position: None } | Item::Edited(_) | Item::Deleted(_) => {}
             Item::Malformed(reason) => l.malformed(&reason),
         }
     }
@@ -553,6 +574,22 @@ pub async fn run_session<S: Sink>(
                     l.report.streamed += 1;
                     let (stored, unmatched) = l.store(vec![message], Some(position)).await?;
                     on_progress(stored, unmatched);
+                }
+                Item::Edited(message) => {
+                    let changed = l
+                        .sink
+                        .edit(l.source, message)
+                        .await
+                        .map_err(|e| StreamError::new(format!("storing an edit: {e}")))?;
+                    l.report.edited += usize::from(changed);
+                }
+                Item::Deleted(id) => {
+                    let changed = l
+                        .sink
+                        .delete(l.source, &id)
+                        .await
+                        .map_err(|e| StreamError::new(format!("storing a deletion: {e}")))?;
+                    l.report.deleted += usize::from(changed);
                 }
                 Item::Ignored { .. } => {}
                 Item::Malformed(reason) => {

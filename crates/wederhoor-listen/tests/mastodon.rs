@@ -169,6 +169,7 @@ fn event(name: &str, data: &str) -> String {
 struct MemSink {
     messages: Mutex<Vec<ValidMessage>>,
     checkpoint: Mutex<Option<String>>,
+    deleted: Mutex<Vec<String>>,
 }
 
 impl Sink for MemSink {
@@ -193,6 +194,33 @@ impl Sink for MemSink {
             *self.checkpoint.lock().unwrap() = checkpoint;
         }
         Ok(report)
+    }
+
+    async fn edit(&self, _source: &Source, message: ValidMessage) -> Result<bool, SinkError> {
+        let mut stored = self.messages.lock().unwrap();
+        match stored
+            .iter_mut()
+            .find(|m| m.external_id == message.external_id)
+        {
+            Some(m) => {
+                *m = message;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn delete(&self, _source: &Source, external_id: &str) -> Result<bool, SinkError> {
+        let known = self
+            .messages
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.external_id == external_id);
+        if known {
+            self.deleted.lock().unwrap().push(external_id.to_owned());
+        }
+        Ok(known)
     }
 }
 
@@ -480,4 +508,41 @@ async fn replies_are_posted_as_statuses_and_failures_recorded() {
         assert!(err.contains("Validation failed"), "{backend}: {err}");
         assert!(store.due_replies(10).await.unwrap().is_empty(), "{backend}");
     }
+}
+
+#[tokio::test]
+async fn edits_and_deletions_reach_the_sink() {
+    let a = status_json("301", "<p>Mijn pas doet het niet</p>", None);
+    let mut edited = status_json("301", "<p>Mijn pas doet het weer, dank!</p>", None);
+    edited["edited_at"] = serde_json::Value::String("2026-11-25T10:20:00Z".into());
+    let body = [
+        event("update", &a.to_string()),
+        event("status.update", &edited.to_string()),
+        // Mastodon sends the bare id; an edit or deletion of a status we never stored changes nothing.
+        event("delete", "301"),
+        event("delete", "999"),
+        event("status.update", "{\"id\": \"302\""),
+    ]
+    .concat();
+    let (base, _fake) = start_fake(Fake {
+        stream: body,
+        ..Fake::default()
+    })
+    .await;
+    let sink = MemSink::default();
+    let src = source(&format!("{base}/tags/zuiderbank"));
+    let client = MastodonClient::new().unwrap();
+    let report = run_session(&client, &sink, &src, Some("tok"), None, &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.edited, report.deleted, report.malformed),
+        (1, 1, 1),
+        "{report:?}"
+    );
+    assert_eq!(
+        sink.messages.lock().unwrap()[0].text,
+        "Mijn pas doet het weer, dank!"
+    );
+    assert_eq!(*sink.deleted.lock().unwrap(), ["301"]);
 }

@@ -73,6 +73,10 @@ pub struct MessageView {
     pub rules_version: Option<i64>,
     /// The winning rule's terms found in the text (what the inbox highlights).
     pub evidence: Vec<String>,
+    /// When its author edited it on the platform (the text is the newest version).
+    pub edited_at: Option<i64>,
+    /// When its author deleted it on the platform.
+    pub deleted_at: Option<i64>,
 }
 
 /// A reply with its delivery state.
@@ -141,6 +145,8 @@ pub(crate) fn message_view_from_row(r: &AnyRow) -> Result<MessageView> {
         reason: r.try_get(18)?,
         rules_version: r.try_get(19)?,
         evidence: serde_json::from_str(&r.try_get::<String, _>(20)?).map_err(corrupt)?,
+        edited_at: r.try_get("edited_at")?,
+        deleted_at: r.try_get("deleted_at")?,
     })
 }
 
@@ -338,7 +344,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT m.id, m.external_id, m.text, a.handle, a.name, a.followers, m.created_at, m.reposts, m.likes, \
              t.language, t.sentiment_label, t.sentiment_score, t.abusive, t.pii, t.topics, t.priority, \
-             t.action, t.rule, t.reason, t.rules_version, t.evidence \
+             t.action, t.rule, t.reason, t.rules_version, t.evidence, m.edited_at, m.deleted_at \
              FROM messages m JOIN triage t ON t.message_id = m.id LEFT JOIN authors a ON a.id = m.author_id \
              WHERE m.conversation_id = $1 ORDER BY m.created_at, m.id",
         )

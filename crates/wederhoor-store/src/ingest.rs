@@ -515,6 +515,94 @@ impl Store {
         rows.iter().map(retriage_item_from_row).collect()
     }
 
+    /// Its author edited a stored message on the platform: the text becomes the new version, with
+    /// its new triage, and the message is marked edited (one transaction). `None` when the message
+    /// is not stored (it was never selected, or retention removed it).
+    pub async fn edit_message(
+        &self,
+        source: SourceId,
+        external_id: &str,
+        text: &str,
+        triage: &Triage,
+        rules_version: Option<i64>,
+    ) -> Result<Option<(MessageId, ConversationId)>> {
+        let now = now_ms();
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(1);
+        let row = sqlx::query(
+            "UPDATE messages SET text = $1, edited_at = $2 WHERE source_id = $3 AND external_id = $4 \
+             RETURNING id, conversation_id",
+        )
+        .bind(text)
+        .bind(now)
+        .bind(source.0)
+        .bind(external_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let id: i64 = row.try_get(0)?;
+        let conversation: i64 = row.try_get(1)?;
+        self.counted(3);
+        sqlx::query("DELETE FROM triage WHERE message_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        insert_triage_rows(self.backend(), &mut tx, &[(id, triage)], rules_version, now).await?;
+        audit(
+            &mut tx,
+            None,
+            "message.edited",
+            "conversation",
+            Some(conversation),
+            &format!("message {id} edited by its author"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some((MessageId(id), ConversationId(conversation))))
+    }
+
+    /// Its author deleted a stored message on the platform: it is marked deleted (kept for the
+    /// team's context until retention or an erasure). `None` when not stored or marked already.
+    pub async fn mark_message_deleted(
+        &self,
+        source: SourceId,
+        external_id: &str,
+    ) -> Result<Option<(MessageId, ConversationId)>> {
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(2);
+        let row = sqlx::query(
+            "UPDATE messages SET deleted_at = $1 WHERE source_id = $2 AND external_id = $3 \
+             AND deleted_at IS NULL RETURNING id, conversation_id",
+        )
+        .bind(now_ms())
+        .bind(source.0)
+        .bind(external_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let id: i64 = row.try_get(0)?;
+        let conversation: i64 = row.try_get(1)?;
+        audit(
+            &mut tx,
+            None,
+            "message.deleted",
+            "conversation",
+            Some(conversation),
+            &format!("message {id} deleted by its author"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some((MessageId(id), ConversationId(conversation))))
+    }
+
     /// Replaces the triage of stored messages (one transaction per call).
     pub async fn update_triage_batch(
         &self,

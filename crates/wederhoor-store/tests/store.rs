@@ -843,3 +843,81 @@ async fn concurrent_outbox_workers_claim_each_reply_once() {
         assert_eq!(again[0].attempts, 1);
     }
 }
+
+#[tokio::test]
+async fn edits_and_deletions_by_the_author_are_kept_and_marked() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let s = source(&store).await;
+        let out = store
+            .ingest_batch(
+                s.id,
+                &[(
+                    msg("e1", "Mijn pas werkt niet", None),
+                    triage(Action::Respond),
+                )],
+                None,
+            )
+            .await
+            .unwrap();
+        let IngestOutcome::Stored { conversation, .. } = out[0] else {
+            panic!()
+        };
+        let mut new_triage = triage(Action::Private);
+        new_triage.pii = vec![PiiSpan {
+            kind: PiiKind::Iban,
+            start: 5,
+            end: 23,
+        }];
+        let edited = store
+            .edit_message(
+                s.id,
+                "e1",
+                "Mijn NL91ABNA0417164300 werkt niet",
+                &new_triage,
+                Some(3),
+            )
+            .await
+            .unwrap();
+        assert_eq!(edited.map(|e| e.1), Some(conversation), "{backend}");
+        let d = store.conversation(conversation).await.unwrap().unwrap();
+        let m = &d.messages[0];
+        assert_eq!(m.text, "Mijn NL91ABNA0417164300 werkt niet", "{backend}");
+        assert!(m.edited_at.is_some() && m.deleted_at.is_none());
+        assert_eq!(m.action, Action::Private, "{backend}: triaged again");
+        assert_eq!(m.pii.len(), 1);
+        assert!(
+            store
+                .mark_message_deleted(s.id, "e1")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            store
+                .mark_message_deleted(s.id, "e1")
+                .await
+                .unwrap()
+                .is_none(),
+            "once"
+        );
+        assert!(
+            store
+                .mark_message_deleted(s.id, "onbekend")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .edit_message(s.id, "onbekend", "x", &new_triage, None)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let d = store.conversation(conversation).await.unwrap().unwrap();
+        assert!(
+            d.messages[0].deleted_at.is_some(),
+            "{backend}: kept, marked"
+        );
+    }
+}

@@ -1341,3 +1341,43 @@ async fn a_too_long_reply_says_so() {
         assert_eq!(t.detail(conv).await.notes.len(), 1, "{b}");
     }
 }
+
+#[tokio::test]
+async fn the_conversation_shows_messages_edited_or_deleted_by_their_author() {
+    for t in spawn_apps().await {
+        let report = t.ingest_ok(&msg("ed-1", "Mijn pas werkt niet")).await;
+        let conversation = conversation_of(&report["results"][0]);
+        let session = t.login_as(&t.agent).await;
+        let page = t
+            .get(&format!("/c/{}", conversation.0), Some(&session))
+            .await
+            .text();
+        assert!(!page.contains("bewerkt door de auteur"), "{}", t.backend);
+        let triage = wederhoor_web::triage_message(
+            &wederhoor_triage::Engine::default_engine(),
+            &wederhoor_core::IncomingMessage {
+                id: Some("ed-1".into()),
+                text: Some("Mijn pas werkt weer".into()),
+                ..Default::default()
+            }
+            .parse(jiff::Timestamp::now())
+            .unwrap(),
+            "Forum",
+        );
+        t.store
+            .edit_message(t.source.id, "ed-1", "Mijn pas werkt weer", &triage, None)
+            .await
+            .unwrap();
+        t.store
+            .mark_message_deleted(t.source.id, "ed-1")
+            .await
+            .unwrap();
+        let page = t
+            .get(&format!("/c/{}", conversation.0), Some(&session))
+            .await
+            .text();
+        assert!(page.contains("Mijn pas werkt weer"), "{}", t.backend);
+        assert!(page.contains("bewerkt door de auteur"));
+        assert!(page.contains("verwijderd door de auteur"));
+    }
+}

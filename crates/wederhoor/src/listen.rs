@@ -42,6 +42,43 @@ impl Sink for StoreSink {
         self.store_all(source, messages, checkpoint, None, attachments)
             .await
     }
+
+    /// The new version replaces the text, triaged again with the active rules.
+    async fn edit(&self, source: &Source, message: ValidMessage) -> Result<bool, SinkError> {
+        let rules = self.state.active_rules();
+        let triage = triage_message(&rules.engine, &message, &source.name);
+        let changed = self
+            .state
+            .store
+            .edit_message(
+                source.id,
+                &message.external_id,
+                &message.text,
+                &triage,
+                rules.version,
+            )
+            .await
+            .map_err(|e| SinkError(e.to_string()))?;
+        if let Some((_, conversation)) = changed {
+            self.state
+                .publish(LiveEvent::changed(conversation, "message"));
+        }
+        Ok(changed.is_some())
+    }
+
+    async fn delete(&self, source: &Source, external_id: &str) -> Result<bool, SinkError> {
+        let changed = self
+            .state
+            .store
+            .mark_message_deleted(source.id, external_id)
+            .await
+            .map_err(|e| SinkError(e.to_string()))?;
+        if let Some((_, conversation)) = changed {
+            self.state
+                .publish(LiveEvent::changed(conversation, "message"));
+        }
+        Ok(changed.is_some())
+    }
 }
 
 impl StoreSink {

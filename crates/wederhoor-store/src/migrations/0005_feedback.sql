@@ -5,6 +5,11 @@
 -- The department a staff member answers for on the feedback page (product, marketing, …).
 ALTER TABLE agents ADD COLUMN department TEXT;
 
+-- A message its author edited (the text is the newest version) or deleted on the platform (kept
+-- for the team, marked, until retention or an erasure removes it).
+ALTER TABLE messages ADD COLUMN edited_at BIGINT;
+ALTER TABLE messages ADD COLUMN deleted_at BIGINT;
+
 CREATE TABLE boards (
     id {ID},
     slug TEXT NOT NULL UNIQUE,

@@ -8,6 +8,16 @@ pub(super) const FEEDBACK: &[(&str, &str, &str)] = &[
         "Slow down: you did this too often. Please try again later.",
     ),
     ("skip_to_content", "Naar de inhoud", "Skip to content"),
+    (
+        "message_edited",
+        "bewerkt door de auteur",
+        "edited by its author",
+    ),
+    (
+        "message_deleted",
+        "verwijderd door de auteur: niet meer openbaar, niet meer op reageren",
+        "deleted by its author: no longer public, do not answer it",
+    ),
     ("feedback_title", "Ideeën", "Ideas"),
     (
         "feedback_heading",
