@@ -109,7 +109,12 @@ pub enum Event {
         message: ValidMessage,
         time_us: i64,
     },
-    /// Not a new post with text (identity/account events, deletes, other collections).
+    /// Its author deleted the post with this AT URI.
+    Deleted {
+        uri: String,
+        time_us: i64,
+    },
+    /// Not a new post with text (identity/account events, other collections).
     Ignored {
         time_us: i64,
     },
@@ -138,10 +143,21 @@ pub fn read_event(text: &str, now: jiff::Timestamp) -> Event {
     let Some(commit) = v.get("commit").filter(|c| c.is_object()) else {
         return Event::Malformed("commit event without commit".into());
     };
-    if commit.get("collection").and_then(|c| c.as_str()) != Some(POST_COLLECTION)
-        || commit.get("operation").and_then(|c| c.as_str()) != Some("create")
-    {
+    if commit.get("collection").and_then(|c| c.as_str()) != Some(POST_COLLECTION) {
         return Event::Ignored { time_us };
+    }
+    match commit.get("operation").and_then(|c| c.as_str()) {
+        Some("create") => {}
+        Some("delete") => {
+            return match (str_of(&v, "did"), str_of(commit, "rkey")) {
+                (Some(did), Some(rkey)) => Event::Deleted {
+                    uri: format!("at://{did}/{POST_COLLECTION}/{rkey}"),
+                    time_us,
+                },
+                _ => Event::Malformed("delete without did or rkey".into()),
+            };
+        }
+        _ => return Event::Ignored { time_us },
     }
     let Some(did) = str_of(&v, "did") else {
         return Event::Malformed("no did".into());
@@ -192,6 +208,8 @@ pub struct SessionReport {
     pub duplicates: usize,
     pub malformed: usize,
     pub unmatched: usize,
+    /// Stored posts their authors deleted during the session.
+    pub deleted: usize,
     /// The checkpoint after the session (`time_us`).
     pub checkpoint: Option<String>,
 }
@@ -280,6 +298,15 @@ pub async fn run_session<S: Sink>(
         };
         let (message, time_us) = match read_event(&text, jiff::Timestamp::now()) {
             Event::Post { message, time_us } => (Some(message), time_us),
+            Event::Deleted { uri, time_us } => {
+                // Only posts we stored change; the rest of the firehose's deletes are nothing to us.
+                let changed = sink
+                    .delete(source, &uri)
+                    .await
+                    .map_err(|e| StreamError::new(format!("storing a deletion: {e}")))?;
+                report.deleted += usize::from(changed);
+                (None, time_us)
+            }
             Event::Ignored { time_us } => (None, time_us),
             Event::Malformed(reason) => {
                 report.malformed += 1;
@@ -824,6 +851,16 @@ mod tests {
     fn events_are_read() {
         let now = jiff::Timestamp::now();
         assert!(matches!(read_event("{x", now), Event::Malformed(_)));
+        assert_eq!(
+            read_event(
+                r#"{"did":"did:plc:a","time_us":9,"kind":"commit","commit":{"operation":"delete","collection":"app.bsky.feed.post","rkey":"3k"}}"#,
+                now
+            ),
+            Event::Deleted {
+                uri: "at://did:plc:a/app.bsky.feed.post/3k".into(),
+                time_us: 9
+            }
+        );
         assert_eq!(
             read_event(r#"{"did":"did:plc:a","time_us":5,"kind":"identity"}"#, now),
             Event::Ignored { time_us: 5 }
