@@ -10,8 +10,9 @@
 //! all (logged once, shown as the source's health error) until a query is set.
 //!
 //! Events (`{"did","time_us","kind","commit":{"operation","collection","rkey","record","cid"}}`):
-//! `kind = commit`, `operation = create`, `collection = app.bsky.feed.post` is a post; other kinds
-//! (`identity`, `account`), deletes and updates are ignored; an event that is not JSON or lacks
+//! `kind = commit`, `operation = create`, `collection = app.bsky.feed.post` is a post; `operation =
+//! delete` of a post goes to the sink's `delete` (a stored post is marked deleted); other kinds
+//! (`identity`, `account`) and updates are ignored; an event that is not JSON or lacks
 //! `time_us`/`did`/`rkey`/`record` is skipped, counted and logged with the source and the reason.
 //!
 //! **Checkpoint**: the `time_us` of the newest event handed to the sink (with every stored post,

@@ -20,7 +20,9 @@
 //! stream. Connecting before the backfill means a
 //! status posted in between arrives on the stream (buffered) and is not lost; one seen twice is a
 //! duplicate in the store. `update` events carry a Status, `notification` events a Notification
-//! (only `mention`s with a status are kept); heartbeats (`:` lines) and other events are ignored;
+//! (only `mention`s with a status are kept), `status.update` an edited Status (handed to the sink's
+//! `edit`: a stored status gets the new text and a new triage) and `delete` a status id (the sink's
+//! `delete` marks a stored status deleted); heartbeats (`:` lines) and other events are ignored;
 //! a payload that is not a usable status is skipped, counted and logged. The listening query
 //! selects what is stored.
 //!
