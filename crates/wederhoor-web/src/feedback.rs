@@ -1020,7 +1020,7 @@ pub async fn set_status(
     Path(raw): Path<String>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, AppError> {
-    let staff = visitor.answering_staff()?.clone();
+    let staff = visitor.status_staff()?.clone();
     staff.check_csrf(&form.csrf)?;
     let id = parse_idea_id(&raw)?;
     let (detail, title) = idea_title(&state, id).await?;

@@ -35,9 +35,13 @@ pub struct Staff {
 }
 
 impl Staff {
-    /// Specialists, leads and admins answer on the feedback page and set statuses; agents
-    /// moderate (hide, merge) only as leads.
+    /// Every staff member answers on the feedback page under their own name (customer service
+    /// is the webcare team); specialists, leads and admins decide statuses; leads and admins
+    /// moderate (hide, merge, pin).
     pub fn may_answer(&self) -> bool {
+        self.agent.role.allows(Role::Agent)
+    }
+    pub fn may_set_status(&self) -> bool {
         self.agent.role.allows(Role::Specialist)
     }
     pub fn may_moderate(&self) -> bool {
@@ -90,6 +94,14 @@ impl Visitor {
     pub fn answering_staff(&self) -> Result<&Staff, AppError> {
         match &self.staff {
             Some(s) if s.may_answer() => Ok(s),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    /// The staff member allowed to set statuses, or 403.
+    pub fn status_staff(&self) -> Result<&Staff, AppError> {
+        match &self.staff {
+            Some(s) if s.may_set_status() => Ok(s),
             _ => Err(AppError::Forbidden),
         }
     }
@@ -207,7 +219,7 @@ pub fn public_cookie(state: &AppState, name: &str, value: &str, max_age: i64) ->
 }
 
 /// Renders a public page with what every public template needs: `tr`, `lang`, `other_lang`,
-/// `csrf`, `account`, `staff` (with `may_answer`/`may_moderate`) and `here`.
+/// `csrf`, `account`, `staff` (with `may_answer`/`may_set_status`/`may_moderate`) and `here`.
 pub fn render_public(
     state: &AppState,
     visitor: &Visitor,
@@ -223,6 +235,7 @@ pub fn render_public(
             department => s.department.map(|d| d.as_str()),
             csrf => &s.csrf,
             may_answer => s.may_answer(),
+            may_set_status => s.may_set_status(),
             may_moderate => s.may_moderate(),
         }
     });

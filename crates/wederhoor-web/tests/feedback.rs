@@ -1210,3 +1210,42 @@ async fn the_author_of_a_held_post_hears_the_decision() {
         assert_eq!(count, 2, "{}", app.backend);
     }
 }
+
+#[tokio::test]
+async fn customer_service_answers_and_specialists_decide() {
+    for app in spawn_apps().await {
+        boards(&app).await;
+        let c = customer(&app, "c@voorbeeld.nl", true).await;
+        let (id, location) = post_idea(&app, &c, "Chatten met de bank in de app", "").await;
+        let agent = app.login_as(&app.agent).await;
+        let page = app
+            .get_with_cookies(&location, &staff_cookie(&agent))
+            .await
+            .text();
+        assert!(page.contains("id=\"answer-form\""), "{}", app.backend);
+        assert!(
+            !page.contains("id=\"status-form\""),
+            "agents do not set statuses"
+        );
+        let r = app
+            .post_form_with_cookies(
+                &format!("/ideeen/{}/antwoord", id.0),
+                &staff_cookie(&agent),
+                &[
+                    ("csrf", &agent.csrf),
+                    ("tekst", "Dank! Ik geef het door aan het appteam."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+        let html = app.get(&location, None).await.text();
+        assert!(html.contains("Ik geef het door aan het appteam."));
+        assert!(html.contains("Anna Agent"), "under the agent's own name");
+        let lead = app.login_as(&app.lead).await;
+        let page = app
+            .get_with_cookies(&location, &staff_cookie(&lead))
+            .await
+            .text();
+        assert!(page.contains("id=\"status-form\""), "{}", app.backend);
+    }
+}
