@@ -285,13 +285,6 @@ impl Key {
     }
 }
 
-impl FromStr for Key {
-    type Err = InputError;
-    fn from_str(s: &str) -> Result<Key, InputError> {
-        Key::parse(s)
-    }
-}
-
 // ---------------------------------------------------------------- slugs and search
 
 fn fold(c: char) -> char {

@@ -48,7 +48,6 @@
 //! up; if it exists the reply was already posted (a crash after posting) and counts as sent.
 
 use crate::mastodon::StreamError;
-use crate::poller::next_delay;
 use crate::query::{Matcher, Query, QueryId};
 use crate::rss::{parse_retry_after, truncate_on_char_boundary};
 use crate::{Connector, DeliveryError, Sink, SinkReport};
@@ -504,21 +503,13 @@ async fn run_stream<S: Sink>(
             }
             Err(e) => {
                 failures = failures.saturating_add(1);
-                let seed = u64::from(jiff::Timestamp::now().subsec_nanosecond().unsigned_abs())
-                    ^ (source.id.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                let wait = next_delay(base, failures, e.retry_after, seed);
+                let wait = crate::supervise::backoff(source.id, base, failures, e.retry_after);
                 tracing::warn!(source = %source.name, failures, wait_secs = wait.as_secs(), error = %e, "bluesky stream failed; backing off");
                 wait
             }
         };
-        tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => return,
-            changed = source_rx.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-            }
-            _ = tokio::time::sleep(delay) => {}
+        if !crate::supervise::pause(&mut shutdown, &mut source_rx, delay).await {
+            return;
         }
     }
 }

@@ -40,7 +40,7 @@
 //! a resend, so a duplicate is recognisable), body = the reply plus `\n— Agent Name`. A permanent
 //! SMTP answer (5xx) fails the reply with the server's reason; anything else is retried.
 
-use crate::poller::{next_delay, poll_interval};
+use crate::poller::poll_interval;
 use crate::{Connector, DeliveryError, Sink, SinkReport};
 use futures_util::StreamExt;
 use std::sync::Arc;
@@ -883,19 +883,11 @@ async fn run_mailbox<S: Sink>(
             }
             Err(_) => {
                 failures = failures.saturating_add(1);
-                let seed = u64::from(jiff::Timestamp::now().subsec_nanosecond().unsigned_abs())
-                    ^ (source.id.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                next_delay(interval, failures, None, seed)
+                crate::supervise::backoff(source.id, interval, failures, None)
             }
         };
-        tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => return,
-            changed = source_rx.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-            }
-            _ = tokio::time::sleep(delay) => {}
+        if !crate::supervise::pause(&mut shutdown, &mut source_rx, delay).await {
+            return;
         }
     }
 }

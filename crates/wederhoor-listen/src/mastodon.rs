@@ -45,7 +45,6 @@
 //! message), `visibility` (`direct` when the case is private, else `public`), and the reply's
 //! `Idempotency-Key`. `2xx` is sent; `4xx` other than `408`/`429` is permanent; the rest retried.
 
-use crate::poller::next_delay;
 use crate::query::{Matcher, Query, QueryId};
 use crate::rss::{parse_retry_after, strip_html, truncate_on_char_boundary};
 use crate::{Connector, DeliveryError, Sink, SinkReport};
@@ -727,21 +726,13 @@ async fn run_stream<S: Sink>(
             }
             Err(e) => {
                 failures = failures.saturating_add(1);
-                let seed = u64::from(jiff::Timestamp::now().subsec_nanosecond().unsigned_abs())
-                    ^ (source.id.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                let wait = next_delay(base, failures, e.retry_after, seed);
+                let wait = crate::supervise::backoff(source.id, base, failures, e.retry_after);
                 tracing::warn!(source = %source.name, failures, wait_secs = wait.as_secs(), error = %e, "mastodon stream failed; backing off");
                 wait
             }
         };
-        tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => return,
-            changed = source_rx.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-            }
-            _ = tokio::time::sleep(delay) => {}
+        if !crate::supervise::pause(&mut shutdown, &mut source_rx, delay).await {
+            return;
         }
     }
 }

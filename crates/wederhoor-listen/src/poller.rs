@@ -128,21 +128,13 @@ async fn run_feed<S: Sink>(
             }
             Err(e) => {
                 failures = failures.saturating_add(1);
-                let seed = u64::from(jiff::Timestamp::now().subsec_nanosecond().unsigned_abs())
-                    ^ (source.id.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                let wait = next_delay(interval, failures, e.retry_after, seed);
+                let wait = crate::supervise::backoff(source.id, interval, failures, e.retry_after);
                 tracing::warn!(source = %source.name, failures, wait_secs = wait.as_secs(), "feed poll failed; backing off");
                 wait
             }
         };
-        tokio::select! {
-            _ = shutdown.wait_for(|s| *s) => return,
-            changed = source_rx.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-            }
-            _ = tokio::time::sleep(delay) => {}
+        if !crate::supervise::pause(&mut shutdown, &mut source_rx, delay).await {
+            return;
         }
     }
 }

@@ -72,3 +72,31 @@ pub(crate) async fn supervise<F, Fut>(
     .await;
     tasks.abort_all();
 }
+
+/// The wait after a connector's `failures`-th failure in a row for `source`
+/// ([`crate::poller::next_delay`]), with a jitter seed from the clock and the source id, so
+/// sources that fail together do not retry in lockstep.
+pub(crate) fn backoff(
+    source: SourceId,
+    interval: Duration,
+    failures: u32,
+    retry_after: Option<Duration>,
+) -> Duration {
+    let seed = u64::from(jiff::Timestamp::now().subsec_nanosecond().unsigned_abs())
+        ^ (source.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    crate::poller::next_delay(interval, failures, retry_after, seed)
+}
+
+/// A connector's wait between sessions: `delay`, cut short when the source's settings change.
+/// `false` when the connector should stop (shutdown, or the supervisor dropped the source).
+pub(crate) async fn pause(
+    shutdown: &mut watch::Receiver<bool>,
+    source_rx: &mut watch::Receiver<Source>,
+    delay: Duration,
+) -> bool {
+    tokio::select! {
+        _ = shutdown.wait_for(|s| *s) => false,
+        changed = source_rx.changed() => changed.is_ok(),
+        _ = tokio::time::sleep(delay) => true,
+    }
+}

@@ -224,8 +224,6 @@ pub struct FeedEntry {
 /// Figures for the staff report.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FeedbackReport {
-    /// (board slug, status key, colour, listed ideas).
-    pub per_status: Vec<(String, String, IdeaColour, i64)>,
     pub ideas_with_staff_answer: i64,
     /// Median and 90th percentile of the time from posting to the first staff answer (ms).
     pub first_answer_median_ms: Option<i64>,
@@ -1728,13 +1726,8 @@ impl Store {
 
     /// Figures for the staff report.
     pub async fn feedback_report(&self) -> Result<FeedbackReport> {
+        // Ideas per board and status are the boards' own counts (`board_statuses.listed_ideas`).
         let boards = self.boards().await?;
-        let mut per_status = Vec::new();
-        for b in &boards {
-            for s in &b.statuses {
-                per_status.push((b.slug.clone(), s.key.clone(), s.colour, s.listed_ideas));
-            }
-        }
         self.counted(3);
         let mut waits: Vec<i64> = sqlx::query(
             "SELECT first_staff_answer_at - created_at FROM ideas \
@@ -1770,7 +1763,6 @@ impl Store {
             .map(|s| s.listed_ideas)
             .sum();
         Ok(FeedbackReport {
-            per_status,
             ideas_with_staff_answer: waits.len() as i64,
             first_answer_median_ms: pct(0.5),
             first_answer_p90_ms: pct(0.9),

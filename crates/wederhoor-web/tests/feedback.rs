@@ -757,7 +757,7 @@ async fn an_inbox_message_attached_to_an_idea_counts_and_hears_the_outcome() {
         assert!(conv.contains("Donkere modus in de app"), "{}", app.backend);
         let html = app.get(&location, None).await.text();
         assert!(
-            html.contains("+1 via Webhook") || html.contains("+1 via"),
+            html.contains("+1 via Koppeling (webhook)"),
             "{}",
             app.backend
         );
@@ -1114,11 +1114,7 @@ async fn an_agent_turns_a_heard_suggestion_into_an_idea() {
         let location = r.location().unwrap().to_owned();
         assert!(location.contains("-spaardoelen-in-de-app"), "{location}");
         let html = app.get(&location, None).await.text();
-        assert!(
-            html.contains("Via Webhook") || html.contains("Via "),
-            "{}",
-            app.backend
-        );
+        assert!(html.contains("Via Koppeling (webhook)"), "{}", app.backend);
         assert!(!html.contains("Klaas"), "not under the person's name");
         assert!(
             html.contains("+1 via"),
