@@ -73,12 +73,19 @@ pub struct PiiSpan {
     pub end: usize,
 }
 
-/// The verdict: the action, the rule that fired and the reason in words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The verdict: the action, the rule that fired, the reason in words, and how sure the engine
+/// is (0..=1: the rules' evidence, and the learned model's agreement when there is one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub action: Action,
     pub rule: String,
     pub reason: String,
+    #[serde(default = "full_confidence")]
+    pub confidence: f32,
+}
+
+fn full_confidence() -> f32 {
+    1.0
 }
 
 /// Everything the triage says about one message.
@@ -137,6 +144,7 @@ mod tests {
                 action: Action::NoEngage,
                 rule: "r".into(),
                 reason: "x".into(),
+                confidence: 1.0,
             },
             evidence: vec!["kut".into()],
         };

@@ -351,6 +351,7 @@ fn triage() -> Triage {
             action: Action::Respond,
             rule: "test".into(),
             reason: "test".into(),
+            confidence: 1.0,
         },
         evidence: vec![],
     }

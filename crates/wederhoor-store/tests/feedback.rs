@@ -289,6 +289,7 @@ async fn a_status_change_is_explained_counted_and_announced() {
                 action: Action::Respond,
                 rule: "r".into(),
                 reason: "r".into(),
+                confidence: 1.0,
             },
             evidence: vec![],
         };

@@ -20,6 +20,7 @@ fn triage(action: Action) -> Triage {
             action,
             rule: "test-rule".into(),
             reason: "omdat".into(),
+            confidence: 1.0,
         },
         evidence: vec![],
     }

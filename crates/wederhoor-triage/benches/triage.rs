@@ -30,6 +30,7 @@ fn bench(c: &mut Criterion) {
                     followers: 250,
                     reposts: 0,
                     likes: 3,
+                    direct: false,
                 });
                 black_box(t);
             }

@@ -1,8 +1,23 @@
 //! Abusive language: Dutch profanity including compounds and spelling games, English basics.
 //! A customer who *reports* being scolded ("ik werd uitgescholden voor …") is not abusive.
+//!
+//! Where the patterns run out (hate against groups phrased in words the patterns do not know,
+//! spelling games), a learned hashed linear model (`models/abuse.bin`, see `models/README.md`)
+//! decides: logistic regression over hashed word uni- and bigrams and character 4-grams, with
+//! a second copy of the word features that only counts when the text names a group of people.
 
 use crate::RulesError;
+use crate::sentiment::hashed::{HashedLinear, K_CHAR, K_GROUP, K_UNI, bigram_key, fnv, fnv_feed};
 use regex::Regex;
+
+const MODEL: &[u8] = include_bytes!("models/abuse.bin");
+
+/// The model's logit above which a text is abusive. Set high (probability ≈ 0.9): ordinary
+/// customer messages must almost never be flagged.
+const MODEL_THRESHOLD: f32 = 2.0;
+/// The lower bar for a text that names a group of people (women, Muslims, refugees, …):
+/// hate speech is about groups, ordinary customer messages rarely name one.
+const MODEL_THRESHOLD_GROUP: f32 = -1.0;
 
 /// Profanity, on lowercased raw text (so that `k*nker` and `k@nker` keep their symbols).
 const PROFANITY: &str = r"(?x)
@@ -142,6 +157,8 @@ pub(crate) struct AbuseModel {
     profanity: Regex,
     hate: Regex,
     disease: Regex,
+    model: HashedLinear,
+    sentiment: crate::sentiment::SentimentModel,
 }
 
 impl AbuseModel {
@@ -150,6 +167,11 @@ impl AbuseModel {
             profanity: Regex::new(PROFANITY).map_err(RulesError::build)?,
             hate: Regex::new(&hate_pattern()).map_err(RulesError::build)?,
             disease: Regex::new(DISEASE).map_err(RulesError::build)?,
+            model: HashedLinear::parse(MODEL, b"WHAB")
+                .ok()
+                .filter(|m| m.classes() == 1)
+                .ok_or_else(|| RulesError::build("models/abuse.bin is not a 1-class model"))?,
+            sentiment: crate::sentiment::SentimentModel::new()?,
         })
     }
 
@@ -158,11 +180,79 @@ impl AbuseModel {
         if self.abusive_in(lower) {
             return true;
         }
+        let reported = REPORTING.iter().any(|cue| lower.contains(cue));
         if !may_be_obfuscated(lower) {
-            return false;
+            return !reported && self.model_says_abusive(lower);
         }
         let plain = deobfuscate(lower);
-        plain != lower && self.abusive_in(&plain)
+        (plain != lower && self.abusive_in(&plain))
+            || (!reported && self.model_says_abusive(&plain))
+    }
+
+    fn model_says_abusive(&self, plain: &str) -> bool {
+        let (z, group) = self.model_logit(plain);
+        z > if group {
+            MODEL_THRESHOLD_GROUP
+        } else {
+            MODEL_THRESHOLD
+        }
+    }
+
+    /// The learned model's logit for a lowercased (and deobfuscated) text, and whether the
+    /// text names a group of people.
+    fn model_logit(&self, plain: &str) -> (f32, bool) {
+        let mut buf = Vec::with_capacity(32);
+        let mut group = false;
+        for_each_token(plain, &mut buf, |t| {
+            group = group || (t != b"\"" && self.model.is_group_word(t));
+        });
+        let mut z = [0f32; 1];
+        if group {
+            // How negative the text is, from the sentiment model: only for texts about a group.
+            let s = self
+                .sentiment
+                .score(&crate::text::normalize(plain), plain)
+                .0
+                .score;
+            self.model.start(&[(-s).max(0.0), s.max(0.0)], &mut z);
+        } else {
+            self.model.start(&[0.0, 0.0], &mut z);
+        }
+        let mut prev = crate::sentiment::hashed::bos();
+        for_each_token(plain, &mut buf, |t| {
+            let h = fnv(t);
+            let bk = bigram_key(prev, h);
+            self.model.add(h ^ K_UNI, &mut z);
+            self.model.add(bk, &mut z);
+            if group {
+                self.model.add(h ^ K_UNI ^ K_GROUP, &mut z);
+                self.model.add(bk ^ K_GROUP, &mut z);
+            }
+            if t != b"\"" && t.len() >= 3 {
+                // character 4-grams of "_word_"
+                let at = |j: usize| {
+                    if j == 0 || j == t.len() + 1 {
+                        b'_'
+                    } else {
+                        t.get(j - 1).copied().unwrap_or(b'_')
+                    }
+                };
+                for i in 0..t.len() - 1 {
+                    let gram = [at(i), at(i + 1), at(i + 2), at(i + 3)];
+                    self.model.add(
+                        fnv_feed(crate::sentiment::hashed::fnv_start(), &gram) ^ K_CHAR,
+                        &mut z,
+                    );
+                }
+            }
+            prev = h;
+        });
+        let bk = bigram_key(prev, crate::sentiment::hashed::eos());
+        self.model.add(bk, &mut z);
+        if group {
+            self.model.add(bk ^ K_GROUP, &mut z);
+        }
+        (z[0], group)
     }
 
     fn abusive_in(&self, lower: &str) -> bool {
@@ -172,10 +262,16 @@ impl AbuseModel {
             .find_iter(lower)
             .map(|m| (m.start(), m.end()))
             .collect();
+        // "ik haat vluchtelingen niet": a hateful phrase negated right after it.
+        let negated = |end: usize| {
+            lower
+                .get(end..)
+                .is_some_and(|rest| rest.starts_with(" niet") || rest.starts_with(" helemaal niet"))
+        };
         let mut hits = self
             .profanity
             .find_iter(lower)
-            .chain(self.hate.find_iter(lower));
+            .chain(self.hate.find_iter(lower).filter(|m| !negated(m.end())));
         hits.any(|m| {
             if disease.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
                 return false;
@@ -184,6 +280,51 @@ impl AbuseModel {
             let reported = first_report.is_some_and(|at| at < m.start());
             !reported && !in_quotes(lower, m.start())
         })
+    }
+}
+
+/// Folds a lowercase character to its unaccented form, as `text::normalize` does.
+fn fold(c: char) -> char {
+    match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+        'é' | 'è' | 'ê' | 'ë' => 'e',
+        'í' | 'ì' | 'î' | 'ï' => 'i',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+        'ú' | 'ù' | 'û' | 'ü' => 'u',
+        'ç' => 'c',
+        'ñ' => 'n',
+        'ß' => 's',
+        'ÿ' => 'y',
+        other => other,
+    }
+}
+
+/// Calls `f` with each token of the model: runs of letters and digits (lowercased, accents
+/// folded, apostrophes dropped) and each double quote mark as `"`.
+fn for_each_token(text: &str, buf: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
+    buf.clear();
+    let mut tmp = [0u8; 4];
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            buf.push(c.to_ascii_lowercase() as u8);
+        } else if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                buf.extend_from_slice(fold(l).encode_utf8(&mut tmp).as_bytes());
+            }
+        } else if matches!(c, '\'' | '’' | '`' | '‘') {
+            // joins: don't → dont
+        } else {
+            if !buf.is_empty() {
+                f(buf);
+                buf.clear();
+            }
+            if matches!(c, '"' | '“' | '”' | '„') {
+                f(b"\"");
+            }
+        }
+    }
+    if !buf.is_empty() {
+        f(buf);
     }
 }
 
@@ -298,6 +439,44 @@ mod tests {
             "Mijn moeder heeft longkanker en kan niet naar het kantoor"
         ));
         assert!(!abusive("Hoera, eindelijk geholpen"));
+    }
+
+    #[test]
+    fn learned_model_catches_hate_the_patterns_miss() {
+        for s in [
+            "statushouders zijn een plaag voor dit land",
+            "die transgenders moeten allemaal verdwijnen",
+            "vluchtelingn zijn ongedierte",
+        ] {
+            assert!(abusive(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn learned_model_leaves_groups_and_counter_speech_alone() {
+        for s in [
+            "ik hou van moslims",
+            "ik haat vluchtelingen niet",
+            "zeggen dat vrouwen dom zijn is walgelijk",
+            "wij homo's vieren vandaag feest",
+            "mijn vrouw kan niet inloggen",
+            "ik ben vluchteling en wil een rekening openen",
+            "ik heb een vraag over mijn factuur",
+        ] {
+            assert!(!abusive(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn learned_model_matches_the_training_script() {
+        // Printed by scripts/train_sentiment_abuse.py ("parity"); update after retraining.
+        let m = AbuseModel::new().unwrap();
+        let (z, group) = m.model_logit("statushouders zijn een plaag voor dit land");
+        assert!(group);
+        assert!((z - 5.584).abs() < 0.1, "{z}");
+        let (z, group) = m.model_logit("mijn pinpas werkt niet");
+        assert!(!group);
+        assert!((z + 7.902).abs() < 0.1, "{z}");
     }
 
     #[test]

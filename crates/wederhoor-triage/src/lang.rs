@@ -1,5 +1,11 @@
-//! Language identification: nl, en, fr, de or "und", from stopwords and a few character
-//! sequences typical of each language. Written for short social-media messages.
+//! Language identification: nl, en, fr, de or "und", for short social-media messages.
+//!
+//! The main model is a multinomial logistic regression over hashed features of each word
+//! (character 1- to 4-grams of the word padded with spaces, and the whole word), trained by
+//! `scripts/train_langid.py` on open-licence text only and embedded from `models/langid.bin`
+//! (see `models/README.md`). Handles, URLs, `^signatures`, digits, punctuation, `#` and emoji
+//! carry no language and are skipped. Should the embedded weights ever fail to parse, the
+//! older stopword and trigram heuristics below take over.
 
 use std::collections::HashMap;
 
@@ -43,8 +49,184 @@ const OTHER: &[&str] = &[
     "i w nie na sie z to jest ze do jak co tak za od po ale czy juz tylko jego",
 ];
 
-/// Stopword table: folded word → bit set of languages (bit i = LANGS[i]).
+/// The weights written by `scripts/train_langid.py`.
+static MODEL_BYTES: &[u8] = include_bytes!("models/langid.bin");
+
+/// Classes of the learned model: `LANGS` then "und" (any other language).
+const CLASSES: usize = 5;
+/// The longest word prefix (in characters) that features are taken from.
+const MAX_WORD: usize = 48;
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+/// The margin (in logits) by which the best class must win when the text has one word.
+const SINGLE_WORD_MARGIN: f32 = 3.0;
+/// Hash seed of the whole-word feature (n-grams start from the plain FNV offset).
+const WORD_SEED: u64 = 0xff;
+
+/// The learned model: per hash bucket one i8 weight per class, and a bias per class, both in
+/// units of `scale` logits.
+struct Learned {
+    bits: u32,
+    scale: f32,
+    bias: [i32; CLASSES],
+    weights: Vec<[i8; CLASSES]>,
+}
+
+impl Learned {
+    /// Parses the embedded weights; `None` when they are malformed.
+    fn parse(bytes: &[u8]) -> Option<Learned> {
+        const HEADER: usize = 8 + 4 + 4 * CLASSES;
+        let head = bytes.get(..8)?;
+        if head.get(..4)? != b"WLID" || head.get(4) != Some(&1) {
+            return None;
+        }
+        let bits = u32::from(*head.get(5)?);
+        if !(8..=24).contains(&bits) || usize::from(*head.get(6)?) != CLASSES {
+            return None;
+        }
+        let le4 = |at: usize| -> Option<[u8; 4]> { bytes.get(at..at + 4)?.try_into().ok() };
+        let scale = f32::from_le_bytes(le4(8)?);
+        if !scale.is_finite() || scale <= 0.0 {
+            return None;
+        }
+        let mut bias = [0i32; CLASSES];
+        for (k, b) in bias.iter_mut().enumerate() {
+            *b = i32::from_le_bytes(le4(12 + 4 * k)?);
+        }
+        let body = bytes.get(HEADER..)?;
+        if body.len() != (1usize << bits) * CLASSES {
+            return None;
+        }
+        let weights = body
+            .chunks_exact(CLASSES)
+            .map(|c| {
+                let mut w = [0i8; CLASSES];
+                for (w, b) in w.iter_mut().zip(c) {
+                    *w = i8::from_le_bytes([*b]);
+                }
+                w
+            })
+            .collect();
+        Some(Learned {
+            bits,
+            scale,
+            bias,
+            weights,
+        })
+    }
+
+    /// The hash bucket of a feature from its FNV-1a state: a multiplicative mix.
+    fn bucket(&self, mut h: u64) -> usize {
+        h ^= h >> 32;
+        h = h.wrapping_mul(MIX);
+        (h >> (64 - self.bits)) as usize
+    }
+
+    /// Adds the weights of one word's features (`padded` = space, the word, space): its
+    /// character 1- to 4-grams, hashed with FNV-1a over code points, and the whole word.
+    fn add_word(&self, padded: &[u32], scores: &mut [i32; CLASSES]) {
+        let mut add = |h: u64| {
+            if let Some(w) = self.weights.get(self.bucket(h)) {
+                for (s, w) in scores.iter_mut().zip(w) {
+                    *s += i32::from(*w);
+                }
+            }
+        };
+        for (i, &first) in padded.iter().enumerate() {
+            let mut h = FNV_OFFSET;
+            for (j, &c) in padded.iter().skip(i).take(4).enumerate() {
+                h = (h ^ u64::from(c)).wrapping_mul(FNV_PRIME);
+                if j > 0 || first != 0x20 {
+                    add(h);
+                }
+            }
+        }
+        let mut h = FNV_OFFSET ^ WORD_SEED;
+        for &c in padded.get(1..padded.len().saturating_sub(1)).unwrap_or(&[]) {
+            h = (h ^ u64::from(c)).wrapping_mul(FNV_PRIME);
+        }
+        add(h);
+    }
+
+    /// Class scores (in `scale` units) of a raw text, and the number of words seen.
+    fn scores(&self, raw: &str) -> ([i32; CLASSES], usize) {
+        let mut scores = self.bias;
+        let mut words = 0usize;
+        for_each_word(raw, |padded| {
+            words += 1;
+            self.add_word(padded, &mut scores);
+        });
+        (scores, words)
+    }
+}
+
+/// Calls `f` with each word of a raw text, as code points padded with a space on each side:
+/// lowercase letters and inner apostrophes (as `'`), at most `MAX_WORD` characters. Tokens
+/// that are handles, URLs or `^signatures` are skipped; digits, punctuation, `#` and emoji
+/// separate words. `scripts/train_langid.py` (`words`) does exactly the same.
+fn for_each_word(raw: &str, mut f: impl FnMut(&[u32])) {
+    let mut buf = [0x20u32; MAX_WORD + 2];
+    for tok in raw.split_whitespace() {
+        if tok.starts_with(['@', '^']) {
+            continue;
+        }
+        let url = ["http://", "https://", "www."].iter().any(|p| {
+            tok.as_bytes()
+                .get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
+        });
+        if url {
+            continue;
+        }
+        let mut len = 0usize;
+        for c in tok.chars().chain(std::iter::once(' ')) {
+            if c.is_ascii_alphabetic() {
+                if len < MAX_WORD
+                    && let Some(slot) = buf.get_mut(len + 1)
+                {
+                    *slot = u32::from(c.to_ascii_lowercase());
+                    len += 1;
+                }
+            } else if c.is_alphabetic() {
+                for l in c.to_lowercase() {
+                    if len < MAX_WORD
+                        && let Some(slot) = buf.get_mut(len + 1)
+                    {
+                        *slot = u32::from(l);
+                        len += 1;
+                    }
+                }
+            } else if matches!(c, '\'' | '’' | '‘' | '`') {
+                if len > 0
+                    && len < MAX_WORD
+                    && let Some(slot) = buf.get_mut(len + 1)
+                {
+                    *slot = u32::from('\'');
+                    len += 1;
+                }
+            } else if len > 0 {
+                while len > 0 && buf.get(len) == Some(&u32::from('\'')) {
+                    len -= 1;
+                }
+                if len > 0 {
+                    if let Some(slot) = buf.get_mut(len + 1) {
+                        *slot = 0x20;
+                    }
+                    if let Some(padded) = buf.get(..len + 2) {
+                        f(padded);
+                    }
+                }
+                len = 0;
+            }
+        }
+    }
+}
+
+/// The learned model, and the older heuristics as a fallback: a stopword table (folded word
+/// → bit set of languages, bit i = LANGS[i]), stopwords of other languages, and trigrams.
 pub(crate) struct LangModel {
+    learned: Option<Learned>,
     stop: HashMap<&'static str, u8>,
     other: HashMap<&'static str, f32>,
     trigrams: crate::ngram::TrigramModel,
@@ -65,15 +247,41 @@ impl LangModel {
             }
         }
         LangModel {
+            learned: Learned::parse(MODEL_BYTES),
             stop,
             other: count,
             trigrams: crate::ngram::TrigramModel::new(),
         }
     }
 
-    /// Detects the language of a message, given its normalised form and its raw text
-    /// (for accents, which normalisation folds away).
+    /// Detects the language of a message, given its normalised form and its raw text.
     pub(crate) fn detect(&self, norm: &str, raw: &str) -> &'static str {
+        let Some(model) = &self.learned else {
+            return self.detect_by_stopwords(norm, raw);
+        };
+        let (scores, words) = model.scores(raw);
+        if words == 0 {
+            return "und";
+        }
+        let (mut best, mut top, mut second) = (CLASSES, i32::MIN, i32::MIN);
+        for (k, &s) in scores.iter().enumerate() {
+            if s > top {
+                (best, top, second) = (k, s, top);
+            } else if s > second {
+                second = s;
+            }
+        }
+        // One word is weak evidence: a name ("Zuiderbank!") looks like some language too.
+        let margin = (i64::from(top) - i64::from(second)) as f32 * model.scale;
+        if words == 1 && margin < SINGLE_WORD_MARGIN {
+            return "und";
+        }
+        LANGS.get(best).copied().unwrap_or("und")
+    }
+
+    /// The older heuristic: stopwords, a few character sequences, then trigrams. Used only
+    /// when the learned weights cannot be read.
+    fn detect_by_stopwords(&self, norm: &str, raw: &str) -> &'static str {
         let mut score = [0f32; 4];
         let mut other = 0f32;
         let mut words = 0usize;
@@ -197,6 +405,99 @@ mod tests {
         assert_eq!(
             lang("Warum kann ich mit meiner Karte nicht bezahlen? Das ist ärgerlich"),
             "de"
+        );
+    }
+
+    #[test]
+    fn noisy_tweets() {
+        // Handles, URLs, hashtags, emoji, digits and signatures carry no language.
+        assert_eq!(
+            lang("@acme_be al 2 weken prutst mijn wifi 😡 #storing https://t.co/AbC123 ^JD"),
+            "nl"
+        );
+        assert_eq!(
+            lang("@acme_be @acme_fr wtf, my data ran out after 3 days?? 🙄 https://t.co/x"),
+            "en"
+        );
+        assert_eq!(
+            lang("@acme_fr toujours aucune connexion chez moi 😤😤"),
+            "fr"
+        );
+        assert_eq!(lang("@acme_de seit heute Morgen kein Netz mehr 😡"), "de");
+        assert_eq!(lang("#Fail @acme_be"), "und");
+    }
+
+    #[test]
+    fn flemish_and_informal_dutch() {
+        assert_eq!(
+            lang("@acme_be zijt ge nu echt nog altijd aan 't prutsen?"),
+            "nl"
+        );
+        assert_eq!(lang("amai, da's nu al de derde keer dees week"), "nl");
+        assert_eq!(
+            lang("@acme_be kheb gisteren gebeld maar niemand die iets weet"),
+            "nl"
+        );
+        assert_eq!(lang("@acme_be allez, eindelijk terug bereik 🙌"), "nl");
+    }
+
+    #[test]
+    fn short_replies() {
+        assert_eq!(lang("@acme_be Bedankt!"), "nl");
+        assert_eq!(lang("@acme_fr Merci !"), "fr");
+        assert_eq!(lang("@acme_de Danke!"), "de");
+        assert_eq!(lang("@acme_be nog steeds niks"), "nl");
+        assert_eq!(lang("@acme still nothing"), "en");
+    }
+
+    #[test]
+    fn other_languages_are_und() {
+        assert_eq!(lang("¿Por qué no funciona mi tarjeta desde ayer?"), "und");
+        assert_eq!(lang("Perché la mia carta non funziona da ieri?"), "und");
+        assert_eq!(lang("Neden kartım dünden beri çalışmıyor?"), "und");
+    }
+
+    #[test]
+    fn malformed_weights_fall_back_without_panicking() {
+        assert!(Learned::parse(MODEL_BYTES).is_some());
+        assert!(Learned::parse(b"").is_none());
+        assert!(Learned::parse(b"WLID").is_none());
+        assert!(Learned::parse(MODEL_BYTES.get(..MODEL_BYTES.len() - 1).unwrap()).is_none());
+        let mut bad = MODEL_BYTES.to_vec();
+        bad[0] = b'X';
+        assert!(Learned::parse(&bad).is_none());
+        let mut bad = MODEL_BYTES.to_vec();
+        bad[5] = 60;
+        assert!(Learned::parse(&bad).is_none());
+        let mut model = LangModel::new();
+        model.learned = None;
+        let s = "Warum kann ich mit meiner Karte nicht bezahlen? Das ist ärgerlich";
+        assert_eq!(model.detect(&normalize(s), s), "de");
+    }
+
+    #[test]
+    fn words_drop_handles_urls_signatures_and_noise() {
+        let mut got = Vec::new();
+        for_each_word(
+            "@Acme Wéér #Storing!! 😡 12u https://x.nl/a ^^MY l’heure 'quoted' don't",
+            |w| {
+                got.push(
+                    w.iter()
+                        .filter_map(|&c| char::from_u32(c))
+                        .collect::<String>(),
+                )
+            },
+        );
+        assert_eq!(
+            got,
+            [
+                " wéér ",
+                " storing ",
+                " u ",
+                " l'heure ",
+                " quoted ",
+                " don't "
+            ]
         );
     }
 

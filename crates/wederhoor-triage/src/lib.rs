@@ -6,6 +6,7 @@
 
 mod abuse;
 mod lang;
+mod learned;
 mod ngram;
 mod pii;
 mod rules;
@@ -19,6 +20,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use wederhoor_core::{PiiSpan, Sentiment, SentimentLabel, Verdict};
 
+pub use learned::{DecisionModel, Example, ModelError, ModelInfo};
 pub use wederhoor_core::{Action, Triage};
 
 /// The default rules of engagement (DESIGN §4), documented at the top of the file.
@@ -81,6 +83,9 @@ pub struct TriageInput<'a> {
     pub followers: i64,
     pub reposts: i64,
     pub likes: i64,
+    /// Sent to us directly: a DM, an e-mail, a WhatsApp chat, a reply in our own thread. Such a
+    /// message is addressed to us even when it does not name us.
+    pub direct: bool,
 }
 
 /// Why a rules file (or brand file) could not be used.
@@ -141,6 +146,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Engine {
     inner: Result<Arc<Inner>, Arc<str>>,
+    /// The team's learned decisions, weighed next to the rules (None: rules only).
+    model: Option<Arc<DecisionModel>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -184,6 +191,7 @@ impl Engine {
         };
         Ok(Engine {
             inner: Ok(Arc::new(inner)),
+            model: None,
         })
     }
 
@@ -192,6 +200,7 @@ impl Engine {
     pub fn default_engine() -> Engine {
         Engine::new(DEFAULT_RULES, Brand::demo()).unwrap_or_else(|e| Engine {
             inner: Err(Arc::from(e.to_string())),
+            model: None,
         })
     }
 
@@ -203,13 +212,40 @@ impl Engine {
         }
     }
 
-    /// A new engine for other rules, with this engine's brand and taxonomy (what a rules
-    /// change in the running server needs).
+    /// A new engine for other rules, with this engine's brand, taxonomy and learned model (what
+    /// a rules change in the running server needs).
     pub fn with_rules(&self, rules_toml: &str) -> Result<Engine, RulesError> {
         match &self.inner {
-            Ok(i) => Engine::with_taxonomy(rules_toml, i.brand.clone(), &i.taxonomy),
+            Ok(i) => Ok(
+                Engine::with_taxonomy(rules_toml, i.brand.clone(), &i.taxonomy)?
+                    .with_model(self.model.clone()),
+            ),
             Err(_) => Engine::new(rules_toml, Brand::demo()),
         }
+    }
+
+    /// This engine with the team's learned decisions as evidence (or without, for `None`).
+    pub fn with_model(&self, model: Option<Arc<DecisionModel>>) -> Engine {
+        Engine {
+            inner: self.inner.clone(),
+            model,
+        }
+    }
+
+    /// The learned model this engine weighs, if any.
+    pub fn model(&self) -> Option<&DecisionModel> {
+        self.model.as_deref()
+    }
+
+    /// A training example: what the team decided for this message, with the features the
+    /// learned model sees (the rules-only triage of this engine included).
+    pub fn example(&self, input: &TriageInput<'_>, decision: Action) -> Option<Example> {
+        let inner = self.inner.as_ref().ok()?;
+        let (features, _) = inner.features(input);
+        Some(Example {
+            features,
+            action: decision,
+        })
     }
 
     /// The brand this engine listens for.
@@ -220,7 +256,7 @@ impl Engine {
     /// Triages one message.
     pub fn triage(&self, input: &TriageInput<'_>) -> Triage {
         match &self.inner {
-            Ok(inner) => inner.triage(input),
+            Ok(inner) => inner.triage(input, self.model.as_deref()),
             Err(e) => Triage {
                 language: "und".into(),
                 sentiment: Sentiment {
@@ -237,10 +273,51 @@ impl Engine {
                     reason: format!(
                         "De regels konden niet worden geladen ({e}); een mens beslist."
                     ),
+                    confidence: 0.0,
                 },
                 evidence: Vec::new(),
             },
         }
+    }
+
+    /// One line of a decisions file (`wederhoor learn`): a message in the ingest schema plus
+    /// `"decision"`, what the team did. Returns the training example and the message's
+    /// `created_at` (for time order), or why the line cannot be used.
+    pub fn decision_example(&self, line: &str) -> Result<(Example, Option<String>), String> {
+        let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+        let msg = read_message(&value).map_err(|(_, why)| why)?;
+        let decision = match value.get("decision") {
+            None | Some(Value::Null) => return Err("missing \"decision\"".into()),
+            Some(Value::String(s)) => s.as_str(),
+            Some(_) => return Err("\"decision\" must be a string".into()),
+        };
+        let action = decision
+            .parse::<Action>()
+            .ok()
+            .filter(|a| *a != Action::Review)
+            .ok_or_else(|| {
+                format!(
+                    "unknown decision \"{decision}\" (known: respond, ignore, no_engage, private, alert, escalate)"
+                )
+            })?;
+        let input = TriageInput {
+            text: msg.text,
+            source: msg.source,
+            author_handle: msg.handle,
+            author_name: msg.name,
+            followers: msg.followers,
+            reposts: msg.reposts,
+            likes: msg.likes,
+            direct: false,
+        };
+        let created = value
+            .get("created_at")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let example = self
+            .example(&input, action)
+            .ok_or_else(|| "the rules could not be loaded".to_owned())?;
+        Ok((example, created))
     }
 
     /// The `wederhoor triage` contract (DESIGN §7) for one line of JSON: the triage as one
@@ -262,6 +339,7 @@ impl Engine {
             followers: msg.followers,
             reposts: msg.reposts,
             likes: msg.likes,
+            direct: false,
         };
         let triage = self.triage(&input);
         let out = Output {
@@ -374,8 +452,43 @@ fn read_message(v: &Value) -> Result<Message<'_>, (Value, String)> {
     })
 }
 
+/// Everything the detectors found in one message, before the rules.
+struct Analysis {
+    norm: String,
+    language: &'static str,
+    sentiment: Sentiment,
+    abusive: bool,
+    pii: Vec<PiiSpan>,
+    topic_hits: Vec<bool>,
+    heavy_topic: bool,
+    signals: signals::Signals,
+}
+
+/// Below this probability the learned model's opinion does not count against the rules.
+const MODEL_HEARD: f32 = 0.5;
+/// From this probability on, the team's learned decision wins over a rules verdict it contradicts
+/// (safety verdicts excepted); between `MODEL_HEARD` and this, the two disagree and a lead decides.
+const MODEL_DECIDES: f32 = 0.5;
+
+/// An action in the words the team uses (Dutch, as the reasons are).
+fn action_words(a: Action) -> &'static str {
+    match a {
+        Action::Respond => "reageren",
+        Action::Ignore => "negeren",
+        Action::NoEngage => "niet meedoen",
+        Action::Private => "privé verder",
+        Action::Alert => "alarm",
+        Action::Escalate => "escaleren",
+        Action::Review => "beoordelen",
+    }
+}
+
+fn pct(p: f32) -> u32 {
+    (p.clamp(0.0, 1.0) * 100.0).round() as u32
+}
+
 impl Inner {
-    fn triage(&self, input: &TriageInput<'_>) -> Triage {
+    fn analyse(&self, input: &TriageInput<'_>) -> Analysis {
         let text = input.text;
         let norm = text::normalize(text);
         let lower = text.to_lowercase();
@@ -391,6 +504,7 @@ impl Inner {
             name: input.author_name,
             followers: input.followers,
             reposts: input.reposts,
+            direct: input.direct,
         });
         signals.complaint = sfacts.complaint;
         signals.sarcasm = sfacts.sarcasm;
@@ -398,31 +512,206 @@ impl Inner {
             .iter()
             .enumerate()
             .any(|(i, h)| *h && !self.light_topics.contains(&i));
-        signals.substance = heavy_topic || sfacts.complaint;
-        let facts = rules::Facts {
+        signals.substance = heavy_topic || sfacts.complaint || signals.problem;
+        Analysis {
+            norm,
             language,
-            sentiment: sentiment.label,
+            sentiment,
             abusive,
-            pii: &pii,
-            topics: &topic_hits,
+            pii,
+            topic_hits,
+            heavy_topic,
             signals,
-            terms: self.rules.terms.hits(&norm),
+        }
+    }
+
+    fn facts<'a>(&self, a: &'a Analysis, input: &TriageInput<'a>) -> rules::Facts<'a> {
+        rules::Facts {
+            language: a.language,
+            sentiment: a.sentiment.label,
+            abusive: a.abusive,
+            pii: &a.pii,
+            topics: &a.topic_hits,
+            signals: a.signals,
+            terms: self.rules.terms.hits(&a.norm),
             followers: input.followers,
             reposts: input.reposts,
             source: input.source,
-        };
+        }
+    }
+
+    /// The features the learned model sees: the message's words, the signals, the rules'
+    /// verdict, the author and the source.
+    fn model_features(
+        &self,
+        a: &Analysis,
+        input: &TriageInput<'_>,
+        rules_action: Action,
+        rule_id: &str,
+    ) -> learned::Features {
+        let s = &a.signals;
+        let mut b = learned::FeatureBuilder::new();
+        b.flag("bias");
+        for (on, name) in [
+            (s.addressed, "addressed"),
+            (s.first_ours, "first_ours"),
+            (s.mentions_ours, "mentions_ours"),
+            (s.about_brand, "about_brand"),
+            (s.question, "question"),
+            (s.problem, "problem"),
+            (s.request, "request"),
+            (s.thanks, "thanks"),
+            (s.claim, "claim"),
+            (s.complaint, "complaint"),
+            (s.sarcasm, "sarcasm"),
+            (s.phishing, "phishing"),
+            (s.press, "press"),
+            (s.legal, "legal"),
+            (s.high_reach, "high_reach"),
+            (s.anonymous, "anonymous"),
+            (s.substance, "substance"),
+            (a.abusive, "abusive"),
+            (!a.pii.is_empty(), "pii"),
+            (input.direct, "direct"),
+            (input.text.contains("http"), "url"),
+            (
+                input.text.trim_start().starts_with('@'),
+                "starts_with_handle",
+            ),
+        ] {
+            if on {
+                b.flag(name);
+            }
+        }
+        b.flag2("others", &s.others.min(3).to_string());
+        b.flag2("other_mentions", &s.other_mentions.min(3).to_string());
+        b.flag2("sentiment", a.sentiment.label.as_str());
+        b.flag2("language", a.language);
+        b.flag2("rules", rules_action.as_str());
+        let _ = rule_id;
+        let words = text::words(&a.norm).count();
+        b.flag2("length", &(words / 5).min(8).to_string());
+        for (name, hit) in self.topics.names.iter().zip(&a.topic_hits) {
+            if *hit {
+                b.flag2("topic", name);
+            }
+        }
+        let handle = input.author_handle.trim().trim_start_matches('@');
+        if !handle.is_empty() {
+            b.flag2("author", &handle.to_lowercase());
+        }
+        if let Some(src) = input.source {
+            b.flag2("source", &src.to_lowercase());
+        }
+        b.text(&a.norm);
+        b.build()
+    }
+
+    /// Features and the rules' verdict for one message (for training examples).
+    fn features(&self, input: &TriageInput<'_>) -> (learned::Features, Action) {
+        let a = self.analyse(input);
+        let facts = self.facts(&a, input);
         let matched = self.rules.matching(&facts);
-        let verdict_rule = self.decide(&matched, &signals);
+        let (action, id) = match self.decide(&matched, &a.signals) {
+            Ok(r) => (r.action, r.id.as_str()),
+            Err(_) => (Action::Review, "review"),
+        };
+        (self.model_features(&a, input, action, id), action)
+    }
+
+    /// How sure the rules are of a verdict, from how much of the evidence points the same way.
+    fn rule_confidence(&self, action: Action, a: &Analysis) -> f32 {
+        let s = &a.signals;
+        let asks = s.question || s.problem || s.request;
+        let c: f32 = match action {
+            Action::Private => 0.95,
+            Action::Alert if s.lookalike_domain || s.phishing => 0.9,
+            Action::Alert => 0.75,
+            Action::Escalate if s.press || s.legal => 0.85,
+            Action::Escalate => 0.75,
+            Action::NoEngage if asks || a.heavy_topic => 0.6,
+            Action::NoEngage => 0.85,
+            Action::Respond => {
+                let mut c = 0.5;
+                if s.addressed {
+                    c += 0.2;
+                } else if s.about_brand {
+                    c += 0.05;
+                }
+                for (on, w) in [
+                    (s.question, 0.1),
+                    (s.problem, 0.1),
+                    (s.request, 0.05),
+                    (a.heavy_topic || s.complaint, 0.05),
+                    (s.thanks, 0.05),
+                    (s.others > 0 && !s.addressed, -0.15),
+                    (s.sarcasm, -0.1),
+                ] {
+                    if on {
+                        c += w;
+                    }
+                }
+                c
+            }
+            Action::Ignore => {
+                let mut c = 0.8;
+                for (on, w) in [
+                    (asks, -0.2),
+                    (s.addressed, -0.15),
+                    (a.sentiment.label == SentimentLabel::Negative, -0.05),
+                    (!s.about_brand, 0.1),
+                ] {
+                    if on {
+                        c += w;
+                    }
+                }
+                c
+            }
+            Action::Review => 0.0,
+        };
+        c.clamp(0.0, 0.97)
+    }
+
+    /// The evidence that decided, in words, for the reason shown next to the verdict.
+    fn evidence_words(a: &Analysis) -> String {
+        let s = &a.signals;
+        let mut v: Vec<&str> = Vec::new();
+        for (on, w) in [
+            (s.addressed, "gericht aan ons"),
+            (!s.addressed && s.about_brand, "noemt ons"),
+            (!s.about_brand, "noemt ons niet"),
+            (s.others > 0, "gesprek met anderen"),
+            (s.question, "stelt een vraag"),
+            (s.problem, "meldt een probleem"),
+            (s.request, "vraagt iets"),
+            (s.thanks, "bedankt"),
+            (s.complaint, "klacht"),
+            (a.heavy_topic, "onderwerp van ons werk"),
+            (s.sarcasm, "sarcasme"),
+        ] {
+            if on {
+                v.push(w);
+            }
+        }
+        v.join(", ")
+    }
+
+    fn triage(&self, input: &TriageInput<'_>, model: Option<&DecisionModel>) -> Triage {
+        let a = self.analyse(input);
+        let facts = self.facts(&a, input);
+        let matched = self.rules.matching(&facts);
+        let verdict_rule = self.decide(&matched, &a.signals);
         let evidence = match verdict_rule {
             Ok(rule) => self.rules.evidence(rule, &facts),
             Err(_) => Vec::new(),
         };
-        let (verdict, base) = match verdict_rule {
+        let (mut verdict, base) = match verdict_rule {
             Ok(rule) => (
                 Verdict {
                     action: rule.action,
                     rule: rule.id.clone(),
                     reason: rule.reason.clone(),
+                    confidence: self.rule_confidence(rule.action, &a),
                 },
                 rule.priority,
             ),
@@ -431,32 +720,88 @@ impl Inner {
                     action: Action::Review,
                     rule: "review".into(),
                     reason,
+                    confidence: 0.0,
                 },
                 1,
             ),
         };
+        let mut base = base;
+        if let Some(m) = model {
+            let features = self.model_features(&a, input, verdict.action, &verdict.rule);
+            if let Some((ma, mp)) = m.best(&features) {
+                let safety = matches!(
+                    verdict.action,
+                    Action::Private | Action::Alert | Action::Escalate
+                );
+                if ma == verdict.action {
+                    verdict.confidence = 1.0 - (1.0 - verdict.confidence) * (1.0 - mp);
+                    verdict.reason.push_str(&format!(
+                        " Het team deed bij vergelijkbare berichten hetzelfde ({} %).",
+                        pct(mp)
+                    ));
+                } else if safety || mp < MODEL_HEARD {
+                    // The rules decide; the model's doubt lowers the confidence a little.
+                    verdict.confidence *= 1.0 - 0.3 * mp;
+                } else if mp >= MODEL_DECIDES || verdict.action == Action::Review {
+                    let was = verdict.action;
+                    verdict.reason = if was == Action::Review {
+                        format!(
+                            "Geen regel beslist; het team koos bij vergelijkbare berichten voor {} ({} % zeker).",
+                            action_words(ma),
+                            pct(mp)
+                        )
+                    } else {
+                        format!(
+                            "De regel \"{}\" zegt {}, maar het team koos bij vergelijkbare berichten voor {} ({} % zeker).",
+                            verdict.rule,
+                            action_words(was),
+                            action_words(ma),
+                            pct(mp)
+                        )
+                    };
+                    verdict.action = ma;
+                    verdict.rule = "geleerd".into();
+                    verdict.confidence = mp;
+                    base = if ma == Action::Respond { 1 } else { 0 };
+                } else {
+                    verdict.reason = format!(
+                        "Twijfel: de regel \"{}\" zegt {} ({} % zeker), maar het team koos bij vergelijkbare berichten voor {} ({} %). Een teamleider beslist; het besluit leert het model bij.",
+                        verdict.rule,
+                        action_words(verdict.action),
+                        pct(verdict.confidence),
+                        action_words(ma),
+                        pct(mp)
+                    );
+                    verdict.action = Action::Review;
+                    verdict.rule = "review".into();
+                    verdict.confidence = 1.0 - mp;
+                }
+            }
+        }
+        if matches!(verdict.action, Action::Respond | Action::Ignore) {
+            let words = Self::evidence_words(&a);
+            if !words.is_empty() {
+                verdict.reason.push_str(&format!(" Aanwijzingen: {words}."));
+            }
+        }
         let mut priority = base;
-        if !matches!(verdict.action, Action::Ignore | Action::NoEngage) {
-            if signals.high_reach {
-                priority += 1;
-            }
-            if sentiment.score <= -0.6 {
-                priority += 1;
-            }
+        if !matches!(verdict.action, Action::Ignore | Action::NoEngage) && a.sentiment.score <= -0.6
+        {
+            priority += 1;
         }
         let topics = self
             .topics
             .names
             .iter()
-            .zip(&topic_hits)
+            .zip(&a.topic_hits)
             .filter(|(_, h)| **h)
             .map(|(n, _)| n.clone())
             .collect();
         Triage {
-            language: language.to_owned(),
-            sentiment,
-            abusive,
-            pii,
+            language: a.language.to_owned(),
+            sentiment: a.sentiment,
+            abusive: a.abusive,
+            pii: a.pii,
             topics,
             priority: priority.min(3),
             verdict,
@@ -489,6 +834,11 @@ impl Inner {
         if w.action == Action::NoEngage
             && let Some(r) = matched.iter().find(|r| r.action == Action::Respond)
         {
+            // Swearing about a concrete problem or with a real question is still a customer who
+            // needs an answer; scolding with only a vague complaint is for a lead.
+            if signals.problem || signals.request || (signals.question && signals.addressed) {
+                return Ok(r);
+            }
             return Err(format!(
                 "Scheldwoorden, maar ook een inhoudelijke vraag of klacht (regel \"{}\"): niet meedoen aan schelden, maar ook niet zomaar negeren. Een teamleider beslist.",
                 r.id

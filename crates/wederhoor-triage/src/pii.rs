@@ -51,7 +51,7 @@ impl PiiModel {
     pub(crate) fn new() -> Result<PiiModel, RulesError> {
         Ok(PiiModel {
             customer: re(
-                r"(?i)(?-u:\b)(?:klantnummer|klantnr\.?|klant nr\.?|klant-nummer|relatienummer|customer (?:number|no\.?|id))\s*(?:is|:|#)?\s*([0-9](?:[ \-]?[0-9]){3,15})(?-u:\b)",
+                r"(?i)(?-u:\b)(?:klantnummer|klantnr\.?|klnr\.?|klant nr\.?|klant nummer|klant-nummer|relatienummer|dossiernummer|dossiernr\.?|dossiers?|referentienummer|ordernummer|bestelnummer|ticketnummer|id client|num[eé]ro (?:de )?client|n° client|client id|customer (?:number|no\.?|id)|account (?:number|no\.?)|order (?:number|no\.?)|case (?:number|no\.?)|ticket (?:number|no\.?))\s*(?:is|:|#|nr\.?)?\s*([0-9](?:[ .\-/]?[0-9]){3,15})(?-u:\b)",
             )?,
             iban: re(r"(?i)(?-u:\b)[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]){11,30}")?,
             card: re(r"(?-u:\b)[2-6](?:[ \-]?[0-9]){12,18}(?-u:\b)")?,
@@ -59,7 +59,7 @@ impl PiiModel {
                 r"(?-u:\b)(?:[0-9]{9}|[0-9]{3}\.[0-9]{3}\.[0-9]{3}|[0-9]{4} [0-9]{2} [0-9]{3})(?-u:\b)",
             )?,
             phone: re(
-                r"(?:\+|(?-u:\b)00)[1-9][0-9]{0,2}[ \-]?(?:\(0\)[ \-]?)?[0-9](?:[ \-]?[0-9]){6,13}|(?-u:\b)0(?:[ \-]?[0-9]){9}(?-u:\b)",
+                r"(?:\+|(?-u:\b)00)[1-9][0-9]{0,2}[ \-]?(?:\(0\)[ \-]?)?[0-9](?:[ \-]?[0-9]){6,13}|(?-u:\b)0(?:[ \-]?[0-9]){9}(?-u:\b)|(?-u:\b)04[0-9]{2}[ /.\-]?[0-9]{2}[ .\-]?[0-9]{2}[ .\-]?[0-9]{2}(?-u:\b)",
             )?,
             email: re(r"(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?-u:\b)")?,
             postcode: re(r"(?-u:\b)[1-9][0-9]{3}(?: ?[A-Z]{2}|[a-z]{2})(?-u:\b)")?,
@@ -377,6 +377,31 @@ mod tests {
             kinds("mail jan.jansen@example.nl!"),
             vec![(PiiKind::Email, "jan.jansen@example.nl".into())]
         );
+    }
+
+    #[test]
+    fn reformatted_customer_and_case_numbers_and_belgian_mobiles() {
+        assert_eq!(
+            kinds("ivm klantnr 1.5926339, het nummer"),
+            vec![(PiiKind::CustomerNumber, "1.5926339".into())]
+        );
+        assert_eq!(
+            kinds("geen nieuws (dossiernummer 47411717)"),
+            vec![(PiiKind::CustomerNumber, "47411717".into())]
+        );
+        assert_eq!(
+            kinds("Mon ID client : 1.6796443"),
+            vec![(PiiKind::CustomerNumber, "1.6796443".into())]
+        );
+        assert_eq!(
+            kinds("Dit is mijn klant nummer 16659888"),
+            vec![(PiiKind::CustomerNumber, "16659888".into())]
+        );
+        assert_eq!(
+            kinds("nr = 0494/54.30.30 staat"),
+            vec![(PiiKind::Phone, "0494/54.30.30".into())]
+        );
+        assert!(kinds("al 25 keer in 3 dagen").is_empty());
     }
 
     #[test]

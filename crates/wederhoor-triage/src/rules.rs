@@ -66,6 +66,10 @@ pub(crate) enum Signal {
     Substance,
     Complaint,
     Sarcasm,
+    Addressed,
+    Problem,
+    Request,
+    Thanks,
 }
 
 const SIGNALS: &[(&str, Signal)] = &[
@@ -80,6 +84,10 @@ const SIGNALS: &[(&str, Signal)] = &[
     ("substance", Signal::Substance),
     ("complaint", Signal::Complaint),
     ("sarcasm", Signal::Sarcasm),
+    ("addressed", Signal::Addressed),
+    ("problem", Signal::Problem),
+    ("request", Signal::Request),
+    ("thanks", Signal::Thanks),
 ];
 
 impl Signal {
@@ -96,6 +104,10 @@ impl Signal {
             Signal::Substance => s.substance,
             Signal::Complaint => s.complaint,
             Signal::Sarcasm => s.sarcasm,
+            Signal::Addressed => s.addressed,
+            Signal::Problem => s.problem,
+            Signal::Request => s.request,
+            Signal::Thanks => s.thanks,
         }
     }
 }

@@ -1,11 +1,26 @@
 //! Sentiment for Dutch and English: a small hand-written lexicon with negation, intensifiers,
-//! emoji, complaint phrasing ("wacht al", "nog steeds geen") and a few sarcasm cues.
+//! emoji, complaint phrasing ("wacht al", "nog steeds geen") and a few sarcasm cues, blended
+//! with a learned hashed linear model (`models/sentiment.bin`, see `models/README.md`) for the
+//! words the lexicon does not know.
 
 use crate::RulesError;
 use crate::text::{TermSet, cue_set, words};
+use hashed::{HashedLinear, K_NEG, K_PRE, K_UNI, bigram_key, fnv};
 use regex::Regex;
 use std::collections::HashMap;
 use wederhoor_core::{Sentiment, SentimentLabel};
+
+#[path = "models/hashed.rs"]
+pub(crate) mod hashed;
+
+/// The learned model: 3 classes (negative, neutral, positive) over hashed word uni- and
+/// bigrams, five-byte prefixes and negated words, plus the lexicon total as two dense inputs.
+const MODEL: &[u8] = include_bytes!("models/sentiment.bin");
+
+/// Weight of the lexicon score against the model's `p(positive) - p(negative)`.
+const LEXICON_SHARE: f32 = 0.5;
+/// Slope of the score beyond ±0.15 (see `score`).
+const STRONG_SLOPE: f32 = 0.7;
 
 const POSITIVE: &[(&str, f32)] = &[
     // nl
@@ -417,6 +432,23 @@ const NEGATIVE: &[(&str, f32)] = &[
     ("verkeerde", 0.6),
     ("mis", 0.5),
     ("moeizaam", 0.8),
+    // nl, added 2026-12-07 (own list): worry and fraud
+    ("schrok", 1.0),
+    ("geschrokken", 1.0),
+    ("schrikken", 0.8),
+    ("verdacht", 0.9),
+    ("verdachte", 0.9),
+    ("phishing", 1.0),
+    ("oplichting", 1.2),
+    ("oplichters", 1.2),
+    ("oplichter", 1.2),
+    ("nepmail", 1.0),
+    ("ongerust", 1.0),
+    ("paniek", 1.0),
+    ("bestolen", 1.2),
+    ("gehackt", 1.0),
+    ("zat", 0.3),
+    ("beu", 1.0),
     // en, added 2026-11-25 (own list)
     ("worse", 1.1),
     ("sucks", 1.3),
@@ -536,6 +568,12 @@ const COMPLAINT: &[&str] = &[
     "niet bereikbaar",
     "nooit meer",
     "ik ben er klaar mee",
+    "stap over naar",
+    "stap ik over",
+    "ga over naar",
+    "overstappen naar",
+    "ik stap over",
+    "ik ga overstappen",
     "still no",
     "still not",
     "still waiting",
@@ -584,6 +622,7 @@ pub(crate) struct SentimentModel {
     complaint: TermSet,
     sarcasm: TermSet,
     repeated: Regex,
+    model: HashedLinear,
 }
 
 /// What the sentiment model found, beyond the score.
@@ -611,10 +650,48 @@ impl SentimentModel {
             sarcasm: cue_set(SARCASM, &[]).map_err(RulesError::build)?,
             // "al drie weken", "al 3 dagen", "for 3 weeks", "6 keer gebeld", "5 times"
             repeated: Regex::new(
-                r" (?:al|already|for) (?:\d+|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|een paar|meerdere|zoveel|two|three|four|five|six|several|many) (?:dagen|weken|maanden|keer|uur|jaar|days|weeks|months|times|hours|years) |(?: \d+| drie| vier| vijf| zes| zeven| tien) keer (?:gebeld|geprobeerd|gemaild|contact)",
+                r" (?:al|already|for) (?:\d+|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|een paar|meerdere|zoveel|two|three|four|five|six|several|many) (?:dagen|weken|maanden|keer|uur|jaar|days|weeks|months|times|hours|years) |(?: \d+| drie| vier| vijf| zes| zeven| tien) keer (?:gebeld|geprobeerd|gemaild|contact)| (?:tweede|derde|vierde|vijfde|zesde|zevende|achtste|negende|tiende|\d+(?:e|de|ste)) keer (?:dat ik|dat we|dat wij|ik bel|bellen|gebeld|contact|mailen)| (?:second|third|fourth|fifth|sixth|\d+(?:st|nd|rd|th)) time (?:i|ive|im|calling|that i)",
             )
             .map_err(RulesError::build)?,
+            model: HashedLinear::parse(MODEL, b"WHSM")
+                .ok()
+                .filter(|m| m.classes() == 3)
+                .ok_or_else(|| RulesError::build("models/sentiment.bin is not a 3-class model"))?,
         })
+    }
+
+    /// The learned model's probabilities (negative, neutral, positive) for a normalised text,
+    /// given the lexicon total.
+    fn model_probs(&self, norm: &str, total: f32) -> [f32; 3] {
+        let mut z = [0f32; 3];
+        self.model
+            .start(&[total.max(0.0), (-total).max(0.0)], &mut z);
+        let mut prev = hashed::bos();
+        let mut negated = 0u8;
+        for w in words(norm) {
+            let b = w.as_bytes();
+            let h = fnv(b);
+            self.model.add(h ^ K_UNI, &mut z);
+            self.model.add(bigram_key(prev, h), &mut z);
+            if b.len() > 5
+                && let Some(p) = b.get(..5)
+            {
+                self.model.add(fnv(p) ^ K_PRE, &mut z);
+            }
+            if negated > 0 {
+                self.model.add(h ^ K_NEG, &mut z);
+                negated -= 1;
+            }
+            if self.negators.contains_key(w) || matches!(w, "niets" | "niks" | "noch") {
+                negated = 3;
+            }
+            prev = h;
+        }
+        self.model.add(bigram_key(prev, hashed::eos()), &mut z);
+        let max = z.iter().copied().fold(f32::MIN, f32::max);
+        let e = z.map(|v| (v - max).exp());
+        let sum: f32 = e.iter().sum();
+        e.map(|v| v / sum)
     }
 
     /// The lexicon weight of a word, also for Dutch inflected forms ("mooie", "fouten").
@@ -695,7 +772,19 @@ impl SentimentModel {
                 total -= 1.0;
             }
         }
-        let score = total / (total.abs() + 1.5);
+        let lexicon = total / (total.abs() + 1.5);
+        let [neg, _, pos] = self.model_probs(norm, total);
+        let mut score = LEXICON_SHARE * lexicon + (1.0 - LEXICON_SHARE) * (pos - neg);
+        if complaint || sarcasm {
+            // Complaint phrasing and irony are negative whatever the words say.
+            score = score.min(-0.2);
+        }
+        // Beyond the label threshold the model part saturates quickly; compress it so that a
+        // "very negative" score (<= -0.6, which raises priority) stays about as rare as it was
+        // with the lexicon alone. Monotone, so labels do not change.
+        if score.abs() > 0.15 {
+            score = score.signum() * (0.15 + (score.abs() - 0.15) * STRONG_SLOPE);
+        }
         let label = if score <= -0.15 {
             SentimentLabel::Negative
         } else if score >= 0.15 {
@@ -771,6 +860,49 @@ mod tests {
         assert_eq!(
             s("Bedankt voor niks Zuiderbank").0.label,
             SentimentLabel::Negative
+        );
+    }
+
+    #[test]
+    fn worried_phishing_story_is_not_positive() {
+        let (sent, _) = s(
+            "Ik kreeg een sms dat mijn pas verloopt en moest op een link klikken, ik schrok me rot, is dit echt van jullie?",
+        );
+        assert_ne!(sent.label, SentimentLabel::Positive, "{sent:?}");
+        assert!(sent.score < 0.0, "{sent:?}");
+    }
+
+    #[test]
+    fn calling_again_and_switching_banks_is_a_negative_complaint() {
+        let (sent, facts) = s("zesde keer dat ik bel. Ik stap over naar een andere bank");
+        assert!(facts.complaint);
+        assert_eq!(sent.label, SentimentLabel::Negative);
+        assert!(s("Dit is de derde keer dat ik contact opneem").1.complaint);
+        assert!(s("Ik ga overstappen naar een andere bank").1.complaint);
+        assert!(!s("Ik wil graag een rekening openen").1.complaint);
+    }
+
+    #[test]
+    fn learned_model_matches_the_training_script() {
+        // Printed by scripts/train_sentiment_abuse.py ("parity"); update after retraining.
+        let m = SentimentModel::new().unwrap();
+        let text = "Ik heb een vraag over mijn rekening";
+        let p = m.model_probs(&normalize(text), 0.0);
+        let want = [0.185, 0.712, 0.104];
+        for (got, want) in p.iter().zip(want) {
+            assert!((got - want).abs() < 0.01, "{p:?} vs {want:?}");
+        }
+    }
+
+    #[test]
+    fn the_model_reads_words_the_lexicon_does_not_know() {
+        assert_eq!(
+            s("De nieuwe app werkt echt niet goed, jammer").0.label,
+            SentimentLabel::Negative
+        );
+        assert_eq!(
+            s("Wat een prachtig initiatief, dank jullie wel").0.label,
+            SentimentLabel::Positive
         );
     }
 

@@ -96,6 +96,44 @@ const PHISHING: &[&str] = &[
     "scammer",
     "scammers",
     "smishing",
+    "spam sms",
+    "spamsms",
+    "sms spam",
+    "nepnummer",
+    "nepnummers",
+    "fake nummer",
+    "fake nummers",
+    "onbestaande nummers",
+    "valse nummers",
+    "spoof",
+    "spoofs",
+    "gespoofd",
+    "safeonweb",
+    "is dit echt",
+    "is dit wel echt",
+    "is dit van jullie",
+    "komt dit van jullie",
+    "echt van jullie",
+    "zogezegd van jullie",
+    "geven zich uit als",
+    "geeft zich uit als",
+    "doen zich voor als",
+    "doet zich voor als",
+    "uitgeven als",
+    "fake",
+    "arnaque",
+    "arnaques",
+    "hameconnage",
+    "faux sms",
+    "faux message",
+    "faux mail",
+    "escroquerie",
+    "escroc",
+    "is this legit",
+    "is this real",
+    "is this from you",
+    "did you send",
+    "impersonating",
 ];
 
 const PRESS: &[&str] = &[
@@ -117,6 +155,9 @@ const PRESS: &[&str] = &[
     "newsroom",
     "comment for publication",
 ];
+
+/// Parts of the handles of newsrooms and media: a message that tags them is meant for the press.
+const PRESS_HANDLE: &str = r"@[a-z0-9_]*(?:nieuws|news|krant|redactie|journaal|hln|standaard|nos|rtl|vrt|vtm|telegraaf|volkskrant|nrc|parool|demorgen|lesoir|rtbf|gva|nieuwsblad|tijd)[a-z0-9_]*";
 
 const LEGAL: &[&str] = &[
     "advocaat",
@@ -140,13 +181,29 @@ const LEGAL: &[&str] = &[
     "sue you",
     "legal action",
     "liable",
+    "ombudsman",
+    "ombudsdienst",
+    "test aankoop",
+    "testaankoop",
+    "consumentenbond",
+    "geschillencommissie",
+    "bipt",
+    "toezichthouder",
+    "class action",
+    "massaclaim",
+    "avocat",
+    "plainte officielle",
+    "mediateur",
+    "regulator",
+    "small claims",
 ];
 
 const QUESTION_WORDS: &[&str] = &[
     "hoe", "wat", "waarom", "wanneer", "waar", "wie", "welke", "welk", "kan", "kunnen", "kunt",
     "klopt", "mag", "moet", "heeft", "hebben", "is", "zijn", "weet", "hoelang", "hoeveel", "how",
     "what", "why", "when", "where", "who", "which", "can", "could", "does", "do", "is", "are",
-    "will", "would", "should",
+    "will", "would", "should", "pourquoi", "comment", "quand", "combien", "quel", "quelle",
+    "quels", "quelles", "pouvez", "puis", "peut", "est", "wanneer", "vanaf", "hoezo",
 ];
 
 const QUESTION_PHRASES: &[&str] = &[
@@ -161,6 +218,29 @@ const QUESTION_PHRASES: &[&str] = &[
     "i wonder",
     "anyone know",
     "can you",
+    "hoe kan dit",
+    "hoe komt dit",
+    "hoe komt het",
+    "hoe zit het",
+    "wat nu",
+    "wat moet ik",
+    "wat is er aan de hand",
+    "wat gebeurt er",
+    "is er een storing",
+    "is er iets",
+    "iemand anders",
+    "waar kan ik",
+    "weet u",
+    "weten jullie",
+    "est ce que",
+    "est ce qu",
+    "qu est ce",
+    "savez vous",
+    "que faire",
+    "does anyone",
+    "is there",
+    "any update",
+    "any news",
 ];
 
 const CLAIM_SUBJECT: &[&str] = &[
@@ -229,6 +309,355 @@ const CLAIM_CUE: &[&str] = &[
     "will",
 ];
 
+/// A problem reported in the customer's own words, whatever the industry: something that does
+/// not work, is missing, late, wrong or blocked (Dutch, Flemish, French, English). Matched on
+/// normalised text (accents folded, punctuation removed).
+const PROBLEM: &[&str] = &[
+    // nl
+    "werkt niet",
+    "werkt nog steeds niet",
+    "werkt nog altijd niet",
+    "werkt al",
+    "werken niet",
+    "werkte niet",
+    "doet het niet",
+    "doet niets",
+    "lukt niet",
+    "lukt het niet",
+    "lukt me niet",
+    "lukt mij niet",
+    "kan niet",
+    "kan ik niet",
+    "kunnen niet",
+    "kan geen",
+    "kunnen geen",
+    "krijg geen",
+    "krijg ik geen",
+    "krijgen geen",
+    "ontvang geen",
+    "heb geen",
+    "hebben geen",
+    "geen internet",
+    "geen bereik",
+    "geen verbinding",
+    "geen signaal",
+    "geen netwerk",
+    "geen wifi",
+    "geen tv",
+    "geen beeld",
+    "geen antwoord",
+    "geen reactie",
+    "geen toegang",
+    "geen stroom",
+    "geen water",
+    "geen gas",
+    "geen post",
+    "geen levering",
+    "niet geleverd",
+    "niet ontvangen",
+    "niet aangekomen",
+    "niet bereikbaar",
+    "onbereikbaar",
+    "nog steeds niet",
+    "nog altijd niet",
+    "nog steeds geen",
+    "nog altijd geen",
+    "nog niets",
+    "nog niks",
+    "storing",
+    "storingen",
+    "onderbreking",
+    "panne",
+    "probleem",
+    "problemen",
+    "defect",
+    "kapot",
+    "stuk",
+    "valt weg",
+    "valt steeds weg",
+    "valt uit",
+    "uitgevallen",
+    "traag",
+    "trage",
+    "foutmelding",
+    "fout",
+    "foutje",
+    "error",
+    "vastgelopen",
+    "loopt vast",
+    "hangt",
+    "crasht",
+    "crashen",
+    "crash",
+    "hapert",
+    "laadt niet",
+    "gaat niet",
+    "niet mogelijk",
+    "onmogelijk",
+    "klopt niet",
+    "onterecht",
+    "te veel",
+    "teveel",
+    "dubbel",
+    "aangerekend",
+    "afgeschreven",
+    "wacht al",
+    "wachten al",
+    "sta al",
+    "zit al",
+    "al dagen",
+    "al weken",
+    "al maanden",
+    "al uren",
+    "al een week",
+    "al een maand",
+    "al twee",
+    "al drie",
+    "al vier",
+    "al vijf",
+    "al een paar",
+    "sinds gisteren",
+    "sinds vanochtend",
+    "sinds vanmorgen",
+    "sinds vandaag",
+    "sinds vorige",
+    "sinds maandag",
+    "sinds dinsdag",
+    "sinds woensdag",
+    "sinds donderdag",
+    "sinds vrijdag",
+    "sinds zaterdag",
+    "sinds zondag",
+    "sinds een",
+    "geblokkeerd",
+    "kwijt",
+    "verdwenen",
+    "vergeten",
+    "beloofd",
+    "beloofde",
+    "opgezegd",
+    "opzeggen",
+    "afgesloten",
+    "zonder internet",
+    "zonder tv",
+    "zonder bereik",
+    "zonder verbinding",
+    "zonder stroom",
+    "ingeslikt",
+    "weigert",
+    "geweigerd",
+    // fr
+    "ne fonctionne pas",
+    "ne fonctionne plus",
+    "fonctionne pas",
+    "ne marche pas",
+    "ne marche plus",
+    "marche pas",
+    "pas de reseau",
+    "pas de connexion",
+    "pas d internet",
+    "pas de 4g",
+    "pas de tele",
+    "pas de tv",
+    "plus de reseau",
+    "plus d internet",
+    "aucun reseau",
+    "aucune connexion",
+    "aucune reponse",
+    "pas de reponse",
+    "toujours pas",
+    "toujours rien",
+    "toujours aucun",
+    "probleme",
+    "problemes",
+    "bug",
+    "impossible",
+    "je n arrive pas",
+    "n arrive pas",
+    "je ne peux pas",
+    "ne peux pas",
+    "ne peut pas",
+    "bloque",
+    "bloquee",
+    "coupure",
+    "coupe",
+    "pas recu",
+    "jamais recu",
+    "en attente",
+    "j attends",
+    "depuis hier",
+    "depuis ce matin",
+    "depuis des jours",
+    "depuis une semaine",
+    "depuis plusieurs",
+    "factures en double",
+    "trop paye",
+    "facture",
+    "erreur",
+    // en
+    "not working",
+    "doesnt work",
+    "does not work",
+    "dont work",
+    "didnt work",
+    "stopped working",
+    "isnt working",
+    "wont work",
+    "wont let me",
+    "cant",
+    "cannot",
+    "can not",
+    "couldnt",
+    "unable to",
+    "no signal",
+    "no internet",
+    "no service",
+    "no connection",
+    "no wifi",
+    "no reply",
+    "no response",
+    "no answer",
+    "outage",
+    "is down",
+    "are down",
+    "broken",
+    "issue",
+    "issues",
+    "problem",
+    "problems",
+    "still not",
+    "still no",
+    "still waiting",
+    "havent received",
+    "never received",
+    "not received",
+    "never arrived",
+    "charged twice",
+    "double charged",
+    "overcharged",
+    "wrong",
+    "stuck",
+    "keeps crashing",
+    "crashes",
+    "for days",
+    "for weeks",
+    "days now",
+    "weeks now",
+    "since yesterday",
+    "since this morning",
+    "locked out",
+    "blocked",
+    "missing",
+    "lost",
+    "cancelled",
+    "refund",
+    "delayed",
+];
+
+/// Asking for something: requests and imperatives aimed at the company.
+const REQUEST: &[&str] = &[
+    // nl
+    "graag",
+    "zou graag",
+    "wil graag",
+    "willen graag",
+    "kunnen jullie",
+    "kunt u",
+    "kun je",
+    "kunnen jullie",
+    "kan iemand",
+    "kan er iemand",
+    "kan je",
+    "kan u",
+    "help",
+    "helpen",
+    "hulp",
+    "gelieve",
+    "aub",
+    "a u b",
+    "alstublieft",
+    "alsjeblieft",
+    "svp",
+    "los dit op",
+    "los het op",
+    "bel me",
+    "bel mij",
+    "bellen",
+    "contacteer",
+    "neem contact",
+    "stuur",
+    "stuur me",
+    "zorg dat",
+    "zorg ervoor",
+    "wil weten",
+    "wil ik weten",
+    "laat weten",
+    "laat me weten",
+    "ik wil",
+    "ik wens",
+    "terugbetal",
+    "terugstort",
+    "compensatie",
+    "schadevergoeding",
+    // fr
+    "s il vous plait",
+    "s il te plait",
+    "pouvez vous",
+    "pourriez vous",
+    "merci de",
+    "aidez",
+    "aide",
+    "aidez moi",
+    "contactez",
+    "rappelez",
+    "je voudrais",
+    "je souhaite",
+    "rembourse",
+    "remboursement",
+    // en
+    "please",
+    "pls",
+    "plz",
+    "can you",
+    "could you",
+    "would you",
+    "help me",
+    "fix this",
+    "fix it",
+    "dm me",
+    "contact me",
+    "call me",
+    "i want",
+    "i need",
+    "i would like",
+    "let me know",
+    "sort this out",
+    "sort it out",
+];
+
+/// Thanks and praise words (any language we read).
+const THANKS: &[&str] = &[
+    "bedankt",
+    "dank je",
+    "dank u",
+    "dankje",
+    "dankjewel",
+    "dankuwel",
+    "dank voor",
+    "merci",
+    "thanks",
+    "thank you",
+    "thx",
+    "top service",
+    "goed geholpen",
+    "snel geholpen",
+    "super geholpen",
+    "fijn geholpen",
+    "vriendelijk geholpen",
+    "merci beaucoup",
+    "great service",
+];
+
 /// Bit set of signals.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Signals {
@@ -241,7 +670,25 @@ pub(crate) struct Signals {
     pub(crate) claim: bool,
     pub(crate) about_brand: bool,
     pub(crate) lookalike_domain: bool,
-    /// Set by the engine: a topic of substance (not praise or press), or complaint phrasing.
+    /// Addressed to us: a brand handle among the message's leading handles, the message sent to
+    /// us directly (DM, e-mail, WhatsApp, a reply in our thread), or the brand's name first.
+    pub(crate) addressed: bool,
+    /// Handles other than ours at the start of the message (a conversation with others).
+    pub(crate) others: u8,
+    /// Handles other than ours anywhere in the message.
+    pub(crate) other_mentions: u8,
+    /// The message's first handle is ours.
+    pub(crate) first_ours: bool,
+    /// One of our handles appears anywhere.
+    pub(crate) mentions_ours: bool,
+    /// Reports a problem in the customer's own words ("werkt niet", "al drie dagen").
+    pub(crate) problem: bool,
+    /// Asks for something: a request or an imperative ("graag", "kunnen jullie", "please").
+    pub(crate) request: bool,
+    /// Thanks or praise words.
+    pub(crate) thanks: bool,
+    /// Set by the engine: a topic of substance (not praise or press), complaint phrasing or a
+    /// problem report.
     pub(crate) substance: bool,
     /// Set by the engine from the sentiment model.
     pub(crate) complaint: bool,
@@ -259,6 +706,16 @@ pub(crate) struct SignalModel {
     claim_cue: TermSet,
     brand_words: TermSet,
     brand_raw: Option<AhoCorasick>,
+    problem: TermSet,
+    request: TermSet,
+    thanks: TermSet,
+    problem_re: Regex,
+    problem_near: Regex,
+    press_handle: Regex,
+    /// The brand's handles, lowercase, with the `@`.
+    brand_handles: Vec<String>,
+    /// The brand's name and aliases as normalised phrases (" orange ").
+    brand_names: Vec<String>,
     domain: Regex,
     money: Regex,
     anon_handle: Regex,
@@ -274,6 +731,7 @@ pub(crate) struct SignalInput<'a> {
     pub(crate) name: Option<&'a str>,
     pub(crate) followers: i64,
     pub(crate) reposts: i64,
+    pub(crate) direct: bool,
 }
 
 fn b(e: aho_corasick::BuildError) -> RulesError {
@@ -314,7 +772,38 @@ impl SignalModel {
             .filter(|l| l.len() >= 4)
             .map(str::to_owned)
             .collect();
+        let brand_handles = brand
+            .handles
+            .iter()
+            .map(|h| {
+                let h = h.trim().to_lowercase();
+                if h.starts_with('@') {
+                    h
+                } else {
+                    format!("@{h}")
+                }
+            })
+            .filter(|h| h.len() > 1)
+            .collect();
+        let brand_names = std::iter::once(&brand.name)
+            .chain(&brand.aliases)
+            .filter_map(|n| term_pattern(n, TermKind::Phrase))
+            .collect();
         Ok(SignalModel {
+            problem: cue_set(PROBLEM, &[]).map_err(b)?,
+            request: cue_set(REQUEST, &["terugbetal", "terugstort"]).map_err(b)?,
+            thanks: cue_set(THANKS, &["bedank"]).map_err(b)?,
+            problem_re: Regex::new(
+                r"(?-u:\b)(?:al|since|depuis|for|sinds|voor de)\s+(?:\d+|een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|tweede|derde|vierde|vijfde|zesde|a|two|three|four|five|several|deux|trois|quatre|plusieurs)\s+(?:dag|dagen|week|weken|maand|maanden|uur|uren|keer|jaar|days?|weeks?|months?|hours?|times|jours?|semaines?|mois|heures?|fois)(?-u:\b)",
+            )
+            .map_err(RulesError::build)?,
+            problem_near: Regex::new(
+                r" (?:werkt|werken|werkte|lukt|lukte|gaat|ging|doet|komt|kwam|laadt|start|opent|verschijnt|verschijnen|gebeurt|gebeurd|reageert|reageren) (?:\S+ ){0,4}(?:niet|niets|niks|nie|geen) | (?:kaduuk|nul reactie|laten wachten|geen nieuws|zelfde probleem|hetzelfde probleem|jammer genoeg niet) ",
+            )
+            .map_err(RulesError::build)?,
+            press_handle: Regex::new(PRESS_HANDLE).map_err(RulesError::build)?,
+            brand_handles,
+            brand_names,
             phishing: cue_set(PHISHING, &[]).map_err(b)?,
             credentials: cue_set(CREDENTIALS, &[]).map_err(b)?,
             asked: cue_set(ASKED, &[]).map_err(b)?,
@@ -353,7 +842,7 @@ impl SignalModel {
         s.phishing = s.lookalike_domain
             || self.phishing.any(i.norm)
             || (self.credentials.any(i.norm) && self.asked.any(i.norm));
-        s.press = self.press.any(i.norm);
+        s.press = self.press.any(i.norm) || self.press_handle.is_match(i.lower);
         s.legal = self.legal.any(i.norm);
         s.high_reach = i.followers >= 10_000 || i.reposts >= 100;
         let no_name = i.name.is_none_or(|n| n.trim().is_empty());
@@ -363,10 +852,90 @@ impl SignalModel {
         s.question = i.lower.contains('?')
             || (QUESTION_WORDS.contains(&first) && !i.lower.trim_end().ends_with('!'))
             || self.question_phrases.any(i.norm);
+        s.problem = self.problem.any(i.norm)
+            || self.problem_re.is_match(i.norm)
+            || self.problem_near.is_match(i.norm);
+        s.request = self.request.any(i.norm);
+        s.thanks = self.thanks.any(i.norm);
+        let (addressed, others) = self.addressing(i.lower, i.norm);
+        s.addressed = i.direct || addressed;
+        s.others = others;
+        let mut first = true;
+        for h in i
+            .lower
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '@'))
+        {
+            if !h.starts_with('@') || h.len() < 2 {
+                continue;
+            }
+            if self.brand_handles.iter().any(|b| b == h) {
+                s.mentions_ours = true;
+                s.first_ours |= first;
+            } else {
+                s.other_mentions = s.other_mentions.saturating_add(1);
+            }
+            first = false;
+        }
+        s.about_brand |= s.addressed;
         let has_digit = i.norm.bytes().any(|c| c.is_ascii_digit());
         s.claim = (self.claim_subject.any(i.norm) || self.money.is_match(i.lower))
             && (self.claim_cue.any(i.norm) || has_digit);
         s
+    }
+
+    /// Whether the message is put to us (a brand handle among its leading handles, or the
+    /// brand's name as its first word), and how many other handles lead it.
+    fn addressing(&self, lower: &str, norm: &str) -> (bool, u8) {
+        let mut ours = false;
+        let mut others: u8 = 0;
+        for word in lower.split_whitespace() {
+            let w = word
+                .trim_start_matches(|c: char| !c.is_alphanumeric() && c != '@')
+                .trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_');
+            if !w.starts_with('@') {
+                // "Hey @brand", "Hallo @brand", "Dear @brand": greetings before the handle.
+                if matches!(
+                    w,
+                    "hey"
+                        | "hallo"
+                        | "hoi"
+                        | "beste"
+                        | "dag"
+                        | "bonjour"
+                        | "hello"
+                        | "hi"
+                        | "dear"
+                        | "goedemorgen"
+                        | "goedemiddag"
+                        | "goedenavond"
+                        | "salut"
+                        | "cc"
+                        | "beste,"
+                        | "ok"
+                ) {
+                    continue;
+                }
+                break;
+            }
+            if self.brand_handles.iter().any(|h| h == w) {
+                ours = true;
+            } else {
+                others = others.saturating_add(1);
+            }
+        }
+        if !ours {
+            // A brand handle anywhere that is followed by a question or a request ("@brand?",
+            // "vraag aan @brand"), or the brand's name as the first word.
+            ours = self
+                .brand_names
+                .iter()
+                .any(|n| norm.starts_with(n.as_str()))
+                || self
+                    .brand_handles
+                    .iter()
+                    .any(|h| lower.contains(h.as_str()) && others == 0);
+        }
+        (ours, others)
     }
 
     /// Whether a domain imitates one of the brand's domains: contains its name
@@ -437,6 +1006,7 @@ mod tests {
             name,
             followers,
             reposts: 0,
+            direct: false,
         })
     }
 
@@ -487,6 +1057,25 @@ mod tests {
         assert!(plain("Zuiderbank rekent nu 5 euro voor een pinpas").claim);
         assert!(plain("Zuiderbank verlaagt de spaarrente naar 0,1%").claim);
         assert!(!plain("Mijn pas is kapot").claim);
+    }
+
+    #[test]
+    fn problems_requests_and_addressing_in_any_industry() {
+        assert!(plain("al een paar dagen 's avonds geen internet meer, hoe kan dat?").problem);
+        assert!(plain("Heb ik reeds gedaan, maar werkt jammer genoeg niet").problem);
+        assert!(plain("Ik heb herladen maar er gebeurt niets").problem);
+        assert!(plain("pas de réseau depuis ce matin").problem);
+        assert!(plain("my order never arrived").problem);
+        assert!(!plain("Mooie reclame gisteren op tv").problem);
+        assert!(plain("kunnen jullie dit even nakijken").request);
+        assert!(plain("pouvez-vous me rappeler").request);
+        assert!(plain("Bedankt voor de snelle hulp!").thanks);
+        assert!(plain("@zuiderbank mijn app doet raar").addressed);
+        assert!(plain("Hey @zuiderbank, mijn app doet raar").addressed);
+        let s = plain("@buurman @zuiderbank haha ja");
+        assert!(s.addressed && s.others == 1 && !s.first_ours && s.mentions_ours);
+        assert!(!plain("@buurman ik ga naar de winkel").addressed);
+        assert!(plain("@OrangeBENL @HLN_BE dit moet iedereen weten").press);
     }
 
     #[test]

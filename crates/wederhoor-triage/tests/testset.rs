@@ -73,6 +73,7 @@ fn held_out_test_set() {
             followers: c.followers,
             reposts: c.reposts,
             likes: c.likes,
+            direct: false,
         });
         let got = t.verdict.action.to_string();
         if got == c.action {

@@ -173,11 +173,18 @@ const CASES: &[Case] = &[
     c("k*nker zuiderbank", NoEngage, "schelden-niet-reageren"),
     c("@zuiderbank fuck you", NoEngage, "schelden-niet-reageren"),
     anon("kkr bank @zuiderbank", NoEngage, "schelden-niet-reageren"),
-    // abuse AND a substantiated complaint → review
+    // swearing about a concrete problem put to us → still a customer to answer (real traffic:
+    // most profanity in webcare is frustration, not abuse)
     c(
         "@zuiderbank kutbank, ik wacht al drie weken op mijn nieuwe pas en niemand neemt op",
-        Review,
-        "review",
+        Respond,
+        "klacht-reageren",
+    ),
+    // scolding with nothing concrete → don't engage
+    c(
+        "@zuiderbank kutbank, altijd hetzelfde met jullie",
+        NoEngage,
+        "schelden-niet-reageren",
     ),
     // 5. serious complaint / question from a known person → respond
     c(
@@ -311,6 +318,7 @@ fn verdict_table() {
             followers: case.followers,
             reposts: case.reposts,
             likes: 0,
+            direct: false,
         });
         if t.verdict.action != case.action || t.verdict.rule != case.rule {
             failures.push(format!(

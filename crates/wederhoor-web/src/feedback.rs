@@ -168,6 +168,7 @@ fn triage_text(state: &AppState, text: &str) -> wederhoor_core::Triage {
         followers: 0,
         reposts: 0,
         likes: 0,
+        direct: false,
     })
 }
 

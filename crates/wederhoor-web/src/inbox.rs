@@ -434,6 +434,7 @@ fn contains_pii(state: &AppState, text: &str) -> bool {
         followers: 0,
         reposts: 0,
         likes: 0,
+        direct: false,
     };
     !rules.engine.triage(&input).pii.is_empty()
 }

@@ -156,6 +156,7 @@ pub fn triage_message(engine: &Engine, m: &ValidMessage, source: &str) -> Triage
         followers: m.followers,
         reposts: m.reposts,
         likes: m.likes,
+        direct: false,
     })
 }
 

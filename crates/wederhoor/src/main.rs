@@ -8,6 +8,7 @@ mod demo;
 mod demo_data;
 mod demo_feedback;
 mod import;
+mod learn;
 mod listen;
 mod mail;
 mod rules_test;
@@ -74,6 +75,25 @@ enum Command {
         /// Topic taxonomy (TOML) instead of the configured or default one.
         #[arg(long)]
         topics: Option<PathBuf>,
+        /// A model of the team's decisions (from `wederhoor learn`), weighed as evidence.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+    /// Learn from the team's decisions: JSON Lines in the ingest schema plus
+    /// "decision": "respond|ignore|no_engage|private|alert|escalate". Bad lines are reported
+    /// with their number and skipped.
+    Learn {
+        #[arg(long)]
+        decisions: PathBuf,
+        /// Where to write the model.
+        #[arg(long)]
+        out: PathBuf,
+        /// Brand profile (TOML).
+        #[arg(long)]
+        brand: Option<PathBuf>,
+        /// Rules file instead of the default rules (their verdict is one of the features).
+        #[arg(long)]
+        rules: Option<PathBuf>,
     },
     /// Triage every stored message again with the active rules.
     Retriage,
@@ -239,7 +259,17 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 rules,
                 brand,
                 topics,
-            } => triage_stdin(&config, rules, brand, topics)?,
+                model,
+            } => triage_stdin(&config, rules, brand, topics, model)?,
+            Command::Learn {
+                decisions,
+                out,
+                brand,
+                rules,
+            } => {
+                let engine = cli_engine(&config, rules, brand, None)?;
+                learn::learn(&engine, &decisions, &out)?;
+            }
             Command::Retention => {
                 let store = open_store(&config).await?;
                 let n = store.apply_retention().await?;
@@ -374,23 +404,12 @@ fn triage_stdin(
     rules: Option<PathBuf>,
     brand_file: Option<PathBuf>,
     topics_file: Option<PathBuf>,
+    model: Option<PathBuf>,
 ) -> anyhow::Result<()> {
-    let brand = brand(config, brand_file.as_deref())?;
-    let topics = taxonomy(config, topics_file.as_deref())?;
-    let rules_text = match &rules {
-        Some(p) => {
-            std::fs::read_to_string(p).with_context(|| format!("reading rules {}", p.display()))?
-        }
-        None => wederhoor_triage::DEFAULT_RULES.to_owned(),
-    };
-    let engine = Engine::with_taxonomy(&rules_text, brand, &topics).map_err(|e| {
-        anyhow::anyhow!(
-            "rules {}: {e}",
-            rules
-                .as_ref()
-                .map_or("(default)".into(), |p| p.display().to_string())
-        )
-    })?;
+    let mut engine = cli_engine(config, rules, brand_file, topics_file)?;
+    if let Some(path) = model {
+        engine = engine.with_model(Some(learn::load_model(&path)?));
+    }
     let stdin = std::io::stdin();
     let mut input = std::io::BufReader::with_capacity(1 << 16, stdin.lock());
     let stdout = std::io::stdout();
@@ -424,6 +443,31 @@ fn triage_stdin(
     }
     out.flush()?;
     Ok(())
+}
+
+/// The engine of a command-line run: a rules file or the default rules, the brand and taxonomy.
+fn cli_engine(
+    config: &Config,
+    rules: Option<PathBuf>,
+    brand_file: Option<PathBuf>,
+    topics_file: Option<PathBuf>,
+) -> anyhow::Result<Engine> {
+    let brand = brand(config, brand_file.as_deref())?;
+    let topics = taxonomy(config, topics_file.as_deref())?;
+    let rules_text = match &rules {
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("reading rules {}", p.display()))?
+        }
+        None => wederhoor_triage::DEFAULT_RULES.to_owned(),
+    };
+    Engine::with_taxonomy(&rules_text, brand, &topics).map_err(|e| {
+        anyhow::anyhow!(
+            "rules {}: {e}",
+            rules
+                .as_ref()
+                .map_or("(default)".into(), |p| p.display().to_string())
+        )
+    })
 }
 
 fn read_secret_line(what: &str) -> anyhow::Result<String> {

@@ -25,7 +25,7 @@ fn post_event(did: &str, rkey: &str, time_us: i64, text: &str) -> String {
         "did": did, "time_us": time_us, "kind": "commit",
         "commit": {"rev": "3l3qo2vutsw2b", "operation": "create", "collection": "app.bsky.feed.post",
             "rkey": rkey, "cid": format!("bafy{rkey}"),
-            "record": {"$type": "app.bsky.feed.post", "createdAt": "2026-11-25T10:15:00.000Z", "text": text}}
+            "record": {"$type": "app.bsky.feed.post", "createdAt": common::minutes_ago(30), "text": text}}
     })
     .to_string()
 }
@@ -45,7 +45,7 @@ async fn xrpc(
         }
         "com.atproto.repo.getRecord" => serde_json::json!({
             "uri": "at://did:plc:klaas/app.bsky.feed.post/3kb", "cid": "bafy3kb",
-            "value": {"$type": "app.bsky.feed.post", "text": "x", "createdAt": "2026-11-25T10:15:00.000Z"}
+            "value": {"$type": "app.bsky.feed.post", "text": "x", "createdAt": common::minutes_ago(30)}
         }),
         _ => {
             serde_json::json!({"uri": "at://did:plc:zuiderbank/app.bsky.feed.post/x", "cid": "bafyx"})

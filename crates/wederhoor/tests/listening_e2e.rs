@@ -27,7 +27,7 @@ const FEED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 async fn fakes() -> String {
     let status = serde_json::json!([{
         "id": "501", "uri": "https://social.example/users/anna/statuses/501",
-        "created_at": "2026-11-25T10:15:00.000Z",
+        "created_at": common::minutes_ago(30),
         "content": "<p>Waarom werkt mijn #zuiderbank daglimiet niet in de app?</p>",
         "in_reply_to_id": null, "reblogs_count": 0, "favourites_count": 0,
         "account": {"id": "7", "acct": "anna", "display_name": "Anna de Wit", "followers_count": 80}

@@ -35,7 +35,7 @@ fn status(id: &str, text: &str) -> serde_json::Value {
     serde_json::json!({
         "id": id,
         "uri": format!("https://social.example/users/klaas/statuses/{id}"),
-        "created_at": "2026-11-25T10:15:00.000Z",
+        "created_at": common::minutes_ago(30),
         "content": format!("<p>{text} <a href=\"https://social.example/tags/zuiderbank\">#<span>zuiderbank</span></a></p>"),
         "in_reply_to_id": null,
         "reblogs_count": 0,

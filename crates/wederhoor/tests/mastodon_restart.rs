@@ -31,7 +31,7 @@ fn status(id: u64) -> serde_json::Value {
     serde_json::json!({
         "id": id.to_string(),
         "uri": format!("https://social.example/users/klaas/statuses/{id}"),
-        "created_at": "2026-11-25T10:15:00.000Z",
+        "created_at": common::minutes_ago(30),
         "content": format!("<p>Bericht {id} over de #zuiderbank pinpas</p>"),
         "in_reply_to_id": null,
         "reblogs_count": 0,

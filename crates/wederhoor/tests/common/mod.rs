@@ -7,6 +7,13 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_wederhoor");
 
+/// A timestamp `minutes` before now (RFC 3339, milliseconds, `Z`), so fixtures never age out of
+/// the inbox's first page or a retention window: no test depends on the day it runs.
+pub fn minutes_ago(minutes: i64) -> String {
+    let t = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(minutes);
+    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
 /// A fresh data directory for one test.
 pub fn data_dir(name: &str) -> PathBuf {
     let mut bytes = [0u8; 8];

@@ -1,0 +1,606 @@
+//! Learned evidence from the team's own decisions: a multinomial logistic regression over
+//! hashed features (the message's words, word pairs and character 4-grams, the signals the
+//! rules see, the rules' own verdict, the author and the source).
+//!
+//! The model is per installation: `wederhoor learn` (or the server, from the decisions it keeps)
+//! trains it from what the team did, and the engine weighs it as one more piece of evidence next
+//! to the rules (see `Engine::with_model`). Training and prediction are pure and deterministic.
+
+use wederhoor_core::Action;
+
+/// Hashed feature space: 2^18 buckets per class.
+const DIM_BITS: u32 = 18;
+const DIM: usize = 1 << DIM_BITS;
+const MAGIC: &[u8; 4] = b"WHDM";
+const FORMAT: u32 = 1;
+
+/// One feature vector: bucket indexes and values (L2-normalised text part, unit structural part).
+#[derive(Debug, Clone, Default)]
+pub struct Features {
+    idx: Vec<u32>,
+    val: Vec<f32>,
+}
+
+/// FNV-1a, 64-bit: stable across runs and platforms (the model file depends on it).
+fn hash(parts: &[&[u8]]) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for &b in *p {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= 0xff;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    ((h >> 20) as u32) & ((1 << DIM_BITS) - 1)
+}
+
+/// Builds feature vectors; `structural` names are already-decided facts ("sig:question").
+pub(crate) struct FeatureBuilder {
+    structural: Vec<u32>,
+    text: Vec<(u32, f32)>,
+}
+
+impl FeatureBuilder {
+    pub(crate) fn new() -> FeatureBuilder {
+        FeatureBuilder {
+            structural: Vec::with_capacity(24),
+            text: Vec::with_capacity(256),
+        }
+    }
+
+    pub(crate) fn flag(&mut self, name: &str) {
+        self.structural.push(hash(&[b"s", name.as_bytes()]));
+    }
+
+    pub(crate) fn flag2(&mut self, name: &str, value: &str) {
+        self.structural
+            .push(hash(&[b"s", name.as_bytes(), value.as_bytes()]));
+    }
+
+    /// Words, word pairs and character 4-grams of normalised text (" a b c ").
+    pub(crate) fn text(&mut self, norm: &str) {
+        let mut prev: Option<&str> = None;
+        for w in norm.split(' ').filter(|w| !w.is_empty()) {
+            self.text.push((hash(&[b"w", w.as_bytes()]), 1.0));
+            if let Some(p) = prev {
+                self.text
+                    .push((hash(&[b"b", p.as_bytes(), w.as_bytes()]), 1.0));
+            }
+            prev = Some(w);
+        }
+        let bytes = norm.as_bytes();
+        if bytes.len() >= 4 {
+            for win in bytes.windows(4) {
+                self.text.push((hash(&[b"c", win]), 0.5));
+            }
+        }
+    }
+
+    pub(crate) fn build(mut self) -> Features {
+        let norm: f32 = self
+            .text
+            .iter()
+            .map(|(_, v)| v * v)
+            .sum::<f32>()
+            .sqrt()
+            .max(1.0);
+        let mut f = Features {
+            idx: Vec::with_capacity(self.structural.len() + self.text.len()),
+            val: Vec::with_capacity(self.structural.len() + self.text.len()),
+        };
+        self.structural.sort_unstable();
+        self.structural.dedup();
+        for i in self.structural {
+            f.idx.push(i);
+            f.val.push(1.0);
+        }
+        for (i, v) in self.text {
+            f.idx.push(i);
+            f.val.push(v / norm);
+        }
+        f
+    }
+}
+
+/// What `learn` reports about a trained model: the holdout it was tuned on and the settings.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct ModelInfo {
+    /// Decisions it was trained on, per action.
+    pub trained_on: Vec<(String, usize)>,
+    /// Balanced accuracy (mean recall over actions) on the later 20 % of the decisions, when the
+    /// model was trained on the earlier 80 %.
+    pub holdout_balanced_accuracy: f32,
+    pub holdout_size: usize,
+    pub epochs: u32,
+    pub l2: f32,
+    /// Added to the most common decision's score (chosen on the later decisions).
+    #[serde(default)]
+    pub majority_shift: f32,
+}
+
+/// A trained decision model.
+#[derive(Debug, Clone)]
+pub struct DecisionModel {
+    classes: Vec<Action>,
+    /// `classes.len()` rows of `DIM` weights.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    pub info: ModelInfo,
+}
+
+/// Why a model file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error("not a Wederhoor decision model (bad header)")]
+    BadHeader,
+    #[error("decision model format {0} is not supported (expected {FORMAT})")]
+    Format(u32),
+    #[error("the model file is damaged: {0}")]
+    Damaged(String),
+    #[error("cannot learn: {0}")]
+    Training(String),
+}
+
+/// One labelled example.
+pub struct Example {
+    pub features: Features,
+    pub action: Action,
+}
+
+fn softmax(z: &mut [f32]) {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in z.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    if sum > 0.0 {
+        for v in z.iter_mut() {
+            *v /= sum;
+        }
+    }
+}
+
+impl DecisionModel {
+    /// The actions the model knows (the decisions it has seen).
+    pub fn classes(&self) -> &[Action] {
+        &self.classes
+    }
+
+    /// Probabilities per class, in `classes()` order.
+    pub(crate) fn predict(&self, f: &Features) -> Vec<f32> {
+        let mut z = self.bias.clone();
+        for (k, zk) in z.iter_mut().enumerate() {
+            let row = k * DIM;
+            for (i, v) in f.idx.iter().zip(&f.val) {
+                if let Some(w) = self.weights.get(row + *i as usize) {
+                    *zk += w * v;
+                }
+            }
+        }
+        softmax(&mut z);
+        z
+    }
+
+    /// The most likely action and its probability.
+    pub(crate) fn best(&self, f: &Features) -> Option<(Action, f32)> {
+        let p = self.predict(f);
+        p.iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .and_then(|(k, p)| self.classes.get(k).map(|a| (*a, *p)))
+    }
+
+    /// Trains on examples in time order. Settings (epochs, regularisation) are chosen on the
+    /// later 20 % of the examples for balanced accuracy; the model is then trained on all.
+    pub fn train(examples: &[Example]) -> Result<DecisionModel, ModelError> {
+        let mut classes: Vec<Action> = examples.iter().map(|e| e.action).collect();
+        classes.sort_by_key(|a| std::cmp::Reverse(a.precedence()));
+        classes.dedup();
+        if classes.len() < 2 {
+            return Err(ModelError::Training(format!(
+                "the decisions hold {} kind(s) of action; at least two are needed",
+                classes.len()
+            )));
+        }
+        if examples.len() < 20 {
+            return Err(ModelError::Training(format!(
+                "{} decisions are too few; at least 20 are needed",
+                examples.len()
+            )));
+        }
+        let split = examples.len() * 4 / 5;
+        let (early, late) = examples.split_at(split);
+        let mut best: Option<(f32, u32, f32)> = None;
+        for &epochs in &[2u32, 4, 8] {
+            for &l2 in &[1e-4f32, 1e-3] {
+                let m = fit(&classes, early, epochs, l2);
+                let score = m.balanced_accuracy(late);
+                if best.is_none_or(|(s, _, _)| score > s + 1e-6) {
+                    best = Some((score, epochs, l2));
+                }
+            }
+        }
+        let (_, epochs, l2) = best.unwrap_or((0.0, 4, 1e-3));
+        // The most common decision tends to be over-predicted; shift its score by the amount
+        // that gives the best balanced accuracy on the later decisions.
+        let early_model = fit(&classes, early, epochs, l2);
+        let majority = (0..classes.len())
+            .max_by_key(|k| {
+                examples
+                    .iter()
+                    .filter(|e| Some(&e.action) == classes.get(*k))
+                    .count()
+            })
+            .unwrap_or(0);
+        let mut shift = 0.0f32;
+        let mut score = early_model.balanced_accuracy(late);
+        for step in -20i32..=20 {
+            let d = step as f32 * 0.1;
+            let mut m = early_model.clone();
+            if let Some(b) = m.bias.get_mut(majority) {
+                *b += d;
+            }
+            let s = m.balanced_accuracy(late);
+            if s > score + 1e-6 || ((s - score).abs() <= 1e-6 && d.abs() < shift.abs()) {
+                score = s;
+                shift = d;
+            }
+        }
+        let mut model = fit(&classes, examples, epochs, l2);
+        if let Some(b) = model.bias.get_mut(majority) {
+            *b += shift;
+        }
+        model.info = ModelInfo {
+            trained_on: classes
+                .iter()
+                .map(|c| {
+                    (
+                        c.as_str().to_owned(),
+                        examples.iter().filter(|e| e.action == *c).count(),
+                    )
+                })
+                .collect(),
+            holdout_balanced_accuracy: score,
+            holdout_size: late.len(),
+            epochs,
+            l2,
+            majority_shift: shift,
+        };
+        Ok(model)
+    }
+
+    /// Mean recall over the actions present in `examples`.
+    pub fn balanced_accuracy(&self, examples: &[Example]) -> f32 {
+        let mut right = vec![0usize; self.classes.len()];
+        let mut total = vec![0usize; self.classes.len()];
+        for e in examples {
+            let Some(k) = self.classes.iter().position(|c| *c == e.action) else {
+                continue;
+            };
+            if let Some(t) = total.get_mut(k) {
+                *t += 1;
+            }
+            if self.best(&e.features).is_some_and(|(a, _)| a == e.action)
+                && let Some(r) = right.get_mut(k)
+            {
+                *r += 1;
+            }
+        }
+        let present: Vec<f32> = right
+            .iter()
+            .zip(&total)
+            .filter(|(_, t)| **t > 0)
+            .map(|(r, t)| *r as f32 / *t as f32)
+            .collect();
+        if present.is_empty() {
+            0.0
+        } else {
+            present.iter().sum::<f32>() / present.len() as f32
+        }
+    }
+
+    /// The model as bytes: magic, format, header JSON (classes and info), then the weights and
+    /// biases as little-endian f32, with zero runs compressed.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = serde_json::json!({
+            "classes": self.classes.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+            "dim_bits": DIM_BITS,
+            "info": self.info,
+        })
+        .to_string();
+        let mut out = Vec::with_capacity(self.weights.len() / 4);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT.to_le_bytes());
+        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        for b in &self.bias {
+            out.extend_from_slice(&b.to_le_bytes());
+        }
+        // Sparse: (index u32, weight f32) pairs for the non-zero weights.
+        let nonzero: Vec<(usize, f32)> = self
+            .weights
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.abs() > 1e-7)
+            .map(|(i, w)| (i, *w))
+            .collect();
+        out.extend_from_slice(&(nonzero.len() as u32).to_le_bytes());
+        for (i, w) in nonzero {
+            out.extend_from_slice(&(i as u32).to_le_bytes());
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads a model written by [`DecisionModel::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<DecisionModel, ModelError> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.take(4)? != MAGIC {
+            return Err(ModelError::BadHeader);
+        }
+        let format = r.u32()?;
+        if format != FORMAT {
+            return Err(ModelError::Format(format));
+        }
+        let hlen = r.u32()? as usize;
+        let header: serde_json::Value = serde_json::from_slice(r.take(hlen)?)
+            .map_err(|e| ModelError::Damaged(format!("header: {e}")))?;
+        if header.get("dim_bits").and_then(serde_json::Value::as_u64) != Some(u64::from(DIM_BITS)) {
+            return Err(ModelError::Damaged("unexpected feature space".into()));
+        }
+        let classes: Vec<Action> = header
+            .get("classes")
+            .and_then(serde_json::Value::as_array)
+            .ok_or_else(|| ModelError::Damaged("no classes".into()))?
+            .iter()
+            .map(|c| {
+                c.as_str()
+                    .and_then(|s| s.parse::<Action>().ok())
+                    .ok_or_else(|| ModelError::Damaged(format!("unknown class {c}")))
+            })
+            .collect::<Result<_, _>>()?;
+        if classes.len() < 2 || classes.len() > 7 {
+            return Err(ModelError::Damaged("bad number of classes".into()));
+        }
+        let info: ModelInfo = header
+            .get("info")
+            .cloned()
+            .map(serde_json::from_value)
+            .transpose()
+            .map_err(|e| ModelError::Damaged(format!("info: {e}")))?
+            .unwrap_or_default();
+        let mut bias = Vec::with_capacity(classes.len());
+        for _ in 0..classes.len() {
+            bias.push(r.f32()?);
+        }
+        let n = r.u32()? as usize;
+        let mut weights = vec![0.0f32; classes.len() * DIM];
+        for _ in 0..n {
+            let i = r.u32()? as usize;
+            let w = r.f32()?;
+            let slot = weights
+                .get_mut(i)
+                .ok_or_else(|| ModelError::Damaged(format!("weight index {i} out of range")))?;
+            *slot = w;
+        }
+        Ok(DecisionModel {
+            classes,
+            weights,
+            bias,
+            info,
+        })
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        let s = self
+            .bytes
+            .get(self.at..self.at.saturating_add(n))
+            .ok_or_else(|| ModelError::Damaged("the file ends early".into()))?;
+        self.at += n;
+        Ok(s)
+    }
+
+    fn u32(&mut self) -> Result<u32, ModelError> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([
+            b.first().copied().unwrap_or(0),
+            b.get(1).copied().unwrap_or(0),
+            b.get(2).copied().unwrap_or(0),
+            b.get(3).copied().unwrap_or(0),
+        ]))
+    }
+
+    fn f32(&mut self) -> Result<f32, ModelError> {
+        let v = f32::from_bits(self.u32()?);
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(ModelError::Damaged("a weight is not a number".into()))
+        }
+    }
+}
+
+/// Bagging: the average of models trained in different orders (lower variance than one run).
+fn fit(classes: &[Action], examples: &[Example], epochs: u32, l2: f32) -> DecisionModel {
+    const RUNS: u64 = 5;
+    let mut avg = fit_one(classes, examples, epochs, l2, 0);
+    for seed in 1..RUNS {
+        let m = fit_one(classes, examples, epochs, l2, seed);
+        for (a, w) in avg.weights.iter_mut().zip(&m.weights) {
+            *a += w;
+        }
+        for (a, b) in avg.bias.iter_mut().zip(&m.bias) {
+            *a += b;
+        }
+    }
+    let n = RUNS as f32;
+    avg.weights.iter_mut().for_each(|w| *w /= n);
+    avg.bias.iter_mut().for_each(|b| *b /= n);
+    avg
+}
+
+/// Stochastic gradient descent on the class-balanced log loss, in a fixed order (deterministic).
+fn fit_one(
+    classes: &[Action],
+    examples: &[Example],
+    epochs: u32,
+    l2: f32,
+    seed: u64,
+) -> DecisionModel {
+    let k = classes.len();
+    let mut weights = vec![0.0f32; k * DIM];
+    let mut bias = vec![0.0f32; k];
+    let counts: Vec<usize> = classes
+        .iter()
+        .map(|c| examples.iter().filter(|e| e.action == *c).count())
+        .collect();
+    let n = examples.len().max(1) as f32;
+    let class_weight: Vec<f32> = counts
+        .iter()
+        .map(|c| n / (k as f32 * (*c).max(1) as f32))
+        .collect();
+    // A fixed pseudo-random order per epoch (xorshift), so runs are reproducible.
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d);
+    let mut model = DecisionModel {
+        classes: classes.to_vec(),
+        weights: Vec::new(),
+        bias: Vec::new(),
+        info: ModelInfo::default(),
+    };
+    let mut t: f32 = 0.0;
+    for _ in 0..epochs {
+        for i in (1..order.len()).rev() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            order.swap(i, (seed % (i as u64 + 1)) as usize);
+        }
+        for &i in &order {
+            let Some(e) = examples.get(i) else { continue };
+            let Some(y) = classes.iter().position(|c| *c == e.action) else {
+                continue;
+            };
+            t += 1.0;
+            let lr = 0.2 / (1.0 + 0.001 * t).sqrt();
+            let mut z = bias.clone();
+            for (c, zc) in z.iter_mut().enumerate() {
+                let row = c * DIM;
+                for (ix, v) in e.features.idx.iter().zip(&e.features.val) {
+                    if let Some(w) = weights.get(row + *ix as usize) {
+                        *zc += w * v;
+                    }
+                }
+            }
+            softmax(&mut z);
+            let cw = class_weight.get(y).copied().unwrap_or(1.0);
+            for (c, pc) in z.iter().enumerate() {
+                let g = (pc - if c == y { 1.0 } else { 0.0 }) * cw;
+                let row = c * DIM;
+                for (ix, v) in e.features.idx.iter().zip(&e.features.val) {
+                    if let Some(w) = weights.get_mut(row + *ix as usize) {
+                        *w -= lr * (g * v + l2 * *w);
+                    }
+                }
+                if let Some(b) = bias.get_mut(c) {
+                    *b -= lr * g;
+                }
+            }
+        }
+    }
+    model.weights = weights;
+    model.bias = bias;
+    model
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn ex(text: &str, flags: &[&str], action: Action) -> Example {
+        let mut b = FeatureBuilder::new();
+        for f in flags {
+            b.flag(f);
+        }
+        b.text(&crate::text::normalize(text));
+        Example {
+            features: b.build(),
+            action,
+        }
+    }
+
+    fn data() -> Vec<Example> {
+        let mut v = Vec::new();
+        for i in 0..40 {
+            v.push(ex(
+                &format!("mijn verbinding werkt niet sinds dag {i}, wat nu"),
+                &["addressed"],
+                Action::Respond,
+            ));
+            v.push(ex(
+                &format!("lekker weertje vandaag nummer {i} voor iedereen"),
+                &["others"],
+                Action::Ignore,
+            ));
+        }
+        v
+    }
+
+    #[test]
+    fn learns_to_separate_two_kinds_of_decision() {
+        let m = DecisionModel::train(&data()).unwrap();
+        let q = ex(
+            "de verbinding werkt niet, wat nu",
+            &["addressed"],
+            Action::Respond,
+        );
+        assert_eq!(m.best(&q.features).unwrap().0, Action::Respond);
+        let q = ex("wat een lekker weertje", &["others"], Action::Ignore);
+        assert_eq!(m.best(&q.features).unwrap().0, Action::Ignore);
+        assert!(m.info.holdout_balanced_accuracy > 0.9);
+    }
+
+    #[test]
+    fn round_trips_through_bytes_and_rejects_damage() {
+        let m = DecisionModel::train(&data()).unwrap();
+        let bytes = m.to_bytes();
+        let back = DecisionModel::from_bytes(&bytes).unwrap();
+        let q = ex("werkt niet", &["addressed"], Action::Respond);
+        assert_eq!(m.predict(&q.features), back.predict(&q.features));
+        assert!(matches!(
+            DecisionModel::from_bytes(b"nope"),
+            Err(ModelError::BadHeader)
+        ));
+        assert!(matches!(
+            DecisionModel::from_bytes(&bytes[..bytes.len() - 3]),
+            Err(ModelError::Damaged(_))
+        ));
+    }
+
+    #[test]
+    fn needs_two_kinds_and_enough_decisions() {
+        let only: Vec<Example> = data()
+            .into_iter()
+            .filter(|e| e.action == Action::Respond)
+            .collect();
+        assert!(matches!(
+            DecisionModel::train(&only),
+            Err(ModelError::Training(_))
+        ));
+        let few: Vec<Example> = data().into_iter().take(10).collect();
+        assert!(matches!(
+            DecisionModel::train(&few),
+            Err(ModelError::Training(_))
+        ));
+    }
+}

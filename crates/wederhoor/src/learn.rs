@@ -1,0 +1,74 @@
+//! `wederhoor learn`: train the per-installation model of the team's decisions from a file, and
+//! read a model file for `wederhoor triage --model`.
+
+use anyhow::Context;
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::Arc;
+use wederhoor_triage::{DecisionModel, Engine};
+
+/// Reads a model written by `wederhoor learn`.
+pub fn load_model(path: &Path) -> anyhow::Result<Arc<DecisionModel>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading model {}", path.display()))?;
+    let model =
+        DecisionModel::from_bytes(&bytes).with_context(|| format!("model {}", path.display()))?;
+    Ok(Arc::new(model))
+}
+
+/// Trains a model on a decisions file (JSON Lines: the ingest schema plus `"decision"`) and
+/// writes it to `out`. Bad lines are reported on stderr with their number and skipped. Returns
+/// the number of lines skipped.
+pub fn learn(engine: &Engine, decisions: &Path, out: &Path) -> anyhow::Result<usize> {
+    let file = std::fs::File::open(decisions)
+        .with_context(|| format!("reading decisions {}", decisions.display()))?;
+    let reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut examples = Vec::new();
+    let mut skipped = 0usize;
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let line = line.with_context(|| format!("reading {}", decisions.display()))?;
+        let Ok(text) = std::str::from_utf8(&line) else {
+            eprintln!("line {}: not valid UTF-8, skipped", n + 1);
+            skipped += 1;
+            continue;
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        match engine.decision_example(text) {
+            Ok((example, created)) => examples.push((created, n, example)),
+            Err(why) => {
+                eprintln!("line {}: {why}, skipped", n + 1);
+                skipped += 1;
+            }
+        }
+    }
+    // Time order (lines without created_at keep their place among their neighbours): the model
+    // is tuned on the later decisions, as it will be used on later messages.
+    examples.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x.cmp(y).then(a.1.cmp(&b.1)),
+        _ => a.1.cmp(&b.1),
+    });
+    let examples: Vec<_> = examples.into_iter().map(|(_, _, e)| e).collect();
+    let model = DecisionModel::train(&examples).context("learning from the decisions")?;
+    let bytes = model.to_bytes();
+    let tmp = out.with_extension("tmp");
+    std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, out).with_context(|| format!("writing {}", out.display()))?;
+    let counts: Vec<String> = model
+        .info
+        .trained_on
+        .iter()
+        .map(|(a, n)| format!("{a} {n}"))
+        .collect();
+    eprintln!(
+        "learned from {} decisions ({}); {skipped} lines skipped; on the latest {} decisions (trained on the earlier ones) the model agrees with the team for a balanced accuracy of {:.3}; written to {} ({} KiB)",
+        examples.len(),
+        counts.join(", "),
+        model.info.holdout_size,
+        model.info.holdout_balanced_accuracy,
+        out.display(),
+        bytes.len() / 1024
+    );
+    Ok(skipped)
+}
