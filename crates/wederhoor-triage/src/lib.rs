@@ -468,7 +468,7 @@ struct Analysis {
 const MODEL_HEARD: f32 = 0.5;
 /// From this probability on, the team's learned decision wins over a rules verdict it contradicts
 /// (safety verdicts excepted); between `MODEL_HEARD` and this, the two disagree and a lead decides.
-const MODEL_DECIDES: f32 = 0.5;
+const MODEL_DECIDES: f32 = 0.55;
 
 /// An action in the words the team uses (Dutch, as the reasons are).
 fn action_words(a: Action) -> &'static str {
