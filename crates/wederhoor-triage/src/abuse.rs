@@ -191,11 +191,18 @@ impl AbuseModel {
 
     fn model_says_abusive(&self, plain: &str) -> bool {
         let (z, group) = self.model_logit(plain);
-        z > if group {
-            MODEL_THRESHOLD_GROUP
-        } else {
-            MODEL_THRESHOLD
+        if group {
+            return z > MODEL_THRESHOLD_GROUP;
         }
+        // Without a named group and without a listed pattern, the model alone must also see a
+        // negative text: "wat vinden jullie van sparen?" is a question, not scolding.
+        z > MODEL_THRESHOLD
+            && self
+                .sentiment
+                .score(&crate::text::normalize(plain), plain)
+                .0
+                .score
+                <= -0.15
     }
 
     /// The learned model's logit for a lowercased (and deobfuscated) text, and whether the
@@ -340,6 +347,13 @@ fn in_quotes(text: &str, at: usize) -> bool {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_question_to_us_is_not_scolding() {
+        let m = AbuseModel::new().unwrap();
+        assert!(!m.is_abusive("wat vinden jullie van sparen?"));
+        assert!(!m.is_abusive("wat vinden jullie van kwartelkoning sparen?"));
+    }
 
     fn abusive(s: &str) -> bool {
         AbuseModel::new()
