@@ -19,6 +19,51 @@ pub struct ConversationFilter {
     /// `Some(id)`: owned by that agent.
     pub owner: Option<AgentId>,
     pub unassigned: bool,
+    /// The order of the list (not a filter: counts ignore it).
+    pub sort: InboxSort,
+}
+
+/// The order of the inbox list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InboxSort {
+    /// Newest activity first.
+    #[default]
+    Newest,
+    /// Most urgent first; among equals, the one waiting longest.
+    Priority,
+    /// Conversations still waiting for our answer (not closed or waiting for the customer, no
+    /// reply since their newest message) first, the one waiting longest at the top.
+    Waiting,
+}
+
+impl InboxSort {
+    pub const ALL: &'static [InboxSort] =
+        &[InboxSort::Newest, InboxSort::Priority, InboxSort::Waiting];
+
+    /// `newest`, `priority` or `waiting`.
+    pub fn parse(s: &str) -> Option<InboxSort> {
+        InboxSort::ALL.iter().copied().find(|o| o.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboxSort::Newest => "newest",
+            InboxSort::Priority => "priority",
+            InboxSort::Waiting => "waiting",
+        }
+    }
+
+    fn order_sql(self) -> &'static str {
+        match self {
+            InboxSort::Newest => "c.last_message_at DESC, c.id DESC",
+            InboxSort::Priority => "c.priority DESC, c.last_message_at ASC, c.id ASC",
+            InboxSort::Waiting => {
+                "CASE WHEN c.state IN ('closed', 'waiting') OR EXISTS (SELECT 1 FROM replies r \
+                 WHERE r.conversation_id = c.id AND r.created_at >= c.last_message_at) THEN 1 ELSE 0 END, \
+                 c.last_message_at ASC, c.id ASC"
+            }
+        }
+    }
 }
 
 /// One row of the inbox list.
@@ -73,6 +118,8 @@ pub struct MessageView {
     pub rules_version: Option<i64>,
     /// The winning rule's terms found in the text (what the inbox highlights).
     pub evidence: Vec<String>,
+    /// How sure the engine was of the verdict (0..1).
+    pub confidence: f64,
     /// When its author edited it on the platform (the text is the newest version).
     pub edited_at: Option<i64>,
     /// When its author deleted it on the platform.
@@ -145,6 +192,7 @@ pub(crate) fn message_view_from_row(r: &AnyRow) -> Result<MessageView> {
         reason: r.try_get(18)?,
         rules_version: r.try_get(19)?,
         evidence: serde_json::from_str(&r.try_get::<String, _>(20)?).map_err(corrupt)?,
+        confidence: r.try_get("confidence")?,
         edited_at: r.try_get("edited_at")?,
         deleted_at: r.try_get("deleted_at")?,
     })
@@ -249,7 +297,8 @@ fn bind_all<'q>(
 }
 
 impl Store {
-    /// One page of the inbox, newest activity first. One query, whatever the page size.
+    /// One page of the inbox in the filter's order (newest activity first by default). One
+    /// query, whatever the page size and order.
     pub async fn list_conversations(
         &self,
         filter: &ConversationFilter,
@@ -259,7 +308,8 @@ impl Store {
         let (where_sql, values) = filter_sql(filter, false);
         let n = values.len();
         let sql = format!(
-            "{SUMMARY_SELECT}{where_sql} ORDER BY c.last_message_at DESC, c.id DESC LIMIT ${} OFFSET ${}",
+            "{SUMMARY_SELECT}{where_sql} ORDER BY {} LIMIT ${} OFFSET ${}",
+            filter.sort.order_sql(),
             n + 1,
             n + 2
         );
@@ -344,7 +394,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT m.id, m.external_id, m.text, a.handle, a.name, a.followers, m.created_at, m.reposts, m.likes, \
              t.language, t.sentiment_label, t.sentiment_score, t.abusive, t.pii, t.topics, t.priority, \
-             t.action, t.rule, t.reason, t.rules_version, t.evidence, m.edited_at, m.deleted_at \
+             t.action, t.rule, t.reason, t.rules_version, t.evidence, m.edited_at, m.deleted_at, t.confidence \
              FROM messages m JOIN triage t ON t.message_id = m.id LEFT JOIN authors a ON a.id = m.author_id \
              WHERE m.conversation_id = $1 ORDER BY m.created_at, m.id",
         )
@@ -402,15 +452,21 @@ impl Store {
     ) -> Result<ReplyId> {
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
-        self.counted(4);
+        self.counted(5);
         let row = sqlx::query(
-            "SELECT s.delivery_kind FROM conversations c JOIN sources s ON s.id = c.source_id WHERE c.id = $1",
+            "SELECT s.delivery_kind, c.verdict FROM conversations c JOIN sources s ON s.id = c.source_id WHERE c.id = $1",
         )
         .bind(conversation.0)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound("conversation"))?;
         let kind: String = row.try_get(0)?;
+        let verdict: String = row.try_get(1)?;
+        // What the team did: answered (in private when the verdict said so).
+        let decided = match verdict.parse::<Action>() {
+            Ok(a @ (Action::Private | Action::Alert | Action::Escalate)) => a,
+            _ => Action::Respond,
+        };
         let now = now_ms();
         let row = sqlx::query(
             "INSERT INTO replies (conversation_id, agent_id, text, created_at, delivery_kind, state, \
@@ -432,6 +488,14 @@ impl Store {
         .bind(agent.0)
         .bind(conversation.0)
         .execute(&mut *tx)
+        .await?;
+        crate::decisions::record_decision(
+            &mut tx,
+            conversation,
+            Some(agent),
+            decided,
+            crate::DecisionKind::Reply,
+        )
         .await?;
         audit(
             &mut tx,
@@ -530,6 +594,29 @@ impl Store {
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("conversation"));
+        }
+        if state == CaseState::Closed {
+            // Closed without a reply: the team chose not to answer (a reply or a lead's decision
+            // recorded earlier is kept).
+            self.counted(2);
+            let verdict: String = sqlx::query("SELECT verdict FROM conversations WHERE id = $1")
+                .bind(conversation.0)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            let decided = if verdict == Action::NoEngage.as_str() {
+                Action::NoEngage
+            } else {
+                Action::Ignore
+            };
+            crate::decisions::record_decision(
+                &mut tx,
+                conversation,
+                Some(actor),
+                decided,
+                crate::DecisionKind::Close,
+            )
+            .await?;
         }
         audit(
             &mut tx,

@@ -788,8 +788,8 @@ async fn insert_triage_rows(
     }
     let sql = format!(
         "INSERT INTO triage (message_id, language, sentiment_label, sentiment_score, abusive, pii, topics, \
-         priority, action, rule, reason, rules_version, triaged_at, evidence) VALUES {}",
-        values_placeholders(backend, rows.len(), 14)
+         priority, action, rule, reason, rules_version, triaged_at, evidence, confidence) VALUES {}",
+        values_placeholders(backend, rows.len(), 15)
     );
     let mut q = sqlx::query(&sql).persistent(false);
     for (message, t) in rows {
@@ -812,7 +812,8 @@ async fn insert_triage_rows(
             .bind(t.verdict.reason.as_str())
             .bind(rules_version)
             .bind(now)
-            .bind(evidence);
+            .bind(evidence)
+            .bind(f64::from(t.verdict.confidence));
     }
     q.execute(&mut **tx).await?;
     Ok(())

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod agents;
+mod decisions;
 mod feedback;
 mod feedback_bulk;
 mod inbox;
@@ -23,6 +24,7 @@ pub use accounts::{
     Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
 };
 pub use agents::{Agent, NewAgent, Session};
+pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
     IdeaDetail, IdeaFilter, IdeaSummary, NewBoard, NewIdea, NewReaction, PendingPost, Poster,
@@ -30,8 +32,8 @@ pub use feedback::{
 };
 pub use feedback_bulk::IdeaVoteTally;
 pub use inbox::{
-    ConversationDetail, ConversationFilter, ConversationSummary, MessageView, NoteView, ReplyView,
-    VerdictCount,
+    ConversationDetail, ConversationFilter, ConversationSummary, InboxSort, MessageView, NoteView,
+    ReplyView, VerdictCount,
 };
 pub use ingest::{AttachmentInfo, BatchExtras, IngestOutcome, NewAttachment, RetriageItem};
 pub use outbox::OutboxItem;
@@ -520,6 +522,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_evidence.sql")),
     (4, include_str!("migrations/0004_attachments.sql")),
     (5, include_str!("migrations/0005_feedback.sql")),
+    (6, include_str!("migrations/0006_decisions.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

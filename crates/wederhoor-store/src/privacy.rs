@@ -197,7 +197,7 @@ impl Store {
         let sql = format!(
             "SELECT m.id, m.external_id, m.text, a.handle, a.name, a.followers, m.created_at, m.reposts, m.likes, \
              t.language, t.sentiment_label, t.sentiment_score, t.abusive, t.pii, t.topics, t.priority, \
-             t.action, t.rule, t.reason, t.rules_version, t.evidence, m.conversation_id, m.edited_at, m.deleted_at \
+             t.action, t.rule, t.reason, t.rules_version, t.evidence, m.conversation_id, m.edited_at, m.deleted_at, t.confidence \
              FROM messages m JOIN triage t ON t.message_id = m.id LEFT JOIN authors a ON a.id = m.author_id \
              WHERE m.author_id IN ({list}) ORDER BY m.created_at, m.id"
         );

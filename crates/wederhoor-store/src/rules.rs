@@ -198,7 +198,7 @@ impl Store {
         }
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
-        self.counted(4);
+        self.counted(5);
         let row = sqlx::query(
             "SELECT c.verdict, (SELECT m.id FROM messages m WHERE m.conversation_id = c.id \
              ORDER BY m.created_at DESC, m.id DESC LIMIT 1) FROM conversations c WHERE c.id = $1",
@@ -233,6 +233,14 @@ impl Store {
             .bind(conversation.0)
             .execute(&mut *tx)
             .await?;
+        crate::decisions::record_decision(
+            &mut tx,
+            conversation,
+            Some(actor),
+            action,
+            crate::DecisionKind::Review,
+        )
+        .await?;
         audit(
             &mut tx,
             Some(actor.0),

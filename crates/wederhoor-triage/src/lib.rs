@@ -5,6 +5,7 @@
 //! [`Engine::new`]; [`Engine::triage`] does no I/O and allocates little.
 
 mod abuse;
+mod explain;
 mod lang;
 mod learned;
 mod ngram;
@@ -20,6 +21,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use wederhoor_core::{PiiSpan, Sentiment, SentimentLabel, Verdict};
 
+pub use explain::{RuleSummary, SIGNAL_NAMES};
 pub use learned::{DecisionModel, Example, ModelError, ModelInfo};
 pub use wederhoor_core::{Action, Triage};
 
@@ -494,8 +496,23 @@ impl Inner {
         let lower = text.to_lowercase();
         let language = self.lang.detect(&norm, text);
         let (sentiment, sfacts) = self.sentiment.score(&norm, text);
-        let abusive = self.abuse.is_abusive(&text::lower_without_handles(text));
-        let pii: Vec<PiiSpan> = self.pii.find(text);
+        let model_abusive = self.abuse.is_abusive(&text::lower_without_handles(text));
+        // An e-mail address at one of the brand's own domains is ours, not the customer's.
+        let pii: Vec<PiiSpan> = self
+            .pii
+            .find(text)
+            .into_iter()
+            .filter(|p| {
+                !matches!(p.kind, wederhoor_core::PiiKind::Email)
+                    || !text.get(p.start..p.end).is_some_and(|e| {
+                        let e = e.to_lowercase();
+                        self.brand.domains.iter().any(|d| {
+                            let d = d.trim().trim_start_matches("www.").to_lowercase();
+                            !d.is_empty() && e.ends_with(&format!("@{d}"))
+                        })
+                    })
+            })
+            .collect();
         let topic_hits = self.topics.detect(&norm);
         let mut signals = self.signals.detect(&signals::SignalInput {
             norm: &norm,
@@ -512,7 +529,22 @@ impl Inner {
             .iter()
             .enumerate()
             .any(|(i, h)| *h && !self.light_topics.contains(&i));
-        signals.substance = heavy_topic || sfacts.complaint || signals.problem;
+        // Substance: a topic of our work, complaint phrasing, a problem, or the customer's own
+        // case told to us ("I sent my number by DM", "these sausages I bought taste awful").
+        signals.substance = heavy_topic
+            || sfacts.complaint
+            || signals.problem
+            || (signals.addressed && signals.experience);
+        if signals.aside {
+            // A remark in a thread between others, with our handle tagged along: its question,
+            // tone and topic are for the others, not a question or complaint put to us.
+            signals.question = false;
+            signals.complaint = false;
+            signals.substance = false;
+        }
+        // Scolding words count as abuse like the model's profanity; whether there is also
+        // something concrete to answer is for `decide`.
+        let abusive = model_abusive || signals.scolding;
         Analysis {
             norm,
             language,
@@ -835,14 +867,18 @@ impl Inner {
             && let Some(r) = matched.iter().find(|r| r.action == Action::Respond)
         {
             // Swearing about a concrete problem or with a real question is still a customer who
-            // needs an answer; scolding with only a vague complaint is for a lead.
-            if signals.problem || signals.request || (signals.question && signals.addressed) {
+            // needs an answer; scolding with only a vague complaint ("slechtste service ooit")
+            // is scolding without substance.
+            // A question or request wrapped in abuse ("is honestly trash", "fix yo shit pls") is
+            // not concrete; one about the customer's own case ("waarom is mijn aanvraag
+            // afgewezen") is.
+            if signals.problem
+                || (signals.experience
+                    && (signals.request || (signals.question && signals.addressed)))
+            {
                 return Ok(r);
             }
-            return Err(format!(
-                "Scheldwoorden, maar ook een inhoudelijke vraag of klacht (regel \"{}\"): niet meedoen aan schelden, maar ook niet zomaar negeren. Een teamleider beslist.",
-                r.id
-            ));
+            return Ok(w);
         }
         if w.action == Action::Respond && !signals.about_brand {
             return Err(format!(

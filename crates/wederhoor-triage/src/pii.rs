@@ -51,7 +51,7 @@ impl PiiModel {
     pub(crate) fn new() -> Result<PiiModel, RulesError> {
         Ok(PiiModel {
             customer: re(
-                r"(?i)(?-u:\b)(?:klantnummer|klantnr\.?|klnr\.?|klant nr\.?|klant nummer|klant-nummer|relatienummer|dossiernummer|dossiernr\.?|dossiers?|referentienummer|ordernummer|bestelnummer|ticketnummer|id client|num[eé]ro (?:de )?client|n° client|client id|customer (?:number|no\.?|id)|account (?:number|no\.?)|order (?:number|no\.?)|case (?:number|no\.?)|ticket (?:number|no\.?))\s*(?:is|:|#|nr\.?)?\s*([0-9](?:[ .\-/]?[0-9]){3,15})(?-u:\b)",
+                r"(?i)(?-u:\b)(?:klantnummer|klantnr\.?|klnr\.?|klant nr\.?|klant nummer|klant-nummer|relatienummer|dossiernummer|dossiernr\.?|dossiers?|referentienummer|ordernummer|bestelnummer|ticketnummer|id client|num[eé]ro (?:de )?client|n° client|client id|customer (?:number|no\.?|id)|account (?:number|no\.?)|order (?:number|no\.?)|case (?:number|no\.?)|ticket (?:number|no\.?)|reference (?:number|no\.?)|ref(?:erence)?\.? ?(?:nr|no|number)\.?|booking (?:reference|number|ref)|confirmation (?:number|code)|dossiers? (?:ouverts?|open)|r[eé]f[eé]rence (?:client|dossier))\s*(?:is|:|#|nr\.?)?\s*([0-9](?:[ .\-/]?[0-9]){3,15})(?-u:\b)",
             )?,
             iban: re(r"(?i)(?-u:\b)[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]){11,30}")?,
             card: re(r"(?-u:\b)[2-6](?:[ \-]?[0-9]){12,18}(?-u:\b)")?,
@@ -59,12 +59,12 @@ impl PiiModel {
                 r"(?-u:\b)(?:[0-9]{9}|[0-9]{3}\.[0-9]{3}\.[0-9]{3}|[0-9]{4} [0-9]{2} [0-9]{3})(?-u:\b)",
             )?,
             phone: re(
-                r"(?:\+|(?-u:\b)00)[1-9][0-9]{0,2}[ \-]?(?:\(0\)[ \-]?)?[0-9](?:[ \-]?[0-9]){6,13}|(?-u:\b)0(?:[ \-]?[0-9]){9}(?-u:\b)|(?-u:\b)04[0-9]{2}[ /.\-]?[0-9]{2}[ .\-]?[0-9]{2}[ .\-]?[0-9]{2}(?-u:\b)",
+                r"(?:\+|(?-u:\b)00)[1-9][0-9]{0,2}[ \-]?(?:\(0\)[ \-]?)?[0-9](?:[ \-]?[0-9]){6,13}|(?-u:\b)0(?:[ \-]?[0-9]){9}(?-u:\b)|(?-u:\b)[6-9][0-9]{9}(?-u:\b)|(?-u:\b)04[0-9]{2}[ /.\-]?[0-9]{2}[ .\-]?[0-9]{2}[ .\-]?[0-9]{2}(?-u:\b)",
             )?,
             email: re(r"(?i)[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}(?-u:\b)")?,
             postcode: re(r"(?-u:\b)[1-9][0-9]{3}(?: ?[A-Z]{2}|[a-z]{2})(?-u:\b)")?,
             address: re(
-                r"(?-u:\b)[A-Z][a-zA-Z\-]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|steeg|markt|plantsoen|boulevard|hof|pad|kwartier|erf)(?: [0-9]{1,4}(?: ?[a-zA-Z](?-u:\b)|-[0-9]{1,3})?)(?-u:\b)|(?-u:\b)[0-9]{1,4} [A-Z][a-z]+ (?:Street|Road|Avenue|Lane|Drive)(?-u:\b)",
+                r"(?-u:\b)[A-Z][a-zA-Z\-]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|steeg|markt|plantsoen|boulevard|hof|pad|kwartier|erf)(?: [0-9]{1,4}(?: ?[a-zA-Z](?-u:\b)|-[0-9]{1,3})?)(?-u:\b)|(?-u:\b)[0-9]{1,4} [A-Z][a-z]+ (?:Street|Road|Avenue|Lane|Drive)(?-u:\b)|(?i:(?-u:\b)[a-z\-]{2,}(?:straat|laan|steenweg|weg|plein|dreef|lei|kaai|kouter|rue|avenue|chaussee|chaussée)(?-u:\b) ?[0-9]{1,4}[a-z]?(?:(?: ?bus| ?b| ?bte)? ?[0-9]{1,3})?,? [1-9][0-9]{3} [a-z][a-z\-]+)|(?-u:\b)[0-9]{2,5} (?:[NSEW] )?[A-Za-z0-9 ]{2,30} [A-Z]{2} [0-9]{5}(?:-[0-9]{4})?(?-u:\b)",
             )?,
         })
     }
@@ -420,6 +420,33 @@ mod tests {
         assert_eq!(
             kinds("my customer number is 998877"),
             vec![(PiiKind::CustomerNumber, "998877".into())]
+        );
+    }
+
+    #[test]
+    fn belgian_and_american_addresses_references_bare_mobiles() {
+        assert_eq!(
+            kinds("we wonen in de molenstraat 14 8500 kortrijk"),
+            vec![(PiiKind::Address, "molenstraat 14 8500 kortrijk".into())]
+        );
+        assert_eq!(
+            kinds("send it to 42 W Oak Hill Rd Springfield IL 62704 please"),
+            vec![(
+                PiiKind::Address,
+                "42 W Oak Hill Rd Springfield IL 62704".into()
+            )]
+        );
+        assert_eq!(
+            kinds("my reference number is 55667788"),
+            vec![(PiiKind::CustomerNumber, "55667788".into())]
+        );
+        assert_eq!(
+            kinds("trois dossiers ouverts 12345678 chez vous"),
+            vec![(PiiKind::CustomerNumber, "12345678".into())]
+        );
+        assert_eq!(
+            kinds("the courier's number was 9876543210"),
+            vec![(PiiKind::Phone, "9876543210".into())]
         );
     }
 

@@ -75,9 +75,6 @@ const PHISHING: &[&str] = &[
     "helpdeskfraude",
     "bankhelpdeskfraude",
     "vriend in nood",
-    "oplichter",
-    "oplichters",
-    "oplichting",
     "fraudeurs",
     "geld overmaken naar een",
     "rekening wordt geblokkeerd",
@@ -93,8 +90,6 @@ const PHISHING: &[&str] = &[
     "fake email",
     "scam text",
     "scam call",
-    "scammer",
-    "scammers",
     "smishing",
     "spam sms",
     "spamsms",
@@ -120,20 +115,138 @@ const PHISHING: &[&str] = &[
     "doen zich voor als",
     "doet zich voor als",
     "uitgeven als",
-    "fake",
-    "arnaque",
-    "arnaques",
     "hameconnage",
     "faux sms",
     "faux message",
     "faux mail",
-    "escroquerie",
-    "escroc",
     "is this legit",
     "is this real",
     "is this from you",
     "did you send",
     "impersonating",
+    // calls, texts and mail that are not from us, reported by the people who got them
+    "claiming to be",
+    "claimed to be",
+    "claims to be",
+    "pretended to be",
+    "spam",
+    "spamcall",
+    "spamcalls",
+    "spam call",
+    "spam calls",
+    "spamoproep",
+    "spamoproepen",
+    "robocall",
+    "robocalls",
+    "mass calling",
+    "massaal gebeld",
+    "onbekende nummers",
+    "vreemde nummers",
+    "zelfde nummers",
+    "same numbers",
+    "nummers blokkeren",
+    "nummer blokkeren",
+    "block these numbers",
+    "appels frauduleux",
+    "faux appels",
+    // "is this really you?"
+    "actie van jullie",
+    "bericht van jullie",
+    "berichten van jullie",
+    "de bron van",
+    "afkomstig van jullie",
+    "van jullie afkomstig",
+    "echt van",
+    "niet betrouwbaar",
+    "betrouwbaar is",
+    "legitiem",
+    "legitieme",
+    "legit",
+    "really from you",
+    "actually from you",
+    "really you",
+    "vient de vous",
+    "venant de vous",
+    "vraiment vous",
+    // someone using the customer's name, account or data
+    "identiteitsfraude",
+    "identiteitsdiefstal",
+    "identity theft",
+    "usurpation",
+    "someone using my",
+    "somebody using",
+    "iemand gebruikt mijn",
+    "gehackt",
+    "gehacked",
+    "hacked",
+    "hijacked",
+    "pirate",
+    "fraudulent",
+    "frauduleux",
+    "frauduleuse",
+    "counterfeit",
+    "namaak",
+    // code or adverts slipped into the customer's traffic
+    "injecten",
+    "injecteren",
+    "injecting",
+];
+
+/// Words for fraud and scams that people also throw at the company itself ("jullie zijn
+/// oplichters", "yall scammers"): a phishing cue only when not aimed at us (see
+/// `ACCUSATION`).
+const WEAK_FRAUD: &[&str] = &[
+    "oplichter",
+    "oplichters",
+    "oplichting",
+    "oplichterij",
+    "scam",
+    "scams",
+    "scammer",
+    "scammers",
+    "scamming",
+    "fake",
+    "arnaque",
+    "arnaques",
+    "arnaqueur",
+    "arnaqueurs",
+    "escroquerie",
+    "escroc",
+    "escrocs",
+];
+
+/// A scam word aimed at the company or its own offer: "jullie zijn oplichters", "you guys are
+/// scammers", "is die promo een scam". Matched on normalised text.
+const ACCUSATION: &str = r" (?:jullie|you|yall|ya|u|vous|promo|promotie|actie|aanbieding|offer|deal|prijzen|tarieven|prices|factuur|bill|abonnement|contract) (?:\S+ ){0,2}(?:scammers?|scam|scamming|scammen|oplichters?|oplichterij|fraudeurs?|arnaque|arnaqueurs|escrocs?|dieven|voleurs|thieves|crooks) ";
+
+/// A prize the customer "won": a scam cue when it comes with a request for payment details or
+/// the customer asks what it is (see `PRIZE_CHECK`).
+const PRIZE: &[&str] = &[
+    "gewonnen",
+    "prijs gehad",
+    "prijs gewonnen",
+    "winnaar",
+    "you won",
+    "you have won",
+    "i won",
+    "winner",
+    "gagne",
+    "gagnant",
+];
+
+const PRIZE_CHECK: &[&str] = &[
+    "verzendkosten",
+    "betaalgegevens",
+    "kaartgegevens",
+    "shipping",
+    "frais de port",
+    "frais d envoi",
+    "wat is dit",
+    "wat dit is",
+    "what is this",
+    "qu est ce que c est",
+    "echt",
+    "really",
 ];
 
 const PRESS: &[&str] = &[
@@ -157,7 +270,7 @@ const PRESS: &[&str] = &[
 ];
 
 /// Parts of the handles of newsrooms and media: a message that tags them is meant for the press.
-const PRESS_HANDLE: &str = r"@[a-z0-9_]*(?:nieuws|news|krant|redactie|journaal|hln|standaard|nos|rtl|vrt|vtm|telegraaf|volkskrant|nrc|parool|demorgen|lesoir|rtbf|gva|nieuwsblad|tijd)[a-z0-9_]*";
+const PRESS_HANDLE: &str = r"@[a-z0-9_]*(?:nieuws|news|krant|redactie|journaal|press|presse|hln|standaard|nos|rtl|vrt|vtm|telegraaf|volkskrant|nrc|parool|demorgen|lesoir|rtbf|gva|nieuwsblad|tijd)[a-z0-9_]*";
 
 const LEGAL: &[&str] = &[
     "advocaat",
@@ -196,6 +309,121 @@ const LEGAL: &[&str] = &[
     "mediateur",
     "regulator",
     "small claims",
+    // police, consumer bodies and regulators called in
+    "politie",
+    "police",
+    "aangifte",
+    "porter plainte",
+    "plainte",
+    "bbb",
+    "better business bureau",
+    "ftc",
+    "fcc",
+    "attorney general",
+    "consumer protection",
+    "trading standards",
+    "consumentenorganisatie",
+    "reporting you",
+    "report you",
+    "file a complaint",
+    "formal complaint",
+    "formele klacht",
+    "officiele klacht",
+    "klacht indienen bij",
+    "misleidend",
+    "misleidende",
+    "misleading",
+    "publicite mensongere",
+    "wettelijk recht",
+    "wettelijke recht",
+    "legal right",
+    "my rights",
+    "mijn rechten",
+];
+
+/// Handles of consumer organisations, ombudsmen and regulators: a message that tags them
+/// takes the matter outside (escalate like a legal threat).
+const WATCHDOG_HANDLE: &str = r"@[a-z0-9_]*(?:testaankoop|testachats|consumentenbond|consumer|ombuds|bipt|ibpt|fsma|kifid|acm_|ftc|bbb)[a-z0-9_]*";
+
+/// Scolding with nothing the team can act on: insults and verdicts on the company as a whole
+/// ("worst service ever", "waardeloos", "bande de nuls"). Together with a concrete problem the
+/// message is still a complaint; see `Inner::decide`.
+const SCOLDING: &[&str] = &[
+    // nl
+    "slechtste",
+    "waardeloos",
+    "waardeloze",
+    "prutsers",
+    "prutsen",
+    "klootzakken",
+    "klootzak",
+    "criminelen",
+    "dieven",
+    "zakkenvullers",
+    "lossers",
+    "losers",
+    "clowns",
+    "clown",
+    "dikke ma",
+    "je moeder",
+    "uw moeder",
+    "hangt mijn voeten uit",
+    "hangt mn voeten uit",
+    "hangt mijn keel uit",
+    // fr
+    "nique",
+    "de merde",
+    "pourri",
+    "pourris",
+    "bande de",
+    "nuls",
+    "minables",
+    "voleurs",
+    "ta mere",
+    // en
+    "the worst",
+    "worst service",
+    "worst customer service",
+    "worst company",
+    "worst provider",
+    "criminals",
+    "crooks",
+    "thieves",
+    "trash",
+    "pathetic",
+    "useless",
+    "incompetent",
+    "gfy",
+    "stfu",
+    "your mom",
+    "yo mama",
+    "chew glass",
+    "hate you",
+];
+
+/// The customer speaking about their own case: first person singular or plural.
+const FIRST_PERSON: &[&str] = &[
+    "ik", "mijn", "mn", "me", "mij", "we", "wij", "ons", "onze", "i", "im", "ive", "my", "our",
+    "us", "jai", "mon", "mes", "moi", "nous", "notre", "nos",
+];
+
+/// Opinion and taste ("ik vind", "i love"): a view, not a case to answer.
+const OPINION: &[&str] = &[
+    "ik vind",
+    "vind ik",
+    "i think",
+    "i love",
+    "i hate",
+    "i like",
+    "je trouve",
+    "jadore",
+    "j adore",
+];
+
+/// Second person plural or polite (the company, not a friend in the thread): "jullie", "u",
+/// "vous", "you".
+const PLURAL_YOU: &[&str] = &[
+    "jullie", "u", "uw", "vous", "votre", "vos", "you", "your", "yall", "uwe",
 ];
 
 const QUESTION_WORDS: &[&str] = &[
@@ -241,6 +469,13 @@ const QUESTION_PHRASES: &[&str] = &[
     "is there",
     "any update",
     "any news",
+    "ik snap niet waarom",
+    "ik begrijp niet waarom",
+    "ik zie niet waarom",
+    "je ne vois pas pourquoi",
+    "je ne comprends pas",
+    "i dont understand why",
+    "i dont see why",
 ];
 
 const CLAIM_SUBJECT: &[&str] = &[
@@ -400,6 +635,14 @@ const PROBLEM: &[&str] = &[
     "teveel",
     "dubbel",
     "aangerekend",
+    "kon geen",
+    "kon ik geen",
+    "kon niet",
+    "kon ik niet",
+    "konden niet",
+    "geen oplossing",
+    "weigerde",
+    "weigeren",
     "afgeschreven",
     "wacht al",
     "wachten al",
@@ -494,6 +737,9 @@ const PROBLEM: &[&str] = &[
     "trop paye",
     "facture",
     "erreur",
+    "ne prend pas",
+    "pas pris en compte",
+    "refuse",
     // en
     "not working",
     "doesnt work",
@@ -501,6 +747,19 @@ const PROBLEM: &[&str] = &[
     "dont work",
     "didnt work",
     "stopped working",
+    "trying to",
+    "ik probeer",
+    "j essaie",
+    "jessaie",
+    "arent working",
+    "wasnt working",
+    "werent working",
+    "still says",
+    "refused",
+    "didnt",
+    "did not",
+    "never got",
+    "not delivered",
     "isnt working",
     "wont work",
     "wont let me",
@@ -693,10 +952,27 @@ pub(crate) struct Signals {
     /// Set by the engine from the sentiment model.
     pub(crate) complaint: bool,
     pub(crate) sarcasm: bool,
+    /// Scolding or insults ("slechtste provider ooit", "bande de nuls", "you're the worst").
+    pub(crate) scolding: bool,
+    /// The customer tells about their own case (first person) without it being mere opinion.
+    pub(crate) experience: bool,
+    /// Our handle is tagged in a conversation between others (their handles lead, ours is not
+    /// first) and nothing is put to us: no "jullie/u/vous/you", no request, no problem.
+    pub(crate) aside: bool,
 }
 
 pub(crate) struct SignalModel {
     phishing: TermSet,
+    weak_fraud: TermSet,
+    accusation: Regex,
+    prize: TermSet,
+    prize_check: TermSet,
+    watchdog_handle: Regex,
+    scolding: TermSet,
+    plural_you: TermSet,
+    fed_up: Regex,
+    first_person: TermSet,
+    opinion: TermSet,
     credentials: TermSet,
     asked: TermSet,
     press: TermSet,
@@ -805,10 +1081,31 @@ impl SignalModel {
             brand_handles,
             brand_names,
             phishing: cue_set(PHISHING, &[]).map_err(b)?,
+            weak_fraud: cue_set(WEAK_FRAUD, &[]).map_err(b)?,
+            accusation: Regex::new(ACCUSATION).map_err(RulesError::build)?,
+            prize: cue_set(PRIZE, &[]).map_err(b)?,
+            prize_check: cue_set(PRIZE_CHECK, &[]).map_err(b)?,
+            watchdog_handle: Regex::new(WATCHDOG_HANDLE).map_err(RulesError::build)?,
+            scolding: cue_set(SCOLDING, &[]).map_err(b)?,
+            plural_you: cue_set(PLURAL_YOU, &[]).map_err(b)?,
+            fed_up: Regex::new(r" hangt (?:\S+ ){0,3}(?:voeten|keel|strot|oren) uit ")
+                .map_err(RulesError::build)?,
+            first_person: cue_set(FIRST_PERSON, &[]).map_err(b)?,
+            opinion: cue_set(OPINION, &[]).map_err(b)?,
             credentials: cue_set(CREDENTIALS, &[]).map_err(b)?,
             asked: cue_set(ASKED, &[]).map_err(b)?,
             press: cue_set(PRESS, &[]).map_err(b)?,
-            legal: cue_set(LEGAL, &["dagvaard", "advoca"]).map_err(b)?,
+            legal: cue_set(
+                LEGAL,
+                &[
+                    "dagvaard",
+                    "advoca",
+                    "ombudsman",
+                    "testaankoop",
+                    "schadevergoedingseis",
+                ],
+            )
+            .map_err(b)?,
             question_phrases: cue_set(QUESTION_PHRASES, &[]).map_err(b)?,
             claim_subject: cue_set(CLAIM_SUBJECT, &[]).map_err(b)?,
             claim_cue: cue_set(CLAIM_CUE, &[]).map_err(b)?,
@@ -841,9 +1138,13 @@ impl SignalModel {
             .any(|m| self.is_lookalike(m.as_str()));
         s.phishing = s.lookalike_domain
             || self.phishing.any(i.norm)
-            || (self.credentials.any(i.norm) && self.asked.any(i.norm));
+            || (self.credentials.any(i.norm) && self.asked.any(i.norm))
+            || (self.weak_fraud.any(i.norm) && !self.accusation.is_match(i.norm))
+            || (self.prize.any(i.norm) && self.prize_check.any(i.norm));
         s.press = self.press.any(i.norm) || self.press_handle.is_match(i.lower);
-        s.legal = self.legal.any(i.norm);
+        s.legal = self.legal.any(i.norm) || self.watchdog_handle.is_match(i.lower);
+        s.scolding = self.scolding.any(i.norm) || self.fed_up.is_match(i.norm);
+        s.experience = self.first_person.any(i.norm) && !self.opinion.any(i.norm);
         s.high_reach = i.followers >= 10_000 || i.reposts >= 100;
         let no_name = i.name.is_none_or(|n| n.trim().is_empty());
         let handle = i.handle.trim();
@@ -852,9 +1153,11 @@ impl SignalModel {
         s.question = i.lower.contains('?')
             || (QUESTION_WORDS.contains(&first) && !i.lower.trim_end().ends_with('!'))
             || self.question_phrases.any(i.norm);
-        s.problem = self.problem.any(i.norm)
-            || self.problem_re.is_match(i.norm)
-            || self.problem_near.is_match(i.norm);
+        // "Het hangt mijn voeten uit" (I am fed up) is not something that hangs.
+        let fed_up = self.fed_up.replace_all(i.norm, " ");
+        s.problem = self.problem.any(&fed_up)
+            || self.problem_re.is_match(&fed_up)
+            || self.problem_near.is_match(&fed_up);
         s.request = self.request.any(i.norm);
         s.thanks = self.thanks.any(i.norm);
         let (addressed, others) = self.addressing(i.lower, i.norm);
@@ -876,7 +1179,18 @@ impl SignalModel {
             }
             first = false;
         }
-        s.about_brand |= s.addressed;
+        // Tagged in a thread between others: only put to us when the text speaks to a company
+        // ("jullie", "vous", "you"), asks for something or reports a problem.
+        s.aside = s.others > 0
+            && !s.first_ours
+            && !i.direct
+            && !self.plural_you.any(i.norm)
+            && !s.request
+            && !s.problem;
+        if s.aside {
+            s.addressed = false;
+        }
+        s.about_brand |= s.addressed || s.mentions_ours;
         let has_digit = i.norm.bytes().any(|c| c.is_ascii_digit());
         s.claim = (self.claim_subject.any(i.norm) || self.money.is_match(i.lower))
             && (self.claim_cue.any(i.norm) || has_digit);
@@ -1072,10 +1386,61 @@ mod tests {
         assert!(plain("Bedankt voor de snelle hulp!").thanks);
         assert!(plain("@zuiderbank mijn app doet raar").addressed);
         assert!(plain("Hey @zuiderbank, mijn app doet raar").addressed);
+        // Tagged along in a thread between others, nothing put to us: an aside.
         let s = plain("@buurman @zuiderbank haha ja");
-        assert!(s.addressed && s.others == 1 && !s.first_ours && s.mentions_ours);
+        assert!(s.aside && !s.addressed && s.others == 1 && !s.first_ours && s.mentions_ours);
+        // The same thread, but the text speaks to the company or reports a problem.
+        assert!(plain("@buurman @zuiderbank kunnen jullie mij terugbellen").addressed);
+        assert!(!plain("@buurman @zuiderbank bij mij werkt de app al twee dagen niet").aside);
         assert!(!plain("@buurman ik ga naar de winkel").addressed);
         assert!(plain("@OrangeBENL @HLN_BE dit moet iedereen weten").press);
+    }
+
+    #[test]
+    fn spoofed_calls_fake_prizes_and_accusations() {
+        assert!(
+            plain("Weer drie keer gebeld door onbekende nummers die zeggen dat ze van jullie zijn")
+                .phishing
+        );
+        assert!(plain("Got a call from someone claiming to be your support desk").phishing);
+        assert!(plain("Is die sms over mijn pakket echt van jullie?").phishing);
+        assert!(
+            plain("Ik heb een telefoon gewonnen, moet enkel de verzendkosten betalen. Echt?")
+                .phishing
+        );
+        assert!(plain("They are scamming elderly people with letters in your name").phishing);
+        // A scam word thrown at the company's own prices is a complaint, not an alert.
+        assert!(!plain("Jullie zijn gewoon oplichters met die nieuwe prijzen").phishing);
+        assert!(!plain("you guys are scamming me with these fees").phishing);
+        assert!(!plain("Mijn zoon heeft een wedstrijd gewonnen bij de voetbal").phishing);
+    }
+
+    #[test]
+    fn watchdogs_police_and_press_offices() {
+        assert!(plain("Ik stap hiermee naar de ombudsman").legal);
+        assert!(plain("Zie #ombudsmanenergie voor mijn dossier").legal);
+        assert!(plain("@zuiderbank @Consumentenbond hoe kan dit?").legal);
+        assert!(plain("I will report you to the Better Business Bureau").legal);
+        assert!(plain("Ik ga aangifte doen bij de politie").legal);
+        assert!(plain("Dit is misleidende reclame").legal);
+        assert!(plain("@zuiderbank @PressZuider dit is al de derde keer").press);
+        assert!(!plain("Ik ga morgen naar de winkel").legal);
+    }
+
+    #[test]
+    fn scolding_experience_and_implied_questions() {
+        assert!(plain("slechtste klantendienst ooit").scolding);
+        assert!(plain("you are honestly the worst").scolding);
+        assert!(plain("bande de nuls").scolding);
+        assert!(!plain("de app werkt weer prima").scolding);
+        assert!(!plain("het hangt me echt de keel uit").problem);
+        assert!(plain("het hangt me echt de keel uit").scolding);
+        assert!(plain("de app hangt al de hele dag").problem);
+        assert!(plain("Ik heb jullie net mijn gegevens gestuurd").experience);
+        assert!(!plain("ik vind dat logo lelijk").experience);
+        assert!(plain("je ne vois pas pourquoi je dois payer ce supplément").question);
+        assert!(plain("my headphones arent working since the update").problem);
+        assert!(plain("trying to log in for an hour now").problem);
     }
 
     #[test]

@@ -233,11 +233,35 @@ const CASES: &[Case] = &[
         Respond,
         "klacht-reageren",
     ),
-    // anonymous serious complaint → no rule fits → review
+    // anonymous complaint about us, not put to us → no rule fits → review
     anon(
-        "@zuiderbank jullie app doet het weer niet, kan niet betalen",
+        "Die app van Zuiderbank doet het weer niet, kan niet betalen",
         Review,
         "review",
+    ),
+    // an anonymous-looking account that puts its problem to us is still a customer → respond
+    anon(
+        "@zuiderbank jullie app doet het weer niet, kan niet betalen",
+        Respond,
+        "klacht-reageren",
+    ),
+    // 5b. the customer's own case told to us, no question, no negative tone → respond
+    c(
+        "@zuiderbank ik heb zojuist mijn nieuwe adres via de app doorgegeven",
+        Respond,
+        "melding-reageren",
+    ),
+    // scolding with nothing concrete → no_engage, even when a respond rule also fits
+    c(
+        "@zuiderbank slechtste bank ooit, stelletje prutsers",
+        NoEngage,
+        "schelden-niet-reageren",
+    ),
+    // tagged along in a chat between others → not put to us → ignore
+    c(
+        "@buurvrouw @zuiderbank haha die van jou is ook oranje",
+        Ignore,
+        "smaak-negeren",
     ),
     // 6. factual claim → respond with facts
     c(

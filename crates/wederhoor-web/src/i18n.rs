@@ -5,9 +5,15 @@ use std::collections::BTreeMap;
 
 mod accounts;
 mod feedback;
+mod learning;
 
 /// Every part of the catalogue: the team's pages, the feedback page, customer accounts.
-const PARTS: &[&[(&str, &str, &str)]] = &[CATALOGUE, feedback::FEEDBACK, accounts::ACCOUNTS];
+const PARTS: &[&[(&str, &str, &str)]] = &[
+    CATALOGUE,
+    feedback::FEEDBACK,
+    accounts::ACCOUNTS,
+    learning::LEARNING,
+];
 
 fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
     PARTS.iter().flat_map(|part| part.iter())
@@ -84,6 +90,22 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ("sentiment", "Sentiment", "Sentiment"),
     ("abusive", "scheldend", "abusive"),
     ("priority", "Prioriteit", "Priority"),
+    ("priority_urgent", "urgent", "urgent"),
+    ("priority_high", "hoog", "high"),
+    ("priority_normal", "normaal", "normal"),
+    ("priority_low", "laag", "low"),
+    ("sort", "Volgorde", "Order"),
+    ("sort_newest", "nieuwste eerst", "newest first"),
+    (
+        "sort_priority",
+        "hoogste prioriteit eerst",
+        "highest priority first",
+    ),
+    (
+        "sort_waiting",
+        "langst wachtend eerst",
+        "waiting longest first",
+    ),
     ("personal_data", "Persoonsgegevens", "Personal data"),
     ("evidence", "Gevonden", "Matched"),
     ("followers", "volgers", "followers"),
@@ -273,6 +295,37 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "rule_from_precedent",
         "Regel uit precedent",
         "Rule from precedent",
+    ),
+    (
+        "draft_decides",
+        "De conceptregel beslist dit precedent: met deze regels krijgt het bericht van het precedent via",
+        "The draft rule decides this precedent: with these rules the precedent's message gets, through",
+    ),
+    ("draft_decides_gets", "het oordeel", "the verdict"),
+    (
+        "draft_decides_next",
+        "Controleer de voorwaarde en sla op; de terugtest laat zien welke oordelen veranderen.",
+        "Check the condition and save; the backtest shows which verdicts change.",
+    ),
+    (
+        "draft_not_decides",
+        "Let op: de conceptregel beslist dit precedent niet.",
+        "Note: the draft rule does not decide this precedent.",
+    ),
+    (
+        "draft_not_decides_gets",
+        "Met deze regels krijgt het bericht van het precedent nog steeds",
+        "With these rules the precedent's message still gets",
+    ),
+    (
+        "draft_not_decides_hint",
+        "Pas de regel aan (of de regel die voorgaat) voordat je opslaat, anders verandert er niets.",
+        "Change the rule (or the rule that wins) before you save, or nothing will change.",
+    ),
+    (
+        "draft_invalid",
+        "Let op: voor deze conceptregel was geen voorwaarde op te stellen.",
+        "Note: no condition could be drafted for this draft rule.",
     ),
     ("precedent", "Precedent", "Precedent"),
     ("precedents", "Precedenten", "Precedents"),

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use wederhoor_core::{Action, AgentId, CaseState, ConversationId, PiiSpan, ReplyId, SourceId};
-use wederhoor_store::{ConversationFilter, ConversationSummary};
+use wederhoor_store::{ConversationFilter, ConversationSummary, InboxSort};
 use wederhoor_triage::TriageInput;
 
 /// Conversations per inbox page.
@@ -39,6 +39,9 @@ pub struct InboxQuery {
     mine: String,
     #[serde(default)]
     unassigned: String,
+    /// `newest` (default), `priority` or `waiting`.
+    #[serde(default)]
+    sort: String,
     #[serde(default)]
     page: Option<i64>,
     #[serde(default)]
@@ -63,6 +66,11 @@ impl InboxQuery {
                 .transpose()?,
             owner: (!self.mine.is_empty()).then_some(me),
             unassigned: !self.unassigned.is_empty(),
+            sort: match non_empty(&self.sort) {
+                None => InboxSort::default(),
+                Some(s) => InboxSort::parse(s)
+                    .ok_or_else(|| bad("sort", &"expected newest, priority or waiting"))?,
+            },
         })
     }
 
@@ -91,6 +99,7 @@ fn serde_urlencoded_lite(q: &InboxQuery) -> String {
         ("state", &q.state),
         ("mine", &q.mine),
         ("unassigned", &q.unassigned),
+        ("sort", &q.sort),
     ] {
         if !v.is_empty() {
             parts.push(format!("{k}={}", percent_encode(v)));
@@ -141,6 +150,7 @@ pub async fn list(
         next_link => has_next.then(|| query.with_page(page + 1)),
         verdicts => Action::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         states => CaseState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        sorts => InboxSort::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         current_url => format!("/inbox?{}", query.with_page(page)),
     };
     if query.fragment == "list" {

@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod i18n;
 mod inbox;
 mod ingest;
+pub mod learning;
 mod live;
 pub mod markdown;
 mod meta_in;
@@ -20,6 +21,7 @@ mod pages;
 mod privacy;
 pub mod public;
 pub mod rules;
+pub mod rules_draft;
 mod sources;
 mod system;
 mod webhook_in;
@@ -188,6 +190,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/retriage", post(system::retriage))
         .route("/rules", get(rules::show).post(rules::save))
         .route("/rules/versions/{id}", get(rules::version))
+        .route("/rules/model", get(learning::show).post(learning::train))
         .route("/review", get(rules::review))
         .route("/review/{id}", post(rules::decide))
         .route("/privacy", get(privacy::show))

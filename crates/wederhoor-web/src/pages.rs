@@ -28,6 +28,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ("thread.html", include_str!("../templates/thread.html")),
         ("admin.html", include_str!("../templates/admin.html")),
         ("rules.html", include_str!("../templates/rules.html")),
+        ("model.html", include_str!("../templates/model.html")),
         (
             "rules_version.html",
             include_str!("../templates/rules_version.html"),
@@ -54,7 +55,19 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("dt", format_time);
     env.add_filter("clip", clip);
     env.add_filter("urlq", |s: String| crate::error::url_encode(&s));
+    env.add_filter("prio", priority_key);
     Ok(env)
+}
+
+/// The catalogue key of a priority's word (`{{ tr[p|prio] }}`): urgent (3), high (2), normal
+/// (1), low (0); a number outside that range reads as the nearest.
+pub fn priority_key(priority: i64) -> &'static str {
+    match priority {
+        i64::MIN..=0 => "priority_low",
+        1 => "priority_normal",
+        2 => "priority_high",
+        _ => "priority_urgent",
+    }
 }
 
 /// At most `n` characters of `s`, with an ellipsis when something was cut.

@@ -7,6 +7,7 @@
 use crate::auth::{Auth, LEAD};
 use crate::error::AppError;
 use crate::i18n::text;
+use crate::rules_draft::{Draft, DraftCheck, draft_from_precedent, draft_rule_id};
 use crate::{ActiveRules, AppState, pages};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -14,8 +15,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use wederhoor_core::{Action, ConversationId};
-use wederhoor_store::{BacktestItem, Precedent, Store};
-use wederhoor_triage::Engine;
+use wederhoor_store::{BacktestItem, Precedent, RetriageItem, Store};
+use wederhoor_triage::{Engine, TriageInput};
 
 /// The backtest after a save looks at this many of the newest stored messages.
 pub const BACKTEST_CAP: i64 = 20_000;
@@ -74,124 +75,25 @@ pub async fn backtest_store(
     .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// Words too common to tell a message apart (Dutch and English).
-const COMMON_WORDS: &[&str] = &[
-    "about",
-    "alleen",
-    "altijd",
-    "andere",
-    "because",
-    "beetje",
-    "could",
-    "daarom",
-    "dankzij",
-    "eigenlijk",
-    "gewoon",
-    "hebben",
-    "heeft",
-    "jullie",
-    "kunnen",
-    "maar",
-    "misschien",
-    "moeten",
-    "nergens",
-    "niets",
-    "nooit",
-    "omdat",
-    "please",
-    "should",
-    "their",
-    "there",
-    "these",
-    "thing",
-    "tijdens",
-    "vandaag",
-    "waarom",
-    "wanneer",
-    "where",
-    "which",
-    "would",
-    "worden",
-    "wordt",
-    "zonder",
-    "zouden",
-];
-
-/// Two distinctive words of a message (the longest plain words that are not common ones).
-pub fn distinctive_words(message: &str) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    for w in message.split(|c: char| !c.is_alphanumeric()) {
-        let w = w.to_lowercase();
-        if w.chars().count() >= 5
-            && w.chars().all(|c| c.is_ascii_alphabetic())
-            && !COMMON_WORDS.contains(&w.as_str())
-            && !words.contains(&w)
-        {
-            words.push(w);
-        }
-    }
-    // Longest first; a stable sort keeps the message's order among equals.
-    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
-    words.truncate(2);
-    words
-}
-
-/// The id a rule drafted from precedent `id` gets.
-pub fn draft_rule_id(precedent: i64) -> String {
-    format!("precedent-{precedent}")
-}
-
-/// A TOML basic string.
-fn toml_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A draft `[[rule]]` from a precedent: its action and reason, and a condition on a couple of
-/// distinctive words of the message.
-pub fn draft_rule(p: &Precedent) -> String {
-    let words = distinctive_words(&p.text);
-    // All of the words, not any: a draft should catch this case and few others.
-    let when = match words.as_slice() {
-        [] => "{ phrase = \"…\" }".to_owned(),
-        [one] => format!("{{ phrase = {} }}", toml_string(one)),
-        more => format!(
-            "{{ all = [{}] }}",
-            more.iter()
-                .map(|w| format!("{{ phrase = {} }}", toml_string(w)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let reason: String = p.reason.lines().collect::<Vec<_>>().join(" ");
-    format!(
-        "\n# Uit precedent #{id} (besloten door {who}); bericht {msg}.\n\
-         [[rule]]\n\
-         id = {rule_id}\n\
-         action = {action}\n\
-         priority = 1\n\
-         reason = {reason}\n\
-         when = {when}\n",
-        id = p.id,
-        who = p.decided_by_name.replace('\n', " "),
-        msg = p.message_id.0,
-        rule_id = toml_string(&draft_rule_id(p.id)),
-        action = toml_string(p.action.as_str()),
-        reason = toml_string(&reason),
-    )
+/// The stored message a precedent is about, as triage reads it; when it is gone (erased), its
+/// text alone.
+async fn precedent_message(store: &Store, p: &Precedent) -> Result<RetriageItem, AppError> {
+    // Message ids are unique and ordered: the first after `id - 1` is the message itself.
+    let found = store
+        .messages_for_retriage(p.message_id.0.saturating_sub(1), 1)
+        .await?
+        .into_iter()
+        .find(|m| m.message == p.message_id);
+    Ok(found.unwrap_or_else(|| RetriageItem {
+        message: p.message_id,
+        text: p.text.clone(),
+        source: String::new(),
+        author_handle: String::new(),
+        author_name: None,
+        followers: 0,
+        reposts: 0,
+        likes: 0,
+    }))
 }
 
 /// The text of the rules the server runs now.
@@ -218,6 +120,8 @@ struct RulesPage {
     error: Option<String>,
     notice: Option<String>,
     backtest: Option<(Vec<VerdictChange>, usize)>,
+    /// A draft from a precedent, with what it does to the precedent's message.
+    draft: Option<Draft>,
 }
 
 #[derive(Serialize)]
@@ -267,6 +171,25 @@ async fn rules_page(
             cap => BACKTEST_CAP,
         }
     });
+    let draft = page.draft.map(|d| {
+        let (decides, action, rule, reason, error) = match d.check {
+            DraftCheck::Decides { rule } => (true, d.action, rule, String::new(), None),
+            DraftCheck::Differs {
+                action,
+                rule,
+                reason,
+            } => (false, action, rule, reason, None),
+            DraftCheck::Invalid(e) => (false, d.action, String::new(), String::new(), Some(e)),
+        };
+        minijinja::context! {
+            decides => decides,
+            rule_id => d.rule_id,
+            action => action.as_str(),
+            rule => rule,
+            reason => reason,
+            error => error,
+        }
+    });
     let html = pages::render(
         state,
         "rules.html",
@@ -284,6 +207,7 @@ async fn rules_page(
             rules => rules,
             open_precedents => open,
             backtest => backtest,
+            draft => draft,
             cap => BACKTEST_CAP,
         },
     )?;
@@ -306,12 +230,25 @@ pub async fn show(
     if let Some(id) = q.precedent {
         let p = state.store.precedent(id).await?.ok_or(AppError::NotFound)?;
         let active = state.active_rules();
-        let mut editor = active_text(&state, &active).await?;
-        if !editor.ends_with('\n') {
-            editor.push('\n');
-        }
-        editor.push_str(&draft_rule(&p));
-        page.editor = Some(editor);
+        let rules_text = active_text(&state, &active).await?;
+        let message = precedent_message(&state.store, &p).await?;
+        let draft = tokio::task::spawn_blocking(move || {
+            let input = TriageInput {
+                text: &message.text,
+                source: Some(&message.source),
+                author_handle: &message.author_handle,
+                author_name: message.author_name.as_deref(),
+                followers: message.followers,
+                reposts: message.reposts,
+                likes: message.likes,
+                direct: false,
+            };
+            draft_from_precedent(&active.engine, &rules_text, &p, &input)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        page.editor = Some(draft.rules.clone());
+        page.draft = Some(draft);
         page.precedent = Some(id);
         page.comment = format!("{} #{id}", text(auth.lang, "rule_from_precedent"));
     }
@@ -543,23 +480,4 @@ pub async fn decide(
         [(header::LOCATION, format!("/review?decided={precedent}"))],
     )
         .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distinctive_words_are_the_longest_uncommon_ones() {
-        assert_eq!(
-            distinctive_words("Waarom is de zonnepanelenlening ineens duurder geworden?"),
-            vec!["zonnepanelenlening", "geworden"]
-        );
-        assert!(distinctive_words("ok ja nee").is_empty());
-    }
-
-    #[test]
-    fn toml_strings_are_escaped() {
-        assert_eq!(toml_string("a \"b\" \\ c\n"), "\"a \\\"b\\\" \\\\ c\\n\"");
-    }
 }

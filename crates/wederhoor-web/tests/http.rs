@@ -1381,3 +1381,104 @@ async fn the_conversation_shows_messages_edited_or_deleted_by_their_author() {
         assert!(page.contains("verwijderd door de auteur"));
     }
 }
+
+#[tokio::test]
+async fn inbox_sorts_by_priority_and_waiting_time_and_names_priorities_in_words() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let hours_ago = |h: i64| {
+            jiff::Timestamp::now()
+                .checked_sub(jiff::SignedDuration::from_hours(h))
+                .unwrap()
+                .to_string()
+        };
+        let at = |mut m: Value, h: i64| {
+            m["created_at"] = json!(hours_ago(h));
+            m
+        };
+        let report = t
+            .ingest_ok(&json!([
+                // Oldest, normal priority, answered below.
+                at(msg("o1", "Mijn pas werkt niet in de winkel"), 3),
+                // Personal data: high priority.
+                at(msg("o2", &format!("@zuiderbank mijn rekening is {IBAN}, waar blijft mijn geld?")), 2),
+                // Phishing: urgent, and the newest.
+                at(msg("o3", "Pas op: sms van 'Zuiderbank' dat je pas verloopt, verifieer via zuiderbank-verificatie.nl. Phishing!"), 1),
+            ]))
+            .await;
+        let [normal, high, urgent] = [0, 1, 2].map(|i| conversation_of(&report["results"][i]));
+        for (conv, priority) in [(normal, 1), (high, 2), (urgent, 3)] {
+            let summary = t.store.conversation_summary(conv).await.unwrap().unwrap();
+            assert_eq!(summary.priority, priority, "{b}: {summary:?}");
+        }
+        let s = t.login_as(&t.agent).await;
+        let r = t
+            .post_form(
+                &format!("/c/{normal}/reply"),
+                Some(&s),
+                &[("csrf", &s.csrf), ("text", "We kijken ernaar")],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{b}: {}", r.status);
+
+        let order = |html: &str| {
+            let mut rows: Vec<(usize, ConversationId)> = [normal, high, urgent]
+                .iter()
+                .map(|c| (html.find(&format!("data-id=\"{c}\"")).unwrap(), *c))
+                .collect();
+            rows.sort();
+            rows.into_iter().map(|(_, c)| c).collect::<Vec<_>>()
+        };
+        let mut counts = Vec::new();
+        for (sort, expected) in [
+            ("", vec![urgent, high, normal]),
+            ("newest", vec![urgent, high, normal]),
+            ("priority", vec![urgent, high, normal]),
+            // Waiting longest first; the answered one last.
+            ("waiting", vec![high, urgent, normal]),
+        ] {
+            let before = t.store.query_count();
+            let r = t.get(&format!("/inbox?sort={sort}"), Some(&s)).await;
+            counts.push(t.store.query_count() - before);
+            assert_eq!(r.status, StatusCode::OK, "{b}: {sort}");
+            let html = r.text();
+            assert_eq!(order(&html), expected, "{b}: sort={sort}");
+            // The list fragment and the pager keep the order.
+            if !sort.is_empty() {
+                let list_url = attr_after(&html, "data-page=\"inbox\"", "data-list-url").unwrap();
+                assert!(
+                    list_url.contains(&format!("sort={sort}")),
+                    "{b}: {list_url}"
+                );
+                assert!(
+                    html.contains(&format!("<option value=\"{sort}\" selected>")),
+                    "{b}: {sort}"
+                );
+            }
+        }
+        assert!(counts.windows(2).all(|w| w[0] == w[1]), "{b}: {counts:?}");
+        // Priority reads as a word, in the agent's language.
+        let html = t.get("/inbox?sort=priority", Some(&s)).await.text();
+        assert!(
+            html.contains(">urgent</span>") && html.contains(">hoog</span>"),
+            "{b}"
+        );
+        assert!(!html.contains(">P3<") && !html.contains(">P2<"), "{b}");
+        let thread = t.get(&format!("/c/{high}"), Some(&s)).await.text();
+        assert!(thread.contains("Prioriteit: hoog"), "{b}");
+        t.store.set_agent_language(t.agent.id, "en").await.unwrap();
+        let html = t.get("/inbox?sort=priority", Some(&s)).await.text();
+        assert!(
+            html.contains(">urgent</span>") && html.contains(">high</span>"),
+            "{b}"
+        );
+        let thread = t.get(&format!("/c/{normal}"), Some(&s)).await.text();
+        assert!(thread.contains("Priority: normal"), "{b}");
+        // An unknown order is refused.
+        assert_eq!(
+            t.get("/inbox?sort=random", Some(&s)).await.status,
+            StatusCode::BAD_REQUEST,
+            "{b}"
+        );
+    }
+}

@@ -35,6 +35,26 @@ fn editor_text(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The drafted rules without the draft rule (its comment line up to its `when`).
+fn without_draft(draft: &str) -> String {
+    let start = draft.find("# Uit precedent #").expect("a draft");
+    let when = start + draft[start..].find("\nwhen = ").unwrap() + 1;
+    let end = when + draft[when..].find('\n').unwrap() + 1;
+    if draft[end..].starts_with('\n') {
+        format!("{}{}", &draft[..start], &draft[end + 1..])
+    } else {
+        format!("{}{}", &draft[..start - 1], &draft[end..])
+    }
+}
+
+/// The draft rule's own lines (from its comment to its `when`).
+fn draft_block(draft: &str) -> &str {
+    let start = draft.find("# Uit precedent #").expect("a draft");
+    let when = start + draft[start..].find("\nwhen = ").unwrap() + 1;
+    let end = when + draft[when..].find('\n').unwrap() + 1;
+    &draft[start..end]
+}
+
 /// The verdict and rule of the only message of the conversation an ingest report names.
 async fn judged(t: &TestApp, report: &Value) -> (ConversationId, Action, String, Option<i64>) {
     let conv = conversation_of(&report["results"][0]);
@@ -433,7 +453,15 @@ async fn a_review_decision_becomes_a_precedent_then_a_rule_with_a_backtest() {
             .text();
         let draft = editor_text(&page);
         let rule_id = format!("precedent-{}", p.id);
-        assert!(draft.starts_with(wederhoor_triage::DEFAULT_RULES), "{b}");
+        assert_eq!(
+            without_draft(&draft),
+            wederhoor_triage::DEFAULT_RULES,
+            "{b}: the active rules plus one rule"
+        );
+        assert!(
+            page.contains("id=\"draft-check\" data-decides=\"true\""),
+            "{b}: {page}"
+        );
         assert!(
             draft.contains(&format!("id = \"{rule_id}\"")),
             "{b}: {draft}"
@@ -565,6 +593,159 @@ async fn the_review_queue_pages_by_25_and_speaks_english() {
                 .await
                 .text()
                 .contains("Precedents without a rule"),
+            "{b}"
+        );
+    }
+}
+
+/// The demo's case from issue #10: someone calling itself the helpdesk asks to verify an
+/// account through a link. Not about us by name and no phishing words the engine knows, so no
+/// rule applies and it waits for review.
+const FAKE_HELPDESK: &str = "Kreeg een DM van de helpdesk dat ik mijn rekening moet verifiëren via een link, anders wordt mijn pas geblokkeerd. Klopt dit?";
+
+#[tokio::test]
+async fn a_rule_drafted_from_a_precedent_decides_that_precedent() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let report = t.ingest_ok(&msg("h1", FAKE_HELPDESK)).await;
+        let (conv, action, _, _) = judged(&t, &report).await;
+        assert_eq!(action, Action::Review, "{b}");
+        let lead = t.login_as(&t.lead).await;
+        let r = t
+            .post_form(
+                &format!("/review/{conv}"),
+                Some(&lead),
+                &[
+                    ("csrf", &lead.csrf),
+                    ("action", "alert"),
+                    (
+                        "reason",
+                        "Nep-helpdesk die om verificatie via een link vraagt",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        let p = t.store.list_precedents(1).await.unwrap().pop().unwrap();
+        let rule_id = format!("precedent-{}", p.id);
+
+        // The draft: signals and a word the engine sees, never the brand or a handle; placed
+        // among the alert rules, ahead of the catch-all ignore rules; checked on the precedent.
+        let page = t
+            .get(&format!("/rules?precedent={}", p.id), Some(&lead))
+            .await
+            .text();
+        assert!(
+            page.contains("id=\"draft-check\" data-decides=\"true\""),
+            "{b}: {page}"
+        );
+        let draft = editor_text(&page);
+        let block = draft_block(&draft);
+        assert!(block.contains("action = \"alert\""), "{b}: {block}");
+        assert!(block.contains("signal = "), "{b}: {block}");
+        let when = block.lines().last().unwrap();
+        assert!(
+            !when.contains("zuiderbank") && !when.contains("helpdesk"),
+            "{b}: {when}"
+        );
+        assert_eq!(
+            without_draft(&draft),
+            wederhoor_triage::DEFAULT_RULES,
+            "{b}"
+        );
+        let at = draft.find(&format!("id = \"{rule_id}\"")).unwrap();
+        assert!(
+            at < draft.find("id = \"phishing-alert\"").unwrap()
+                && at > draft.find("id = \"persoonsgegevens-prive\"").unwrap(),
+            "{b}: {draft}"
+        );
+
+        // Saved: the backtest shows the precedent's message going from review to alert.
+        let precedent = p.id.to_string();
+        let r = t
+            .post_form(
+                "/rules",
+                Some(&lead),
+                &[
+                    ("csrf", &lead.csrf),
+                    ("rules", &draft),
+                    ("comment", "Nep-helpdesk wordt alarm"),
+                    ("precedent", &precedent),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        let html = r.text();
+        assert!(
+            !html.contains(" · 0 verdicts change")
+                && !html.contains("Geen enkel oordeel verandert"),
+            "{b}"
+        );
+        let row = &html[html.find("id=\"bt-h1\"").expect("h1 in the backtest")..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        let (before, after) = row.split_once('→').unwrap();
+        assert!(before.contains("v-review"), "{b}: {row}");
+        assert!(
+            after.contains("v-alert") && after.contains(&rule_id),
+            "{b}: {row}"
+        );
+
+        // The same text captured again is an alert now.
+        let report = t.ingest_ok(&msg("h2", FAKE_HELPDESK)).await;
+        let (_, action, rule, _) = judged(&t, &report).await;
+        assert_eq!(
+            (action, rule.as_str()),
+            (Action::Alert, rule_id.as_str()),
+            "{b}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_draft_that_cannot_decide_its_precedent_says_so() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        // Not about us: a respond rule can never decide it (the engine sends it to review).
+        let report = t.ingest_ok(&msg("d1", DOUBTFUL)).await;
+        let (conv, action, _, _) = judged(&t, &report).await;
+        assert_eq!(action, Action::Review, "{b}");
+        let lead = t.login_as(&t.lead).await;
+        let r = t
+            .post_form(
+                &format!("/review/{conv}"),
+                Some(&lead),
+                &[
+                    ("csrf", &lead.csrf),
+                    ("action", "respond"),
+                    ("reason", "Beantwoorden"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        let p = t.store.list_precedents(1).await.unwrap().pop().unwrap();
+        let page = t
+            .get(&format!("/rules?precedent={}", p.id), Some(&lead))
+            .await
+            .text();
+        assert!(
+            page.contains("id=\"draft-check\" data-decides=\"false\""),
+            "{b}: {page}"
+        );
+        assert!(
+            page.contains("Let op: de conceptregel beslist dit precedent niet."),
+            "{b}"
+        );
+        assert!(
+            page.contains("v-review"),
+            "{b}: it names what the message gets instead"
+        );
+        t.store.set_agent_language(t.lead.id, "en").await.unwrap();
+        let page = t
+            .get(&format!("/rules?precedent={}", p.id), Some(&lead))
+            .await
+            .text();
+        assert!(
+            page.contains("Note: the draft rule does not decide this precedent."),
             "{b}"
         );
     }

@@ -29,7 +29,9 @@ pub async fn load_rules(store: &Store, config: &Config) -> anyhow::Result<Active
     };
     match crate::engine(config, &text, brand.clone())? {
         Ok(engine) => Ok(ActiveRules {
-            engine,
+            engine: wederhoor_web::learning::with_active_model(store, engine)
+                .await
+                .map_err(|e| anyhow::anyhow!("loading the learned model: {e}"))?,
             version: Some(version),
         }),
         Err(e) => {
