@@ -542,9 +542,10 @@ impl Inner {
             signals.complaint = false;
             signals.substance = false;
         }
-        // Scolding words count as abuse like the model's profanity; whether there is also
-        // something concrete to answer is for `decide`.
-        let abusive = model_abusive || signals.scolding;
+        // `abusive` is what the abuse model says (profanity, insults, hate). Scolding words
+        // ("slechtste service ooit") are the `scolding` signal: the default rules do not engage
+        // with either, but a complaint in harsh words is not reported as abuse.
+        let abusive = model_abusive;
         Analysis {
             norm,
             language,

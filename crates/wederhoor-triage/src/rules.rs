@@ -70,6 +70,7 @@ pub(crate) enum Signal {
     Problem,
     Request,
     Thanks,
+    Scolding,
 }
 
 const SIGNALS: &[(&str, Signal)] = &[
@@ -88,6 +89,7 @@ const SIGNALS: &[(&str, Signal)] = &[
     ("problem", Signal::Problem),
     ("request", Signal::Request),
     ("thanks", Signal::Thanks),
+    ("scolding", Signal::Scolding),
 ];
 
 impl Signal {
@@ -108,6 +110,7 @@ impl Signal {
             Signal::Problem => s.problem,
             Signal::Request => s.request,
             Signal::Thanks => s.thanks,
+            Signal::Scolding => s.scolding,
         }
     }
 }
