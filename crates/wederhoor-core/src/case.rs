@@ -95,6 +95,15 @@ named_enum!(
     }
 );
 
+/// Whether messages of a source kind are sent to us directly (e-mail, WhatsApp, a direct
+/// message): such a message is addressed to us even when it does not name us.
+pub fn is_direct_channel(kind: &str) -> bool {
+    matches!(
+        kind.to_ascii_lowercase().as_str(),
+        "email" | "e-mail" | "mail" | "imap" | "whatsapp" | "messenger" | "dm" | "chat"
+    )
+}
+
 impl DeliveryKind {
     /// The Meta channel of a source kind (`whatsapp`, `facebook`, `instagram`), if it is one.
     pub fn meta(kind: &str) -> Option<DeliveryKind> {
@@ -174,5 +183,18 @@ mod tests {
         let err = "gesloten".parse::<CaseState>().unwrap_err();
         assert!(err.to_string().contains("gesloten"));
         assert!(err.to_string().contains("closed"));
+    }
+}
+
+#[cfg(test)]
+mod direct_channel_tests {
+    #[test]
+    fn mail_and_chats_are_direct_public_channels_are_not() {
+        for k in ["email", "E-mail", "whatsapp", "messenger"] {
+            assert!(super::is_direct_channel(k), "{k}");
+        }
+        for k in ["twitter", "mastodon", "bluesky", "forum", "rss", "facebook"] {
+            assert!(!super::is_direct_channel(k), "{k}");
+        }
     }
 }

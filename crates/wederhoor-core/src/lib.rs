@@ -11,7 +11,7 @@ pub mod message;
 pub mod pii;
 pub mod triage;
 
-pub use case::{CaseState, DeliveryKind, DeliveryState, Role};
+pub use case::{CaseState, DeliveryKind, DeliveryState, Role, is_direct_channel};
 pub use ids::{
     AccountId, AgentId, BoardId, ConversationId, IdeaId, MessageId, ReactionId, ReplyId, SourceId,
 };

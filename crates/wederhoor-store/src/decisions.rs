@@ -94,7 +94,7 @@ impl Store {
     pub async fn decisions_for_training(&self, limit: i64) -> Result<Vec<DecisionItem>> {
         self.counted(1);
         let rows = sqlx::query(
-            "SELECT m.id, m.text, s.name, a.handle, a.name, a.followers, m.reposts, m.likes, d.action \
+            "SELECT m.id, m.text, s.name, a.handle, a.name, a.followers, m.reposts, m.likes, d.action, s.kind AS source_kind \
              FROM decisions d JOIN messages m ON m.id = d.message_id \
              JOIN sources s ON s.id = m.source_id LEFT JOIN authors a ON a.id = m.author_id \
              ORDER BY m.created_at DESC, m.id DESC LIMIT $1",

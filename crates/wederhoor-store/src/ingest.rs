@@ -64,6 +64,8 @@ pub struct RetriageItem {
     pub followers: i64,
     pub reposts: i64,
     pub likes: i64,
+    /// Sent to us directly (an e-mail, a WhatsApp chat): from the source's kind.
+    pub direct: bool,
 }
 
 /// Reads a `RetriageItem` from the first eight columns of a row: message id, text, source name,
@@ -78,6 +80,9 @@ pub(crate) fn retriage_item_from_row(r: &sqlx::any::AnyRow) -> Result<RetriageIt
         followers: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
         reposts: r.try_get(6)?,
         likes: r.try_get(7)?,
+        direct: r
+            .try_get::<String, _>("source_kind")
+            .is_ok_and(|k| wederhoor_core::is_direct_channel(&k)),
     })
 }
 
@@ -503,7 +508,7 @@ impl Store {
     pub async fn messages_for_retriage(&self, after: i64, limit: i64) -> Result<Vec<RetriageItem>> {
         self.counted(1);
         let rows = sqlx::query(
-            "SELECT m.id, m.text, s.name, a.handle, a.name, a.followers, m.reposts, m.likes \
+            "SELECT m.id, m.text, s.name, a.handle, a.name, a.followers, m.reposts, m.likes, s.kind AS source_kind \
              FROM messages m JOIN sources s ON s.id = m.source_id \
              LEFT JOIN authors a ON a.id = m.author_id \
              WHERE m.id > $1 ORDER BY m.id LIMIT $2",

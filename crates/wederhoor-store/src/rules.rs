@@ -310,7 +310,7 @@ impl Store {
         self.counted(1);
         let rows = sqlx::query(
             "SELECT m.id, m.text, s.name, a.handle, a.name, a.followers, m.reposts, m.likes, \
-             m.external_id, m.conversation_id, t.action, t.rule \
+             m.external_id, m.conversation_id, t.action, t.rule, s.kind AS source_kind \
              FROM messages m JOIN triage t ON t.message_id = m.id JOIN sources s ON s.id = m.source_id \
              LEFT JOIN authors a ON a.id = m.author_id ORDER BY m.id DESC LIMIT $1",
         )

@@ -244,3 +244,30 @@ when = { all = [{ any = [{ phrase = "pas kwijt" }, { stem = "verlor" }] }, { not
     let line = engine.triage_json_line(r#"{"id":1,"text":"mijn pas kwijt"}"#);
     assert!(!line.contains("evidence"), "{line}");
 }
+
+#[test]
+fn a_message_sent_to_us_directly_is_addressed_to_us_without_naming_us() {
+    let e = Engine::default_engine();
+    let input = |direct| wederhoor_triage::TriageInput {
+        text: "Mijn vrouw heeft dementie, hoe kan ik haar bankzaken overnemen?",
+        source: Some("E-mail"),
+        author_handle: "piet@example.nl",
+        author_name: Some("Piet"),
+        direct,
+        ..Default::default()
+    };
+    let public = e.triage(&input(false));
+    assert_ne!(public.verdict.action, wederhoor_triage::Action::Respond);
+    let mail = e.triage(&input(true));
+    assert_eq!(
+        mail.verdict.action,
+        wederhoor_triage::Action::Respond,
+        "{:?}",
+        mail.verdict
+    );
+    assert!(
+        mail.verdict.reason.contains("gericht aan ons"),
+        "{}",
+        mail.verdict.reason
+    );
+}

@@ -54,7 +54,12 @@ pub async fn ingest_values(
     source: &Source,
     values: Vec<serde_json::Value>,
 ) -> Result<IngestReport, AppError> {
-    let prepared = prepare_values(engine, &source.name, values);
+    let prepared = prepare_values(
+        engine,
+        &source.name,
+        wederhoor_core::is_direct_channel(&source.kind),
+        values,
+    );
     store_prepared(store, rules_version, source, prepared).await
 }
 
@@ -70,6 +75,7 @@ pub struct PreparedBatch {
 pub fn prepare_values(
     engine: &Engine,
     source_name: &str,
+    direct: bool,
     values: Vec<serde_json::Value>,
 ) -> PreparedBatch {
     let now = jiff::Timestamp::now();
@@ -82,7 +88,7 @@ pub fn prepare_values(
             .and_then(|m| m.parse(now).map_err(|e| e.to_string()));
         match parsed {
             Ok(m) => {
-                let triage = triage_message(engine, &m, source_name);
+                let triage = triage_message(engine, &m, source_name, direct);
                 valid.push((m, triage));
                 positions.push(i);
                 results.push(None);
@@ -147,7 +153,7 @@ pub async fn store_prepared(
 }
 
 /// Triage of one checked message with its source.
-pub fn triage_message(engine: &Engine, m: &ValidMessage, source: &str) -> Triage {
+pub fn triage_message(engine: &Engine, m: &ValidMessage, source: &str, direct: bool) -> Triage {
     engine.triage(&TriageInput {
         text: &m.text,
         source: Some(source),
@@ -156,7 +162,7 @@ pub fn triage_message(engine: &Engine, m: &ValidMessage, source: &str) -> Triage
         followers: m.followers,
         reposts: m.reposts,
         likes: m.likes,
-        direct: false,
+        direct,
     })
 }
 

@@ -69,7 +69,7 @@ pub async fn train_team_model(
                         followers: m.followers,
                         reposts: m.reposts,
                         likes: m.likes,
-                        direct: false,
+                        direct: m.direct,
                     },
                     d.action,
                 )
@@ -161,6 +161,14 @@ pub async fn train(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&form.csrf)?;
+    // Nothing new since the active version: another version would be the same model.
+    let count = state.store.decisions_count().await?;
+    if let Some(last) = state.store.team_models(1).await?.first()
+        && last.decisions == count
+    {
+        let error = text(auth.lang, "model_no_new").replace("{version}", &last.id.to_string());
+        return page(&state, &auth, None, Some(error)).await;
+    }
     match train_team_model(&state, Some(auth.agent.id)).await {
         Ok(r) => {
             let notice = text(auth.lang, "model_trained")
@@ -172,7 +180,12 @@ pub async fn train(
             page(&state, &auth, Some(notice), None).await
         }
         Err(AppError::BadRequest(why)) => {
-            let error = format!("{} ({why})", text(auth.lang, "model_not_trained"));
+            tracing::info!(reason = %why, "no new model version");
+            let error = format!(
+                "{}: {}",
+                text(auth.lang, "model_not_trained"),
+                text(auth.lang, "model_needs").replace("{n}", "20")
+            );
             page(&state, &auth, None, Some(error)).await
         }
         Err(e) => Err(e),

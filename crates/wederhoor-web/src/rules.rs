@@ -93,6 +93,7 @@ async fn precedent_message(store: &Store, p: &Precedent) -> Result<RetriageItem,
         followers: 0,
         reposts: 0,
         likes: 0,
+        direct: false,
     }))
 }
 

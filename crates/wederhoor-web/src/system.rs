@@ -372,6 +372,6 @@ pub fn triage_stored(engine: &Engine, m: &wederhoor_store::RetriageItem) -> wede
         followers: m.followers,
         reposts: m.reposts,
         likes: m.likes,
-        direct: false,
+        direct: m.direct,
     })
 }

@@ -56,7 +56,7 @@ async fn ingest_mail(t: &TestApp, raw: &[u8], uid: u32) -> wederhoor_core::Conve
     let (m, files) =
         mail_to_message_with_attachments(raw, 1, uid, &t.source.name, jiff::Timestamp::now())
             .unwrap();
-    let triage: Triage = triage_message(&Engine::default_engine(), &m, &t.source.name);
+    let triage: Triage = triage_message(&Engine::default_engine(), &m, &t.source.name, false);
     let items: Vec<(ValidMessage, Triage)> = vec![(m, triage)];
     let out = t
         .store

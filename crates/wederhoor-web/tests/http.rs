@@ -1363,6 +1363,7 @@ async fn the_conversation_shows_messages_edited_or_deleted_by_their_author() {
             .parse(jiff::Timestamp::now())
             .unwrap(),
             "Forum",
+            false,
         );
         t.store
             .edit_message(t.source.id, "ed-1", "Mijn pas werkt weer", &triage, None)

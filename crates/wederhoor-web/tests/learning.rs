@@ -35,7 +35,13 @@ async fn the_teams_replies_and_closes_teach_later_verdicts() {
             .post_form("/rules/model", Some(&lead), &[("csrf", &lead.csrf)])
             .await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
-        assert!(r.text().contains("id=\"model-error\""), "{b}");
+        let html = r.text();
+        assert!(html.contains("id=\"model-error\""), "{b}");
+        assert!(html.contains("minstens 20 besluiten"), "{b}");
+        assert!(
+            !html.contains("cannot learn"),
+            "{b}: no internal English text"
+        );
         assert!(t.store.team_models(5).await.unwrap().is_empty(), "{b}");
 
         // The team answers app problems and closes share questions without a reply.
@@ -115,5 +121,14 @@ async fn the_teams_replies_and_closes_teach_later_verdicts() {
         // The page lists the version.
         let page = t.get("/rules/model", Some(&lead)).await.text();
         assert!(page.contains("id=\"model-versions\""), "{b}");
+        // Training again without new decisions makes no identical version.
+        let r = t
+            .post_form("/rules/model", Some(&lead), &[("csrf", &lead.csrf)])
+            .await;
+        assert!(
+            r.text().contains("Geen nieuwe besluiten sinds versie"),
+            "{b}"
+        );
+        assert_eq!(t.store.team_models(5).await.unwrap().len(), 1, "{b}");
     }
 }

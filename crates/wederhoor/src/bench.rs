@@ -102,7 +102,7 @@ pub async fn import(
             let name = source.name.clone();
             (
                 n,
-                tokio::task::spawn_blocking(move || prepare_values(&engine, &name, batch)),
+                tokio::task::spawn_blocking(move || prepare_values(&engine, &name, false, batch)),
             )
         });
         let Some((n, handle)) = std::mem::replace(&mut pending, next) else {

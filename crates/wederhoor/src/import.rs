@@ -200,8 +200,10 @@ async fn start_batch(
         let (lines, values): (Vec<u64>, Vec<serde_json::Value>) = items.into_iter().unzip();
         let engine = rules.engine.clone();
         let source_name = source.name.clone();
-        let task =
-            tokio::task::spawn_blocking(move || prepare_values(&engine, &source_name, values));
+        let direct = wederhoor_core::is_direct_channel(&source.kind);
+        let task = tokio::task::spawn_blocking(move || {
+            prepare_values(&engine, &source_name, direct, values)
+        });
         groups.push((source, lines, task));
     }
     Ok(StartedBatch {

@@ -46,7 +46,12 @@ impl Sink for StoreSink {
     /// The new version replaces the text, triaged again with the active rules.
     async fn edit(&self, source: &Source, message: ValidMessage) -> Result<bool, SinkError> {
         let rules = self.state.active_rules();
-        let triage = triage_message(&rules.engine, &message, &source.name);
+        let triage = triage_message(
+            &rules.engine,
+            &message,
+            &source.name,
+            wederhoor_core::is_direct_channel(&source.kind),
+        );
         let changed = self
             .state
             .store
@@ -94,7 +99,12 @@ impl StoreSink {
         let items: Vec<(ValidMessage, Triage)> = messages
             .into_iter()
             .map(|m| {
-                let triage = triage_message(&rules.engine, &m, &source.name);
+                let triage = triage_message(
+                    &rules.engine,
+                    &m,
+                    &source.name,
+                    wederhoor_core::is_direct_channel(&source.kind),
+                );
                 (m, triage)
             })
             .collect();

@@ -96,8 +96,8 @@ fn against_file(
             }
         };
         let source = m.source.clone().unwrap_or_else(|| "import".to_owned());
-        let a = wederhoor_web::triage_message(old, &m, &source).verdict;
-        let b = wederhoor_web::triage_message(new, &m, &source).verdict;
+        let a = wederhoor_web::triage_message(old, &m, &source, false).verdict;
+        let b = wederhoor_web::triage_message(new, &m, &source, false).verdict;
         checked += 1;
         if a.action != b.action || a.rule != b.rule {
             changed += 1;

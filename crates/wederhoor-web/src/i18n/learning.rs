@@ -54,5 +54,10 @@ pub(super) const LEARNING: &[(&str, &str, &str)] = &[
         "No new version was learned",
     ),
     ("nav_model", "Geleerd model", "Learned model"),
+    (
+        "model_no_new",
+        "Geen nieuwe besluiten sinds versie {version}: een nieuwe versie zou hetzelfde model zijn.",
+        "No new decisions since version {version}: a new version would be the same model.",
+    ),
     ("confidence", "zekerheid", "confidence"),
 ];
