@@ -21,6 +21,15 @@ const CREDENTIALS: &[&str] = &[
     "wachtwoord",
     "password",
     "pin",
+    "code uit de app",
+    "code uit mijn app",
+    "appcode",
+    "app code",
+    "bevestigingscode",
+    "toegangscode",
+    "identificatiecode",
+    "responscode",
+    "digipass",
 ];
 
 /// Somebody asking for a code, or a link to hand it over.
@@ -965,6 +974,8 @@ pub(crate) struct SignalModel {
     phishing: TermSet,
     weak_fraud: TermSet,
     accusation: Regex,
+    /// Somebody calling, texting or mailing "on behalf of" a company ("belde me namens").
+    impersonation: Regex,
     prize: TermSet,
     prize_check: TermSet,
     watchdog_handle: Regex,
@@ -1083,6 +1094,10 @@ impl SignalModel {
             phishing: cue_set(PHISHING, &[]).map_err(b)?,
             weak_fraud: cue_set(WEAK_FRAUD, &[]).map_err(b)?,
             accusation: Regex::new(ACCUSATION).map_err(RulesError::build)?,
+            impersonation: Regex::new(
+                r" (?:belde|belden|gebeld|belt|bellen|sms|smsje|sms te|appje|appte|mailde|mailtje|whatsappje|called|texted|emailed|appelle|appele|appel) (?:[^ ]+ ){0,3}(?:namens|zogenaamd van|on behalf of|claiming to be from|de la part de) ",
+            )
+            .map_err(RulesError::build)?,
             prize: cue_set(PRIZE, &[]).map_err(b)?,
             prize_check: cue_set(PRIZE_CHECK, &[]).map_err(b)?,
             watchdog_handle: Regex::new(WATCHDOG_HANDLE).map_err(RulesError::build)?,
@@ -1140,7 +1155,8 @@ impl SignalModel {
             || self.phishing.any(i.norm)
             || (self.credentials.any(i.norm) && self.asked.any(i.norm))
             || (self.weak_fraud.any(i.norm) && !self.accusation.is_match(i.norm))
-            || (self.prize.any(i.norm) && self.prize_check.any(i.norm));
+            || (self.prize.any(i.norm) && self.prize_check.any(i.norm))
+            || self.impersonation.is_match(i.norm);
         s.press = self.press.any(i.norm) || self.press_handle.is_match(i.lower);
         s.legal = self.legal.any(i.norm) || self.watchdog_handle.is_match(i.lower);
         s.scolding = self.scolding.any(i.norm) || self.fed_up.is_match(i.norm);
@@ -1441,6 +1457,15 @@ mod tests {
         assert!(plain("je ne vois pas pourquoi je dois payer ce supplément").question);
         assert!(plain("my headphones arent working since the update").problem);
         assert!(plain("trying to log in for an hour now").problem);
+    }
+
+    #[test]
+    fn somebody_calling_on_our_behalf_is_phishing() {
+        assert!(plain("iemand belde me namens de bank en wist mijn adres").phishing);
+        assert!(plain("someone called me on behalf of the company asking for details").phishing);
+        assert!(plain("Hij vroeg me een code uit de app voor te lezen").phishing);
+        assert!(!plain("ik heb gisteren gebeld met de klantenservice").phishing);
+        assert!(!plain("namens mijn moeder wil ik vragen hoe het zit").phishing);
     }
 
     #[test]
