@@ -811,7 +811,10 @@ impl Inner {
                 }
             }
         }
-        if matches!(verdict.action, Action::Respond | Action::Ignore) {
+        if matches!(
+            verdict.action,
+            Action::Respond | Action::Ignore | Action::Review
+        ) {
             let words = Self::evidence_words(&a);
             if !words.is_empty() {
                 verdict.reason.push_str(&format!(" Aanwijzingen: {words}."));

@@ -926,6 +926,25 @@ const THANKS: &[&str] = &[
     "great service",
 ];
 
+const G_REQUEST: usize = 0;
+const G_THANKS: usize = 1;
+const G_PHISHING: usize = 2;
+const G_WEAK_FRAUD: usize = 3;
+const G_PRIZE: usize = 4;
+const G_PRIZE_CHECK: usize = 5;
+const G_SCOLDING: usize = 6;
+const G_PLURAL_YOU: usize = 7;
+const G_FIRST_PERSON: usize = 8;
+const G_OPINION: usize = 9;
+const G_CREDENTIALS: usize = 10;
+const G_ASKED: usize = 11;
+const G_PRESS: usize = 12;
+const G_LEGAL: usize = 13;
+const G_QUESTION_PHRASES: usize = 14;
+const G_CLAIM_SUBJECT: usize = 15;
+const G_CLAIM_CUE: usize = 16;
+const GROUPS: usize = 17;
+
 /// Bit set of signals.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Signals {
@@ -971,31 +990,16 @@ pub(crate) struct Signals {
 }
 
 pub(crate) struct SignalModel {
-    phishing: TermSet,
-    weak_fraud: TermSet,
+    /// Every fixed cue list in one automaton: one scan of the text gives all of them.
+    cues: TermSet,
     accusation: Regex,
     /// Somebody calling, texting or mailing "on behalf of" a company ("belde me namens").
     impersonation: Regex,
-    prize: TermSet,
-    prize_check: TermSet,
     watchdog_handle: Regex,
-    scolding: TermSet,
-    plural_you: TermSet,
     fed_up: Regex,
-    first_person: TermSet,
-    opinion: TermSet,
-    credentials: TermSet,
-    asked: TermSet,
-    press: TermSet,
-    legal: TermSet,
-    question_phrases: TermSet,
-    claim_subject: TermSet,
-    claim_cue: TermSet,
     brand_words: TermSet,
     brand_raw: Option<AhoCorasick>,
     problem: TermSet,
-    request: TermSet,
-    thanks: TermSet,
     problem_re: Regex,
     problem_near: Regex,
     press_handle: Regex,
@@ -1077,9 +1081,48 @@ impl SignalModel {
             .filter_map(|n| term_pattern(n, TermKind::Phrase))
             .collect();
         Ok(SignalModel {
+            cues: {
+                let lists: &[(&[&str], &[&str], usize)] = &[
+            (REQUEST, &["terugbetal", "terugstort"], G_REQUEST),
+            (THANKS, &["bedank"], G_THANKS),
+            (PHISHING, &[], G_PHISHING),
+            (WEAK_FRAUD, &[], G_WEAK_FRAUD),
+            (PRIZE, &[], G_PRIZE),
+            (PRIZE_CHECK, &[], G_PRIZE_CHECK),
+            (SCOLDING, &[], G_SCOLDING),
+            (PLURAL_YOU, &[], G_PLURAL_YOU),
+            (FIRST_PERSON, &[], G_FIRST_PERSON),
+            (OPINION, &[], G_OPINION),
+            (CREDENTIALS, &[], G_CREDENTIALS),
+            (ASKED, &[], G_ASKED),
+            (PRESS, &[], G_PRESS),
+            (LEGAL, &[
+                    "dagvaard",
+                    "advoca",
+                    "ombudsman",
+                    "testaankoop",
+                    "schadevergoedingseis",
+                ], G_LEGAL),
+            (QUESTION_PHRASES, &[], G_QUESTION_PHRASES),
+            (CLAIM_SUBJECT, &[], G_CLAIM_SUBJECT),
+            (CLAIM_CUE, &[], G_CLAIM_CUE),
+                ];
+                let mut terms = Vec::new();
+                for (phrases, stems, group) in lists {
+                    for p in *phrases {
+                        if let Some(t) = term_pattern(p, TermKind::Phrase) {
+                            terms.push((t, *group));
+                        }
+                    }
+                    for st in *stems {
+                        if let Some(t) = term_pattern(st, TermKind::Stem) {
+                            terms.push((t, *group));
+                        }
+                    }
+                }
+                TermSet::build(terms, GROUPS).map_err(b)?
+            },
             problem: cue_set(PROBLEM, &[]).map_err(b)?,
-            request: cue_set(REQUEST, &["terugbetal", "terugstort"]).map_err(b)?,
-            thanks: cue_set(THANKS, &["bedank"]).map_err(b)?,
             problem_re: Regex::new(
                 r"(?-u:\b)(?:al|since|depuis|for|sinds|voor de)\s+(?:\d+|een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|tweede|derde|vierde|vijfde|zesde|a|two|three|four|five|several|deux|trois|quatre|plusieurs)\s+(?:dag|dagen|week|weken|maand|maanden|uur|uren|keer|jaar|days?|weeks?|months?|hours?|times|jours?|semaines?|mois|heures?|fois)(?-u:\b)",
             )
@@ -1091,39 +1134,14 @@ impl SignalModel {
             press_handle: Regex::new(PRESS_HANDLE).map_err(RulesError::build)?,
             brand_handles,
             brand_names,
-            phishing: cue_set(PHISHING, &[]).map_err(b)?,
-            weak_fraud: cue_set(WEAK_FRAUD, &[]).map_err(b)?,
             accusation: Regex::new(ACCUSATION).map_err(RulesError::build)?,
             impersonation: Regex::new(
                 r" (?:belde|belden|gebeld|belt|bellen|sms|smsje|sms te|appje|appte|mailde|mailtje|whatsappje|called|texted|emailed|appelle|appele|appel) (?:[^ ]+ ){0,3}(?:namens|zogenaamd van|on behalf of|claiming to be from|de la part de) ",
             )
             .map_err(RulesError::build)?,
-            prize: cue_set(PRIZE, &[]).map_err(b)?,
-            prize_check: cue_set(PRIZE_CHECK, &[]).map_err(b)?,
             watchdog_handle: Regex::new(WATCHDOG_HANDLE).map_err(RulesError::build)?,
-            scolding: cue_set(SCOLDING, &[]).map_err(b)?,
-            plural_you: cue_set(PLURAL_YOU, &[]).map_err(b)?,
             fed_up: Regex::new(r" hangt (?:\S+ ){0,3}(?:voeten|keel|strot|oren) uit ")
                 .map_err(RulesError::build)?,
-            first_person: cue_set(FIRST_PERSON, &[]).map_err(b)?,
-            opinion: cue_set(OPINION, &[]).map_err(b)?,
-            credentials: cue_set(CREDENTIALS, &[]).map_err(b)?,
-            asked: cue_set(ASKED, &[]).map_err(b)?,
-            press: cue_set(PRESS, &[]).map_err(b)?,
-            legal: cue_set(
-                LEGAL,
-                &[
-                    "dagvaard",
-                    "advoca",
-                    "ombudsman",
-                    "testaankoop",
-                    "schadevergoedingseis",
-                ],
-            )
-            .map_err(b)?,
-            question_phrases: cue_set(QUESTION_PHRASES, &[]).map_err(b)?,
-            claim_subject: cue_set(CLAIM_SUBJECT, &[]).map_err(b)?,
-            claim_cue: cue_set(CLAIM_CUE, &[]).map_err(b)?,
             brand_words: TermSet::build(brand_terms, 1).map_err(b)?,
             brand_raw,
             domain: Regex::new(r"(?i)(?-u:\b)(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:nl|com|net|org|eu|be|de|info|online|app|site|xyz|top|io|co|biz|shop|live|support|help|link|click)(?-u:\b)")
@@ -1139,6 +1157,8 @@ impl SignalModel {
     }
 
     pub(crate) fn detect(&self, i: &SignalInput<'_>) -> Signals {
+        let hits = self.cues.hits(i.norm);
+        let hit = |g: usize| hits.get(g).copied().unwrap_or(false);
         let mut s = Signals {
             about_brand: self.brand_words.any(i.norm)
                 || self
@@ -1152,15 +1172,15 @@ impl SignalModel {
             .find_iter(i.lower)
             .any(|m| self.is_lookalike(m.as_str()));
         s.phishing = s.lookalike_domain
-            || self.phishing.any(i.norm)
-            || (self.credentials.any(i.norm) && self.asked.any(i.norm))
-            || (self.weak_fraud.any(i.norm) && !self.accusation.is_match(i.norm))
-            || (self.prize.any(i.norm) && self.prize_check.any(i.norm))
+            || hit(G_PHISHING)
+            || (hit(G_CREDENTIALS) && hit(G_ASKED))
+            || (hit(G_WEAK_FRAUD) && !self.accusation.is_match(i.norm))
+            || (hit(G_PRIZE) && hit(G_PRIZE_CHECK))
             || self.impersonation.is_match(i.norm);
-        s.press = self.press.any(i.norm) || self.press_handle.is_match(i.lower);
-        s.legal = self.legal.any(i.norm) || self.watchdog_handle.is_match(i.lower);
-        s.scolding = self.scolding.any(i.norm) || self.fed_up.is_match(i.norm);
-        s.experience = self.first_person.any(i.norm) && !self.opinion.any(i.norm);
+        s.press = hit(G_PRESS) || self.press_handle.is_match(i.lower);
+        s.legal = hit(G_LEGAL) || self.watchdog_handle.is_match(i.lower);
+        s.scolding = hit(G_SCOLDING) || self.fed_up.is_match(i.norm);
+        s.experience = hit(G_FIRST_PERSON) && !hit(G_OPINION);
         s.high_reach = i.followers >= 10_000 || i.reposts >= 100;
         let no_name = i.name.is_none_or(|n| n.trim().is_empty());
         let handle = i.handle.trim();
@@ -1168,14 +1188,14 @@ impl SignalModel {
         let first = crate::text::words(i.norm).next().unwrap_or("");
         s.question = i.lower.contains('?')
             || (QUESTION_WORDS.contains(&first) && !i.lower.trim_end().ends_with('!'))
-            || self.question_phrases.any(i.norm);
+            || hit(G_QUESTION_PHRASES);
         // "Het hangt mijn voeten uit" (I am fed up) is not something that hangs.
         let fed_up = self.fed_up.replace_all(i.norm, " ");
         s.problem = self.problem.any(&fed_up)
             || self.problem_re.is_match(&fed_up)
             || self.problem_near.is_match(&fed_up);
-        s.request = self.request.any(i.norm);
-        s.thanks = self.thanks.any(i.norm);
+        s.request = hit(G_REQUEST);
+        s.thanks = hit(G_THANKS);
         let (addressed, others) = self.addressing(i.lower, i.norm);
         s.addressed = i.direct || addressed;
         s.others = others;
@@ -1200,7 +1220,7 @@ impl SignalModel {
         s.aside = s.others > 0
             && !s.first_ours
             && !i.direct
-            && !self.plural_you.any(i.norm)
+            && !hit(G_PLURAL_YOU)
             && !s.request
             && !s.problem;
         if s.aside {
@@ -1208,8 +1228,8 @@ impl SignalModel {
         }
         s.about_brand |= s.addressed || s.mentions_ours;
         let has_digit = i.norm.bytes().any(|c| c.is_ascii_digit());
-        s.claim = (self.claim_subject.any(i.norm) || self.money.is_match(i.lower))
-            && (self.claim_cue.any(i.norm) || has_digit);
+        s.claim = (hit(G_CLAIM_SUBJECT) || self.money.is_match(i.lower))
+            && (hit(G_CLAIM_CUE) || has_digit);
         s
     }
 

@@ -271,3 +271,22 @@ fn a_message_sent_to_us_directly_is_addressed_to_us_without_naming_us() {
         mail.verdict.reason
     );
 }
+
+#[test]
+fn a_review_verdict_names_the_evidence_that_made_it_doubtful() {
+    let e = Engine::default_engine();
+    let t = e.triage(&wederhoor_triage::TriageInput {
+        text: "Mijn pinpas werkt al de hele dag niet, wat een gedoe",
+        author_handle: "@janjansen",
+        author_name: Some("Jan Jansen"),
+        ..Default::default()
+    });
+    assert_eq!(t.verdict.action, wederhoor_triage::Action::Review);
+    assert!(
+        t.verdict.reason.contains("Aanwijzingen:")
+            && t.verdict.reason.contains("noemt ons niet")
+            && t.verdict.reason.contains("meldt een probleem"),
+        "{}",
+        t.verdict.reason
+    );
+}
