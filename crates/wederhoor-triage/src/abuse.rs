@@ -8,6 +8,7 @@
 
 use crate::RulesError;
 use crate::sentiment::hashed::{HashedLinear, K_CHAR, K_GROUP, K_UNI, bigram_key, fnv, fnv_feed};
+use crate::text::fold;
 use regex::Regex;
 
 const MODEL: &[u8] = include_bytes!("models/abuse.bin");
@@ -287,22 +288,6 @@ impl AbuseModel {
             let reported = first_report.is_some_and(|at| at < m.start());
             !reported && !in_quotes(lower, m.start())
         })
-    }
-}
-
-/// Folds a lowercase character to its unaccented form, as `text::normalize` does.
-fn fold(c: char) -> char {
-    match c {
-        'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-        'é' | 'è' | 'ê' | 'ë' => 'e',
-        'í' | 'ì' | 'î' | 'ï' => 'i',
-        'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
-        'ú' | 'ù' | 'û' | 'ü' => 'u',
-        'ç' => 'c',
-        'ñ' => 'n',
-        'ß' => 's',
-        'ÿ' => 'y',
-        other => other,
     }
 }
 

@@ -302,16 +302,7 @@ impl Engine {
                     "unknown decision \"{decision}\" (known: respond, ignore, no_engage, private, alert, escalate)"
                 )
             })?;
-        let input = TriageInput {
-            text: msg.text,
-            source: msg.source,
-            author_handle: msg.handle,
-            author_name: msg.name,
-            followers: msg.followers,
-            reposts: msg.reposts,
-            likes: msg.likes,
-            direct: false,
-        };
+        let input = msg.input();
         let created = value
             .get("created_at")
             .and_then(Value::as_str)
@@ -333,16 +324,7 @@ impl Engine {
             Ok(m) => m,
             Err((id, why)) => return error_line(&id, &why),
         };
-        let input = TriageInput {
-            text: msg.text,
-            source: msg.source,
-            author_handle: msg.handle,
-            author_name: msg.name,
-            followers: msg.followers,
-            reposts: msg.reposts,
-            likes: msg.likes,
-            direct: false,
-        };
+        let input = msg.input();
         let triage = self.triage(&input);
         let out = Output {
             id: msg.id,
@@ -404,6 +386,23 @@ fn opt_int(o: &serde_json::Map<String, Value>, key: &str, path: &str) -> Result<
             .as_i64()
             .ok_or_else(|| format!("\"{path}\" must be a whole number")),
         Some(_) => Err(format!("\"{path}\" must be a whole number")),
+    }
+}
+
+impl<'a> Message<'a> {
+    /// The triage input of a message read from JSON (the JSON shape has no channel, so it is
+    /// never `direct`).
+    fn input(&self) -> TriageInput<'a> {
+        TriageInput {
+            text: self.text,
+            source: self.source,
+            author_handle: self.handle,
+            author_name: self.name,
+            followers: self.followers,
+            reposts: self.reposts,
+            likes: self.likes,
+            direct: false,
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 
 /// Folds a lowercase character to its unaccented form (é → e, ß → s).
-fn fold(c: char) -> char {
+pub(crate) fn fold(c: char) -> char {
     match c {
         'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
         'é' | 'è' | 'ê' | 'ë' => 'e',

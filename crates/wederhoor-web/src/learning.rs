@@ -5,11 +5,11 @@
 use crate::auth::{Auth, LEAD};
 use crate::error::AppError;
 use crate::i18n::text;
+use crate::system::CsrfForm;
 use crate::{ActiveRules, AppState, pages};
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 use std::sync::Arc;
 use wederhoor_core::AgentId;
 use wederhoor_store::Store;
@@ -147,11 +147,6 @@ async fn page(
 /// `GET /rules/model`: the kept decisions and the model versions.
 pub async fn show(State(state): State<AppState>, auth: Auth<LEAD>) -> Result<Response, AppError> {
     page(&state, &auth, None, None).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 /// `POST /rules/model`: train a new version now.

@@ -313,7 +313,7 @@ pub async fn add_agent(
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
-    csrf: String,
+    pub(crate) csrf: String,
 }
 
 pub async fn retriage(
