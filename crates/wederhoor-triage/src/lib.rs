@@ -584,11 +584,10 @@ impl Inner {
         let s = &a.signals;
         let mut b = learned::FeatureBuilder::new();
         b.flag("bias");
+        // Only features that do not depend on the brand profile: a model learned with one
+        // profile (or none) must mean the same under another. Who a message is put to is
+        // learned from the handles themselves.
         for (on, name) in [
-            (s.addressed, "addressed"),
-            (s.first_ours, "first_ours"),
-            (s.mentions_ours, "mentions_ours"),
-            (s.about_brand, "about_brand"),
             (s.question, "question"),
             (s.problem, "problem"),
             (s.request, "request"),
@@ -615,12 +614,32 @@ impl Inner {
                 b.flag(name);
             }
         }
-        b.flag2("others", &s.others.min(3).to_string());
-        b.flag2("other_mentions", &s.other_mentions.min(3).to_string());
+        let mut leading = true;
+        let mut lead_count = 0usize;
+        let mut count = 0usize;
+        for word in input.text.split_whitespace() {
+            let w = word.trim_matches(|c: char| !(c.is_alphanumeric() || c == '@' || c == '_'));
+            if let Some(h) = w.strip_prefix('@').filter(|h| !h.is_empty()) {
+                let h = h.to_lowercase();
+                if count == 0 {
+                    b.flag2("first_handle", &h);
+                }
+                if count < 8 {
+                    b.flag2("handle", &h);
+                }
+                count += 1;
+                if leading {
+                    lead_count += 1;
+                }
+            } else if !w.is_empty() {
+                leading = false;
+            }
+        }
+        b.flag2("handles", &count.min(4).to_string());
+        b.flag2("lead_handles", &lead_count.min(4).to_string());
         b.flag2("sentiment", a.sentiment.label.as_str());
         b.flag2("language", a.language);
-        b.flag2("rules", rules_action.as_str());
-        let _ = rule_id;
+        let _ = (rules_action, rule_id);
         let words = text::words(&a.norm).count();
         b.flag2("length", &(words / 5).min(8).to_string());
         for (name, hit) in self.topics.names.iter().zip(&a.topic_hits) {
