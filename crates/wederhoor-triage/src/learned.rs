@@ -1,6 +1,6 @@
 //! Learned evidence from the team's own decisions: a multinomial logistic regression over
-//! hashed features (the message's words, word pairs and character 4-grams, the signals the
-//! rules see, the rules' own verdict, the author and the source).
+//! hashed features (the message's words, word pairs and character 4-grams, its handles, the
+//! signals that do not depend on the brand profile, the author and the source).
 //!
 //! The model is per installation: `wederhoor learn` (or the server, from the decisions it keeps)
 //! trains it from what the team did, and the engine weighs it as one more piece of evidence next
@@ -168,9 +168,15 @@ impl DecisionModel {
         &self.classes
     }
 
-    /// Probabilities per class, in `classes()` order.
-    pub(crate) fn predict(&self, f: &Features) -> Vec<f32> {
+    /// Probabilities per class, in `classes()` order, with `shift` added to one class's score
+    /// (for choosing that shift; `None` for the model as it is).
+    fn predict_shifted(&self, f: &Features, shift: Option<(usize, f32)>) -> Vec<f32> {
         let mut z = self.bias.clone();
+        if let Some((k, d)) = shift
+            && let Some(zk) = z.get_mut(k)
+        {
+            *zk += d;
+        }
         for (k, zk) in z.iter_mut().enumerate() {
             let row = k * DIM;
             for (i, v) in f.idx.iter().zip(&f.val) {
@@ -185,7 +191,11 @@ impl DecisionModel {
 
     /// The most likely action and its probability.
     pub(crate) fn best(&self, f: &Features) -> Option<(Action, f32)> {
-        let p = self.predict(f);
+        self.best_shifted(f, None)
+    }
+
+    fn best_shifted(&self, f: &Features, shift: Option<(usize, f32)>) -> Option<(Action, f32)> {
+        let p = self.predict_shifted(f, shift);
         p.iter()
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))
@@ -238,11 +248,7 @@ impl DecisionModel {
         let mut score = early_model.balanced_accuracy(late);
         for step in -20i32..=20 {
             let d = step as f32 * 0.1;
-            let mut m = early_model.clone();
-            if let Some(b) = m.bias.get_mut(majority) {
-                *b += d;
-            }
-            let s = m.balanced_accuracy(late);
+            let s = early_model.balanced_accuracy_shifted(late, Some((majority, d)));
             if s > score + 1e-6 || ((s - score).abs() <= 1e-6 && d.abs() < shift.abs()) {
                 score = s;
                 shift = d;
@@ -273,6 +279,10 @@ impl DecisionModel {
 
     /// Mean recall over the actions present in `examples`.
     pub fn balanced_accuracy(&self, examples: &[Example]) -> f32 {
+        self.balanced_accuracy_shifted(examples, None)
+    }
+
+    fn balanced_accuracy_shifted(&self, examples: &[Example], shift: Option<(usize, f32)>) -> f32 {
         let mut right = vec![0usize; self.classes.len()];
         let mut total = vec![0usize; self.classes.len()];
         for e in examples {
@@ -282,7 +292,9 @@ impl DecisionModel {
             if let Some(t) = total.get_mut(k) {
                 *t += 1;
             }
-            if self.best(&e.features).is_some_and(|(a, _)| a == e.action)
+            if self
+                .best_shifted(&e.features, shift)
+                .is_some_and(|(a, _)| a == e.action)
                 && let Some(r) = right.get_mut(k)
             {
                 *r += 1;
@@ -576,7 +588,10 @@ mod tests {
         let bytes = m.to_bytes();
         let back = DecisionModel::from_bytes(&bytes).unwrap();
         let q = ex("werkt niet", &["addressed"], Action::Respond);
-        assert_eq!(m.predict(&q.features), back.predict(&q.features));
+        assert_eq!(
+            m.predict_shifted(&q.features, None),
+            back.predict_shifted(&q.features, None)
+        );
         assert!(matches!(
             DecisionModel::from_bytes(b"nope"),
             Err(ModelError::BadHeader)

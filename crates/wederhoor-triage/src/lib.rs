@@ -240,12 +240,12 @@ impl Engine {
     }
 
     /// A training example: what the team decided for this message, with the features the
-    /// learned model sees (the rules-only triage of this engine included).
+    /// learned model sees.
     pub fn example(&self, input: &TriageInput<'_>, decision: Action) -> Option<Example> {
         let inner = self.inner.as_ref().ok()?;
-        let (features, _) = inner.features(input);
+        let a = inner.analyse(input);
         Some(Example {
-            features,
+            features: inner.model_features(&a, input),
             action: decision,
         })
     }
@@ -574,13 +574,7 @@ impl Inner {
 
     /// The features the learned model sees: the message's words, the signals, the rules'
     /// verdict, the author and the source.
-    fn model_features(
-        &self,
-        a: &Analysis,
-        input: &TriageInput<'_>,
-        rules_action: Action,
-        rule_id: &str,
-    ) -> learned::Features {
+    fn model_features(&self, a: &Analysis, input: &TriageInput<'_>) -> learned::Features {
         let s = &a.signals;
         let mut b = learned::FeatureBuilder::new();
         b.flag("bias");
@@ -639,7 +633,6 @@ impl Inner {
         b.flag2("lead_handles", &lead_count.min(4).to_string());
         b.flag2("sentiment", a.sentiment.label.as_str());
         b.flag2("language", a.language);
-        let _ = (rules_action, rule_id);
         let words = text::words(&a.norm).count();
         b.flag2("length", &(words / 5).min(8).to_string());
         for (name, hit) in self.topics.names.iter().zip(&a.topic_hits) {
@@ -656,18 +649,6 @@ impl Inner {
         }
         b.text(&a.norm);
         b.build()
-    }
-
-    /// Features and the rules' verdict for one message (for training examples).
-    fn features(&self, input: &TriageInput<'_>) -> (learned::Features, Action) {
-        let a = self.analyse(input);
-        let facts = self.facts(&a, input);
-        let matched = self.rules.matching(&facts);
-        let (action, id) = match self.decide(&matched, &a.signals) {
-            Ok(r) => (r.action, r.id.as_str()),
-            Err(_) => (Action::Review, "review"),
-        };
-        (self.model_features(&a, input, action, id), action)
     }
 
     /// How sure the rules are of a verdict, from how much of the evidence points the same way.
@@ -778,7 +759,7 @@ impl Inner {
         };
         let mut base = base;
         if let Some(m) = model {
-            let features = self.model_features(&a, input, verdict.action, &verdict.rule);
+            let features = self.model_features(&a, input);
             if let Some((ma, mp)) = m.best(&features) {
                 let safety = matches!(
                     verdict.action,

@@ -962,8 +962,6 @@ pub(crate) struct Signals {
     pub(crate) addressed: bool,
     /// Handles other than ours at the start of the message (a conversation with others).
     pub(crate) others: u8,
-    /// Handles other than ours anywhere in the message.
-    pub(crate) other_mentions: u8,
     /// The message's first handle is ours.
     pub(crate) first_ours: bool,
     /// One of our handles appears anywhere.
@@ -1210,8 +1208,6 @@ impl SignalModel {
             if self.brand_handles.iter().any(|b| b == h) {
                 s.mentions_ours = true;
                 s.first_ours |= first;
-            } else {
-                s.other_mentions = s.other_mentions.saturating_add(1);
             }
             first = false;
         }

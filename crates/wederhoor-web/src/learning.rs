@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 use wederhoor_core::AgentId;
 use wederhoor_store::Store;
-use wederhoor_triage::{DecisionModel, Engine, TriageInput};
+use wederhoor_triage::{DecisionModel, Engine};
 
 /// At most this many of the newest decisions are learned from.
 const MAX_DECISIONS: i64 = 50_000;
@@ -58,25 +58,10 @@ pub async fn train_team_model(
     let (model, compared, changes) = tokio::task::spawn_blocking(move || {
         let examples: Vec<_> = decisions
             .iter()
-            .filter_map(|d| {
-                let m = &d.item;
-                rules_only.example(
-                    &TriageInput {
-                        text: &m.text,
-                        source: Some(&m.source),
-                        author_handle: &m.author_handle,
-                        author_name: m.author_name.as_deref(),
-                        followers: m.followers,
-                        reposts: m.reposts,
-                        likes: m.likes,
-                        direct: m.direct,
-                    },
-                    d.action,
-                )
-            })
+            .filter_map(|d| rules_only.example(&crate::system::stored_input(&d.item), d.action))
             .collect();
-        let model = DecisionModel::train(&examples)?;
-        let with = rules_only.with_model(Some(Arc::new(model.clone())));
+        let model = Arc::new(DecisionModel::train(&examples)?);
+        let with = rules_only.with_model(Some(Arc::clone(&model)));
         let changes = sample
             .iter()
             .filter(|b| {
@@ -107,7 +92,7 @@ pub async fn train_team_model(
         .await?;
     let now = state.active_rules();
     state.set_rules(ActiveRules {
-        engine: now.engine.with_model(Some(Arc::new(model))),
+        engine: now.engine.with_model(Some(model)),
         version: now.version,
     });
     Ok(TrainReport {

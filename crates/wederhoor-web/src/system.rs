@@ -364,7 +364,12 @@ pub async fn retriage_all(
 
 /// Triage of a message that is already stored (re-triage, backtests).
 pub fn triage_stored(engine: &Engine, m: &wederhoor_store::RetriageItem) -> wederhoor_core::Triage {
-    engine.triage(&TriageInput {
+    engine.triage(&stored_input(m))
+}
+
+/// The triage input of a stored message.
+pub(crate) fn stored_input(m: &wederhoor_store::RetriageItem) -> TriageInput<'_> {
+    TriageInput {
         text: &m.text,
         source: Some(&m.source),
         author_handle: &m.author_handle,
@@ -373,5 +378,5 @@ pub fn triage_stored(engine: &Engine, m: &wederhoor_store::RetriageItem) -> wede
         reposts: m.reposts,
         likes: m.likes,
         direct: m.direct,
-    })
+    }
 }
