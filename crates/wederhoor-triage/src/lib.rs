@@ -22,7 +22,7 @@ use std::sync::Arc;
 use wederhoor_core::{PiiSpan, Sentiment, SentimentLabel, Verdict};
 
 pub use explain::{RuleSummary, SIGNAL_NAMES};
-pub use learned::{DecisionModel, Example, ModelError, ModelInfo};
+pub use learned::{DecisionModel, Example, ModelError, ModelInfo, own_handles};
 pub use wederhoor_core::{Action, Triage};
 
 /// The default rules of engagement (DESIGN §4), documented at the top of the file.
@@ -160,6 +160,20 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// A checked line of a decisions file: the message and what the team decided.
+pub struct DecisionLine {
+    value: Value,
+    pub action: Action,
+    pub created_at: Option<String>,
+}
+
+impl DecisionLine {
+    /// The message, as the engine reads it.
+    pub fn input(&self) -> Option<TriageInput<'_>> {
+        read_message(&self.value).ok().map(|m| m.input())
+    }
+}
+
 impl Engine {
     /// Compiles a rules file for a brand, with the default topic taxonomy.
     pub fn new(rules_toml: &str, brand: Brand) -> Result<Engine, RulesError> {
@@ -239,15 +253,33 @@ impl Engine {
         self.model.as_deref()
     }
 
-    /// A training example: what the team decided for this message, with the features the
-    /// learned model sees.
-    pub fn example(&self, input: &TriageInput<'_>, decision: Action) -> Option<Example> {
-        let inner = self.inner.as_ref().ok()?;
-        let a = inner.analyse(input);
-        Some(Example {
-            features: inner.model_features(&a, input),
-            action: decision,
-        })
+    /// Training examples: what the team decided for each message, with the features the
+    /// learned model sees and the rules' own verdict; and the team's own handles, inferred from
+    /// the messages (see [`learned::own_handles`]), which the model keeps. Empty when the rules
+    /// cannot be loaded.
+    pub fn examples(&self, decided: &[(TriageInput<'_>, Action)]) -> (Vec<Example>, Vec<String>) {
+        let Ok(inner) = self.inner.as_ref() else {
+            return (Vec::new(), Vec::new());
+        };
+        let own = learned::own_handles(decided.iter().map(|(i, _)| i.text));
+        let examples = decided
+            .iter()
+            .map(|(input, decision)| {
+                let a = inner.analyse(input);
+                let facts = inner.facts(&a, input);
+                let matched = inner.rules.matching(&facts);
+                let rules = inner
+                    .decide(&matched, &a.signals)
+                    .map(|r| r.action)
+                    .unwrap_or(Action::Review);
+                Example {
+                    features: inner.model_features(&a, input, &own),
+                    action: *decision,
+                    rules,
+                }
+            })
+            .collect();
+        (examples, own)
     }
 
     /// The brand this engine listens for.
@@ -283,11 +315,10 @@ impl Engine {
     }
 
     /// One line of a decisions file (`wederhoor learn`): a message in the ingest schema plus
-    /// `"decision"`, what the team did. Returns the training example and the message's
-    /// `created_at` (for time order), or why the line cannot be used.
-    pub fn decision_example(&self, line: &str) -> Result<(Example, Option<String>), String> {
+    /// `"decision"`, what the team did; or why the line cannot be used.
+    pub fn read_decision(line: &str) -> Result<DecisionLine, String> {
         let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
-        let msg = read_message(&value).map_err(|(_, why)| why)?;
+        read_message(&value).map_err(|(_, why)| why)?;
         let decision = match value.get("decision") {
             None | Some(Value::Null) => return Err("missing \"decision\"".into()),
             Some(Value::String(s)) => s.as_str(),
@@ -302,15 +333,15 @@ impl Engine {
                     "unknown decision \"{decision}\" (known: respond, ignore, no_engage, private, alert, escalate)"
                 )
             })?;
-        let input = msg.input();
-        let created = value
+        let created_at = value
             .get("created_at")
             .and_then(Value::as_str)
             .map(str::to_owned);
-        let example = self
-            .example(&input, action)
-            .ok_or_else(|| "the rules could not be loaded".to_owned())?;
-        Ok((example, created))
+        Ok(DecisionLine {
+            value,
+            action,
+            created_at,
+        })
     }
 
     /// The `wederhoor triage` contract (DESIGN §7) for one line of JSON: the triage as one
@@ -465,12 +496,6 @@ struct Analysis {
     signals: signals::Signals,
 }
 
-/// Below this probability the learned model's opinion does not count against the rules.
-const MODEL_HEARD: f32 = 0.5;
-/// From this probability on, the team's learned decision wins over a rules verdict it contradicts
-/// (safety verdicts excepted); between `MODEL_HEARD` and this, the two disagree and a lead decides.
-const MODEL_DECIDES: f32 = 0.55;
-
 /// An action in the words the team uses (Dutch, as the reasons are).
 fn action_words(a: Action) -> &'static str {
     match a {
@@ -572,9 +597,15 @@ impl Inner {
         }
     }
 
-    /// The features the learned model sees: the message's words, the signals, the rules'
-    /// verdict, the author and the source.
-    fn model_features(&self, a: &Analysis, input: &TriageInput<'_>) -> learned::Features {
+    /// The features the learned model sees: the message's words, the signals, who it is put to
+    /// and the source. Not the author: a model that remembers people treats them unequally
+    /// (seed 001) and, measured, generalises worse.
+    fn model_features(
+        &self,
+        a: &Analysis,
+        input: &TriageInput<'_>,
+        own: &[String],
+    ) -> learned::Features {
         let s = &a.signals;
         let mut b = learned::FeatureBuilder::new();
         b.flag("bias");
@@ -608,29 +639,51 @@ impl Inner {
                 b.flag(name);
             }
         }
-        let mut leading = true;
-        let mut lead_count = 0usize;
-        let mut count = 0usize;
-        for word in input.text.split_whitespace() {
-            let w = word.trim_matches(|c: char| !(c.is_alphanumeric() || c == '@' || c == '_'));
-            if let Some(h) = w.strip_prefix('@').filter(|h| !h.is_empty()) {
-                let h = h.to_lowercase();
-                if count == 0 {
-                    b.flag2("first_handle", &h);
-                }
-                if count < 8 {
-                    b.flag2("handle", &h);
-                }
-                count += 1;
-                if leading {
-                    lead_count += 1;
-                }
-            } else if !w.is_empty() {
-                leading = false;
-            }
+        // Who the message is put to: the handles themselves, and whether they are the team's own
+        // (the handles the model learned from the decisions, and the brand profile's).
+        let (lead, inline) = learned::handles_of(input.text);
+        let is_own = |h: &String| {
+            own.contains(h)
+                || self
+                    .brand
+                    .handles
+                    .iter()
+                    .any(|b| b.trim_start_matches('@').eq_ignore_ascii_case(h))
+        };
+        if let Some(first) = lead.first().or(inline.first()) {
+            b.flag2("first_handle", first);
         }
+        for h in lead.iter().chain(&inline).take(8) {
+            b.flag2("handle", h);
+        }
+        let lead_own = lead.iter().filter(|h| is_own(h)).count();
+        let inline_own = inline.iter().filter(|h| is_own(h)).count();
+        b.flag2(
+            "to",
+            match (lead_own > 0, lead.len() > lead_own) {
+                (true, false) => "ours",
+                (true, true) => "ours_and_others",
+                (false, true) => "others",
+                (false, false) => "nobody",
+            },
+        );
+        b.flag2(
+            "first",
+            match lead.first() {
+                Some(h) if is_own(h) => "ours",
+                Some(_) => "other",
+                None => "none",
+            },
+        );
+        if inline_own > 0 {
+            b.flag("names_ours");
+        }
+        if lead_own + inline_own == 0 {
+            b.flag("ours_absent");
+        }
+        let count = lead.len() + inline.len();
         b.flag2("handles", &count.min(4).to_string());
-        b.flag2("lead_handles", &lead_count.min(4).to_string());
+        b.flag2("lead_handles", &lead.len().min(4).to_string());
         b.flag2("sentiment", a.sentiment.label.as_str());
         b.flag2("language", a.language);
         let words = text::words(&a.norm).count();
@@ -639,10 +692,6 @@ impl Inner {
             if *hit {
                 b.flag2("topic", name);
             }
-        }
-        let handle = input.author_handle.trim().trim_start_matches('@');
-        if !handle.is_empty() {
-            b.flag2("author", &handle.to_lowercase());
         }
         if let Some(src) = input.source {
             b.flag2("source", &src.to_lowercase());
@@ -759,7 +808,7 @@ impl Inner {
         };
         let mut base = base;
         if let Some(m) = model {
-            let features = self.model_features(&a, input);
+            let features = self.model_features(&a, input, &m.info.own_handles);
             if let Some((ma, mp)) = m.best(&features) {
                 let safety = matches!(
                     verdict.action,
@@ -771,10 +820,10 @@ impl Inner {
                         " Het team deed bij vergelijkbare berichten hetzelfde ({} %).",
                         pct(mp)
                     ));
-                } else if safety || mp < MODEL_HEARD {
+                } else if safety || mp < learned::MODEL_HEARD {
                     // The rules decide; the model's doubt lowers the confidence a little.
                     verdict.confidence *= 1.0 - 0.3 * mp;
-                } else if mp >= MODEL_DECIDES || verdict.action == Action::Review {
+                } else if mp >= m.info.decides || verdict.action == Action::Review {
                     let was = verdict.action;
                     verdict.reason = if was == Action::Review {
                         format!(

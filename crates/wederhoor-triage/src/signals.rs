@@ -1175,7 +1175,15 @@ impl SignalModel {
             || (hit(G_WEAK_FRAUD) && !self.accusation.is_match(i.norm))
             || (hit(G_PRIZE) && hit(G_PRIZE_CHECK))
             || self.impersonation.is_match(i.norm);
-        s.press = hit(G_PRESS) || self.press_handle.is_match(i.lower);
+        // A newsroom's handle counts when the author chose it: named in the text, or put to
+        // directly. In a reply to a thread of three or more, the leading handles are the thread's
+        // participants, added by the platform, not a call on the press.
+        let (lead_end, lead_count) = leading_block(i.lower);
+        s.press = hit(G_PRESS)
+            || self
+                .press_handle
+                .find_iter(i.lower)
+                .any(|m| m.start() >= lead_end || lead_count <= 2);
         s.legal = hit(G_LEGAL) || self.watchdog_handle.is_match(i.lower);
         s.scolding = hit(G_SCOLDING) || self.fed_up.is_match(i.norm);
         s.experience = hit(G_FIRST_PERSON) && !hit(G_OPINION);
@@ -1335,6 +1343,28 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev.get(b.len()).copied().unwrap_or(usize::MAX)
 }
 
+/// The end (byte offset) of the `@handles` a message starts with, and how many there are.
+fn leading_block(lower: &str) -> (usize, usize) {
+    let mut count = 0;
+    let mut end = 0;
+    let mut at = 0;
+    for word in lower.split_inclusive(char::is_whitespace) {
+        let w = word.trim();
+        if w.is_empty() {
+            at += word.len();
+            continue;
+        }
+        if w.starts_with('@') && w.len() > 1 {
+            count += 1;
+            at += word.len();
+            end = at;
+        } else {
+            break;
+        }
+    }
+    (end, count)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -1426,6 +1456,9 @@ mod tests {
         assert!(!plain("@buurman @zuiderbank bij mij werkt de app al twee dagen niet").aside);
         assert!(!plain("@buurman ik ga naar de winkel").addressed);
         assert!(plain("@OrangeBENL @HLN_BE dit moet iedereen weten").press);
+        // The thread's participants lead a reply; a newsroom among them is not called upon.
+        assert!(!plain("@piet @klaas @OrangeBENL @vrtnws bestaat Base nog?").press);
+        assert!(plain("@piet @klaas @OrangeBENL dit moet in de krant @vrtnws").press);
     }
 
     #[test]

@@ -56,11 +56,12 @@ pub async fn train_team_model(
     let active = state.active_rules();
     let rules_only = active.engine.with_model(None);
     let (model, compared, changes) = tokio::task::spawn_blocking(move || {
-        let examples: Vec<_> = decisions
+        let decided: Vec<_> = decisions
             .iter()
-            .filter_map(|d| rules_only.example(&crate::system::stored_input(&d.item), d.action))
+            .map(|d| (crate::system::stored_input(&d.item), d.action))
             .collect();
-        let model = Arc::new(DecisionModel::train(&examples)?);
+        let (examples, own) = rules_only.examples(&decided);
+        let model = Arc::new(DecisionModel::train(&examples, own)?);
         let with = rules_only.with_model(Some(Arc::clone(&model)));
         let changes = sample
             .iter()

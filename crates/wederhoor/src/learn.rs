@@ -22,7 +22,7 @@ pub fn learn(engine: &Engine, decisions: &Path, out: &Path) -> anyhow::Result<us
     let file = std::fs::File::open(decisions)
         .with_context(|| format!("reading decisions {}", decisions.display()))?;
     let reader = std::io::BufReader::with_capacity(1 << 16, file);
-    let mut examples = Vec::new();
+    let mut lines = Vec::new();
     let mut skipped = 0usize;
     for (n, line) in reader.split(b'\n').enumerate() {
         let line = line.with_context(|| format!("reading {}", decisions.display()))?;
@@ -35,8 +35,8 @@ pub fn learn(engine: &Engine, decisions: &Path, out: &Path) -> anyhow::Result<us
         if text.is_empty() {
             continue;
         }
-        match engine.decision_example(text) {
-            Ok((example, created)) => examples.push((created, n, example)),
+        match Engine::read_decision(text) {
+            Ok(d) => lines.push((n, d)),
             Err(why) => {
                 eprintln!("line {}: {why}, skipped", n + 1);
                 skipped += 1;
@@ -45,12 +45,16 @@ pub fn learn(engine: &Engine, decisions: &Path, out: &Path) -> anyhow::Result<us
     }
     // Time order (lines without created_at keep their place among their neighbours): the model
     // is tuned on the later decisions, as it will be used on later messages.
-    examples.sort_by(|a, b| match (&a.0, &b.0) {
-        (Some(x), Some(y)) => x.cmp(y).then(a.1.cmp(&b.1)),
-        _ => a.1.cmp(&b.1),
+    lines.sort_by(|(na, a), (nb, b)| match (&a.created_at, &b.created_at) {
+        (Some(x), Some(y)) => x.cmp(y).then(na.cmp(nb)),
+        _ => na.cmp(nb),
     });
-    let examples: Vec<_> = examples.into_iter().map(|(_, _, e)| e).collect();
-    let model = DecisionModel::train(&examples).context("learning from the decisions")?;
+    let decided: Vec<_> = lines
+        .iter()
+        .filter_map(|(_, d)| d.input().map(|i| (i, d.action)))
+        .collect();
+    let (examples, own) = engine.examples(&decided);
+    let model = DecisionModel::train(&examples, own).context("learning from the decisions")?;
     let bytes = model.to_bytes();
     let tmp = out.with_extension("tmp");
     std::fs::write(&tmp, &bytes).with_context(|| format!("writing {}", tmp.display()))?;
@@ -61,12 +65,30 @@ pub fn learn(engine: &Engine, decisions: &Path, out: &Path) -> anyhow::Result<us
         .iter()
         .map(|(a, n)| format!("{a} {n}"))
         .collect();
+    let info = &model.info;
     eprintln!(
-        "learned from {} decisions ({}); {skipped} lines skipped; on the latest {} decisions (trained on the earlier ones) the model agrees with the team for a balanced accuracy of {:.3}; written to {} ({} KiB)",
+        "learned from {} decisions ({}); {skipped} lines skipped; own handles {}; on the latest {} decisions (trained on the earlier ones) the balanced accuracy is {:.3} for the model alone, {:.3} for the rules alone and {:.3} for both together ({}; review {:.1} %); written to {} ({} KiB)",
         examples.len(),
         counts.join(", "),
-        model.info.holdout_size,
-        model.info.holdout_balanced_accuracy,
+        if info.own_handles.is_empty() {
+            "none found".to_owned()
+        } else {
+            info.own_handles
+                .iter()
+                .map(|h| format!("@{h}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        info.holdout_size,
+        info.holdout_balanced_accuracy,
+        info.holdout_rules,
+        info.holdout_together,
+        if info.decides > 1.0 {
+            "the rules decide, a disagreement goes to review".to_owned()
+        } else {
+            format!("the model wins from {:.0} % sure", info.decides * 100.0)
+        },
+        info.holdout_review_share * 100.0,
         out.display(),
         bytes.len() / 1024
     );
