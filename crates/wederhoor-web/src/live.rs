@@ -73,11 +73,14 @@ pub struct Presence {
 /// kept in the back/forward cache), the next click would wait until one timed out.
 pub const MAX_STREAMS_PER_SESSION: usize = 3;
 
-/// The open live streams, per session, oldest first; each can be told to end.
+/// One session's open streams, oldest first: (stream id, "end now").
+type SessionStreams = VecDeque<(u64, oneshot::Sender<()>)>;
+
+/// The open live streams, per session; each can be told to end.
 #[derive(Default)]
 struct Streams {
     next_id: AtomicU64,
-    by_session: Mutex<HashMap<String, VecDeque<(u64, oneshot::Sender<()>)>>>,
+    by_session: Mutex<HashMap<String, SessionStreams>>,
 }
 
 /// One open stream; dropping it (the stream ended) takes it off the list.

@@ -2,6 +2,7 @@
 //! (JSON under `/api/`), counts in the singular and plural, the case history in words, delivery
 //! problems in words, topics and source kinds by their names, the pinned idea once, the privacy
 //! lookup with or without `@`, a captured post's author, and the cap on live streams.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
