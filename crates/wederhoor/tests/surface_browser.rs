@@ -213,6 +213,36 @@ async fn the_working_surface_at_phone_and_desktop_width() {
         );
     }
 
+    // ----- Ctrl+K: the command bar jumps to a case by its number -----
+    sanne
+        .eval(
+            "document.dispatchEvent(new KeyboardEvent('keydown', \
+             {key: 'k', ctrlKey: true, bubbles: true, cancelable: true}))",
+        )
+        .await
+        .unwrap();
+    sanne
+        .wait_for("document.getElementById('command-bar').open", WAIT)
+        .await
+        .unwrap();
+    let number = case_path.trim_start_matches("/c/");
+    sanne.fill("#command-input", number).await.unwrap();
+    sanne
+        .wait_for("!document.getElementById('command-case').hidden", WAIT)
+        .await
+        .unwrap();
+    sanne
+        .eval("document.querySelector('#command-bar form').requestSubmit()")
+        .await
+        .unwrap();
+    sanne
+        .wait_for(
+            &format!("location.pathname === '{case_path}' && document.readyState === 'complete'"),
+            WAIT,
+        )
+        .await
+        .unwrap();
+
     // ----- widths and words, at phone and desktop width -----
     let lisa = browser.new_page().await.unwrap();
     login(&lisa, &base, "lisa").await;
