@@ -29,18 +29,12 @@ pub(super) const SURFACE: &[(&str, &str, &str)] = &[
     ),
     ("n_votes_word", "stem|stemmen", "vote|votes"),
     ("n_days", "{n} dag|{n} dagen", "{n} day|{n} days"),
-    ("n_hours", "{n} uur|{n} uur", "{n} hour|{n} hours"),
     ("n_ideas", "{n} idee|{n} ideeën", "{n} idea|{n} ideas"),
     ("n_bytes", "{n} byte|{n} bytes", "{n} byte|{n} bytes"),
     (
         "n_verdicts_change",
         "{n} oordeel verandert|{n} oordelen veranderen",
         "{n} verdict changes|{n} verdicts change",
-    ),
-    (
-        "n_conversations",
-        "{n} gesprek|{n} gesprekken",
-        "{n} conversation|{n} conversations",
     ),
     // ----- error pages
     ("error_400", "Dit verzoek klopt niet", "Bad request"),
@@ -124,7 +118,6 @@ pub(super) const SURFACE: &[(&str, &str, &str)] = &[
     ("error_details", "Details", "Details"),
     ("error_to_inbox", "Naar de inbox", "To the inbox"),
     ("error_to_ideas", "Naar de ideeën", "To the ideas"),
-    ("error_back", "Vorige pagina", "Previous page"),
     // ----- the case history in words (the actor's name goes before)
     (
         "hist_assign",
@@ -211,8 +204,6 @@ pub(super) const SURFACE: &[(&str, &str, &str)] = &[
     ("kind_youtube", "YouTube", "YouTube"),
     ("kind_threads", "Threads", "Threads"),
     ("kind_trustpilot", "Trustpilot", "Trustpilot"),
-    ("kind_feedback", "Ideeënpagina", "Feedback page"),
-    ("via_kind", "+{n} via {kind}", "+{n} via {kind}"),
     // ----- keyboard
     ("keys_title", "Sneltoetsen", "Keyboard shortcuts"),
     (
@@ -248,11 +239,6 @@ pub(super) const SURFACE: &[(&str, &str, &str)] = &[
         "keys_command",
         "opdrachtbalk: ga naar een gesprek of pagina",
         "command bar: go to a conversation or page",
-    ),
-    (
-        "keys_leave_field",
-        "uit het tekstveld",
-        "leave the text field",
     ),
     ("command_label", "Ga naar", "Go to"),
     ("command_case", "Gesprek", "Conversation"),
