@@ -566,6 +566,22 @@ impl Page {
         }
     }
 
+    /// Emulate a viewport of `width`×`height` CSS pixels: a phone (`mobile`: device scale 2,
+    /// the page's `meta viewport` honoured) or a desktop window (scale 1). Stays until changed.
+    pub async fn set_viewport(&self, width: u32, height: u32, mobile: bool) -> anyhow::Result<()> {
+        self.cmd(
+            "Emulation.setDeviceMetricsOverride",
+            json!({
+                "width": width,
+                "height": height,
+                "deviceScaleFactor": if mobile { 2 } else { 1 },
+                "mobile": mobile,
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Resize the viewport to `width`×`height` CSS pixels (scale 1), take a
     /// PNG screenshot of it and write it to `path` (parent directories are created).
     /// The viewport keeps that size afterwards.

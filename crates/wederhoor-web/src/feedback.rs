@@ -306,12 +306,14 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let l = listing(&state, &q).await?;
-    let (ideas, more) = state.store.list_ideas(&l.filter).await?;
+    let (mut ideas, more) = state.store.list_ideas(&l.filter).await?;
     let pinned = if l.page == 1 && l.filter.terms.is_empty() && l.filter.status.is_none() {
         state.store.pinned_ideas(l.filter.board).await?
     } else {
         Vec::new()
     };
+    // A pinned idea is shown once, at the top.
+    ideas.retain(|i| !pinned.iter().any(|p| p.id == i.id));
     let voted = match &visitor.account {
         Some(a) => {
             let ids: Vec<IdeaId> = ideas.iter().chain(&pinned).map(|i| i.id).collect();
@@ -340,6 +342,20 @@ pub async fn list(
             order.iter().filter_map(|k| by_key.remove(k)).collect()
         }
     };
+    // The legend names each colour as the statuses shown here do (first status of that colour).
+    let legend: Vec<(&str, String)> = ["green", "orange", "red", "done"]
+        .into_iter()
+        .map(|colour| {
+            let named = statuses
+                .iter()
+                .find(|s| s.colour == colour)
+                .map(|s| s.label.clone());
+            (
+                colour,
+                named.unwrap_or_else(|| text(lang, &format!("colour_{colour}")).to_owned()),
+            )
+        })
+        .collect();
     let query_base = |page: i64| -> String {
         let mut parts = Vec::new();
         if let Some(b) = &l.board {
@@ -358,6 +374,7 @@ pub async fn list(
     let ctx = minijinja::context! {
         boards => l.boards.iter().map(|b| board_view(b, lang)).collect::<Vec<_>>(),
         board => l.board.as_ref().map(|b| board_view(b, lang)),
+        legend => legend,
         statuses => statuses,
         status => &l.filter.status,
         sort => l.filter.sort.as_str(),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 mod accounts;
 mod feedback;
 mod learning;
+mod surface;
 
 /// Every part of the catalogue: the team's pages, the feedback page, customer accounts.
 const PARTS: &[&[(&str, &str, &str)]] = &[
@@ -13,6 +14,7 @@ const PARTS: &[&[(&str, &str, &str)]] = &[
     feedback::FEEDBACK,
     accounts::ACCOUNTS,
     learning::LEARNING,
+    surface::SURFACE,
 ];
 
 fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
@@ -693,9 +695,57 @@ pub fn text(lang: Lang, key: &str) -> &'static str {
         .map_or("", |(_, nl, en)| if lang == Lang::Nl { nl } else { en })
 }
 
+/// A count in words: the entry `key` holds the forms `one|other` (see `i18n/surface.rs`), and
+/// `{n}` in the chosen form becomes the number. Dutch and English use "one" for exactly 1.
+pub fn plural(lang: Lang, key: &str, n: i64) -> String {
+    let forms = text(lang, key);
+    let mut parts = forms.split('|');
+    let one = parts.next().unwrap_or_default();
+    let other = parts.next().unwrap_or(one);
+    let form = if plural_is_one(lang, n) { one } else { other };
+    form.replace("{n}", &n.to_string())
+}
+
+/// The plural rule of a language: does `n` take the "one" form?
+fn plural_is_one(lang: Lang, n: i64) -> bool {
+    match lang {
+        Lang::Nl | Lang::En => n == 1,
+    }
+}
+
+/// Fills `{name}` placeholders of a catalogue text.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_right_plural_form() {
+        assert_eq!(plural(Lang::Nl, "n_messages", 1), "1 bericht");
+        assert_eq!(plural(Lang::Nl, "n_messages", 2), "2 berichten");
+        assert_eq!(plural(Lang::Nl, "n_messages", 0), "0 berichten");
+        assert_eq!(plural(Lang::En, "n_attempts", 1), "1 attempt");
+        assert_eq!(plural(Lang::En, "n_attempts", 3), "3 attempts");
+        assert_eq!(plural(Lang::Nl, "n_reactions", 1), "1 reactie");
+        assert_eq!(plural(Lang::Nl, "n_votes_word", 1), "stem");
+        // A key without forms reads the same for every count.
+        assert_eq!(plural(Lang::Nl, "logout", 2), "Uitloggen");
+    }
+
+    #[test]
+    fn every_plural_entry_has_two_forms_in_both_languages() {
+        for (k, nl, en) in entries().filter(|(k, _, _)| k.starts_with("n_")) {
+            assert_eq!(nl.matches('|').count(), 1, "{k} (nl)");
+            assert_eq!(en.matches('|').count(), 1, "{k} (en)");
+        }
+    }
 
     #[test]
     fn keys_are_unique_and_both_languages_are_filled() {

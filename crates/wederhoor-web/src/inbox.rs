@@ -266,11 +266,9 @@ pub async fn conversation(
     Query(query): Query<FragmentQuery>,
 ) -> Result<Html<String>, AppError> {
     let id = ConversationId(id);
-    let detail = state
-        .store
-        .conversation(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let detail = state.store.conversation(id).await?.ok_or(AppError::Store(
+        wederhoor_store::StoreError::NotFound("conversation"),
+    ))?;
     let messages: Vec<_> = detail
         .messages
         .iter()
@@ -302,8 +300,109 @@ pub async fn conversation(
     let ideas = state.store.ideas_of_conversation(id).await?;
     let boards = state.store.boards().await?;
     let agents = state.store.list_agents().await?;
+    let history = history_lines(auth.lang, &history, &agents);
+    // An attached idea's status by its label ("Wordt bekeken"), not its key.
+    let ideas: Vec<minijinja::Value> = ideas
+        .iter()
+        .map(|i| {
+            let label = wederhoor_core::idea::DEFAULT_STATUSES
+                .iter()
+                .find(|(key, ..)| *key == i.status)
+                .map(|(_, nl, en, _)| if auth.lang == crate::i18n::Lang::Nl { *nl } else { *en })
+                .unwrap_or_else(|| crate::i18n::text(auth.lang, &format!("colour_{}", i.colour.as_str())));
+            minijinja::context! { idea_id => i.idea_id, title => &i.title, status => &i.status, status_label => label, colour => i.colour.as_str() }
+        })
+        .collect();
     let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, boards => boards, ..ctx };
     pages::render(&state, "conversation.html", auth.lang, ctx)
+}
+
+/// One line of a conversation's history, in words.
+#[derive(Debug, Serialize, PartialEq)]
+struct HistoryLine {
+    at: i64,
+    /// Who did it: an agent's name, or Wederhoor itself.
+    who: String,
+    what: String,
+    /// The audit action (`case.assign`, …), for tests and styling.
+    action: String,
+}
+
+/// The audit rows of a conversation as sentences ("Sanne Jansen wees het gesprek toe aan Mehmet
+/// Yilmaz"), never the raw codes. A row of an action this version does not know still reads as
+/// a sentence ("andere wijziging").
+fn history_lines(
+    lang: crate::i18n::Lang,
+    rows: &[(i64, Option<String>, String, String)],
+    agents: &[wederhoor_store::Agent],
+) -> Vec<HistoryLine> {
+    use crate::i18n::{fill, text};
+    let agent_name = |id: &str| -> String {
+        agents
+            .iter()
+            .find(|a| a.id.0.to_string() == id)
+            .map_or_else(
+                || text(lang, "hist_someone").to_owned(),
+                |a| a.display_name.clone(),
+            )
+    };
+    rows.iter()
+        .map(|(at, actor, action, detail)| {
+            let what = match action.as_str() {
+                "case.assign" => match detail.strip_prefix("assigned to agent ") {
+                    Some(id) => fill(
+                        text(lang, "hist_assign"),
+                        &[("name", &agent_name(id.trim()))],
+                    ),
+                    None => text(lang, "hist_unassign").to_owned(),
+                },
+                "case.state" => {
+                    let word = text(lang, &format!("state_{}", detail.trim()));
+                    let word = if word.is_empty() {
+                        detail.as_str()
+                    } else {
+                        word
+                    };
+                    fill(text(lang, "hist_state"), &[("state", word)])
+                }
+                "reply.queue" => text(lang, "hist_reply").to_owned(),
+                "note.add" => text(lang, "hist_note").to_owned(),
+                "review.decide" => {
+                    // "{action} (precedent {id}): {reason}"
+                    let (verdict, reason) = match detail.split_once(':') {
+                        Some((head, reason)) => (head, reason.trim()),
+                        None => (detail.as_str(), ""),
+                    };
+                    let code = verdict.split_whitespace().next().unwrap_or_default();
+                    let word = text(lang, &format!("action_{code}"));
+                    let word = if word.is_empty() { code } else { word };
+                    let mut line = fill(text(lang, "hist_review"), &[("action", word)]);
+                    if !reason.is_empty() {
+                        line.push_str(" — ");
+                        line.push_str(reason);
+                    }
+                    line
+                }
+                "message.edited" => text(lang, "hist_edited").to_owned(),
+                "message.deleted" => text(lang, "hist_deleted").to_owned(),
+                _ => text(lang, "hist_other").to_owned(),
+            };
+            // The customer's own edits read as a whole sentence, without an actor.
+            let who = if action.starts_with("message.") {
+                String::new()
+            } else {
+                actor
+                    .clone()
+                    .unwrap_or_else(|| text(lang, "hist_system").to_owned())
+            };
+            HistoryLine {
+                at: *at,
+                who,
+                what,
+                action: action.clone(),
+            }
+        })
+        .collect()
 }
 
 /// Content types an attachment may be served as; everything else is `application/octet-stream`.
@@ -396,7 +495,9 @@ pub async fn reply(
         .store
         .conversation_summary(id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::Store(wederhoor_store::StoreError::NotFound(
+            "conversation",
+        )))?;
     // Privacy by default: personal data is never echoed in a public reply.
     if summary.state != CaseState::Private && contains_pii(&state, text) {
         return Ok(back_to(id, Some("pii_in_reply")));
@@ -621,6 +722,67 @@ mod tests {
                 ("phone", "0612345678")
             ]
         );
+    }
+
+    #[test]
+    fn history_reads_as_sentences() {
+        use crate::i18n::Lang;
+        let agents = vec![wederhoor_store::Agent {
+            id: AgentId(3),
+            username: "mehmet".into(),
+            display_name: "Mehmet Yilmaz".into(),
+            role: wederhoor_core::Role::Agent,
+            language: "nl".into(),
+            disabled: false,
+        }];
+        let sanne = Some("Sanne Jansen".to_owned());
+        let rows = vec![
+            (
+                1,
+                sanne.clone(),
+                "case.assign".into(),
+                "assigned to agent 3".into(),
+            ),
+            (2, sanne.clone(), "case.assign".into(), "unassigned".into()),
+            (3, sanne.clone(), "case.state".into(), "closed".into()),
+            (4, sanne.clone(), "reply.queue".into(), "reply 5".into()),
+            (
+                5,
+                sanne.clone(),
+                "review.decide".into(),
+                "respond (precedent 2): klant wacht".into(),
+            ),
+            (
+                6,
+                None,
+                "message.edited".into(),
+                "message 9 edited by its author".into(),
+            ),
+            (7, sanne, "something.new".into(), "x".into()),
+        ];
+        let lines = history_lines(Lang::Nl, &rows, &agents);
+        let what: Vec<&str> = lines.iter().map(|l| l.what.as_str()).collect();
+        assert_eq!(
+            what,
+            vec![
+                "wees het gesprek toe aan Mehmet Yilmaz",
+                "hief de toewijzing op",
+                "zette de status op gesloten",
+                "zette een antwoord klaar voor verzending",
+                "besliste bij de beoordeling: reageren — klant wacht",
+                "De klant bewerkte een bericht",
+                "andere wijziging",
+            ]
+        );
+        assert_eq!(lines[5].who, "");
+        for l in &lines {
+            assert!(
+                !l.what.contains("case.") && !l.what.contains("agent 3"),
+                "{l:?}"
+            );
+        }
+        let en = history_lines(Lang::En, &rows[..1], &agents);
+        assert_eq!(en[0].what, "assigned the conversation to Mehmet Yilmaz");
     }
 
     #[test]

@@ -272,6 +272,11 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(system::metrics))
         .route("/static/{file}", get(system::asset))
+        .fallback(error::not_found)
         .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::pages,
+        ))
         .with_state(state)
 }

@@ -45,6 +45,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             "public_base.html",
             include_str!("../templates/public_base.html"),
         ),
+        ("error.html", include_str!("../templates/error.html")),
     ]
     .into_iter()
     .chain(crate::feedback::TEMPLATES.iter().copied())
@@ -56,6 +57,11 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.add_filter("clip", clip);
     env.add_filter("urlq", |s: String| crate::error::url_encode(&s));
     env.add_filter("prio", priority_key);
+    env.add_function("plural", plural);
+    env.add_filter("topic", topic_label);
+    env.add_filter("kind", kind_label);
+    env.add_filter("delivery_kind", delivery_kind_label);
+    env.add_filter("delivery_problem", delivery_problem);
     Ok(env)
 }
 
@@ -76,6 +82,99 @@ pub fn clip(s: String, n: usize) -> String {
         Some((at, _)) => format!("{}…", &s[..at]),
         None => s,
     }
+}
+
+/// The language of the page being rendered (`lang` in its context).
+fn page_lang(state: &minijinja::State) -> Lang {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or(Lang::Nl)
+}
+
+/// `{{ plural(n, "n_messages") }}`: a count with the right form ("1 bericht", "2 berichten").
+fn plural(state: &minijinja::State, n: i64, key: &str) -> String {
+    crate::i18n::plural(page_lang(state), key, n)
+}
+
+/// `{{ t|topic }}`: a topic's label ("spaarrente" for `savings_interest`); a topic outside the
+/// catalogue reads with spaces for underscores.
+fn topic_label(state: &minijinja::State, topic: String) -> String {
+    let label = crate::i18n::text(page_lang(state), &format!("topic_{topic}"));
+    if label.is_empty() {
+        topic.replace('_', " ")
+    } else {
+        label.to_owned()
+    }
+}
+
+/// `{{ s.kind|kind }}`: a source kind's name ("Twitter", "RSS-feed"); an unknown kind starts with
+/// a capital.
+pub fn kind_label(state: &minijinja::State, kind: String) -> String {
+    kind_name(page_lang(state), &kind)
+}
+
+/// A source kind's name in `lang` (see [`kind_label`]).
+pub fn kind_name(lang: Lang, kind: &str) -> String {
+    let label = crate::i18n::text(lang, &format!("kind_{kind}"));
+    if !label.is_empty() {
+        return label.to_owned();
+    }
+    let mut chars = kind.chars();
+    match chars.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars)
+            .collect::<String>()
+            .replace('_', " "),
+        None => String::new(),
+    }
+}
+
+/// `{{ s.delivery_kind|delivery_kind }}`: how replies leave, in words ("handmatig").
+fn delivery_kind_label(state: &minijinja::State, kind: String) -> String {
+    let label = crate::i18n::text(page_lang(state), &format!("dk_{kind}"));
+    if label.is_empty() {
+        kind
+    } else {
+        label.to_owned()
+    }
+}
+
+/// `{{ r.last_error|delivery_problem }}`: what went wrong with a delivery, in the page's
+/// language (the connector's own message stays in the log and under "technical details").
+fn delivery_problem(state: &minijinja::State, error: String) -> String {
+    delivery_problem_text(page_lang(state), &error)
+}
+
+/// See [`delivery_problem`].
+pub fn delivery_problem_text(lang: Lang, error: &str) -> String {
+    use crate::i18n::{fill, text};
+    let lower = error.to_ascii_lowercase();
+    if let Some(code) = lower
+        .split("http ")
+        .nth(1)
+        .and_then(|rest| rest.get(..3))
+        .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return fill(text(lang, "delivery_err_http"), &[("code", code)]);
+    }
+    if lower.contains("no webhook url") {
+        return text(lang, "delivery_err_no_url").to_owned();
+    }
+    if [
+        "could not reach",
+        "error sending request",
+        "timed out",
+        "connect",
+        "dns",
+    ]
+    .iter()
+    .any(|cue| lower.contains(cue))
+    {
+        return text(lang, "delivery_err_unreachable").to_owned();
+    }
+    text(lang, "delivery_err_other").to_owned()
 }
 
 /// Milliseconds since the epoch, shown as Amsterdam wall-clock time.
@@ -105,6 +204,36 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivery_problems_are_told_in_words() {
+        assert_eq!(
+            delivery_problem_text(
+                Lang::Nl,
+                "could not reach http://x/hook: error sending request for url (http://x/hook)"
+            ),
+            "De ontvanger was niet bereikbaar."
+        );
+        assert_eq!(
+            delivery_problem_text(Lang::Nl, "webhook answered HTTP 503"),
+            "De ontvanger weigerde het antwoord (HTTP 503)."
+        );
+        assert_eq!(
+            delivery_problem_text(Lang::En, "the source has no webhook URL"),
+            "This source has no webhook address to send replies to."
+        );
+        assert_eq!(
+            delivery_problem_text(Lang::Nl, "something else"),
+            "De bezorging is mislukt."
+        );
+    }
+
+    #[test]
+    fn source_kinds_have_names() {
+        assert_eq!(kind_name(Lang::Nl, "twitter"), "Twitter");
+        assert_eq!(kind_name(Lang::Nl, "rss"), "RSS-feed");
+        assert_eq!(kind_name(Lang::En, "some_forum"), "Some forum");
+    }
 
     #[test]
     fn times_are_shown_in_amsterdam() {

@@ -93,12 +93,7 @@ fn origin(url: &str) -> Option<String> {
 }
 
 fn kind_label(lang: Lang, kind: &str) -> String {
-    let label = text(lang, &format!("kind_{kind}"));
-    if label.is_empty() {
-        kind.to_owned()
-    } else {
-        label.to_owned()
-    }
+    pages::kind_name(lang, kind)
 }
 
 // ----- the admin page -----
@@ -795,12 +790,15 @@ pub async fn capture(
         }
     };
     let author = form.author.trim();
+    // An @handle is a handle; a plain name is kept as the author's name and, since the site
+    // gives no handle, also as the handle that ties the author's posts (and a privacy lookup)
+    // together.
     let (handle, name) = if author.starts_with('@') {
         (Some(author), None)
     } else if author.is_empty() {
         (None, None)
     } else {
-        (None, Some(author))
+        (Some(author), Some(author))
     };
     let mut value = serde_json::json!({
         "id": url,

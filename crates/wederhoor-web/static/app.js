@@ -1,5 +1,5 @@
-// Wederhoor inbox: live updates (server-sent events), keyboard shortcuts and presence.
-// Plain ES module, no build step. Every page works without it; this only makes it faster.
+// Wederhoor inbox: live updates (server-sent events), keyboard shortcuts, the command bar and
+// presence. Plain ES module, no build step. Every page works without it; this only makes it faster.
 
 const body = document.body;
 const csrf = body.dataset.csrf;
@@ -13,19 +13,37 @@ async function refresh(url, target) {
   }
 }
 
+function catchUp() {
+  if (page === "inbox") {
+    refresh(body.dataset.listUrl, document.getElementById("conv-list"));
+  } else if (page === "conversation") {
+    refresh(location.pathname + "?fragment=thread", document.getElementById("thread"));
+  }
+}
+
 // ----- live updates -----
-if (page && window.EventSource) {
-  const events = new EventSource("/events");
+// One stream per page while it is shown. A page kept in the back/forward cache closes its stream
+// (on `pagehide`) and opens a new one when it is shown again (`pageshow`): a browser has only a
+// few connections per server, and cached pages holding theirs would stall the next click. The
+// server ends the oldest stream of a session when a newer one would exceed its cap; that page
+// reconnects once it is visible again. `body.dataset.live` tells the state (tests read it).
+let events = null;
+
+function openStream() {
+  if (events || !page || !window.EventSource) return;
+  body.dataset.live = "connecting";
+  const stream = new EventSource("/events");
+  events = stream;
   // Whatever changed between rendering this page and the stream connecting (or while it was
-  // reconnecting) has no event of its own: catch up once the stream is open.
-  events.addEventListener("open", () => {
-    if (page === "inbox") {
-      refresh(body.dataset.listUrl, document.getElementById("conv-list"));
-    } else if (page === "conversation") {
-      refresh(location.pathname + "?fragment=thread", document.getElementById("thread"));
-    }
+  // reconnecting, or cached) has no event of its own: catch up once the stream is open.
+  stream.addEventListener("open", () => {
+    body.dataset.live = "open";
+    catchUp();
   });
-  events.addEventListener("change", (e) => {
+  stream.addEventListener("error", () => {
+    if (events === stream) body.dataset.live = "connecting";
+  });
+  stream.addEventListener("change", (e) => {
     const event = JSON.parse(e.data);
     if (page === "inbox") {
       if (event.kind !== "presence") {
@@ -39,9 +57,30 @@ if (page && window.EventSource) {
       }
     }
   });
+  // A newer page of this session took our place: stay closed until this page is looked at again.
+  stream.addEventListener("replaced", () => closeStream("replaced"));
 }
 
-// ----- keyboard shortcuts: j/k move, o open, r reply, a assign to me, e close -----
+function closeStream(state) {
+  if (events) {
+    events.close();
+    events = null;
+  }
+  body.dataset.live = state;
+}
+
+if (page && window.EventSource) {
+  window.addEventListener("pagehide", () => closeStream("closed"));
+  window.addEventListener("pageshow", (e) => {
+    if (e.persisted) openStream();
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && body.dataset.live === "replaced") openStream();
+  });
+  openStream();
+}
+
+// ----- keyboard shortcuts (the list for this page: `?`) -----
 let selected = 0;
 function rows() {
   return Array.from(document.querySelectorAll("tr.conv"));
@@ -50,16 +89,69 @@ function markSelection() {
   const all = rows();
   all.forEach((row, i) => row.classList.toggle("selected", i === selected));
 }
+
+/// Posts a small form (with the session's CSRF token), as the buttons on the case page do.
+function post(action, fields) {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = action;
+  for (const [name, value] of Object.entries({ csrf, ...fields })) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = name;
+    input.value = value;
+    form.append(input);
+  }
+  body.append(form);
+  form.submit();
+}
+
+function openDialog(id) {
+  const dialog = document.getElementById(id);
+  if (dialog && !dialog.open && dialog.showModal) dialog.showModal();
+  return dialog;
+}
+
 document.addEventListener("keydown", (e) => {
+  // Ctrl/Cmd-K: the command bar, from anywhere (also from a text field).
+  if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k") {
+    const dialog = openDialog("command-bar");
+    if (dialog) {
+      e.preventDefault();
+      const input = dialog.querySelector("input");
+      input.value = "";
+      filterCommands("");
+      input.focus();
+    }
+    return;
+  }
+  // Ctrl/Cmd-Enter in the reply box sends the reply.
+  if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && e.target.id === "reply-text") {
+    const form = document.getElementById("composer");
+    if (form && form.reportValidity()) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+    return;
+  }
   const tag = (e.target.tagName || "").toLowerCase();
   if (tag === "input" || tag === "textarea" || tag === "select" || e.ctrlKey || e.metaKey || e.altKey) {
     return;
   }
+  if (document.querySelector("dialog[open]")) return; // a dialog has the keyboard
+  if (e.key === "?") {
+    if (openDialog("shortcut-help")) e.preventDefault();
+    return;
+  }
   if (page === "inbox") {
     const all = rows();
+    const row = all[selected];
     if (e.key === "j" && all.length) { selected = Math.min(selected + 1, all.length - 1); markSelection(); }
     else if (e.key === "k" && all.length) { selected = Math.max(selected - 1, 0); markSelection(); }
-    else if ((e.key === "o" || e.key === "Enter") && all[selected]) { location.href = all[selected].dataset.href; }
+    else if ((e.key === "o" || e.key === "Enter") && row) { location.href = row.dataset.href; }
+    else if (e.key === "r" && row) { location.href = `${row.dataset.href}#reply`; }
+    else if (e.key === "a" && row) { post(`/c/${row.dataset.id}/assign`, { owner: "me", back: body.dataset.back || "/inbox" }); }
+    else if (e.key === "e" && row) { post(`/c/${row.dataset.id}/state`, { state: "closed", back: body.dataset.back || "/inbox" }); }
     else { return; }
     e.preventDefault();
   } else if (page === "conversation") {
@@ -72,6 +164,51 @@ document.addEventListener("keydown", (e) => {
   }
 });
 markSelection();
+if (page === "conversation" && location.hash === "#reply") {
+  const text = document.getElementById("reply-text");
+  if (text) text.focus();
+}
+
+// ----- the command bar: a conversation number, or a page from the menu -----
+function commandTargets() {
+  return Array.from(document.querySelectorAll("#command-list a"));
+}
+function filterCommands(q) {
+  const query = q.trim().toLowerCase();
+  const number = /^#?\d+$/.test(query) ? query.replace("#", "") : null;
+  const direct = document.getElementById("command-case");
+  if (direct) {
+    direct.hidden = !number;
+    if (number) {
+      direct.href = `/c/${number}`;
+      direct.textContent = `${direct.dataset.label} #${number}`;
+    }
+  }
+  for (const a of commandTargets()) {
+    if (a === direct) continue;
+    a.parentElement.hidden = number !== null || (query !== "" && !a.textContent.toLowerCase().includes(query));
+  }
+}
+const commandBar = document.getElementById("command-bar");
+if (commandBar) {
+  const list = document.getElementById("command-list");
+  // The menu of this page is the list of places to go.
+  for (const link of document.querySelectorAll("header.top nav a")) {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = link.getAttribute("href");
+    a.textContent = link.textContent;
+    li.append(a);
+    list.append(li);
+  }
+  const input = commandBar.querySelector("input");
+  input.addEventListener("input", () => filterCommands(input.value));
+  commandBar.querySelector("form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const first = commandTargets().find((a) => !a.hidden && !a.parentElement.hidden);
+    if (first) location.href = first.href;
+  });
+}
 
 // ----- presence: who else is viewing or typing here -----
 function showPresence(viewers) {
@@ -81,15 +218,11 @@ function showPresence(viewers) {
   const others = viewers.filter((v) => String(v.agent) !== me);
   box.textContent = "";
   if (!others.length) return;
-  const label = box.dataset.label || (document.documentElement.lang === "en" ? "Also in this conversation:" : "Ook in dit gesprek:");
-  box.append(label + " ");
+  box.append(box.dataset.label + " ");
   for (const v of others) {
     const span = document.createElement("span");
     span.dataset.agent = v.agent;
-    const state = v.typing
-      ? (document.documentElement.lang === "en" ? "typing…" : "typt…")
-      : (document.documentElement.lang === "en" ? "viewing" : "kijkt mee");
-    span.textContent = `${v.name} (${state})`;
+    span.textContent = `${v.name} (${v.typing ? box.dataset.typing : box.dataset.viewing})`;
     box.append(span, " ");
   }
 }
@@ -127,5 +260,9 @@ if (page === "conversation") {
       headers: { "content-type": "application/json", "x-csrf-token": csrf },
       body: JSON.stringify({ typing: false, here: false }),
     });
+  });
+  // Back from the back/forward cache: say we are here again right away.
+  window.addEventListener("pageshow", (e) => {
+    if (e.persisted) beat();
   });
 }

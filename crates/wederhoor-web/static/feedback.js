@@ -24,6 +24,8 @@ for (const form of document.querySelectorAll("form[data-vote]")) {
     const data = await response.json();
     const button = form.querySelector("button");
     form.querySelector("[data-votes]").textContent = String(data.votes);
+    const word = form.querySelector(".sr[data-one]");
+    if (word) word.textContent = data.votes === 1 ? word.dataset.one : word.dataset.other;
     button.classList.toggle("voted", data.voted);
     button.setAttribute("aria-pressed", data.voted ? "true" : "false");
     form.querySelector("input[name=actie]").value = data.voted ? "intrekken" : "stem";
