@@ -22,6 +22,7 @@ mod privacy;
 pub mod public;
 pub mod rules;
 pub mod rules_draft;
+pub mod security;
 mod sources;
 mod system;
 mod webhook_in;
@@ -273,5 +274,6 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(system::metrics))
         .route("/static/{file}", get(system::asset))
         .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(security::Guard::new(state.clone()), security::guard))
         .with_state(state)
 }
