@@ -168,13 +168,16 @@ async fn check_request(guard: &Guard, request: Request) -> Result<Request, Respo
             .await
             .map_err(|e| refuse(&path, e))?;
     }
-    let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
-    let expected = match declared {
-        Some(0) => return Ok(request),
-        Some(n) => n as usize,
-        None if chunked => limit,
-        None => return Ok(request),
-    };
+    // What the body itself says it holds (exact for a declared length, open for chunked).
+    let hint = axum::body::HttpBody::size_hint(request.body());
+    if axum::body::HttpBody::is_end_stream(request.body()) || hint.upper() == Some(0) {
+        return Ok(request);
+    }
+    let expected = hint
+        .upper()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(limit)
+        .min(limit);
     // Streamed handlers read their own body; everything else here is small or buffered anyway.
     let kib = u32::try_from(expected.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
     let Ok(_permit) = guard.budget.clone().try_acquire_many_owned(kib) else {
@@ -185,27 +188,36 @@ async fn check_request(guard: &Guard, request: Request) -> Result<Request, Respo
         ));
     };
     let (parts, body) = request.into_parts();
-    match tokio::time::timeout(BODY_DEADLINE, read_body(body, limit)).await {
-        Err(_) => Err(status_json(
+    match buffer_body(body, limit, BODY_DEADLINE).await {
+        Err(BodyError::Late) => Err(status_json(
             StatusCode::REQUEST_TIMEOUT,
             "the body did not arrive in time",
             None,
         )),
-        Ok(Err(BodyError::TooLarge)) => Err(refuse(
+        Err(BodyError::TooLarge) => Err(refuse(
             &path,
             AppError::TooLarge(format!("the body may be at most {limit} bytes here")),
         )),
-        Ok(Err(BodyError::Broken)) => Err(refuse(
+        Err(BodyError::Broken) => Err(refuse(
             &path,
             AppError::BadRequest("the body could not be read".into()),
         )),
-        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Ok(bytes) => Ok(Request::from_parts(parts, Body::from(bytes))),
     }
 }
 
+#[derive(Debug, PartialEq)]
 enum BodyError {
     TooLarge,
     Broken,
+    Late,
+}
+
+/// Reads a whole body of at most `limit` bytes within `deadline`.
+async fn buffer_body(body: Body, limit: usize, deadline: Duration) -> Result<Bytes, BodyError> {
+    tokio::time::timeout(deadline, read_body(body, limit))
+        .await
+        .unwrap_or(Err(BodyError::Late))
 }
 
 async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyError> {
@@ -490,6 +502,20 @@ mod tests {
         assert_eq!(t.wait("other", b), None);
         t.succeeded("k");
         assert_eq!(t.wait("k", b), None);
+    }
+
+    #[tokio::test]
+    async fn a_stalled_body_is_given_up_at_the_deadline() {
+        let stalled = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(
+            b"email=",
+        ))])
+        .chain(futures_util::stream::pending());
+        let result = buffer_body(Body::from_stream(stalled), 1024, Duration::from_millis(20)).await;
+        assert_eq!(result, Err(BodyError::Late));
+        let whole = buffer_body(Body::from("a=1"), 1024, Duration::from_secs(30)).await;
+        assert_eq!(whole, Ok(Bytes::from_static(b"a=1")));
+        let big = buffer_body(Body::from(vec![0u8; 2048]), 1024, Duration::from_secs(30)).await;
+        assert_eq!(big, Err(BodyError::TooLarge));
     }
 
     #[test]

@@ -21,9 +21,11 @@ pub async fn healthz() -> &'static str {
 /// connector status (`ok`, `degraded` after one or more failures in a row, `unknown` when it
 /// never ran). A failing source does not make the process unready: a restart cannot fix a remote
 /// feed or a silent forum, and an orchestrator that pulls us out of rotation would only stop the
-/// inbox too. 503 only when the store does not answer.
+/// inbox too. 503 only when the store does not answer or does not take a write.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let listed = match state.store.ping().await {
+    // A write probe, not just a ping: a store that answers reads but cannot commit (a full
+    // disk) is not ready, and is ready again as soon as a write commits.
+    let listed = match state.store.probe_write().await {
         Ok(()) => state.store.sources_with_health().await,
         Err(e) => Err(e),
     };
