@@ -282,8 +282,16 @@ mod public_reply_tests {
             ("webhook", DeliveryKind::Webhook),
         ] {
             assert!(!reply_is_public(kind, delivery), "{kind}/{delivery}");
-            assert!(reply_may_carry_personal_data(kind, delivery, CaseState::Private));
-            assert!(!reply_may_carry_personal_data(kind, delivery, CaseState::Open));
+            assert!(reply_may_carry_personal_data(
+                kind,
+                delivery,
+                CaseState::Private
+            ));
+            assert!(!reply_may_carry_personal_data(
+                kind,
+                delivery,
+                CaseState::Open
+            ));
         }
     }
 }

@@ -440,7 +440,10 @@ mod tests {
     #[test]
     fn slugs_never_carry_personal_data() {
         for (title, want) in [
-            ("Stort terug op NL91 ABNA 0417 1643 00 graag", "stort-terug-op-nl91-abna-graag"),
+            (
+                "Stort terug op NL91 ABNA 0417 1643 00 graag",
+                "stort-terug-op-nl91-abna-graag",
+            ),
             ("Stort terug op NL91ABNA0417164300", "stort-terug-op"),
             ("Bel 06-12345678 of 06.12.34.56.78 terug", "bel-of-terug"),
             ("Mail jan@example.nl of jan(at)example.nl", "mail-of"),

@@ -668,27 +668,48 @@ mod typed_formats {
             .map(|(i, d)| (9 - i as u32) * d)
             .sum();
         let last = sum % 11;
-        (last < 10 && prefix.iter().any(|&d| d != 0))
-            .then(|| prefix.iter().chain([last].iter()).map(|d| d.to_string()).collect())
+        (last < 10 && prefix.iter().any(|&d| d != 0)).then(|| {
+            prefix
+                .iter()
+                .chain([last].iter())
+                .map(|d| d.to_string())
+                .collect()
+        })
     }
 
     #[test]
     fn the_reported_formats_are_found_where_they_were_typed() {
         for (text, kind, value) in [
-            ("mijn rekening is NL91.ABNA.0417.1643.00", PiiKind::Iban, "NL91.ABNA.0417.1643.00"),
-            ("iban NL91\u{200b}ABNA0417164300", PiiKind::Iban, "NL91\u{200b}ABNA0417164300"),
+            (
+                "mijn rekening is NL91.ABNA.0417.1643.00",
+                PiiKind::Iban,
+                "NL91.ABNA.0417.1643.00",
+            ),
+            (
+                "iban NL91\u{200b}ABNA0417164300",
+                PiiKind::Iban,
+                "NL91\u{200b}ABNA0417164300",
+            ),
             (
                 "iban NL91\u{a0}ABNA\u{a0}0417\u{a0}164300",
                 PiiKind::Iban,
                 "NL91\u{a0}ABNA\u{a0}0417\u{a0}164300",
             ),
-            ("iban ＮＬ９１ＡＢＮＡ０４１７１６４３００", PiiKind::Iban, "ＮＬ９１ＡＢＮＡ０４１７１６４３００"),
+            (
+                "iban ＮＬ９１ＡＢＮＡ０４１７１６４３００",
+                PiiKind::Iban,
+                "ＮＬ９１ＡＢＮＡ０４１７１６４３００",
+            ),
             ("bsn 111-222-333", PiiKind::Bsn, "111-222-333"),
             ("bel me op 06.12.34.56.78", PiiKind::Phone, "06.12.34.56.78"),
             ("bel (06) 12345678", PiiKind::Phone, "(06) 12345678"),
             ("bel 06/12345678", PiiKind::Phone, "06/12345678"),
             ("bel 06\u{a0}12345678", PiiKind::Phone, "06\u{a0}12345678"),
-            ("mail jan(at)example.nl", PiiKind::Email, "jan(at)example.nl"),
+            (
+                "mail jan(at)example.nl",
+                PiiKind::Email,
+                "jan(at)example.nl",
+            ),
             ("mail jan @ example.nl", PiiKind::Email, "jan @ example.nl"),
             ("mail jan＠example.nl", PiiKind::Email, "jan＠example.nl"),
         ] {

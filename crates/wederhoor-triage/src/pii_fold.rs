@@ -168,7 +168,10 @@ pub(crate) fn fold(text: &str) -> Option<Folded> {
             continue;
         }
         // Separators between groups of letters and digits.
-        if is_separator(u.c) && !word_has_at && let Some(next) = separator_run_end(&units, i) {
+        if is_separator(u.c)
+            && !word_has_at
+            && let Some(next) = separator_run_end(&units, i)
+        {
             let before = group_len_before(&out);
             let after = group_len_after(&units, next);
             let prev = out.last().map(|p| p.c);
@@ -244,7 +247,10 @@ fn paren_digits_end(units: &[Unit], i: usize) -> Option<usize> {
 /// followed by a letter or digit.
 fn separator_run_end(units: &[Unit], i: usize) -> Option<usize> {
     let mut j = i;
-    while units.get(j).is_some_and(|u| is_separator(u.c) || u.c == ' ') {
+    while units
+        .get(j)
+        .is_some_and(|u| is_separator(u.c) || u.c == ' ')
+    {
         j += 1;
     }
     let run = units.get(i..j)?;

@@ -488,7 +488,10 @@ pub async fn login(
     let address_key = format!("customer::{}", visitor.ip);
     let throttle = &state.limits.logins;
     if let Some(wait) = throttle.wait_any(&[
-        (&account_key, crate::security::CUSTOMER_PER_ACCOUNT_AND_ADDRESS),
+        (
+            &account_key,
+            crate::security::CUSTOMER_PER_ACCOUNT_AND_ADDRESS,
+        ),
         (&address_key, crate::security::CUSTOMER_PER_ADDRESS),
     ]) {
         return Ok(crate::security::too_many_attempts(wait));
@@ -936,27 +939,14 @@ pub struct LanguageQuery {
 
 pub async fn switch_language(
     State(state): State<AppState>,
-    visitor: Visitor,
     Query(q): Query<LanguageQuery>,
 ) -> Result<Response, AppError> {
+    // A GET only sets the cookie: a link from another site must not change stored state. The
+    // cookie wins over the account's stored language; the profile form changes that.
     let back = local_back(q.terug.as_deref());
     let Some(lang) = q.lang.as_deref().and_then(Lang::parse) else {
         return Ok(see_other(&back, &[]));
     };
-    if let Some(a) = &visitor.account
-        && a.language != lang.code()
-    {
-        state
-            .store
-            .update_account(
-                a.id,
-                &a.display_name,
-                lang.code(),
-                a.notify_status,
-                a.notify_reactions,
-            )
-            .await?;
-    }
     Ok(see_other(
         &back,
         &[public_cookie(

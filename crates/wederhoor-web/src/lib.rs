@@ -60,6 +60,9 @@ pub struct WebConfig {
     pub brand_name: String,
     /// Customer login through an OpenID Connect provider; `None`: password accounts only.
     pub oidc: Option<accounts::OidcSettings>,
+    /// A bearer token that may read `/metrics` (a Prometheus scraper); `None`: only staff
+    /// sessions of leads and admins may.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -70,6 +73,7 @@ impl Default for WebConfig {
             public_url: "http://127.0.0.1:8080".to_owned(),
             brand_name: "Zuiderbank".to_owned(),
             oidc: None,
+            metrics_token: None,
         }
     }
 }
@@ -274,6 +278,9 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(system::metrics))
         .route("/static/{file}", get(system::asset))
         .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(security::Guard::new(state.clone()), security::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            security::Guard::new(state.clone()),
+            security::guard,
+        ))
         .with_state(state)
 }

@@ -131,11 +131,8 @@ fn refuse(path: &str, error: AppError) -> Response {
 }
 
 fn status_json(status: StatusCode, message: &str, retry_after: Option<u64>) -> Response {
-    let mut response = (
-        status,
-        axum::Json(serde_json::json!({ "error": message })),
-    )
-        .into_response();
+    let mut response =
+        (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
     if let Some(secs) = retry_after
         && let Ok(v) = HeaderValue::from_str(&secs.to_string())
     {
@@ -428,6 +425,27 @@ impl axum::extract::FromRequestParts<AppState> for ClientAddress {
     }
 }
 
+/// Whether a request may read `/metrics`: a lead's or admin's session (`staff`), or the
+/// configured metrics token (compared in constant time).
+pub fn metrics_allowed(state: &AppState, headers: &HeaderMap, staff: bool) -> bool {
+    if staff {
+        return true;
+    }
+    let Some(expected) = state
+        .config
+        .metrics_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+    else {
+        return false;
+    };
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| crate::auth::constant_time_eq(t.trim().as_bytes(), expected.as_bytes()))
+}
+
 // ---------------------------------------------------------------- logs
 
 /// User input made safe for a log line: control characters (newlines that would start a forged
@@ -506,10 +524,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_stalled_body_is_given_up_at_the_deadline() {
-        let stalled = futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(
-            b"email=",
-        ))])
-        .chain(futures_util::stream::pending());
+        let stalled =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"email="))])
+                .chain(futures_util::stream::pending());
         let result = buffer_body(Body::from_stream(stalled), 1024, Duration::from_millis(20)).await;
         assert_eq!(result, Err(BodyError::Late));
         let whole = buffer_body(Body::from("a=1"), 1024, Duration::from_secs(30)).await;
@@ -520,7 +537,10 @@ mod tests {
 
     #[test]
     fn body_limits_per_route() {
-        assert_eq!(body_limit(&Method::POST, "/api/v1/ingest"), INGEST_BODY_BYTES);
+        assert_eq!(
+            body_limit(&Method::POST, "/api/v1/ingest"),
+            INGEST_BODY_BYTES
+        );
         assert_eq!(
             body_limit(&Method::POST, "/api/v1/webhook/3"),
             INGEST_BODY_BYTES

@@ -446,13 +446,15 @@ async fn the_profile_needs_a_login_and_its_changes_persist() {
             .await;
         assert!(page.text().contains("Your details were saved."));
 
-        // The language switch stores the choice on the account too.
+        // The language switch is a link (GET): it sets the language cookie and changes nothing
+        // stored (a cross-site link must not change an account); the profile form does that.
         let r = app
             .get_with_cookies("/taal?lang=nl&terug=/account", &me.cookies)
             .await;
         assert_eq!(r.location(), Some("/account"));
+        assert_eq!(r.cookie_value("wederhoor_lang").as_deref(), Some("nl"));
         let (account, _) = app.store.account_session(session).await.unwrap().unwrap();
-        assert_eq!(account.language, "nl");
+        assert_eq!(account.language, "en");
         assert_eq!(account.display_name, "Fien de Vries");
         assert!(account.notify_reactions);
     }

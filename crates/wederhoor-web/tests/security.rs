@@ -20,9 +20,9 @@ use wederhoor_web::security;
 
 /// A body that sends `first` and then never another byte (a stalled upload).
 fn stalled_body(first: &'static [u8]) -> Body {
-    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from_static(
-        first,
-    ))])
+    let stream = futures_util::stream::iter([Ok::<_, std::io::Error>(
+        axum::body::Bytes::from_static(first),
+    )])
     .chain(futures_util::stream::pending());
     Body::from_stream(stream)
 }
@@ -59,7 +59,10 @@ async fn every_response_carries_the_security_headers() {
                     .to_owned()
             };
             let csp = h("content-security-policy");
-            assert!(csp.contains("frame-ancestors 'none'"), "{b} {path}: {csp:?}");
+            assert!(
+                csp.contains("frame-ancestors 'none'"),
+                "{b} {path}: {csp:?}"
+            );
             assert!(csp.contains("script-src 'self'"), "{b} {path}: {csp:?}");
             assert!(!csp.contains("unsafe-inline"), "{b} {path}: {csp:?}");
             assert_eq!(h("x-frame-options"), "DENY", "{b} {path}");
@@ -258,8 +261,9 @@ async fn a_meta_delivery_with_too_many_items_is_refused_whole() {
                 }})
             })
             .collect();
-        let body = json!({"object": "page", "entry": [{"id": "1", "time": now, "changes": changes}]})
-            .to_string();
+        let body =
+            json!({"object": "page", "entry": [{"id": "1", "time": now, "changes": changes}]})
+                .to_string();
         let request = Request::builder()
             .method(Method::POST)
             .uri(format!("/api/v1/meta/{}", source.id.0))
@@ -303,7 +307,12 @@ async fn personal_data_is_refused_on_every_public_channel_whatever_the_case_stat
             ("email", DeliveryKind::Email, true),
         ] {
             let (_, token) = source_of_kind(&t, kind, delivery).await;
-            let r = ingest_with(&t, &token, json!([msg(&format!("{kind}-1"), "Help, mijn pas!")]).to_string()).await;
+            let r = ingest_with(
+                &t,
+                &token,
+                json!([msg(&format!("{kind}-1"), "Help, mijn pas!")]).to_string(),
+            )
+            .await;
             assert_eq!(r.status, StatusCode::OK, "{b} {kind}: {}", r.text());
             let conv = conversation_of(&r.json()["results"][0]);
             let r = t
@@ -318,7 +327,10 @@ async fn personal_data_is_refused_on_every_public_channel_whatever_the_case_stat
                 .post_form(
                     &format!("/c/{conv}/reply"),
                     Some(&anna),
-                    &[("csrf", &anna.csrf), ("text", &format!("Stort het op {IBAN}"))],
+                    &[
+                        ("csrf", &anna.csrf),
+                        ("text", &format!("Stort het op {IBAN}")),
+                    ],
                 )
                 .await;
             let replies = t.detail(conv).await.replies.len();
@@ -351,5 +363,64 @@ async fn readyz_is_unready_while_writes_fail_and_ready_again_after() {
         assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
         // And the pool is healthy: ordinary writes go on.
         assert_eq!(t.ingest_ok(&json!([msg("r1", "Hallo")])).await["stored"], 1);
+    }
+}
+
+#[tokio::test]
+async fn metrics_need_a_lead_or_the_token_and_leave_disabled_sources_out() {
+    for mut t in spawn_apps().await {
+        let b = t.backend;
+        let (hidden, _) = source_of_kind(&t, "rss", DeliveryKind::Manual).await;
+        let mut settings = SourceSettings::from(&hidden);
+        settings.name = "Geheime proef".into();
+        settings.enabled = false;
+        t.store
+            .update_source_settings(hidden.id, &settings, None)
+            .await
+            .unwrap();
+        t.store
+            .record_source_success(hidden.id, 1, 0)
+            .await
+            .unwrap();
+        t.store
+            .record_source_success(t.source.id, 1, 0)
+            .await
+            .unwrap();
+        assert_eq!(
+            t.get("/metrics", None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{b}"
+        );
+        let anna = t.login_as(&t.agent).await;
+        assert_eq!(
+            t.get("/metrics", Some(&anna)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{b}: an agent"
+        );
+        let lars = t.login_as(&t.lead).await;
+        let r = t.get("/metrics", Some(&lars)).await;
+        assert_eq!(r.status, StatusCode::OK, "{b}");
+        let body = r.text();
+        assert!(body.contains("source=\"Forum\""), "{b}: {body}");
+        assert!(!body.contains("Geheime proef"), "{b}: {body}");
+
+        t.state.config.metrics_token = Some("scrape-me".into());
+        let bearer = |token: &str| {
+            Request::builder()
+                .uri("/metrics")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap()
+        };
+        assert_eq!(
+            t.send(bearer("scrape-me")).await.status,
+            StatusCode::OK,
+            "{b}"
+        );
+        assert_eq!(
+            t.send(bearer("scrape-you")).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{b}"
+        );
     }
 }
