@@ -243,19 +243,13 @@ fn paren_digits_end(units: &[Unit], i: usize) -> Option<usize> {
     ((2..=4).contains(&digits) && units.get(j).is_some_and(|u| u.c == ')')).then_some(j)
 }
 
-/// The index after a run of separators (with spaces around them) starting at `i`, when it is
-/// followed by a letter or digit.
+/// The index after the separator at `i` when a letter or digit follows it directly (a `.`
+/// followed by a space ends a sentence: `in 2016. SO` is not a postcode).
 fn separator_run_end(units: &[Unit], i: usize) -> Option<usize> {
-    let mut j = i;
-    while units
-        .get(j)
-        .is_some_and(|u| is_separator(u.c) || u.c == ' ')
-    {
-        j += 1;
-    }
-    let run = units.get(i..j)?;
-    let separators = run.iter().filter(|u| is_separator(u.c)).count();
-    (separators == 1 && units.get(j).is_some_and(|u| u.c.is_ascii_alphanumeric())).then_some(j)
+    units
+        .get(i + 1)
+        .is_some_and(|u| u.c.is_ascii_alphanumeric())
+        .then_some(i + 1)
 }
 
 fn group_len_before(out: &[Unit]) -> usize {
@@ -309,6 +303,7 @@ mod tests {
             "+31 (0)20 1234567",
             "klantnr 1.5926339",
             "gewoon tekst (zonder meer) en [iets]",
+            "Halloween 2016. SO EXCITED @ChipotleTweets",
         ] {
             assert_eq!(folded(t), t, "{t}");
         }
