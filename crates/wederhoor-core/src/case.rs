@@ -104,6 +104,53 @@ pub fn is_direct_channel(kind: &str) -> bool {
     )
 }
 
+/// Whether a reply on a source of this kind, leaving this way, is seen by the public: posts and
+/// comments on social networks, forums and feeds. E-mail, WhatsApp and direct messages are
+/// private; a generic `webhook` source (a forum, a site, a CRM) is not known to be public, and
+/// there the case state decides (see [`reply_may_carry_personal_data`]).
+pub fn reply_is_public(source_kind: &str, delivery: DeliveryKind) -> bool {
+    if is_direct_channel(source_kind)
+        || matches!(delivery, DeliveryKind::Email | DeliveryKind::Whatsapp)
+    {
+        return false;
+    }
+    matches!(
+        delivery,
+        DeliveryKind::Mastodon
+            | DeliveryKind::Bluesky
+            | DeliveryKind::Facebook
+            | DeliveryKind::Instagram
+    ) || matches!(
+        source_kind.to_ascii_lowercase().as_str(),
+        "mastodon"
+            | "bluesky"
+            | "twitter"
+            | "x"
+            | "facebook"
+            | "instagram"
+            | "threads"
+            | "linkedin"
+            | "youtube"
+            | "tiktok"
+            | "reddit"
+            | "rss"
+            | "atom"
+            | "forum"
+            | "review"
+            | "reviews"
+    )
+}
+
+/// Whether a reply may carry personal data: never on a public channel, whatever the case
+/// state; elsewhere only once the case is private.
+pub fn reply_may_carry_personal_data(
+    source_kind: &str,
+    delivery: DeliveryKind,
+    state: CaseState,
+) -> bool {
+    !reply_is_public(source_kind, delivery) && state == CaseState::Private
+}
+
 impl DeliveryKind {
     /// The Meta channel of a source kind (`whatsapp`, `facebook`, `instagram`), if it is one.
     pub fn meta(kind: &str) -> Option<DeliveryKind> {
@@ -195,6 +242,56 @@ mod direct_channel_tests {
         }
         for k in ["twitter", "mastodon", "bluesky", "forum", "rss", "facebook"] {
             assert!(!super::is_direct_channel(k), "{k}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod public_reply_tests {
+    use super::*;
+
+    #[test]
+    fn personal_data_never_goes_out_on_a_public_channel_whatever_the_state() {
+        for (kind, delivery) in [
+            ("bluesky", DeliveryKind::Bluesky),
+            ("mastodon", DeliveryKind::Mastodon),
+            ("facebook", DeliveryKind::Facebook),
+            ("instagram", DeliveryKind::Instagram),
+            ("twitter", DeliveryKind::Manual),
+            ("rss", DeliveryKind::Manual),
+            ("forum", DeliveryKind::Webhook),
+            ("webhook", DeliveryKind::Bluesky),
+        ] {
+            assert!(reply_is_public(kind, delivery), "{kind}/{delivery}");
+            for state in CaseState::ALL {
+                assert!(
+                    !reply_may_carry_personal_data(kind, delivery, *state),
+                    "{kind}/{delivery}/{state}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn private_channels_allow_it_in_a_private_case_only() {
+        for (kind, delivery) in [
+            ("email", DeliveryKind::Email),
+            ("whatsapp", DeliveryKind::Whatsapp),
+            ("messenger", DeliveryKind::Manual),
+            ("webhook", DeliveryKind::Manual),
+            ("webhook", DeliveryKind::Webhook),
+        ] {
+            assert!(!reply_is_public(kind, delivery), "{kind}/{delivery}");
+            assert!(reply_may_carry_personal_data(
+                kind,
+                delivery,
+                CaseState::Private
+            ));
+            assert!(!reply_may_carry_personal_data(
+                kind,
+                delivery,
+                CaseState::Open
+            ));
         }
     }
 }

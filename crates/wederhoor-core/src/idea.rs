@@ -301,18 +301,67 @@ fn fold(c: char) -> char {
     }
 }
 
-/// The readable part of an idea's URL: `/ideeen/42-betalen-met-je-horloge`.
+/// The readable part of an idea's URL: `/ideeen/42-betalen-met-je-horloge`. A URL travels
+/// further than the page (logs, referrers, shared links), so it never carries what could be
+/// personal data, even while the idea itself is held for review: words with an `@` or `(at)`
+/// (e-mail addresses) are left out, and so is every run of words with digits that holds five
+/// or more digits together (an IBAN, phone, BSN or card number however it was grouped).
 pub fn slug(title: &str) -> String {
-    let mut out = String::new();
-    for c in title.chars().flat_map(char::to_lowercase).map(fold) {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
+    let mut words: Vec<String> = Vec::new();
+    for word in title.split_whitespace() {
+        let lower = word.to_lowercase();
+        if lower.contains('@') || lower.contains('＠') || lower.contains("(at)") {
+            continue;
         }
-        if out.len() >= 60 {
+        let mut current = String::new();
+        for c in lower.chars().map(fold) {
+            if c.is_ascii_alphanumeric() {
+                current.push(c);
+            } else if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+        }
+        if !current.is_empty() {
+            words.push(current);
+        }
+    }
+    let digits = |w: &String| w.bytes().filter(u8::is_ascii_digit).count();
+    let mut kept: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let run = words
+            .get(i..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|w| digits(w) > 0)
+            .count();
+        if run == 0 {
+            kept.extend(words.get(i).map(String::as_str));
+            i += 1;
+            continue;
+        }
+        let group = words.get(i..i + run).unwrap_or(&[]);
+        if group.iter().map(digits).sum::<usize>() < 5 {
+            kept.extend(group.iter().map(String::as_str));
+        }
+        i += run;
+    }
+    let mut out = String::new();
+    for w in kept {
+        if out.len() + w.len() > 60 {
+            let room = 60usize.saturating_sub(out.len() + usize::from(!out.is_empty()));
+            if room > 0 {
+                if !out.is_empty() {
+                    out.push('-');
+                }
+                out.push_str(w.get(..room).unwrap_or(""));
+            }
             break;
         }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(w);
     }
     let trimmed = out.trim_end_matches('-');
     if trimmed.is_empty() {
@@ -386,6 +435,23 @@ mod tests {
         );
         assert_eq!(slug("!!!"), "idee");
         assert!(slug(&"lang ".repeat(40)).len() <= 60);
+    }
+
+    #[test]
+    fn slugs_never_carry_personal_data() {
+        for (title, want) in [
+            (
+                "Stort terug op NL91 ABNA 0417 1643 00 graag",
+                "stort-terug-op-nl91-abna-graag",
+            ),
+            ("Stort terug op NL91ABNA0417164300", "stort-terug-op"),
+            ("Bel 06-12345678 of 06.12.34.56.78 terug", "bel-of-terug"),
+            ("Mail jan@example.nl of jan(at)example.nl", "mail-of"),
+            ("Mijn bsn 111-222-333 klopt niet", "mijn-bsn-klopt-niet"),
+            ("5G in 2024 en Windows 11", "5g-in-2024-en-windows-11"),
+        ] {
+            assert_eq!(slug(title), want, "{title}");
+        }
     }
 
     #[test]

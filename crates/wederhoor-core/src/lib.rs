@@ -11,7 +11,10 @@ pub mod message;
 pub mod pii;
 pub mod triage;
 
-pub use case::{CaseState, DeliveryKind, DeliveryState, Role, is_direct_channel};
+pub use case::{
+    CaseState, DeliveryKind, DeliveryState, Role, is_direct_channel, reply_is_public,
+    reply_may_carry_personal_data,
+};
 pub use ids::{
     AccountId, AgentId, BoardId, ConversationId, IdeaId, MessageId, ReactionId, ReplyId, SourceId,
 };

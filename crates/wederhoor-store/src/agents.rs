@@ -151,6 +151,37 @@ impl Store {
         Ok(())
     }
 
+    /// Switches an agent off (`disabled`) or on again. Switching off ends every open session of
+    /// the agent at once; a disabled agent cannot log in. Audited.
+    pub async fn set_agent_disabled(&self, username: &str, disabled: bool) -> Result<()> {
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(3);
+        let row = sqlx::query("UPDATE agents SET disabled = $1 WHERE username = $2 RETURNING id")
+            .bind(i64::from(disabled))
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound("agent"));
+        };
+        let id: i64 = row.try_get(0)?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE agent_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let action = if disabled {
+            "agent.disable"
+        } else {
+            "agent.enable"
+        };
+        audit(&mut tx, None, action, "agent", Some(id), username).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn set_agent_language(&self, id: AgentId, language: &str) -> Result<()> {
         let _guard = self.writer().await;
         self.counted(1);

@@ -16,6 +16,7 @@ mod inbox;
 mod ingest;
 mod outbox;
 mod privacy;
+mod resilience;
 mod retention;
 mod rules;
 mod sources;
@@ -159,7 +160,16 @@ impl Store {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(30));
+            .acquire_timeout(Duration::from_secs(30))
+            // A connection that comes back still inside a transaction is closed, not pooled
+            // (see `resilience.rs`); the ping first runs a rollback the transaction queued.
+            .after_release(|conn, _meta| {
+                Box::pin(async move {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
+                })
+            });
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _meta| {
                 Box::pin(async move {

@@ -10,6 +10,7 @@ mod lang;
 mod learned;
 mod ngram;
 mod pii;
+mod pii_fold;
 mod rules;
 mod sentiment;
 mod signals;

@@ -41,6 +41,8 @@ pub(crate) struct PiiModel {
     email: Regex,
     postcode: Regex,
     address: Regex,
+    /// A date (`dd-mm-yyyy`, `dd.mm.yyyy`, `dd/mm/yyyy`).
+    date: Regex,
 }
 
 fn re(s: &str) -> Result<Regex, RulesError> {
@@ -56,8 +58,9 @@ impl PiiModel {
             iban: re(r"(?i)(?-u:\b)[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]){11,30}")?,
             card: re(r"(?-u:\b)[2-6](?:[ \-]?[0-9]){12,18}(?-u:\b)")?,
             bsn: re(
-                r"(?-u:\b)(?:[0-9]{9}|[0-9]{3}\.[0-9]{3}\.[0-9]{3}|[0-9]{4} [0-9]{2} [0-9]{3})(?-u:\b)",
+                r"(?-u:\b)(?:[0-9]{9}|[0-9]{3}\.[0-9]{3}\.[0-9]{3}|[0-9]{3} [0-9]{3} [0-9]{3}|[0-9]{4} [0-9]{2} [0-9]{3})(?-u:\b)",
             )?,
+            date: re(r"(?-u:\b)[0-9]{1,2}[\-./][0-9]{1,2}[\-./](?:19|20)[0-9]{2}(?-u:\b)")?,
             phone: re(
                 r"(?:\+|(?-u:\b)00)[1-9][0-9]{0,2}[ \-]?(?:\(0\)[ \-]?)?[0-9](?:[ \-]?[0-9]){6,13}|(?-u:\b)0(?:[ \-]?[0-9]){9}(?-u:\b)|(?-u:\b)[6-9][0-9]{9}(?-u:\b)|(?-u:\b)04[0-9]{2}[ /.\-]?[0-9]{2}[ .\-]?[0-9]{2}[ .\-]?[0-9]{2}(?-u:\b)",
             )?,
@@ -69,8 +72,35 @@ impl PiiModel {
         })
     }
 
-    /// All spans of personal data, sorted by start; spans never overlap.
+    /// All spans of personal data, sorted by start; spans never overlap. The text goes through
+    /// the one normaliser first (`pii_fold`), and spans point into `text` as it was written.
     pub(crate) fn find(&self, text: &str) -> Vec<PiiSpan> {
+        let Some(folded) = crate::pii_fold::fold(text) else {
+            return self.find_plain(text);
+        };
+        let dates: Vec<(usize, usize)> = self
+            .date
+            .find_iter(text)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        self.find_plain(&folded.text)
+            .into_iter()
+            .filter_map(|s| {
+                let (start, end) = folded.original(s.start, s.end)?;
+                // A phone number or card found in a date once its separators were folded
+                // (`06.12.2024 14.30`) is a date.
+                let in_date = matches!(s.kind, PiiKind::Phone | PiiKind::Card)
+                    && dates.iter().any(|(ds, de)| start < *de && *ds < end);
+                (!in_date).then_some(PiiSpan {
+                    kind: s.kind,
+                    start,
+                    end,
+                })
+            })
+            .collect()
+    }
+
+    fn find_plain(&self, text: &str) -> Vec<PiiSpan> {
         let mut spans: Vec<PiiSpan> = Vec::new();
         let add = |spans: &mut Vec<PiiSpan>, kind: PiiKind, start: usize, end: usize| {
             if start < end && !spans.iter().any(|s| start < s.end && s.start < end) {
@@ -579,6 +609,203 @@ mod tests {
             prop_assume!(!bsn_ok(&digits));
             let spans = PiiModel::new().unwrap().find(&format!("nummer {digits} ok"));
             prop_assert!(spans.iter().all(|s| s.kind != PiiKind::Bsn), "{:?}", spans);
+        }
+    }
+}
+
+/// What people really type: the formats the normaliser folds, generated, and the ordinary
+/// numbers that must stay ordinary after folding.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod typed_formats {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn model() -> &'static PiiModel {
+        static MODEL: std::sync::OnceLock<PiiModel> = std::sync::OnceLock::new();
+        MODEL.get_or_init(|| PiiModel::new().unwrap())
+    }
+
+    fn found(text: &str) -> Vec<(PiiKind, &str)> {
+        model()
+            .find(text)
+            .into_iter()
+            .map(|s| (s.kind, &text[s.start..s.end]))
+            .collect()
+    }
+
+    fn full_width(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '!'..='~' => char::from_u32(u32::from(c) + 0xfee0).unwrap(),
+                c => c,
+            })
+            .collect()
+    }
+
+    fn nl_iban(bank: &str, account: u64) -> String {
+        let bban = format!("{bank}{account:010}");
+        let digits: String = format!("{bban}NL00")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    c.to_string()
+                } else {
+                    (u32::from(c) - u32::from('A') + 10).to_string()
+                }
+            })
+            .collect();
+        let rem = digits
+            .bytes()
+            .fold(0u32, |r, d| (r * 10 + u32::from(d - b'0')) % 97);
+        format!("NL{:02}{bban}", 98 - rem)
+    }
+
+    fn bsn_from(prefix: &[u32]) -> Option<String> {
+        let sum: u32 = prefix
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (9 - i as u32) * d)
+            .sum();
+        let last = sum % 11;
+        (last < 10 && prefix.iter().any(|&d| d != 0)).then(|| {
+            prefix
+                .iter()
+                .chain([last].iter())
+                .map(|d| d.to_string())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn the_reported_formats_are_found_where_they_were_typed() {
+        for (text, kind, value) in [
+            (
+                "mijn rekening is NL91.ABNA.0417.1643.00",
+                PiiKind::Iban,
+                "NL91.ABNA.0417.1643.00",
+            ),
+            (
+                "iban NL91\u{200b}ABNA0417164300",
+                PiiKind::Iban,
+                "NL91\u{200b}ABNA0417164300",
+            ),
+            (
+                "iban NL91\u{a0}ABNA\u{a0}0417\u{a0}164300",
+                PiiKind::Iban,
+                "NL91\u{a0}ABNA\u{a0}0417\u{a0}164300",
+            ),
+            (
+                "iban ＮＬ９１ＡＢＮＡ０４１７１６４３００",
+                PiiKind::Iban,
+                "ＮＬ９１ＡＢＮＡ０４１７１６４３００",
+            ),
+            ("bsn 111-222-333", PiiKind::Bsn, "111-222-333"),
+            ("bel me op 06.12.34.56.78", PiiKind::Phone, "06.12.34.56.78"),
+            ("bel (06) 12345678", PiiKind::Phone, "(06) 12345678"),
+            ("bel 06/12345678", PiiKind::Phone, "06/12345678"),
+            ("bel 06\u{a0}12345678", PiiKind::Phone, "06\u{a0}12345678"),
+            (
+                "mail jan(at)example.nl",
+                PiiKind::Email,
+                "jan(at)example.nl",
+            ),
+            ("mail jan @ example.nl", PiiKind::Email, "jan @ example.nl"),
+            ("mail jan＠example.nl", PiiKind::Email, "jan＠example.nl"),
+        ] {
+            assert_eq!(found(text), vec![(kind, value)], "{text}");
+        }
+    }
+
+    #[test]
+    fn dates_times_amounts_and_counts_stay_ordinary() {
+        for t in [
+            "Storing op 06.12.2024 14.30 uur, 3 keer gebeld",
+            "van 01-02-2024 tot 01-03-2024",
+            "betaald op 12/06/2024 10 stuks",
+            "Het kost € 1.234,56 en 2.500 punten",
+            "versie 2.10.3 van de app",
+            "bestelling van 3 stuks op 06-12-2024 14 uur",
+            "(2024) was een goed jaar [echt]",
+            "mail naar info @ de balie",
+        ] {
+            assert!(found(t).is_empty(), "{t}: {:?}", found(t));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn ibans_however_separated_are_found(
+            bank in "[A-Z]{4}",
+            account in 0u64..10_000_000_000,
+            sep in prop::sample::select(vec![" ", ".", "-", "\u{a0}", "\u{200b}", ""]),
+            wide in any::<bool>(),
+        ) {
+            let iban = nl_iban(&bank, account);
+            let groups: Vec<&str> = iban.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect();
+            let mut shown = groups.join(sep);
+            if wide {
+                shown = full_width(&shown);
+            }
+            let text = format!("Stort het op {shown} aub");
+            prop_assert_eq!(found(&text), vec![(PiiKind::Iban, shown.as_str())]);
+        }
+
+        #[test]
+        fn bsns_with_separators_are_found(
+            prefix in proptest::collection::vec(0u32..10, 8),
+            sep in prop::sample::select(vec!["-", ".", " ", "\u{a0}"]),
+        ) {
+            if let Some(bsn) = bsn_from(&prefix) {
+                let shown = format!("{}{sep}{}{sep}{}", &bsn[..3], &bsn[3..6], &bsn[6..]);
+                let text = format!("mijn bsn is {shown}.");
+                prop_assert_eq!(found(&text), vec![(PiiKind::Bsn, shown.as_str())]);
+            }
+        }
+
+        #[test]
+        fn mobile_numbers_however_written_are_found(
+            number in 10_000_000u32..100_000_000,
+            style in 0usize..8,
+        ) {
+            let n = number.to_string();
+            let pairs: Vec<&str> = n.as_bytes().chunks(2).map(|c| std::str::from_utf8(c).unwrap()).collect();
+            let shown = match style {
+                0 => format!("06-{n}"),
+                1 => format!("06 {n}"),
+                2 => format!("06.{}", pairs.join(".")),
+                3 => format!("(06) {n}"),
+                4 => format!("06/{n}"),
+                5 => format!("06\u{a0}{n}"),
+                6 => full_width(&format!("06{n}")),
+                _ => format!("06 {}", pairs.join(" ")),
+            };
+            let text = format!("bel me op {shown} vanavond");
+            prop_assert_eq!(found(&text), vec![(PiiKind::Phone, shown.as_str())]);
+        }
+
+        #[test]
+        fn obscured_email_addresses_are_found(
+            local in "[a-z]{2,8}",
+            domain in "[a-z]{3,10}",
+            at in prop::sample::select(vec!["(at)", "[at]", " @ ", "＠", " (at) ", "[AT]"]),
+        ) {
+            let shown = format!("{local}{at}{domain}.nl");
+            let text = format!("mail {shown} graag");
+            prop_assert_eq!(found(&text), vec![(PiiKind::Email, shown.as_str())]);
+        }
+
+        #[test]
+        fn dates_with_times_are_not_personal_data(
+            day in 1u32..=28,
+            month in 1u32..=12,
+            year in 2000u32..=2035,
+            hour in 0u32..24,
+            minute in 0u32..60,
+            sep in prop::sample::select(vec!["-", ".", "/"]),
+        ) {
+            let text = format!("sinds {day:02}{sep}{month:02}{sep}{year} {hour:02}.{minute:02} uur en {hour} keer");
+            prop_assert!(found(&text).is_empty(), "{}: {:?}", text, found(&text));
         }
     }
 }

@@ -51,8 +51,6 @@ const LANG_COOKIE_SECONDS: i64 = 365 * 24 * 3600;
 pub const PASSWORD_MIN: usize = 10;
 pub const PASSWORD_MAX: usize = 200;
 const REGISTER_PER_HOUR: usize = 5;
-const LOGIN_PER_WINDOW: usize = 10;
-const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// A customer's OIDC provider as configured, with the label of its button.
@@ -178,7 +176,7 @@ async fn verify_in_background(password: String, hash: String) -> Result<bool, Ap
 
 /// A hash to check passwords against when the address is unknown, so a wrong address takes as
 /// long as a wrong password.
-fn dummy_hash() -> Option<String> {
+pub(crate) fn dummy_hash() -> Option<String> {
     static HASH: OnceLock<Option<String>> = OnceLock::new();
     HASH.get_or_init(|| crate::auth::hash_password("wederhoor-no-such-account").ok())
         .clone()
@@ -484,18 +482,19 @@ pub async fn login(
         || form.email.trim().to_lowercase(),
         |e| e.as_str().to_lowercase(),
     );
-    let by_ip = state.limits.allow(
-        &format!("ip:{}:login", visitor.ip),
-        LOGIN_PER_WINDOW,
-        LOGIN_WINDOW,
-    );
-    let by_email = state.limits.allow(
-        &format!("email:{email_key}:login"),
-        LOGIN_PER_WINDOW,
-        LOGIN_WINDOW,
-    );
-    if !by_ip || !by_email {
-        return Err(AppError::TooManyRequests);
+    // Failed logins are throttled per address and account, and (far more loosely) per address:
+    // many customers share one address, and one guesser there must not lock them all out.
+    let account_key = format!("customer:{email_key}:{}", visitor.ip);
+    let address_key = format!("customer::{}", visitor.ip);
+    let throttle = &state.limits.logins;
+    if let Some(wait) = throttle.wait_any(&[
+        (
+            &account_key,
+            crate::security::CUSTOMER_PER_ACCOUNT_AND_ADDRESS,
+        ),
+        (&address_key, crate::security::CUSTOMER_PER_ADDRESS),
+    ]) {
+        return Ok(crate::security::too_many_attempts(wait));
     }
     let found = match &email {
         Some(e) => state.store.account_for_login(e.as_str()).await?,
@@ -513,7 +512,8 @@ pub async fn login(
         }
     };
     let Some(account) = account else {
-        tracing::info!(ip = %visitor.ip, "customer login refused");
+        throttle.failed(&[&account_key, &address_key]);
+        tracing::info!("customer login refused");
         return render_login(
             &state,
             &visitor,
@@ -523,6 +523,7 @@ pub async fn login(
             StatusCode::UNAUTHORIZED,
         );
     };
+    throttle.succeeded(&account_key);
     let session = state.store.create_account_session(account.id).await?;
     tracing::info!(account = account.id.0, "customer login");
     Ok(see_other(
@@ -938,27 +939,14 @@ pub struct LanguageQuery {
 
 pub async fn switch_language(
     State(state): State<AppState>,
-    visitor: Visitor,
     Query(q): Query<LanguageQuery>,
 ) -> Result<Response, AppError> {
+    // A GET only sets the cookie: a link from another site must not change stored state. The
+    // cookie wins over the account's stored language; the profile form changes that.
     let back = local_back(q.terug.as_deref());
     let Some(lang) = q.lang.as_deref().and_then(Lang::parse) else {
         return Ok(see_other(&back, &[]));
     };
-    if let Some(a) = &visitor.account
-        && a.language != lang.code()
-    {
-        state
-            .store
-            .update_account(
-                a.id,
-                &a.display_name,
-                lang.code(),
-                a.notify_status,
-                a.notify_reactions,
-            )
-            .await?;
-    }
     Ok(see_other(
         &back,
         &[public_cookie(

@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, AppError};
 use crate::i18n::Lang;
+use crate::security::{self, ClientAddress};
 use crate::{AppState, pages};
 use axum::Form;
 use axum::extract::{FromRequestParts, State};
@@ -174,6 +175,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(ip): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -181,24 +183,39 @@ pub async fn login(
     if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
         return Err(AppError::Csrf);
     }
-    let found = state.store.agent_for_login(form.username.trim()).await?;
+    let username = form.username.trim();
+    // Throttled per account and address, and per address: a guesser waits, the same person
+    // elsewhere and colleagues behind the same address do not.
+    let account_key = format!("staff:{}:{ip}", username.to_lowercase());
+    let address_key = format!("staff::{ip}");
+    let throttle = &state.limits.logins;
+    if let Some(wait) = throttle.wait_any(&[
+        (&account_key, security::STAFF_PER_ACCOUNT_AND_ADDRESS),
+        (&address_key, security::STAFF_PER_ADDRESS),
+    ]) {
+        tracing::info!(username = %security::loggable(username), "login throttled");
+        return Ok(security::too_many_attempts(wait));
+    }
+    let found = state.store.agent_for_login(username).await?;
     let password = form.password;
-    let ok_agent = match found {
-        Some((agent, hash)) if !agent.disabled => {
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            ok.then_some(agent)
-        }
-        _ => None,
+    // An unknown or disabled account is checked against a dummy hash, so it answers as slowly
+    // as a wrong password and does not tell which usernames exist.
+    let (agent, hash) = match found {
+        Some((agent, hash)) if !agent.disabled => (Some(agent), hash),
+        _ => (None, crate::accounts::dummy_hash().unwrap_or_default()),
     };
-    let Some(agent) = ok_agent else {
-        tracing::info!(username = %form.username, "login refused");
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let Some(agent) = agent.filter(|_| ok) else {
+        throttle.failed(&[&account_key, &address_key]);
+        tracing::info!(username = %security::loggable(username), "login refused");
         let msg = crate::i18n::text(Lang::Nl, "login_failed");
         return render_login(&state, Some(msg), StatusCode::UNAUTHORIZED);
     };
+    throttle.succeeded(&account_key);
     let token = state.store.create_session(agent.id).await?;
-    tracing::info!(agent = %agent.username, "login");
+    tracing::info!(agent = %security::loggable(&agent.username), "login");
     Ok((
         StatusCode::SEE_OTHER,
         [

@@ -498,8 +498,13 @@ pub async fn reply(
         .ok_or(AppError::Store(wederhoor_store::StoreError::NotFound(
             "conversation",
         )))?;
-    // Privacy by default: personal data is never echoed in a public reply.
-    if summary.state != CaseState::Private && contains_pii(&state, text) {
+    // Privacy by default: personal data never in a reply on a public channel, whatever the
+    // case state, and elsewhere only in a private case.
+    let source = state.store.source(summary.source_id).await?;
+    let may_carry = source.as_ref().is_some_and(|s| {
+        wederhoor_core::reply_may_carry_personal_data(&s.kind, s.delivery_kind, summary.state)
+    });
+    if !may_carry && contains_pii(&state, text) {
         return Ok(back_to(id, Some("pii_in_reply")));
     }
     // WhatsApp allows free-form replies only within 24 h of the customer's newest message.

@@ -22,6 +22,7 @@ mod privacy;
 pub mod public;
 pub mod rules;
 pub mod rules_draft;
+pub mod security;
 mod sources;
 mod system;
 mod webhook_in;
@@ -59,6 +60,9 @@ pub struct WebConfig {
     pub brand_name: String,
     /// Customer login through an OpenID Connect provider; `None`: password accounts only.
     pub oidc: Option<accounts::OidcSettings>,
+    /// A bearer token that may read `/metrics` (a Prometheus scraper); `None`: only staff
+    /// sessions of leads and admins may.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -69,6 +73,7 @@ impl Default for WebConfig {
             public_url: "http://127.0.0.1:8080".to_owned(),
             brand_name: "Zuiderbank".to_owned(),
             oidc: None,
+            metrics_token: None,
         }
     }
 }
@@ -277,6 +282,11 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             error::pages,
+        ))
+        // Outermost: security headers and limits hold for every answer, error pages included.
+        .layer(axum::middleware::from_fn_with_state(
+            security::Guard::new(state.clone()),
+            security::guard,
         ))
         .with_state(state)
 }

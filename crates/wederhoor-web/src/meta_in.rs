@@ -141,6 +141,7 @@ pub async fn receive(
     let value: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("body is not valid JSON: {e}")))?;
     let mut parsed = parse_webhook(&source.kind, &value);
+    crate::security::check_meta_items(parsed.messages.len() + parsed.skipped)?;
     if source.kind == "whatsapp" {
         thread_chats(&state, &source, &mut parsed.messages).await?;
     }

@@ -270,6 +270,8 @@ pub fn render_public(
 #[derive(Default)]
 pub struct RateLimits {
     hits: Mutex<HashMap<String, Vec<Instant>>>,
+    /// Failed logins (staff and customers), with backoff (`security::LoginThrottle`).
+    pub logins: crate::security::LoginThrottle,
 }
 
 impl RateLimits {

@@ -21,9 +21,11 @@ pub async fn healthz() -> &'static str {
 /// connector status (`ok`, `degraded` after one or more failures in a row, `unknown` when it
 /// never ran). A failing source does not make the process unready: a restart cannot fix a remote
 /// feed or a silent forum, and an orchestrator that pulls us out of rotation would only stop the
-/// inbox too. 503 only when the store does not answer.
+/// inbox too. 503 only when the store does not answer or does not take a write.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let listed = match state.store.ping().await {
+    // A write probe, not just a ping: a store that answers reads but cannot commit (a full
+    // disk) is not ready, and is ready again as soon as a write commits.
+    let listed = match state.store.probe_write().await {
         Ok(()) => state.store.sources_with_health().await,
         Err(e) => Err(e),
     };
@@ -80,8 +82,21 @@ fn prometheus_label(value: &str) -> String {
     out
 }
 
-/// Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus text format. Not anonymous: a lead's or admin's session, or the configured
+/// metrics token as `Authorization: Bearer …`.
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    staff: Result<crate::auth::ApiAuth<LEAD>, crate::error::ApiError>,
+) -> Response {
+    if !crate::security::metrics_allowed(&state, &headers, staff.is_ok()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "a metrics token or a lead's session is needed\n",
+        )
+            .into_response();
+    }
     let m = &state.metrics;
     let mut body = format!(
         "# HELP wederhoor_ingest_messages_total Messages received over HTTP ingest, by result.\n\
@@ -104,7 +119,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     // Per-source numbers from the stored health (one query for all sources); without the store
     // the process counters above are still worth scraping.
     match state.store.sources_with_health().await {
-        Ok(list) => body.push_str(&source_metrics(&list)),
+        // Disabled sources are nobody's business here (their names included).
+        Ok(mut list) => {
+            list.retain(|(s, _)| s.enabled);
+            body.push_str(&source_metrics(&list));
+        }
         Err(e) => tracing::error!(error = %e, "source health for /metrics"),
     }
     // The feedback page's mail outbox: queued mail that does not leave is a problem to see.

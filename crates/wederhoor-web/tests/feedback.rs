@@ -1034,7 +1034,10 @@ async fn the_mail_outbox_is_visible_to_admins_and_in_metrics() {
         // Two customers: two verification mails queued (no mail worker runs in this test).
         customer(&app, "a@voorbeeld.nl", true).await;
         customer(&app, "b@voorbeeld.nl", false).await;
-        let metrics = app.get("/metrics", None).await.text();
+        let metrics = app
+            .get("/metrics", Some(&app.login_as(&app.admin).await))
+            .await
+            .text();
         assert!(
             metrics.contains("wederhoor_mail_outbox{state=\"queued\"} 2"),
             "{}: {metrics}",
@@ -1062,7 +1065,10 @@ async fn the_mail_outbox_is_visible_to_admins_and_in_metrics() {
             !desk.contains("a@voorbeeld.nl"),
             "addresses only for admins"
         );
-        let metrics = app.get("/metrics", None).await.text();
+        let metrics = app
+            .get("/metrics", Some(&app.login_as(&app.admin).await))
+            .await
+            .text();
         assert!(metrics.contains("wederhoor_mail_outbox{state=\"failed\"} 1"));
     }
 }

@@ -1064,7 +1064,7 @@ async fn health_metrics_and_openapi() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{b}"
         );
-        let r = t.get("/metrics", None).await;
+        let r = t.get("/metrics", Some(&t.login_as(&t.lead).await)).await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
         assert!(r.content_type().starts_with("text/plain"), "{b}");
         let body = r.text();

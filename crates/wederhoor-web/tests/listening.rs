@@ -353,7 +353,7 @@ async fn metrics_per_source_with_escaped_names() {
             .await
             .unwrap();
 
-        let r = t.get("/metrics", None).await;
+        let r = t.get("/metrics", Some(&t.login_as(&t.lead).await)).await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
         let body = r.text();
         let lines: Vec<&str> = body.lines().collect();

@@ -43,7 +43,7 @@ pub struct Config {
     pub oidc: OidcSection,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     /// Address and port to listen on.
@@ -53,6 +53,21 @@ pub struct ServerConfig {
     /// Behind a reverse proxy: take the client's address from `X-Forwarded-For` (for the feedback
     /// page's rate limits). Only set this when the proxy sets that header; otherwise anyone could.
     pub trust_proxy: bool,
+    /// A token a Prometheus scraper sends as `Authorization: Bearer …` to read `/metrics`; empty:
+    /// only a lead's or admin's session may read it.
+    pub metrics_token: String,
+}
+
+/// Leaves the metrics token out.
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("metrics_token", &"[redacted]")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -181,6 +196,7 @@ impl Default for ServerConfig {
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
             trust_proxy: false,
+            metrics_token: String::new(),
         }
     }
 }

@@ -162,6 +162,10 @@ enum UserCommand {
     List,
     /// Set a new password (read from stdin); ends the agent's sessions.
     Passwd { username: String },
+    /// Switch an agent off: ends their sessions at once; they cannot log in until enabled.
+    Disable { username: String },
+    /// Switch a disabled agent on again.
+    Enable { username: String },
 }
 
 #[derive(Subcommand)]
@@ -528,6 +532,14 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             let hash = wederhoor_web::hash_password(&password)?;
             store.set_password(&username, &hash).await?;
             println!("password of {username} changed; its sessions have ended");
+        }
+        UserCommand::Disable { username } => {
+            store.set_agent_disabled(&username, true).await?;
+            println!("{username} is disabled; their sessions have ended");
+        }
+        UserCommand::Enable { username } => {
+            store.set_agent_disabled(&username, false).await?;
+            println!("{username} is enabled again");
         }
     }
     Ok(())

@@ -101,6 +101,7 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         WebConfig {
             secure_cookies: config.server.secure_cookies,
             trust_proxy: config.server.trust_proxy,
+            metrics_token: Some(config.server.metrics_token.clone()).filter(|t| !t.is_empty()),
             public_url,
             oidc,
             ..WebConfig::default()
