@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 use wederhoor_core::DeliveryKind;
 use wederhoor_store::{NewSource, Source, Store};
-use wederhoor_web::{ActiveRules, ItemResult, PreparedBatch, prepare_values, store_prepared};
+use wederhoor_app::ActiveRules;
+use wederhoor_app::ingest::{ItemResult, PreparedBatch, prepare_values, store_prepared};
 
 const BATCH: usize = 1000;
 /// At most this many rejected lines are listed one by one; the rest are counted.

@@ -3,13 +3,13 @@
 
 mod bench;
 mod bus;
+mod cluster;
 mod config;
 mod demo;
 mod demo_data;
 mod demo_feedback;
 mod import;
 mod learn;
-mod listen;
 mod mail;
 mod rules_test;
 mod serve;

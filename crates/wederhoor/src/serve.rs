@@ -1,5 +1,6 @@
 //! `wederhoor serve`: the web server plus the outbox worker, the feed poller and the Mastodon
-//! streams, until Ctrl-C or SIGTERM.
+//! streams, until Ctrl-C or SIGTERM. Listening sources run on the node holding their lease
+//! (`cluster.rs`); rules changes on other nodes are taken over by the rules sync.
 
 use crate::config::Config;
 use anyhow::Context;
@@ -55,6 +56,9 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         config.data_dir = dir;
     }
     let store = crate::open_store(&config).await?;
+    // `_node_file` keeps the data directory's node id locked while this process runs.
+    let (node, _node_file) = crate::cluster::node_id(&config);
+    let leases = crate::cluster::leases(&config, &node);
     let rules = load_rules(&store, &config).await?;
     if !config.sources_file.is_empty() {
         // Bad entries are reported and skipped; the server starts with the good ones.
@@ -124,31 +128,49 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     let events = state.clone();
     let on_change: Arc<dyn Fn(wederhoor_core::ConversationId) + Send + Sync> =
         Arc::new(move |c| events.publish(LiveEvent::changed(c, "delivery")));
+    // Every listening connector hands what it reads to the ingest use case.
+    let sink = wederhoor_app::ingest::ConnectorSink::new(
+        store.clone(),
+        state.rules.clone(),
+        Arc::new(state.clone()),
+    );
     let feeds = tokio::spawn(run_rss(
         store.clone(),
         FeedClient::new().context("building the feed HTTP client")?,
-        Arc::new(crate::listen::StoreSink::new(state.clone())),
-        RssConfig::default(),
+        Arc::new(sink.clone()),
+        RssConfig {
+            leases: leases.clone(),
+            ..RssConfig::default()
+        },
         state.shutting_down.subscribe(),
     ));
     let streams = tokio::spawn(run_mastodon(
         store.clone(),
         MastodonClient::new().context("building the Mastodon HTTP client")?,
-        Arc::new(crate::listen::StoreSink::new(state.clone())),
-        MastodonConfig::default(),
+        Arc::new(sink.clone()),
+        MastodonConfig {
+            leases: leases.clone(),
+            ..MastodonConfig::default()
+        },
         state.shutting_down.subscribe(),
     ));
     let bluesky = tokio::spawn(wederhoor_listen::run_bluesky(
         store.clone(),
         wederhoor_listen::BlueskyClient::default(),
-        Arc::new(crate::listen::StoreSink::new(state.clone())),
-        wederhoor_listen::BlueskyConfig::default(),
+        Arc::new(sink.clone()),
+        wederhoor_listen::BlueskyConfig {
+            leases: leases.clone(),
+            ..wederhoor_listen::BlueskyConfig::default()
+        },
         state.shutting_down.subscribe(),
     ));
     let mailboxes = tokio::spawn(wederhoor_listen::run_email(
         store.clone(),
-        Arc::new(crate::listen::StoreSink::new(state.clone())),
-        wederhoor_listen::EmailConfig::default(),
+        Arc::new(sink.clone()),
+        wederhoor_listen::EmailConfig {
+            leases: leases.clone(),
+            ..wederhoor_listen::EmailConfig::default()
+        },
         state.shutting_down.subscribe(),
     ));
     tokio::spawn(run_retention(
@@ -162,11 +184,14 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         state.shutting_down.subscribe(),
     ));
     // Several web nodes on one database share their live events over NATS.
+    let mut rules_bus = None;
     let bridge = if config.nats_url.is_empty() {
         None
     } else {
         let client = crate::bus::connect(&config.nats_url).await?;
         let incoming = crate::bus::subscribe(&client, &config.nats_subject).await?;
+        rules_bus =
+            Some(crate::cluster::RulesBus::subscribe(client.clone(), &config.nats_subject).await?);
         Some(tokio::spawn(crate::bus::run_live_bridge(
             state.clone(),
             client,
@@ -175,6 +200,14 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
             state.shutting_down.subscribe(),
         )))
     };
+    // A rules save or a trained model on any node becomes active on this one too.
+    tokio::spawn(crate::cluster::run_rules_sync(
+        state.clone(),
+        Duration::from_secs(config.cluster.rules_poll_secs),
+        rules_bus,
+        state.shutting_down.subscribe(),
+    ));
+    tracing::info!(%node, "node started");
     tokio::spawn(run_outbox(
         store,
         connector,
