@@ -104,7 +104,8 @@ pub async fn ingest_batch(ctx: &Ingest<'_>, source: &Source, batch: Batch) -> Re
             extras,
         ),
     };
-    let report = store_prepared_with(ctx.store, ctx.rules.version, source, prepared, &extras).await?;
+    let report =
+        store_prepared_with(ctx.store, ctx.rules.version, source, prepared, &extras).await?;
     announce(ctx.events, &report);
     Ok(report)
 }
@@ -202,7 +203,14 @@ pub async fn store_prepared(
     source: &Source,
     prepared: PreparedBatch,
 ) -> Result<IngestReport> {
-    store_prepared_with(store, rules_version, source, prepared, &BatchExtras::default()).await
+    store_prepared_with(
+        store,
+        rules_version,
+        source,
+        prepared,
+        &BatchExtras::default(),
+    )
+    .await
 }
 
 /// [`store_prepared`] with a connector's checkpoint, query and attachments in the same
@@ -274,7 +282,11 @@ pub fn triage_message(engine: &Engine, m: &ValidMessage, source: &str, direct: b
 
 /// Use case: its author edited a message on the platform; the stored text is replaced and
 /// triaged again with the active rules. True when a stored message changed.
-pub async fn edit_message(ctx: &Ingest<'_>, source: &Source, message: &ValidMessage) -> Result<bool> {
+pub async fn edit_message(
+    ctx: &Ingest<'_>,
+    source: &Source,
+    message: &ValidMessage,
+) -> Result<bool> {
     let triage = triage_message(
         &ctx.rules.engine,
         message,

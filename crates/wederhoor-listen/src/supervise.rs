@@ -285,7 +285,10 @@ mod tests {
                 }
             })
             .await;
-            assert!(renewed.is_ok(), "{backend}: the holder did not keep its lease");
+            assert!(
+                renewed.is_ok(),
+                "{backend}: the holder did not keep its lease"
+            );
             assert!(
                 started.try_recv().is_err(),
                 "{backend}: the source also started on the other node"
@@ -319,14 +322,26 @@ mod tests {
             let (tx, mut started) = mpsc::unbounded_channel();
             let hour = Duration::from_secs(3600);
             let a = node(&store, "a", hour, &tx);
-            assert_eq!(next(&mut started).await, Some(("a".into(), id)), "{backend}");
+            assert_eq!(
+                next(&mut started).await,
+                Some(("a".into(), id)),
+                "{backend}"
+            );
             let b = node(&store, "b", hour, &tx);
             a.1.send_replace(true);
             let _ = a.0.await;
-            assert_eq!(next(&mut started).await, Some(("b".into(), id)), "{backend}");
+            assert_eq!(
+                next(&mut started).await,
+                Some(("b".into(), id)),
+                "{backend}"
+            );
             b.1.send_replace(true);
             let _ = b.0.await;
-            assert_eq!(store.source_lease(id).await.ok().flatten(), None, "{backend}");
+            assert_eq!(
+                store.source_lease(id).await.ok().flatten(),
+                None,
+                "{backend}"
+            );
         }
     }
 }

@@ -23,11 +23,17 @@ async fn three_stores_open_at_once_on_an_empty_postgres_schema() {
             .map(|(i, s)| s.unwrap_or_else(|e| panic!("round {round}: node {i} failed: {e}")))
             .collect();
         let versions: Vec<i64> = futures_versions(&stores).await;
-        assert!(versions.iter().all(|v| *v == versions[0] && *v >= 7), "{versions:?}");
+        assert!(
+            versions.iter().all(|v| *v == versions[0] && *v >= 7),
+            "{versions:?}"
+        );
         // The schema works from every node: one writes, the others read.
         let (source, _) = stores[0].create_source(&new_source("Forum")).await.unwrap();
         for s in &stores[1..] {
-            assert_eq!(s.source_by_name("Forum").await.unwrap().map(|x| x.id), Some(source.id));
+            assert_eq!(
+                s.source_by_name("Forum").await.unwrap().map(|x| x.id),
+                Some(source.id)
+            );
         }
     }
 }
@@ -57,26 +63,95 @@ async fn a_source_lease_has_one_holder_until_it_expires_or_is_released() {
         let (other, _) = store.create_source(&new_source("Nieuws")).await.unwrap();
         let t0 = 1_800_000_000_000i64;
         let ttl = 30_000;
-        assert!(store.claim_source_lease_at(source.id, "a", t0, ttl).await.unwrap(), "{backend}");
+        assert!(
+            store
+                .claim_source_lease_at(source.id, "a", t0, ttl)
+                .await
+                .unwrap(),
+            "{backend}"
+        );
         // Held by a: b cannot take it, not even a millisecond before it expires.
-        assert!(!store.claim_source_lease_at(source.id, "b", t0 + 1, ttl).await.unwrap(), "{backend}");
-        assert!(!store.claim_source_lease_at(source.id, "b", t0 + ttl, ttl).await.unwrap(), "{backend}");
+        assert!(
+            !store
+                .claim_source_lease_at(source.id, "b", t0 + 1, ttl)
+                .await
+                .unwrap(),
+            "{backend}"
+        );
+        assert!(
+            !store
+                .claim_source_lease_at(source.id, "b", t0 + ttl, ttl)
+                .await
+                .unwrap(),
+            "{backend}"
+        );
         // a renews: the expiry moves on, so b still cannot take it at the old expiry.
-        assert!(store.claim_source_lease_at(source.id, "a", t0 + 10_000, ttl).await.unwrap(), "{backend}");
-        assert_eq!(store.source_lease(source.id).await.unwrap(), Some(("a".into(), t0 + 10_000 + ttl)));
-        assert!(!store.claim_source_lease_at(source.id, "b", t0 + ttl + 1, ttl).await.unwrap(), "{backend}");
+        assert!(
+            store
+                .claim_source_lease_at(source.id, "a", t0 + 10_000, ttl)
+                .await
+                .unwrap(),
+            "{backend}"
+        );
+        assert_eq!(
+            store.source_lease(source.id).await.unwrap(),
+            Some(("a".into(), t0 + 10_000 + ttl))
+        );
+        assert!(
+            !store
+                .claim_source_lease_at(source.id, "b", t0 + ttl + 1, ttl)
+                .await
+                .unwrap(),
+            "{backend}"
+        );
         // a stops renewing: once expired, b takes it, and then a cannot take it back.
         let later = t0 + 10_000 + ttl + 1;
-        assert!(store.claim_source_lease_at(source.id, "b", later, ttl).await.unwrap(), "{backend}");
-        assert!(!store.claim_source_lease_at(source.id, "a", later + 1, ttl).await.unwrap(), "{backend}");
-        assert_eq!(store.source_lease(source.id).await.unwrap().map(|l| l.0), Some("b".into()));
+        assert!(
+            store
+                .claim_source_lease_at(source.id, "b", later, ttl)
+                .await
+                .unwrap(),
+            "{backend}"
+        );
+        assert!(
+            !store
+                .claim_source_lease_at(source.id, "a", later + 1, ttl)
+                .await
+                .unwrap(),
+            "{backend}"
+        );
+        assert_eq!(
+            store.source_lease(source.id).await.unwrap().map(|l| l.0),
+            Some("b".into())
+        );
         // Leases are per source.
-        assert!(store.claim_source_lease_at(other.id, "a", later, ttl).await.unwrap(), "{backend}");
+        assert!(
+            store
+                .claim_source_lease_at(other.id, "a", later, ttl)
+                .await
+                .unwrap(),
+            "{backend}"
+        );
         // b stops cleanly: its leases go at once, a's stay.
-        assert!(!store.release_source_lease(other.id, "b").await.unwrap(), "{backend}");
-        assert!(store.release_source_lease(source.id, "b").await.unwrap(), "{backend}");
-        assert!(store.claim_source_lease_at(source.id, "a", later + 2, ttl).await.unwrap(), "{backend}");
-        assert_eq!(store.source_lease(other.id).await.unwrap().map(|l| l.0), Some("a".into()));
+        assert!(
+            !store.release_source_lease(other.id, "b").await.unwrap(),
+            "{backend}"
+        );
+        assert!(
+            store.release_source_lease(source.id, "b").await.unwrap(),
+            "{backend}"
+        );
+        assert!(
+            store
+                .claim_source_lease_at(source.id, "a", later + 2, ttl)
+                .await
+                .unwrap(),
+            "{backend}"
+        );
+        assert_eq!(
+            store.source_lease(other.id).await.unwrap().map(|l| l.0),
+            Some("a".into())
+        );
     }
 }
 
@@ -90,7 +165,11 @@ async fn concurrent_claims_have_one_winner() {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
                 store
-                    .claim_source_lease(source.id, &format!("node-{i}"), std::time::Duration::from_secs(30))
+                    .claim_source_lease(
+                        source.id,
+                        &format!("node-{i}"),
+                        std::time::Duration::from_secs(30),
+                    )
                     .await
                     .unwrap()
             }));
@@ -106,13 +185,24 @@ async fn concurrent_claims_have_one_winner() {
 #[tokio::test]
 async fn active_versions_follow_a_rules_save() {
     for (backend, store) in fresh_stores().await.unwrap() {
-        assert_eq!(store.active_versions().await.unwrap(), ActiveVersions::default(), "{backend}");
+        assert_eq!(
+            store.active_versions().await.unwrap(),
+            ActiveVersions::default(),
+            "{backend}"
+        );
         let v1 = store.save_rules_version("", None, "een").await.unwrap();
-        assert_eq!(store.active_versions().await.unwrap().rules, Some(v1), "{backend}");
+        assert_eq!(
+            store.active_versions().await.unwrap().rules,
+            Some(v1),
+            "{backend}"
+        );
         let v2 = store.save_rules_version("", None, "twee").await.unwrap();
         assert_eq!(
             store.active_versions().await.unwrap(),
-            ActiveVersions { rules: Some(v2), model: None },
+            ActiveVersions {
+                rules: Some(v2),
+                model: None
+            },
             "{backend}"
         );
     }

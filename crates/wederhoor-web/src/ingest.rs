@@ -12,8 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use std::sync::atomic::Ordering;
 use wederhoor_app::ingest::{Batch, Ingest, ingest_batch};
-use wederhoor_store::{Source, Store};
-use wederhoor_triage::Engine;
+use wederhoor_store::Source;
 
 /// Largest request body accepted anywhere (a batch of messages).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -21,20 +20,9 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub const MAX_BATCH: usize = 1000;
 
 pub use wederhoor_app::ingest::{
-    IngestReport, ItemResult, PreparedBatch, prepare_values, store_prepared, triage_message,
+    IngestReport, ItemResult, PreparedBatch, ingest_values, prepare_values, store_prepared,
+    triage_message,
 };
-
-/// [`wederhoor_app::ingest::ingest_values`] with the web edge's error type (the capture form and
-/// the Meta webhook, which announce what they stored themselves).
-pub async fn ingest_values(
-    store: &Store,
-    engine: &Engine,
-    rules_version: Option<i64>,
-    source: &Source,
-    values: Vec<serde_json::Value>,
-) -> Result<IngestReport, AppError> {
-    Ok(wederhoor_app::ingest::ingest_values(store, engine, rules_version, source, values).await?)
-}
 
 impl From<wederhoor_app::Error> for AppError {
     fn from(e: wederhoor_app::Error) -> AppError {
@@ -57,7 +45,8 @@ impl wederhoor_app::Events for AppState {
         m.ingested.fetch_add(tally.stored as u64, Ordering::Relaxed);
         m.duplicates
             .fetch_add(tally.duplicates as u64, Ordering::Relaxed);
-        m.rejected.fetch_add(tally.rejected as u64, Ordering::Relaxed);
+        m.rejected
+            .fetch_add(tally.rejected as u64, Ordering::Relaxed);
     }
 }
 

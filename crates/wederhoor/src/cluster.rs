@@ -73,6 +73,42 @@ fn claim_id_file(file: &Path) -> std::io::Result<Option<(String, std::fs::File)>
     Ok(Some((id, f)))
 }
 
+/// What a `serve` process runs (`cluster.roles`, `serve --role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    /// Pages, JSON API, ingest and webhooks, live events.
+    pub web: bool,
+    /// The listening connectors (each source on the node holding its lease).
+    pub listen: bool,
+    /// The outbox and mail workers and the retention job.
+    pub worker: bool,
+}
+
+impl Roles {
+    /// `web,listen,worker` or any non-empty part of it.
+    pub fn parse(text: &str) -> anyhow::Result<Roles> {
+        let mut roles = Roles {
+            web: false,
+            listen: false,
+            worker: false,
+        };
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part {
+                "web" => roles.web = true,
+                "listen" => roles.listen = true,
+                "worker" => roles.worker = true,
+                other => anyhow::bail!(
+                    "cluster.roles / --role: unknown role {other:?}; use web, listen and/or worker"
+                ),
+            }
+        }
+        if !(roles.web || roles.listen || roles.worker) {
+            anyhow::bail!("cluster.roles / --role: name at least one of web, listen, worker");
+        }
+        Ok(roles)
+    }
+}
+
 /// The leases of this node's listening connectors.
 pub fn leases(config: &Config, node: &str) -> wederhoor_listen::Leases {
     let ttl = Duration::from_secs(config.cluster.lease_secs);
@@ -204,7 +240,9 @@ async fn reload(state: &AppState, seen: &mut ActiveVersions) {
             state.replace_rules(rules);
         }
         Ok(None) => {}
-        Err(e) => tracing::error!(error = %e, "the active rules from the database cannot be used; keeping the current ones"),
+        Err(e) => {
+            tracing::error!(error = %e, "the active rules from the database cannot be used; keeping the current ones")
+        }
     }
     // Also after an error: the same broken version is not tried again every few seconds.
     *seen = now;
@@ -230,4 +268,39 @@ async fn rebuild(state: &AppState, now: ActiveVersions) -> anyhow::Result<Option
         .await
         .map_err(|e| anyhow::anyhow!("the learned model: {e}"))?;
     Ok(Some(ActiveRules { engine, version }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_parsed_and_unknown_ones_refused() {
+        let all = Roles::parse("web,listen,worker").unwrap();
+        assert!(all.web && all.listen && all.worker);
+        let some = Roles::parse(" listen , worker").unwrap();
+        assert_eq!(
+            some,
+            Roles {
+                web: false,
+                listen: true,
+                worker: true
+            }
+        );
+        assert!(Roles::parse("web,cook").is_err());
+        assert!(Roles::parse(" , ").is_err());
+    }
+
+    #[test]
+    fn the_node_id_is_kept_and_locked_per_data_directory() {
+        let dir = std::env::temp_dir().join(format!("wederhoor-node-{}", random_id()));
+        let file = dir.join("node-id");
+        let (id, guard) = claim_id_file(&file).unwrap().unwrap();
+        // While this process holds it, a second claimant is told so (and takes a random id).
+        assert!(claim_id_file(&file).unwrap().is_none());
+        drop(guard);
+        // After a restart: the same id.
+        let (again, _guard) = claim_id_file(&file).unwrap().unwrap();
+        assert_eq!(again, id);
+    }
 }

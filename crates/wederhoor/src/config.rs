@@ -54,6 +54,9 @@ pub struct ClusterSection {
     /// Seconds a source lease lasts without renewal: a dead node's sources move to another
     /// node after this. Renewed every third of it.
     pub lease_secs: u64,
+    /// What a `serve` process does, comma-separated: `web` (pages, API, ingest), `listen` (the
+    /// listening connectors, each source on one node) and `worker` (outbox, mail, retention).
+    pub roles: String,
     /// Seconds between checks of the active rules version in the database (a save on another
     /// node; with NATS the change arrives at once and this is the fallback).
     pub rules_poll_secs: u64,
@@ -63,6 +66,7 @@ impl Default for ClusterSection {
     fn default() -> Self {
         ClusterSection {
             node_id: String::new(),
+            roles: "web,listen,worker".into(),
             lease_secs: 30,
             rules_poll_secs: 5,
         }
@@ -297,6 +301,7 @@ impl Config {
         if self.cluster.lease_secs < 3 || self.cluster.rules_poll_secs < 1 {
             bail!("cluster: lease_secs must be at least 3 and rules_poll_secs at least 1");
         }
+        crate::cluster::Roles::parse(&self.cluster.roles)?;
         if self.cluster.node_id.len() > 64 || self.cluster.node_id.chars().any(char::is_whitespace)
         {
             bail!("cluster.node_id: at most 64 characters, without spaces");

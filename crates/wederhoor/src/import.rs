@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
-use wederhoor_core::DeliveryKind;
-use wederhoor_store::{NewSource, Source, Store};
 use wederhoor_app::ActiveRules;
 use wederhoor_app::ingest::{ItemResult, PreparedBatch, prepare_values, store_prepared};
+use wederhoor_core::DeliveryKind;
+use wederhoor_store::{NewSource, Source, Store};
 
 const BATCH: usize = 1000;
 /// At most this many rejected lines are listed one by one; the rest are counted.

@@ -89,18 +89,23 @@ pub async fn apply(store: &Store, path: &Path) -> anyhow::Result<SyncReport> {
                 let (created, token) = match created {
                     Ok(c) => c,
                     // Another node starting with the same file created it just now.
-                    Err(StoreError::Conflict(_)) => match store.source_by_name(&settings.name).await? {
-                        Some(existing) => {
-                            if SourceSettings::from(&existing) != settings {
-                                store
-                                    .update_source_settings(existing.id, &settings, None)
-                                    .await?;
+                    Err(StoreError::Conflict(_)) => {
+                        match store.source_by_name(&settings.name).await? {
+                            Some(existing) => {
+                                if SourceSettings::from(&existing) != settings {
+                                    store
+                                        .update_source_settings(existing.id, &settings, None)
+                                        .await?;
+                                }
+                                report.unchanged += 1;
+                                continue;
                             }
-                            report.unchanged += 1;
-                            continue;
+                            None => anyhow::bail!(
+                                "source {:?} conflicts but cannot be found",
+                                settings.name
+                            ),
                         }
-                        None => anyhow::bail!("source {:?} conflicts but cannot be found", settings.name),
-                    },
+                    }
                     Err(e) => return Err(e.into()),
                 };
                 store

@@ -22,9 +22,10 @@ fn rules_with_word() -> String {
 }
 
 async fn store_of(t: &Target) -> Store {
-    let url = t.database_url.clone().unwrap_or_else(|| {
-        format!("sqlite://{}", t.data_dir.join("wederhoor.db").display())
-    });
+    let url = t
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", t.data_dir.join("wederhoor.db").display()));
     Store::open(&url).await.unwrap()
 }
 
@@ -164,4 +165,16 @@ async fn without_nats_each_node_picks_up_a_rules_save_from_the_database() {
         let rule = ingest_until_new_rule(&client, &b.url, &token, &store, "poll").await;
         assert_eq!(rule.as_deref(), Some("cluster-woord"), "{}", t.backend());
     }
+}
+
+#[test]
+fn an_unknown_role_is_refused_with_its_name() {
+    let t = Target::sqlite("cluster-role");
+    let out = t.run(
+        &["serve", "--listen", "127.0.0.1:0", "--role", "web,koken"],
+        "",
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("koken") && err.contains("listen"), "{err}");
 }
