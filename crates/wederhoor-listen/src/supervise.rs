@@ -89,9 +89,9 @@ pub(crate) async fn supervise<F, Fut>(
                         }
                         Err(e) => {
                             tracing::warn!(source = %source.name, connector = what, error = %e, "renewing the source lease");
-                            if !renewed
+                            if renewed
                                 .get(&source.id)
-                                .is_some_and(|at| at.elapsed() < leases.ttl)
+                                .is_none_or(|at| at.elapsed() >= leases.ttl)
                             {
                                 continue;
                             }
