@@ -15,6 +15,7 @@ mod feedback;
 mod feedback_bulk;
 mod inbox;
 mod ingest;
+mod maintenance;
 mod outbox;
 mod privacy;
 mod retention;

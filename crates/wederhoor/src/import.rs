@@ -102,6 +102,13 @@ pub async fn import_files(
             summary.rejected as usize - listed
         );
     }
+    if summary.stored > 0 {
+        // Part of the import: the inbox is fast right after it, not after autovacuum.
+        store
+            .refresh_statistics()
+            .await
+            .context("refreshing the planner statistics after the import")?;
+    }
     let secs = started.elapsed().as_secs_f64();
     println!(
         "imported {} lines in {:.1} s: {} stored, {} duplicates, {} rejected ({:.0} lines/s)",
