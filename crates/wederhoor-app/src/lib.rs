@@ -4,4 +4,42 @@
 //! arguments and the connectors hand what they hear to the same ingest.
 //!
 //! Dependencies point one way: `web` and the binary call this crate; this crate calls `store`,
-//! `triage` and `core`, and never knows about HTTP.
+//! `triage`, `listen` (for the connectors' [`wederhoor_listen::Sink`]) and `core`, and never knows
+//! about HTTP. What a use case announces (a conversation changed, messages counted) goes to an
+//! [`Events`] implementation the caller provides: the web crate's live events, or nothing.
+//!
+//! Use cases so far: [`ingest::ingest_batch`] (and the connectors' [`ingest::ConnectorSink`]),
+//! [`ingest::edit_message`], [`ingest::delete_message`], [`retriage::retriage_all`],
+//! [`backtest::backtest_store`].
+
+pub mod backtest;
+pub mod events;
+pub mod ingest;
+pub mod retriage;
+
+pub use events::{Change, Events, IngestTally, NoEvents};
+
+use wederhoor_store::StoreError;
+use wederhoor_triage::Engine;
+
+/// The triage engine with the store version of the rules it was built from.
+#[derive(Clone)]
+pub struct ActiveRules {
+    pub engine: Engine,
+    pub version: Option<i64>,
+}
+
+/// Why a use case did not complete. The web edge maps these to HTTP answers.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The input cannot be used (said in words for the one who sent it).
+    #[error("{0}")]
+    Invalid(String),
+    /// A bug or a crashed worker thread.
+    #[error("{0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -412,6 +412,8 @@ pub struct BlueskyConfig {
     pub refresh: Duration,
     /// First reconnect wait after a failure (doubles up to 8×, with jitter).
     pub reconnect_base: Duration,
+    /// This node and its source leases (one node runs a source at a time).
+    pub leases: crate::supervise::Leases,
 }
 
 impl Default for BlueskyConfig {
@@ -419,6 +421,7 @@ impl Default for BlueskyConfig {
         BlueskyConfig {
             refresh: Duration::from_secs(30),
             reconnect_base: Duration::from_secs(5),
+            leases: crate::supervise::Leases::default(),
         }
     }
 }
@@ -441,6 +444,7 @@ pub async fn run_bluesky<S: Sink + 'static>(
         store,
         "bluesky",
         config.refresh,
+        config.leases.clone(),
         wanted,
         shutdown,
         move |rx, stop| {

@@ -804,6 +804,8 @@ pub struct EmailConfig {
     pub refresh: Duration,
     /// Shortest poll interval honoured.
     pub min_interval: Duration,
+    /// This node and its source leases (one node runs a source at a time).
+    pub leases: crate::supervise::Leases,
 }
 
 impl Default for EmailConfig {
@@ -811,6 +813,7 @@ impl Default for EmailConfig {
         EmailConfig {
             refresh: Duration::from_secs(30),
             min_interval: Duration::from_secs(1),
+            leases: crate::supervise::Leases::default(),
         }
     }
 }
@@ -832,6 +835,7 @@ pub async fn run_email<S: Sink + 'static>(
         store,
         "email",
         config.refresh,
+        config.leases.clone(),
         wanted,
         shutdown,
         move |rx, stop| {

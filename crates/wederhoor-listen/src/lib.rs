@@ -18,7 +18,7 @@ pub mod outbox;
 pub mod poller;
 pub mod query;
 pub mod rss;
-mod supervise;
+pub mod supervise;
 pub mod webhook;
 
 pub use bluesky::{BlueskyClient, BlueskyConfig, BlueskyConnector, run_bluesky};
@@ -29,6 +29,7 @@ pub use mastodon::{
 pub use meta::{MetaConnector, MetaSettings};
 pub use outbox::{OutboxConfig, run_outbox, run_outbox_once};
 pub use poller::{RssConfig, run_rss};
+pub use supervise::Leases;
 pub use webhook::{WebhookConnector, sign};
 
 use std::time::Duration;

@@ -652,6 +652,8 @@ pub struct MastodonConfig {
     pub refresh: Duration,
     /// First reconnect wait after a failure (doubles up to 8×, with jitter).
     pub reconnect_base: Duration,
+    /// This node and its source leases (one node runs a source at a time).
+    pub leases: crate::supervise::Leases,
 }
 
 impl Default for MastodonConfig {
@@ -659,6 +661,7 @@ impl Default for MastodonConfig {
         MastodonConfig {
             refresh: Duration::from_secs(30),
             reconnect_base: Duration::from_secs(5),
+            leases: crate::supervise::Leases::default(),
         }
     }
 }
@@ -681,6 +684,7 @@ pub async fn run_mastodon<S: Sink + 'static>(
         store,
         "mastodon",
         config.refresh,
+        config.leases.clone(),
         wanted,
         shutdown,
         move |rx, stop| {

@@ -18,6 +18,8 @@ pub struct RssConfig {
     pub refresh: Duration,
     /// Shortest poll interval honoured (the admin form asks for at least 30 s; tests use 1 s).
     pub min_interval: Duration,
+    /// This node and its source leases (one node runs a source at a time).
+    pub leases: crate::supervise::Leases,
 }
 
 impl Default for RssConfig {
@@ -25,6 +27,7 @@ impl Default for RssConfig {
         RssConfig {
             refresh: Duration::from_secs(30),
             min_interval: Duration::from_secs(1),
+            leases: crate::supervise::Leases::default(),
         }
     }
 }
@@ -89,6 +92,7 @@ pub async fn run_rss<S: Sink + 'static>(
         store,
         "rss",
         config.refresh,
+        config.leases.clone(),
         wanted,
         shutdown,
         move |rx, stop| {

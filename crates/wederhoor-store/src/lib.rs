@@ -9,11 +9,13 @@
 
 mod accounts;
 mod agents;
+mod cluster;
 mod decisions;
 mod feedback;
 mod feedback_bulk;
 mod inbox;
 mod ingest;
+mod maintenance;
 mod outbox;
 mod privacy;
 mod resilience;
@@ -25,6 +27,7 @@ pub use accounts::{
     Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
 };
 pub use agents::{Agent, NewAgent, Session};
+pub use cluster::ActiveVersions;
 pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
@@ -230,10 +233,35 @@ impl Store {
         }
     }
 
-    /// Brings the schema up to date: applies, in order and each in its own transaction, the
-    /// migrations in `MIGRATIONS` that `schema_migrations` does not list yet, then (re)creates
-    /// the tally triggers. Safe to run on every start and from several processes.
+    /// Brings the schema up to date (see [`Store::migrate_unlocked`]). On PostgreSQL under an
+    /// advisory lock per schema, so nodes that start together on an empty database migrate one
+    /// after the other (the lock is a session's: a node that dies mid-migration releases it).
     pub async fn migrate(&self) -> Result<()> {
+        if self.backend != Backend::Postgres {
+            return self.migrate_unlocked().await;
+        }
+        let mut lock = self.pool.acquire().await?;
+        // (The lock function returns `void`, which the `Any` driver cannot decode: select a 1.)
+        sqlx::query(
+            "SELECT 1 AS locked FROM (SELECT pg_advisory_lock(1919251317, hashtext(current_schema()))) AS l",
+        )
+            .execute(&mut *lock)
+            .await?;
+        let result = self.migrate_unlocked().await;
+        let unlocked =
+            sqlx::query("SELECT pg_advisory_unlock(1919251317, hashtext(current_schema()))")
+                .execute(&mut *lock)
+                .await;
+        if unlocked.is_err() {
+            // Closing the session releases its locks.
+            let _ = sqlx::Connection::close(lock.detach()).await;
+        }
+        result
+    }
+
+    /// Applies, in order and each in its own transaction, the migrations in `MIGRATIONS` that
+    /// `schema_migrations` does not list yet, then (re)creates the tally triggers.
+    async fn migrate_unlocked(&self) -> Result<()> {
         let (id, real, blob) = match self.backend {
             Backend::Sqlite => ("INTEGER PRIMARY KEY", "REAL", "BLOB"),
             Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "DOUBLE PRECISION", "BYTEA"),
@@ -533,6 +561,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_attachments.sql")),
     (5, include_str!("migrations/0005_feedback.sql")),
     (6, include_str!("migrations/0006_decisions.sql")),
+    (7, include_str!("migrations/0007_source_leases.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -1,5 +1,6 @@
 //! `POST /api/v1/ingest`: messages in, per-item results out. A message is committed before the
-//! response says `stored`.
+//! response says `stored`. HTTP only: the pipeline (parse, triage, store, announce) is the ingest
+//! use case in `wederhoor_app::ingest`.
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -9,161 +10,44 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use serde::Serialize;
 use std::sync::atomic::Ordering;
-use wederhoor_core::{IncomingMessage, MessageId, Triage, ValidMessage};
-use wederhoor_store::{IngestOutcome, Source, Store};
-use wederhoor_triage::{Engine, TriageInput};
+use wederhoor_app::ingest::{Batch, Ingest, ingest_batch};
+use wederhoor_store::Source;
 
 /// Largest request body accepted anywhere (a batch of messages).
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Most messages in one request.
 pub const MAX_BATCH: usize = 1000;
 
-/// What happened to one item.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum ItemResult {
-    Stored {
-        message: MessageId,
-        conversation: wederhoor_core::ConversationId,
-    },
-    Duplicate {
-        message: MessageId,
-    },
-    Rejected {
-        error: String,
-    },
-}
+pub use wederhoor_app::ingest::{
+    IngestReport, ItemResult, PreparedBatch, ingest_values, prepare_values, store_prepared,
+    triage_message,
+};
 
-/// Per-item results in input order, with totals.
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
-pub struct IngestReport {
-    pub stored: usize,
-    pub duplicates: usize,
-    pub rejected: usize,
-    pub results: Vec<ItemResult>,
-}
-
-/// Checks, triages and stores a batch of JSON values for one source, in one transaction.
-/// Bad items are reported and do not stop the others.
-pub async fn ingest_values(
-    store: &Store,
-    engine: &Engine,
-    rules_version: Option<i64>,
-    source: &Source,
-    values: Vec<serde_json::Value>,
-) -> Result<IngestReport, AppError> {
-    let prepared = prepare_values(
-        engine,
-        &source.name,
-        wederhoor_core::is_direct_channel(&source.kind),
-        values,
-    );
-    store_prepared(store, rules_version, source, prepared).await
-}
-
-/// A batch parsed and triaged, not stored yet (the CPU half of ingest, so an import can triage
-/// the next batch while the database stores this one).
-pub struct PreparedBatch {
-    results: Vec<Option<ItemResult>>,
-    valid: Vec<(ValidMessage, Triage)>,
-    positions: Vec<usize>,
-}
-
-/// Parses and triages a batch (pure: no I/O).
-pub fn prepare_values(
-    engine: &Engine,
-    source_name: &str,
-    direct: bool,
-    values: Vec<serde_json::Value>,
-) -> PreparedBatch {
-    let now = jiff::Timestamp::now();
-    let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(values.len());
-    let mut valid: Vec<(ValidMessage, Triage)> = Vec::new();
-    let mut positions = Vec::new();
-    for (i, value) in values.into_iter().enumerate() {
-        let parsed = serde_json::from_value::<IncomingMessage>(value)
-            .map_err(|e| e.to_string())
-            .and_then(|m| m.parse(now).map_err(|e| e.to_string()));
-        match parsed {
-            Ok(m) => {
-                let triage = triage_message(engine, &m, source_name, direct);
-                valid.push((m, triage));
-                positions.push(i);
-                results.push(None);
-            }
-            Err(error) => results.push(Some(ItemResult::Rejected { error })),
+impl From<wederhoor_app::Error> for AppError {
+    fn from(e: wederhoor_app::Error) -> AppError {
+        match e {
+            wederhoor_app::Error::Store(e) => AppError::Store(e),
+            wederhoor_app::Error::Invalid(m) => AppError::BadRequest(m),
+            wederhoor_app::Error::Internal(m) => AppError::Internal(m),
         }
     }
-    PreparedBatch {
-        results,
-        valid,
-        positions,
-    }
 }
 
-/// Stores a prepared batch in one transaction and reports per item, in order.
-pub async fn store_prepared(
-    store: &Store,
-    rules_version: Option<i64>,
-    source: &Source,
-    prepared: PreparedBatch,
-) -> Result<IngestReport, AppError> {
-    let PreparedBatch {
-        mut results,
-        valid,
-        positions,
-    } = prepared;
-    let outcomes = store.ingest_batch(source.id, &valid, rules_version).await?;
-    for (pos, outcome) in positions.into_iter().zip(outcomes) {
-        if let Some(slot) = results.get_mut(pos) {
-            *slot = Some(match outcome {
-                IngestOutcome::Stored {
-                    message,
-                    conversation,
-                } => ItemResult::Stored {
-                    message,
-                    conversation,
-                },
-                IngestOutcome::Duplicate { message } => ItemResult::Duplicate { message },
-            });
-        }
+/// The use cases' announcements become live events (open pages, other nodes) and counters.
+impl wederhoor_app::Events for AppState {
+    fn changed(&self, conversation: wederhoor_core::ConversationId, change: wederhoor_app::Change) {
+        self.publish(LiveEvent::changed(conversation, change.as_str()));
     }
-    let results: Vec<ItemResult> = results
-        .into_iter()
-        .map(|r| {
-            r.unwrap_or(ItemResult::Rejected {
-                error: "not processed".into(),
-            })
-        })
-        .collect();
-    let mut report = IngestReport {
-        results,
-        ..Default::default()
-    };
-    for r in &report.results {
-        match r {
-            ItemResult::Stored { .. } => report.stored += 1,
-            ItemResult::Duplicate { .. } => report.duplicates += 1,
-            ItemResult::Rejected { .. } => report.rejected += 1,
-        }
-    }
-    Ok(report)
-}
 
-/// Triage of one checked message with its source.
-pub fn triage_message(engine: &Engine, m: &ValidMessage, source: &str, direct: bool) -> Triage {
-    engine.triage(&TriageInput {
-        text: &m.text,
-        source: Some(source),
-        author_handle: &m.author_handle,
-        author_name: m.author_name.as_deref(),
-        followers: m.followers,
-        reposts: m.reposts,
-        likes: m.likes,
-        direct,
-    })
+    fn ingested(&self, tally: wederhoor_app::IngestTally) {
+        let m = &self.metrics;
+        m.ingested.fetch_add(tally.stored as u64, Ordering::Relaxed);
+        m.duplicates
+            .fetch_add(tally.duplicates as u64, Ordering::Relaxed);
+        m.rejected
+            .fetch_add(tally.rejected as u64, Ordering::Relaxed);
+    }
 }
 
 pub async fn ingest(
@@ -218,27 +102,12 @@ pub(crate) async fn ingest_body(
         .into());
     }
     let rules = state.active_rules();
-    let report = ingest_values(&state.store, &rules.engine, rules.version, source, values).await?;
-    state
-        .metrics
-        .ingested
-        .fetch_add(report.stored as u64, Ordering::Relaxed);
-    state
-        .metrics
-        .duplicates
-        .fetch_add(report.duplicates as u64, Ordering::Relaxed);
-    state
-        .metrics
-        .rejected
-        .fetch_add(report.rejected as u64, Ordering::Relaxed);
-    let mut announced = std::collections::HashSet::new();
-    for r in &report.results {
-        if let ItemResult::Stored { conversation, .. } = r
-            && announced.insert(*conversation)
-        {
-            state.publish(LiveEvent::changed(*conversation, "message"));
-        }
-    }
+    let ctx = Ingest {
+        store: &state.store,
+        rules: &rules,
+        events: state,
+    };
+    let report = ingest_batch(&ctx, source, Batch::Json(values)).await?;
     // A single message that was refused is the client's error; a batch answers per item.
     if single && let Some(ItemResult::Rejected { error }) = report.results.first() {
         return Err(AppError::Unprocessable(error.clone()).into());

@@ -44,7 +44,6 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{Notify, broadcast};
 use wederhoor_store::Store;
-use wederhoor_triage::Engine;
 
 /// Settings the web edge needs from the configuration.
 #[derive(Debug, Clone)]
@@ -79,11 +78,7 @@ impl Default for WebConfig {
 }
 
 /// The triage engine with the store version of the rules it was built from.
-#[derive(Clone)]
-pub struct ActiveRules {
-    pub engine: Engine,
-    pub version: Option<i64>,
-}
+pub use wederhoor_app::ActiveRules;
 
 /// Counters for `/metrics`.
 #[derive(Default)]
@@ -111,6 +106,9 @@ pub struct AppState {
     pub limits: Arc<public::RateLimits>,
     /// Wakes the mail worker when a mail was queued.
     pub mail_wakeup: Arc<Notify>,
+    /// Counts the rules or model changes made on this node ([`AppState::set_rules`]), so the
+    /// binary can tell the other nodes at once.
+    pub rules_changed: tokio::sync::watch::Sender<u64>,
     templates: Arc<minijinja::Environment<'static>>,
 }
 
@@ -132,6 +130,7 @@ impl AppState {
             shutting_down: tokio::sync::watch::Sender::new(false),
             limits: Arc::new(public::RateLimits::default()),
             mail_wakeup: Arc::new(Notify::new()),
+            rules_changed: tokio::sync::watch::Sender::new(0),
             templates: Arc::new(pages::environment()?),
         })
     }
@@ -144,7 +143,15 @@ impl AppState {
         }
     }
 
+    /// Makes `rules` the active rules of this node (a save or a trained model here) and says
+    /// so on `rules_changed`, for the other nodes.
     pub fn set_rules(&self, rules: ActiveRules) {
+        self.replace_rules(rules);
+        self.rules_changed.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Makes `rules` the active rules without announcing it (a change seen from another node).
+    pub fn replace_rules(&self, rules: ActiveRules) {
         match self.rules.write() {
             Ok(mut r) => *r = rules,
             Err(poisoned) => *poisoned.into_inner() = rules,

@@ -16,8 +16,7 @@
 
 use crate::AppState;
 use crate::error::{ApiError, AppError};
-use crate::ingest::{IngestReport, ItemResult, ingest_values};
-use crate::live::LiveEvent;
+use crate::ingest::IngestReport;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -146,34 +145,17 @@ pub async fn receive(
         thread_chats(&state, &source, &mut parsed.messages).await?;
     }
     let rules = state.active_rules();
-    let report = ingest_values(
-        &state.store,
-        &rules.engine,
-        rules.version,
-        &source,
-        parsed.messages,
-    )
-    .await?;
-    state
-        .metrics
-        .ingested
-        .fetch_add(report.stored as u64, Ordering::Relaxed);
-    state
-        .metrics
-        .duplicates
-        .fetch_add(report.duplicates as u64, Ordering::Relaxed);
+    let ctx = wederhoor_app::ingest::Ingest {
+        store: &state.store,
+        rules: &rules,
+        events: &state,
+    };
+    let batch = wederhoor_app::ingest::Batch::Json(parsed.messages);
+    let report = wederhoor_app::ingest::ingest_batch(&ctx, &source, batch).await?;
     state
         .metrics
         .rejected
-        .fetch_add((report.rejected + parsed.skipped) as u64, Ordering::Relaxed);
-    let mut announced = std::collections::HashSet::new();
-    for r in &report.results {
-        if let ItemResult::Stored { conversation, .. } = r
-            && announced.insert(*conversation)
-        {
-            state.publish(LiveEvent::changed(*conversation, "message"));
-        }
-    }
+        .fetch_add(parsed.skipped as u64, Ordering::Relaxed);
     if parsed.skipped > 0 {
         tracing::info!(
             source = source.id.0,

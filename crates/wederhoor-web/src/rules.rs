@@ -15,8 +15,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use wederhoor_core::{Action, ConversationId};
-use wederhoor_store::{BacktestItem, Precedent, RetriageItem, Store};
-use wederhoor_triage::{Engine, TriageInput};
+use wederhoor_store::{Precedent, RetriageItem, Store};
+use wederhoor_triage::TriageInput;
 
 /// The backtest after a save looks at this many of the newest stored messages.
 pub const BACKTEST_CAP: i64 = 20_000;
@@ -25,55 +25,7 @@ const MAX_RULES_BYTES: usize = 1024 * 1024;
 /// Review items per page.
 const REVIEW_PAGE: i64 = 25;
 
-/// One message whose verdict would change under other rules.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VerdictChange {
-    /// The message's id at its source.
-    pub id: String,
-    pub conversation: Option<ConversationId>,
-    pub text: String,
-    pub old_action: String,
-    pub old_rule: String,
-    pub new_action: String,
-    pub new_rule: String,
-}
-
-/// Triage `items` with `engine` and return those whose stored verdict (action or rule) differs.
-pub fn backtest_items(engine: &Engine, items: &[BacktestItem]) -> Vec<VerdictChange> {
-    items
-        .iter()
-        .filter_map(|b| {
-            let m = &b.item;
-            let t = crate::system::triage_stored(engine, m);
-            let new_action = t.verdict.action.as_str();
-            (new_action != b.action || t.verdict.rule != b.rule).then(|| VerdictChange {
-                id: b.external_id.clone(),
-                conversation: Some(b.conversation),
-                text: m.text.clone(),
-                old_action: b.action.clone(),
-                old_rule: b.rule.clone(),
-                new_action: new_action.to_owned(),
-                new_rule: t.verdict.rule.clone(),
-            })
-        })
-        .collect()
-}
-
-/// Backtests `engine` against the newest `limit` stored messages: (changes, messages checked).
-pub async fn backtest_store(
-    store: &Store,
-    engine: &Engine,
-    limit: i64,
-) -> Result<(Vec<VerdictChange>, usize), AppError> {
-    let items = store.messages_for_backtest(limit).await?;
-    let engine = engine.clone();
-    tokio::task::spawn_blocking(move || {
-        let changes = backtest_items(&engine, &items);
-        (changes, items.len())
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))
-}
+pub use wederhoor_app::backtest::{VerdictChange, backtest_items, backtest_store};
 
 /// The stored message a precedent is about, as triage reads it; when it is gone (erased), its
 /// text alone.

@@ -4,8 +4,7 @@
 use crate::auth::{ADMIN, AGENT, Auth, LEAD};
 use crate::error::AppError;
 use crate::i18n::{Lang, text};
-use crate::ingest::{ItemResult, ingest_values};
-use crate::live::LiveEvent;
+use crate::ingest::ItemResult;
 use crate::{AppState, pages};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -13,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
 use wederhoor_core::message::{MAX_FIELD_BYTES, MAX_TEXT_BYTES};
 use wederhoor_core::{DeliveryKind, SourceId};
 use wederhoor_store::{NewSource, Source, SourceHealth, SourceSettings};
@@ -809,22 +807,18 @@ pub async fn capture(
         value["created_at"] = serde_json::Value::String(t);
     }
     let rules = state.active_rules();
-    let report = ingest_values(
-        &state.store,
-        &rules.engine,
-        rules.version,
-        &source,
-        vec![value],
-    )
-    .await?;
+    let ctx = wederhoor_app::ingest::Ingest {
+        store: &state.store,
+        rules: &rules,
+        events: &state,
+    };
+    let batch = wederhoor_app::ingest::Batch::Json(vec![value]);
+    let report = wederhoor_app::ingest::ingest_batch(&ctx, &source, batch).await?;
     match report.results.into_iter().next() {
         Some(ItemResult::Stored { conversation, .. }) => {
-            state.metrics.ingested.fetch_add(1, Ordering::Relaxed);
-            state.publish(LiveEvent::changed(conversation, "message"));
             Ok(Redirect::to(&format!("/c/{conversation}")).into_response())
         }
         Some(ItemResult::Duplicate { message }) => {
-            state.metrics.duplicates.fetch_add(1, Ordering::Relaxed);
             let e = format!("{} {} ({})", text(lang, "cap_duplicate"), source.name, url);
             let existing = state.store.message_conversation(message).await?;
             let outcome = CaptureOutcome {

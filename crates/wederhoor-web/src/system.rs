@@ -9,9 +9,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
 use std::sync::atomic::Ordering;
-use wederhoor_core::{AgentId, MessageId, Role};
-use wederhoor_store::{NewAgent, SourceHealth, Store};
-use wederhoor_triage::{Engine, TriageInput};
+use wederhoor_core::Role;
+use wederhoor_store::{NewAgent, SourceHealth};
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -354,48 +353,4 @@ pub async fn retriage(
     Ok(page.into_response())
 }
 
-/// Triage every stored message again with `engine` (after a rules change), in batches of a
-/// thousand, then let each conversation take its newest verdict. Returns the message count.
-pub async fn retriage_all(
-    store: &Store,
-    engine: &Engine,
-    version: Option<i64>,
-    actor: Option<AgentId>,
-) -> Result<u64, AppError> {
-    let mut after = 0i64;
-    let mut total = 0u64;
-    loop {
-        let page = store.messages_for_retriage(after, 1000).await?;
-        let Some(last) = page.last() else { break };
-        after = last.message.0;
-        let triaged: Vec<(MessageId, wederhoor_core::Triage)> = page
-            .iter()
-            .map(|m| (m.message, triage_stored(engine, m)))
-            .collect();
-        store.update_triage_batch(&triaged, version).await?;
-        total += triaged.len() as u64;
-    }
-    store
-        .refresh_conversation_verdicts(actor.map(|a| a.0), total)
-        .await?;
-    Ok(total)
-}
-
-/// Triage of a message that is already stored (re-triage, backtests).
-pub fn triage_stored(engine: &Engine, m: &wederhoor_store::RetriageItem) -> wederhoor_core::Triage {
-    engine.triage(&stored_input(m))
-}
-
-/// The triage input of a stored message.
-pub(crate) fn stored_input(m: &wederhoor_store::RetriageItem) -> TriageInput<'_> {
-    TriageInput {
-        text: &m.text,
-        source: Some(&m.source),
-        author_handle: &m.author_handle,
-        author_name: m.author_name.as_deref(),
-        followers: m.followers,
-        reposts: m.reposts,
-        likes: m.likes,
-        direct: m.direct,
-    }
-}
+pub use wederhoor_app::retriage::{retriage_all, stored_input, triage_stored};

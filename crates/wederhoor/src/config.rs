@@ -41,6 +41,36 @@ pub struct Config {
     pub mail: MailSection,
     pub public: PublicSection,
     pub oidc: OidcSection,
+    pub cluster: ClusterSection,
+}
+
+/// Several `serve` nodes on one database (PostgreSQL).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterSection {
+    /// This node's id (holder of the listening sources' leases); empty: a random id kept in
+    /// `data_dir/node-id`, so a restarted node takes its own sources back at once.
+    pub node_id: String,
+    /// Seconds a source lease lasts without renewal: a dead node's sources move to another
+    /// node after this. Renewed every third of it.
+    pub lease_secs: u64,
+    /// What a `serve` process does, comma-separated: `web` (pages, API, ingest), `listen` (the
+    /// listening connectors, each source on one node) and `worker` (outbox, mail, retention).
+    pub roles: String,
+    /// Seconds between checks of the active rules version in the database (a save on another
+    /// node; with NATS the change arrives at once and this is the fallback).
+    pub rules_poll_secs: u64,
+}
+
+impl Default for ClusterSection {
+    fn default() -> Self {
+        ClusterSection {
+            node_id: String::new(),
+            roles: "web,listen,worker".into(),
+            lease_secs: 30,
+            rules_poll_secs: 5,
+        }
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -186,6 +216,7 @@ impl Default for Config {
             mail: MailSection::default(),
             public: PublicSection::default(),
             oidc: OidcSection::default(),
+            cluster: ClusterSection::default(),
         }
     }
 }
@@ -282,6 +313,14 @@ impl Config {
                 .any(|c| c.is_whitespace() || c == '*' || c == '>')
         {
             bail!("nats_subject: a subject like wederhoor.live, without spaces or wildcards");
+        }
+        if self.cluster.lease_secs < 3 || self.cluster.rules_poll_secs < 1 {
+            bail!("cluster: lease_secs must be at least 3 and rules_poll_secs at least 1");
+        }
+        crate::cluster::Roles::parse(&self.cluster.roles)?;
+        if self.cluster.node_id.len() > 64 || self.cluster.node_id.chars().any(char::is_whitespace)
+        {
+            bail!("cluster.node_id: at most 64 characters, without spaces");
         }
         if self.outbox.max_attempts < 1 {
             bail!("outbox.max_attempts: must be at least 1");

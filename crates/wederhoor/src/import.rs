@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
+use wederhoor_app::ActiveRules;
+use wederhoor_app::ingest::{ItemResult, PreparedBatch, prepare_values, store_prepared};
 use wederhoor_core::DeliveryKind;
 use wederhoor_store::{NewSource, Source, Store};
-use wederhoor_web::{ActiveRules, ItemResult, PreparedBatch, prepare_values, store_prepared};
 
 const BATCH: usize = 1000;
 /// At most this many rejected lines are listed one by one; the rest are counted.
@@ -100,6 +101,13 @@ pub async fn import_files(
             "… and {} more rejected lines",
             summary.rejected as usize - listed
         );
+    }
+    if summary.stored > 0 {
+        // Part of the import: the inbox is fast right after it, not after autovacuum.
+        store
+            .refresh_statistics()
+            .await
+            .context("refreshing the planner statistics after the import")?;
     }
     let secs = started.elapsed().as_secs_f64();
     println!(

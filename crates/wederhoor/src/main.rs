@@ -3,13 +3,13 @@
 
 mod bench;
 mod bus;
+mod cluster;
 mod config;
 mod demo;
 mod demo_data;
 mod demo_feedback;
 mod import;
 mod learn;
-mod listen;
 mod mail;
 mod rules_test;
 mod serve;
@@ -54,6 +54,10 @@ enum Command {
         /// Start with a fresh data directory filled with the Dutch demo.
         #[arg(long)]
         demo: bool,
+        /// What this process runs: web, listen, worker, comma-separated (overrides
+        /// cluster.roles; default all three).
+        #[arg(long)]
+        role: Option<String>,
     },
     /// Create or update the database schema.
     Migrate,
@@ -241,9 +245,13 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         .context("starting the async runtime")?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve { listen, demo } => {
+            Command::Serve { listen, demo, role } => {
                 if let Some(l) = listen {
                     config.server.listen = l;
+                }
+                if let Some(r) = role {
+                    cluster::Roles::parse(&r)?;
+                    config.cluster.roles = r;
                 }
                 serve::serve(config, demo).await?;
             }

@@ -1,5 +1,6 @@
 //! `wederhoor serve`: the web server plus the outbox worker, the feed poller and the Mastodon
-//! streams, until Ctrl-C or SIGTERM.
+//! streams, until Ctrl-C or SIGTERM. Listening sources run on the node holding their lease
+//! (`cluster.rs`); rules changes on other nodes are taken over by the rules sync.
 
 use crate::config::Config;
 use anyhow::Context;
@@ -55,6 +56,9 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         config.data_dir = dir;
     }
     let store = crate::open_store(&config).await?;
+    // `_node_file` keeps the data directory's node id locked while this process runs.
+    let (node, _node_file) = crate::cluster::node_id(&config);
+    let leases = crate::cluster::leases(&config, &node);
     let rules = load_rules(&store, &config).await?;
     if !config.sources_file.is_empty() {
         // Bad entries are reported and skipped; the server starts with the good ones.
@@ -72,11 +76,25 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     };
     // A new installation's feedback page starts with the "Particulier" and "Zakelijk" panels.
     store.ensure_default_boards().await?;
+    let roles = crate::cluster::Roles::parse(&config.cluster.roles)?;
     // Bound before the web state is built: the public URL defaults to the address listened on.
-    let listener = tokio::net::TcpListener::bind(&config.server.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.server.listen))?;
-    let addr = listener.local_addr()?;
+    let listener = if roles.web {
+        Some(
+            tokio::net::TcpListener::bind(&config.server.listen)
+                .await
+                .with_context(|| format!("listening on {}", config.server.listen))?,
+        )
+    } else {
+        None
+    };
+    let addr = match &listener {
+        Some(l) => l.local_addr()?,
+        None => config
+            .server
+            .listen
+            .parse()
+            .context("server.listen is not an address")?,
+    };
     let public_url = config.public_url(addr);
     let mailer = if config.mail.smtp_url.is_empty() {
         None
@@ -125,49 +143,91 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     let events = state.clone();
     let on_change: Arc<dyn Fn(wederhoor_core::ConversationId) + Send + Sync> =
         Arc::new(move |c| events.publish(LiveEvent::changed(c, "delivery")));
-    let feeds = tokio::spawn(run_rss(
+    // Every listening connector hands what it reads to the ingest use case.
+    let sink = wederhoor_app::ingest::ConnectorSink::new(
         store.clone(),
-        FeedClient::new().context("building the feed HTTP client")?,
-        Arc::new(crate::listen::StoreSink::new(state.clone())),
-        RssConfig::default(),
-        state.shutting_down.subscribe(),
-    ));
-    let streams = tokio::spawn(run_mastodon(
-        store.clone(),
-        MastodonClient::new().context("building the Mastodon HTTP client")?,
-        Arc::new(crate::listen::StoreSink::new(state.clone())),
-        MastodonConfig::default(),
-        state.shutting_down.subscribe(),
-    ));
-    let bluesky = tokio::spawn(wederhoor_listen::run_bluesky(
-        store.clone(),
-        wederhoor_listen::BlueskyClient::default(),
-        Arc::new(crate::listen::StoreSink::new(state.clone())),
-        wederhoor_listen::BlueskyConfig::default(),
-        state.shutting_down.subscribe(),
-    ));
-    let mailboxes = tokio::spawn(wederhoor_listen::run_email(
-        store.clone(),
-        Arc::new(crate::listen::StoreSink::new(state.clone())),
-        wederhoor_listen::EmailConfig::default(),
-        state.shutting_down.subscribe(),
-    ));
-    tokio::spawn(run_retention(
-        store.clone(),
-        state.shutting_down.subscribe(),
-    ));
-    let mail = tokio::spawn(crate::mail::run_mail(
-        store.clone(),
-        mailer,
-        state.mail_wakeup.clone(),
-        state.shutting_down.subscribe(),
-    ));
+        state.rules.clone(),
+        Arc::new(state.clone()),
+    );
+    // Background tasks that get time to stop at shutdown.
+    let mut stopping: Vec<(&'static str, tokio::task::JoinHandle<()>)> = Vec::new();
+    if roles.listen {
+        stopping.push((
+            "feed poller",
+            tokio::spawn(run_rss(
+                store.clone(),
+                FeedClient::new().context("building the feed HTTP client")?,
+                Arc::new(sink.clone()),
+                RssConfig {
+                    leases: leases.clone(),
+                    ..RssConfig::default()
+                },
+                state.shutting_down.subscribe(),
+            )),
+        ));
+        stopping.push((
+            "mastodon streams",
+            tokio::spawn(run_mastodon(
+                store.clone(),
+                MastodonClient::new().context("building the Mastodon HTTP client")?,
+                Arc::new(sink.clone()),
+                MastodonConfig {
+                    leases: leases.clone(),
+                    ..MastodonConfig::default()
+                },
+                state.shutting_down.subscribe(),
+            )),
+        ));
+        stopping.push((
+            "bluesky streams",
+            tokio::spawn(wederhoor_listen::run_bluesky(
+                store.clone(),
+                wederhoor_listen::BlueskyClient::default(),
+                Arc::new(sink.clone()),
+                wederhoor_listen::BlueskyConfig {
+                    leases: leases.clone(),
+                    ..wederhoor_listen::BlueskyConfig::default()
+                },
+                state.shutting_down.subscribe(),
+            )),
+        ));
+        stopping.push((
+            "e-mail poller",
+            tokio::spawn(wederhoor_listen::run_email(
+                store.clone(),
+                Arc::new(sink.clone()),
+                wederhoor_listen::EmailConfig {
+                    leases: leases.clone(),
+                    ..wederhoor_listen::EmailConfig::default()
+                },
+                state.shutting_down.subscribe(),
+            )),
+        ));
+    }
+    if roles.worker {
+        tokio::spawn(run_retention(
+            store.clone(),
+            state.shutting_down.subscribe(),
+        ));
+        stopping.push((
+            "mail worker",
+            tokio::spawn(crate::mail::run_mail(
+                store.clone(),
+                mailer,
+                state.mail_wakeup.clone(),
+                state.shutting_down.subscribe(),
+            )),
+        ));
+    }
     // Several web nodes on one database share their live events over NATS.
+    let mut rules_bus = None;
     let bridge = if config.nats_url.is_empty() {
         None
     } else {
         let client = crate::bus::connect(&config.nats_url).await?;
         let incoming = crate::bus::subscribe(&client, &config.nats_subject).await?;
+        rules_bus =
+            Some(crate::cluster::RulesBus::subscribe(client.clone(), &config.nats_subject).await?);
         Some(tokio::spawn(crate::bus::run_live_bridge(
             state.clone(),
             client,
@@ -176,15 +236,32 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
             state.shutting_down.subscribe(),
         )))
     };
-    tokio::spawn(run_outbox(
-        store,
-        connector,
-        outbox,
-        state.outbox_wakeup.clone(),
-        on_change,
+    // A rules save or a trained model on any node becomes active on this one too.
+    tokio::spawn(crate::cluster::run_rules_sync(
+        state.clone(),
+        Duration::from_secs(config.cluster.rules_poll_secs),
+        rules_bus,
+        state.shutting_down.subscribe(),
     ));
+    tracing::info!(%node, roles = %config.cluster.roles, "node started");
+    if roles.worker {
+        // Without the web role here, replies queued on other nodes are picked up within 30 s.
+        tokio::spawn(run_outbox(
+            store,
+            connector,
+            outbox,
+            state.outbox_wakeup.clone(),
+            on_change,
+        ));
+    }
 
-    println!("Wederhoor luistert op http://{addr}/");
+    match &listener {
+        Some(_) => println!("Wederhoor luistert op http://{addr}/"),
+        None => println!(
+            "Wederhoor draait zonder web (rollen: {})",
+            config.cluster.roles
+        ),
+    }
     if let Some(logins) = logins {
         println!("Demo-gegevens in {}", config.data_dir.display());
         println!(
@@ -195,47 +272,34 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
             println!("  {user:<8} {role}");
         }
     }
-    let app = wederhoor_web::app(state.clone());
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown().await;
-        state.begin_shutdown();
-    })
-    .await
-    .context("serving HTTP")?;
-    // The poller saw the shutdown flag too; give running polls a moment to finish.
-    if tokio::time::timeout(Duration::from_secs(10), feeds)
-        .await
-        .is_err()
-    {
-        tracing::warn!("feed poller did not stop in time");
+    match listener {
+        Some(listener) => {
+            let app = wederhoor_web::app(state.clone());
+            let stop = state.clone();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                shutdown().await;
+                stop.begin_shutdown();
+            })
+            .await
+            .context("serving HTTP")?;
+        }
+        None => {
+            shutdown().await;
+            state.begin_shutdown();
+        }
     }
-    if tokio::time::timeout(Duration::from_secs(10), streams)
-        .await
-        .is_err()
-    {
-        tracing::warn!("mastodon streams did not stop in time");
-    }
-    if tokio::time::timeout(Duration::from_secs(10), bluesky)
-        .await
-        .is_err()
-    {
-        tracing::warn!("bluesky streams did not stop in time");
-    }
-    if tokio::time::timeout(Duration::from_secs(10), mailboxes)
-        .await
-        .is_err()
-    {
-        tracing::warn!("e-mail poller did not stop in time");
-    }
-    if tokio::time::timeout(Duration::from_secs(10), mail)
-        .await
-        .is_err()
-    {
-        tracing::warn!("mail worker did not stop in time");
+    // The tasks saw the shutdown flag too; give running polls a moment to finish.
+    for (what, task) in stopping {
+        if tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("{what} did not stop in time");
+        }
     }
     if let Some(bridge) = bridge {
         match tokio::time::timeout(Duration::from_secs(5), bridge).await {

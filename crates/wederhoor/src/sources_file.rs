@@ -18,7 +18,7 @@ use anyhow::Context;
 use serde::Deserialize;
 use std::path::Path;
 use wederhoor_core::DeliveryKind;
-use wederhoor_store::{NewSource, SourceSettings, Store};
+use wederhoor_store::{NewSource, SourceSettings, Store, StoreError};
 use wederhoor_web::SourceSpec;
 use wederhoor_web::i18n::Lang;
 
@@ -77,7 +77,7 @@ pub async fn apply(store: &Store, path: &Path) -> anyhow::Result<SyncReport> {
                 report.updated.push(settings.name.clone());
             }
             None => {
-                let (created, token) = store
+                let created = store
                     .create_source(&NewSource {
                         kind: settings.kind.clone(),
                         name: settings.name.clone(),
@@ -85,7 +85,29 @@ pub async fn apply(store: &Store, path: &Path) -> anyhow::Result<SyncReport> {
                         delivery_url: None,
                         delivery_secret: None,
                     })
-                    .await?;
+                    .await;
+                let (created, token) = match created {
+                    Ok(c) => c,
+                    // Another node starting with the same file created it just now.
+                    Err(StoreError::Conflict(_)) => {
+                        match store.source_by_name(&settings.name).await? {
+                            Some(existing) => {
+                                if SourceSettings::from(&existing) != settings {
+                                    store
+                                        .update_source_settings(existing.id, &settings, None)
+                                        .await?;
+                                }
+                                report.unchanged += 1;
+                                continue;
+                            }
+                            None => anyhow::bail!(
+                                "source {:?} conflicts but cannot be found",
+                                settings.name
+                            ),
+                        }
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 store
                     .update_source_settings(created.id, &settings, None)
                     .await?;

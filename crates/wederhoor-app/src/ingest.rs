@@ -1,0 +1,425 @@
+//! The ingest use case: messages in (JSON from the API, a webhook or a file; or parsed by a
+//! connector), checked, triaged with the active rules, stored in one transaction (with the
+//! connector's checkpoint), counted and announced. Every way in — `POST /api/v1/ingest`, the
+//! signed webhook, `wederhoor import`, every listening connector — runs this one pipeline:
+//!
+//! ```text
+//! parse (prepare_values) → triage (triage_message) → store (store_prepared) → announce (Events)
+//! ```
+//!
+//! Invariant: a message is committed before the report says `stored`; a message already stored
+//! for its source (same external id) is a `duplicate`, never a second row.
+
+use crate::events::{Change, Events, IngestTally};
+use crate::{ActiveRules, Result};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::sync::{Arc, RwLock};
+use wederhoor_core::{ConversationId, IncomingMessage, MessageId, Triage, ValidMessage};
+use wederhoor_listen::{Sink, SinkError, SinkReport};
+use wederhoor_store::{BatchExtras, IngestOutcome, NewAttachment, Source, Store};
+use wederhoor_triage::{Engine, TriageInput};
+
+/// What happened to one item.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ItemResult {
+    Stored {
+        message: MessageId,
+        conversation: ConversationId,
+    },
+    Duplicate {
+        message: MessageId,
+    },
+    Rejected {
+        error: String,
+    },
+}
+
+/// Per-item results in input order, with totals.
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct IngestReport {
+    pub stored: usize,
+    pub duplicates: usize,
+    pub rejected: usize,
+    pub results: Vec<ItemResult>,
+}
+
+impl IngestReport {
+    pub fn tally(&self) -> IngestTally {
+        IngestTally {
+            stored: self.stored,
+            duplicates: self.duplicates,
+            rejected: self.rejected,
+        }
+    }
+
+    /// The conversations that received a new message, each once, in order of first mention.
+    pub fn changed_conversations(&self) -> Vec<ConversationId> {
+        let mut seen = BTreeSet::new();
+        self.results
+            .iter()
+            .filter_map(|r| match r {
+                ItemResult::Stored { conversation, .. } if seen.insert(*conversation) => {
+                    Some(*conversation)
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// What arrives for one source.
+#[derive(Debug, Clone)]
+pub enum Batch {
+    /// Message objects as the API, a webhook or a file bring them: each is checked here, and a
+    /// bad one is reported (`rejected`) without stopping the others.
+    Json(Vec<serde_json::Value>),
+    /// Messages a connector has already checked, with what it stores alongside (checkpoint,
+    /// listening query, attachments) in the same transaction.
+    Checked {
+        messages: Vec<ValidMessage>,
+        extras: BatchExtras,
+    },
+}
+
+/// What the ingest use case works with.
+pub struct Ingest<'a> {
+    pub store: &'a Store,
+    pub rules: &'a ActiveRules,
+    pub events: &'a dyn Events,
+}
+
+/// Use case: check, triage, store (one transaction) and announce a batch for `source`.
+/// Returns per item what happened, in input order.
+pub async fn ingest_batch(ctx: &Ingest<'_>, source: &Source, batch: Batch) -> Result<IngestReport> {
+    let direct = wederhoor_core::is_direct_channel(&source.kind);
+    let (prepared, extras) = match batch {
+        Batch::Json(values) => (
+            prepare_values(&ctx.rules.engine, &source.name, direct, values),
+            BatchExtras::default(),
+        ),
+        Batch::Checked { messages, extras } => (
+            prepare_checked(&ctx.rules.engine, &source.name, direct, messages),
+            extras,
+        ),
+    };
+    let report =
+        store_prepared_with(ctx.store, ctx.rules.version, source, prepared, &extras).await?;
+    announce(ctx.events, &report);
+    Ok(report)
+}
+
+/// Counts a stored batch and tells who listens which conversations changed.
+pub fn announce(events: &dyn Events, report: &IngestReport) {
+    events.ingested(report.tally());
+    for conversation in report.changed_conversations() {
+        events.changed(conversation, Change::Message);
+    }
+}
+
+/// [`ingest_batch`] of JSON values without announcing (the demo loader, tests).
+pub async fn ingest_values(
+    store: &Store,
+    engine: &Engine,
+    rules_version: Option<i64>,
+    source: &Source,
+    values: Vec<serde_json::Value>,
+) -> Result<IngestReport> {
+    let prepared = prepare_values(
+        engine,
+        &source.name,
+        wederhoor_core::is_direct_channel(&source.kind),
+        values,
+    );
+    store_prepared(store, rules_version, source, prepared).await
+}
+
+/// A batch parsed and triaged, not stored yet (the CPU half of ingest, so an import can triage
+/// the next batch while the database stores this one).
+pub struct PreparedBatch {
+    results: Vec<Option<ItemResult>>,
+    valid: Vec<(ValidMessage, Triage)>,
+    positions: Vec<usize>,
+}
+
+/// Parses and triages a batch (pure: no I/O).
+pub fn prepare_values(
+    engine: &Engine,
+    source_name: &str,
+    direct: bool,
+    values: Vec<serde_json::Value>,
+) -> PreparedBatch {
+    let now = jiff::Timestamp::now();
+    let mut results: Vec<Option<ItemResult>> = Vec::with_capacity(values.len());
+    let mut valid: Vec<(ValidMessage, Triage)> = Vec::new();
+    let mut positions = Vec::new();
+    for (i, value) in values.into_iter().enumerate() {
+        let parsed = serde_json::from_value::<IncomingMessage>(value)
+            .map_err(|e| e.to_string())
+            .and_then(|m| m.parse(now).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(m) => {
+                let triage = triage_message(engine, &m, source_name, direct);
+                valid.push((m, triage));
+                positions.push(i);
+                results.push(None);
+            }
+            Err(error) => results.push(Some(ItemResult::Rejected { error })),
+        }
+    }
+    PreparedBatch {
+        results,
+        valid,
+        positions,
+    }
+}
+
+/// Triages messages that are already checked (pure: no I/O).
+pub fn prepare_checked(
+    engine: &Engine,
+    source_name: &str,
+    direct: bool,
+    messages: Vec<ValidMessage>,
+) -> PreparedBatch {
+    let n = messages.len();
+    PreparedBatch {
+        results: vec![None; n],
+        valid: messages
+            .into_iter()
+            .map(|m| {
+                let triage = triage_message(engine, &m, source_name, direct);
+                (m, triage)
+            })
+            .collect(),
+        positions: (0..n).collect(),
+    }
+}
+
+/// Stores a prepared batch in one transaction and reports per item, in order.
+pub async fn store_prepared(
+    store: &Store,
+    rules_version: Option<i64>,
+    source: &Source,
+    prepared: PreparedBatch,
+) -> Result<IngestReport> {
+    store_prepared_with(
+        store,
+        rules_version,
+        source,
+        prepared,
+        &BatchExtras::default(),
+    )
+    .await
+}
+
+/// [`store_prepared`] with a connector's checkpoint, query and attachments in the same
+/// transaction.
+pub async fn store_prepared_with(
+    store: &Store,
+    rules_version: Option<i64>,
+    source: &Source,
+    prepared: PreparedBatch,
+    extras: &BatchExtras,
+) -> Result<IngestReport> {
+    let PreparedBatch {
+        mut results,
+        valid,
+        positions,
+    } = prepared;
+    let outcomes = store
+        .ingest_batch_with(source.id, &valid, rules_version, extras)
+        .await?;
+    for (pos, outcome) in positions.into_iter().zip(outcomes) {
+        if let Some(slot) = results.get_mut(pos) {
+            *slot = Some(match outcome {
+                IngestOutcome::Stored {
+                    message,
+                    conversation,
+                } => ItemResult::Stored {
+                    message,
+                    conversation,
+                },
+                IngestOutcome::Duplicate { message } => ItemResult::Duplicate { message },
+            });
+        }
+    }
+    let results: Vec<ItemResult> = results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or(ItemResult::Rejected {
+                error: "not processed".into(),
+            })
+        })
+        .collect();
+    let mut report = IngestReport {
+        results,
+        ..Default::default()
+    };
+    for r in &report.results {
+        match r {
+            ItemResult::Stored { .. } => report.stored += 1,
+            ItemResult::Duplicate { .. } => report.duplicates += 1,
+            ItemResult::Rejected { .. } => report.rejected += 1,
+        }
+    }
+    Ok(report)
+}
+
+/// Triage of one checked message with its source.
+pub fn triage_message(engine: &Engine, m: &ValidMessage, source: &str, direct: bool) -> Triage {
+    engine.triage(&TriageInput {
+        text: &m.text,
+        source: Some(source),
+        author_handle: &m.author_handle,
+        author_name: m.author_name.as_deref(),
+        followers: m.followers,
+        reposts: m.reposts,
+        likes: m.likes,
+        direct,
+    })
+}
+
+/// Use case: its author edited a message on the platform; the stored text is replaced and
+/// triaged again with the active rules. True when a stored message changed.
+pub async fn edit_message(
+    ctx: &Ingest<'_>,
+    source: &Source,
+    message: &ValidMessage,
+) -> Result<bool> {
+    let triage = triage_message(
+        &ctx.rules.engine,
+        message,
+        &source.name,
+        wederhoor_core::is_direct_channel(&source.kind),
+    );
+    let changed = ctx
+        .store
+        .edit_message(
+            source.id,
+            &message.external_id,
+            &message.text,
+            &triage,
+            ctx.rules.version,
+        )
+        .await?;
+    if let Some((_, conversation)) = changed {
+        ctx.events.changed(conversation, Change::Message);
+    }
+    Ok(changed.is_some())
+}
+
+/// Use case: its author deleted a message on the platform; the stored one is marked deleted.
+pub async fn delete_message(
+    store: &Store,
+    events: &dyn Events,
+    source: &Source,
+    external_id: &str,
+) -> Result<bool> {
+    let changed = store.mark_message_deleted(source.id, external_id).await?;
+    if let Some((_, conversation)) = changed {
+        events.changed(conversation, Change::Message);
+    }
+    Ok(changed.is_some())
+}
+
+/// The listening connectors' [`Sink`]: what a connector read goes through [`ingest_batch`]
+/// with the rules active at that moment (`rules` is the node's shared, swappable value).
+#[derive(Clone)]
+pub struct ConnectorSink {
+    store: Store,
+    rules: Arc<RwLock<ActiveRules>>,
+    events: Arc<dyn Events>,
+}
+
+impl ConnectorSink {
+    pub fn new(
+        store: Store,
+        rules: Arc<RwLock<ActiveRules>>,
+        events: Arc<dyn Events>,
+    ) -> ConnectorSink {
+        ConnectorSink {
+            store,
+            rules,
+            events,
+        }
+    }
+
+    fn rules(&self) -> ActiveRules {
+        match self.rules.read() {
+            Ok(r) => r.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    async fn checked(
+        &self,
+        source: &Source,
+        messages: Vec<ValidMessage>,
+        extras: BatchExtras,
+    ) -> Result<SinkReport, SinkError> {
+        let rules = self.rules();
+        let ctx = Ingest {
+            store: &self.store,
+            rules: &rules,
+            events: self.events.as_ref(),
+        };
+        let report = ingest_batch(&ctx, source, Batch::Checked { messages, extras })
+            .await
+            .map_err(|e| SinkError(e.to_string()))?;
+        Ok(SinkReport {
+            stored: report.stored,
+            duplicates: report.duplicates,
+        })
+    }
+}
+
+impl Sink for ConnectorSink {
+    async fn store(
+        &self,
+        source: &Source,
+        messages: Vec<ValidMessage>,
+        checkpoint: Option<String>,
+        matched_query: Option<String>,
+    ) -> Result<SinkReport, SinkError> {
+        let extras = BatchExtras {
+            checkpoint,
+            matched_query,
+            attachments: Vec::new(),
+        };
+        self.checked(source, messages, extras).await
+    }
+
+    async fn store_with_attachments(
+        &self,
+        source: &Source,
+        messages: Vec<ValidMessage>,
+        checkpoint: Option<String>,
+        attachments: Vec<NewAttachment>,
+    ) -> Result<SinkReport, SinkError> {
+        let extras = BatchExtras {
+            checkpoint,
+            matched_query: None,
+            attachments,
+        };
+        self.checked(source, messages, extras).await
+    }
+
+    async fn edit(&self, source: &Source, message: ValidMessage) -> Result<bool, SinkError> {
+        let rules = self.rules();
+        let ctx = Ingest {
+            store: &self.store,
+            rules: &rules,
+            events: self.events.as_ref(),
+        };
+        edit_message(&ctx, source, &message)
+            .await
+            .map_err(|e| SinkError(e.to_string()))
+    }
+
+    async fn delete(&self, source: &Source, external_id: &str) -> Result<bool, SinkError> {
+        delete_message(&self.store, self.events.as_ref(), source, external_id)
+            .await
+            .map_err(|e| SinkError(e.to_string()))
+    }
+}
