@@ -19,6 +19,7 @@ mod privacy;
 mod retention;
 mod rules;
 mod sources;
+mod summary;
 
 pub use accounts::{
     Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
@@ -43,6 +44,7 @@ pub use privacy::{
 };
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 pub use sources::{SourceHealth, SourceSettings};
+pub use summary::{PeriodCounts, SummarySample};
 
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -523,6 +525,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_attachments.sql")),
     (5, include_str!("migrations/0005_feedback.sql")),
     (6, include_str!("migrations/0006_decisions.sql")),
+    (8, include_str!("migrations/0008_summary.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

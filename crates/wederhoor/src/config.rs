@@ -41,6 +41,7 @@ pub struct Config {
     pub mail: MailSection,
     pub public: PublicSection,
     pub oidc: OidcSection,
+    pub summary: SummarySection,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,6 +103,31 @@ pub struct OidcSection {
     pub client_secret: String,
     /// The button says "Inloggen met {label}".
     pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SummarySection {
+    /// The time zone whose calendar days the daily summary counts (IANA name).
+    pub time_zone: String,
+    /// Where the daily summary goes by e-mail (customer service); empty: no summary mail.
+    pub mail_to: String,
+    /// Local time (`HH:MM`, in `time_zone`) after which yesterday's summary is queued, once per
+    /// day for the whole cluster.
+    pub send_at: String,
+    /// Language of the summary mail: `nl` or `en`.
+    pub language: String,
+}
+
+impl Default for SummarySection {
+    fn default() -> Self {
+        SummarySection {
+            time_zone: "Europe/Amsterdam".into(),
+            mail_to: String::new(),
+            send_at: "07:00".into(),
+            language: "nl".into(),
+        }
+    }
 }
 
 /// Leaves the password in the SMTP URL out.
@@ -171,6 +197,7 @@ impl Default for Config {
             mail: MailSection::default(),
             public: PublicSection::default(),
             oidc: OidcSection::default(),
+            summary: SummarySection::default(),
         }
     }
 }
@@ -281,6 +308,27 @@ impl Config {
         ];
         if oidc.iter().any(|v| v.is_empty()) && oidc.iter().any(|v| !v.is_empty()) {
             bail!("oidc: set issuer, client_id and client_secret together (or none of them)");
+        }
+        if jiff::tz::TimeZone::get(&self.summary.time_zone).is_err() {
+            bail!(
+                "summary.time_zone: {:?} is not a time zone like Europe/Amsterdam",
+                self.summary.time_zone
+            );
+        }
+        if self.summary.send_at.parse::<jiff::civil::Time>().is_err() {
+            bail!(
+                "summary.send_at: {:?} is not a time like 07:00",
+                self.summary.send_at
+            );
+        }
+        if !["nl", "en"].contains(&self.summary.language.as_str()) {
+            bail!("summary.language: use nl or en");
+        }
+        if !self.summary.mail_to.is_empty() && !self.summary.mail_to.contains('@') {
+            bail!(
+                "summary.mail_to: {:?} is not an e-mail address",
+                self.summary.mail_to
+            );
         }
         Ok(())
     }

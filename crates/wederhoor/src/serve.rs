@@ -155,6 +155,12 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         store.clone(),
         state.shutting_down.subscribe(),
     ));
+    tokio::spawn(crate::summary::run_summary_mail(
+        store.clone(),
+        config.summary.clone(),
+        state.mail_wakeup.clone(),
+        state.shutting_down.subscribe(),
+    ));
     let mail = tokio::spawn(crate::mail::run_mail(
         store.clone(),
         mailer,
