@@ -479,4 +479,38 @@ mod tests {
             Config::load(None, env(&[("WEDERHOOR_PUBLIC__URL", "ideeen.example")])).unwrap_err();
         assert!(format!("{e:#}").contains("public.url"), "{e:#}");
     }
+
+    #[test]
+    fn summary_section_is_checked() {
+        let c = Config::load(
+            None,
+            env(&[
+                (
+                    "WEDERHOOR_SUMMARY__MAIL_TO",
+                    "klantenservice@zuiderbank.example",
+                ),
+                ("WEDERHOOR_SUMMARY__SEND_AT", "06:30"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.summary.send_at, "06:30");
+        assert_eq!(c.summary.time_zone, "Europe/Amsterdam");
+        for (key, value, named) in [
+            ("WEDERHOOR_SUMMARY__SEND_AT", "zeven uur", "summary.send_at"),
+            (
+                "WEDERHOOR_SUMMARY__TIME_ZONE",
+                "Europe/Utrecht",
+                "summary.time_zone",
+            ),
+            (
+                "WEDERHOOR_SUMMARY__MAIL_TO",
+                "klantenservice",
+                "summary.mail_to",
+            ),
+            ("WEDERHOOR_SUMMARY__LANGUAGE", "fr", "summary.language"),
+        ] {
+            let e = Config::load(None, env(&[(key, value)])).unwrap_err();
+            assert!(format!("{e:#}").contains(named), "{e:#}");
+        }
+    }
 }
