@@ -139,7 +139,7 @@ pub async fn run_summary_mail(
             .to_datetime(send_at)
             .to_zoned(zone.clone())
             .ok()
-            .filter(|t| t > &now)
+            .filter(|t| *t > now)
             .or_else(|| {
                 now.date()
                     .tomorrow()
