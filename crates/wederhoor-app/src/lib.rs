@@ -16,6 +16,7 @@ pub mod backtest;
 pub mod events;
 pub mod ingest;
 pub mod retriage;
+pub mod summary;
 
 pub use events::{Change, Events, IngestTally, NoEvents};
 

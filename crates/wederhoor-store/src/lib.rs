@@ -22,6 +22,7 @@ mod resilience;
 mod retention;
 mod rules;
 mod sources;
+mod summary;
 
 pub use accounts::{
     Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
@@ -47,6 +48,7 @@ pub use privacy::{
 };
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 pub use sources::{SourceHealth, SourceSettings};
+pub use summary::{PeriodCounts, SummarySample};
 
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -562,6 +564,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/0005_feedback.sql")),
     (6, include_str!("migrations/0006_decisions.sql")),
     (7, include_str!("migrations/0007_source_leases.sql")),
+    (8, include_str!("migrations/0008_summary.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -42,6 +42,7 @@ pub struct Config {
     pub public: PublicSection,
     pub oidc: OidcSection,
     pub cluster: ClusterSection,
+    pub summary: SummarySection,
 }
 
 /// Several `serve` nodes on one database (PostgreSQL).
@@ -149,6 +150,31 @@ pub struct OidcSection {
     pub label: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SummarySection {
+    /// The time zone whose calendar days the daily summary counts (IANA name).
+    pub time_zone: String,
+    /// Where the daily summary goes by e-mail (customer service); empty: no summary mail.
+    pub mail_to: String,
+    /// Local time (`HH:MM`, in `time_zone`) after which yesterday's summary is queued, once per
+    /// day for the whole cluster.
+    pub send_at: String,
+    /// Language of the summary mail: `nl` or `en`.
+    pub language: String,
+}
+
+impl Default for SummarySection {
+    fn default() -> Self {
+        SummarySection {
+            time_zone: "Europe/Amsterdam".into(),
+            mail_to: String::new(),
+            send_at: "07:00".into(),
+            language: "nl".into(),
+        }
+    }
+}
+
 /// Leaves the password in the SMTP URL out.
 impl std::fmt::Debug for MailSection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -217,6 +243,7 @@ impl Default for Config {
             public: PublicSection::default(),
             oidc: OidcSection::default(),
             cluster: ClusterSection::default(),
+            summary: SummarySection::default(),
         }
     }
 }
@@ -336,6 +363,27 @@ impl Config {
         ];
         if oidc.iter().any(|v| v.is_empty()) && oidc.iter().any(|v| !v.is_empty()) {
             bail!("oidc: set issuer, client_id and client_secret together (or none of them)");
+        }
+        if jiff::tz::TimeZone::get(&self.summary.time_zone).is_err() {
+            bail!(
+                "summary.time_zone: {:?} is not a time zone like Europe/Amsterdam",
+                self.summary.time_zone
+            );
+        }
+        if self.summary.send_at.parse::<jiff::civil::Time>().is_err() {
+            bail!(
+                "summary.send_at: {:?} is not a time like 07:00",
+                self.summary.send_at
+            );
+        }
+        if !["nl", "en"].contains(&self.summary.language.as_str()) {
+            bail!("summary.language: use nl or en");
+        }
+        if !self.summary.mail_to.is_empty() && !self.summary.mail_to.contains('@') {
+            bail!(
+                "summary.mail_to: {:?} is not an e-mail address",
+                self.summary.mail_to
+            );
         }
         Ok(())
     }
@@ -485,5 +533,39 @@ mod tests {
         let e =
             Config::load(None, env(&[("WEDERHOOR_PUBLIC__URL", "ideeen.example")])).unwrap_err();
         assert!(format!("{e:#}").contains("public.url"), "{e:#}");
+    }
+
+    #[test]
+    fn summary_section_is_checked() {
+        let c = Config::load(
+            None,
+            env(&[
+                (
+                    "WEDERHOOR_SUMMARY__MAIL_TO",
+                    "klantenservice@zuiderbank.example",
+                ),
+                ("WEDERHOOR_SUMMARY__SEND_AT", "06:30"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.summary.send_at, "06:30");
+        assert_eq!(c.summary.time_zone, "Europe/Amsterdam");
+        for (key, value, named) in [
+            ("WEDERHOOR_SUMMARY__SEND_AT", "zeven uur", "summary.send_at"),
+            (
+                "WEDERHOOR_SUMMARY__TIME_ZONE",
+                "Europe/Utrecht",
+                "summary.time_zone",
+            ),
+            (
+                "WEDERHOOR_SUMMARY__MAIL_TO",
+                "klantenservice",
+                "summary.mail_to",
+            ),
+            ("WEDERHOOR_SUMMARY__LANGUAGE", "fr", "summary.language"),
+        ] {
+            let e = Config::load(None, env(&[(key, value)])).unwrap_err();
+            assert!(format!("{e:#}").contains(named), "{e:#}");
+        }
     }
 }

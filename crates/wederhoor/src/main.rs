@@ -14,6 +14,7 @@ mod mail;
 mod rules_test;
 mod serve;
 mod sources_file;
+mod summary;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -122,6 +123,17 @@ enum Command {
     Person {
         #[command(subcommand)]
         command: PersonCommand,
+    },
+    /// The daily summary: a day's messages, verdicts, cases and replies (Europe/Amsterdam days).
+    Summary {
+        /// The day, YYYY-MM-DD; default: yesterday in the summary's time zone.
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: summary::Format,
+        /// Language of the text format: nl or en.
+        #[arg(long, default_value = "nl")]
+        lang: String,
     },
     /// Print the documented example configuration.
     Config,
@@ -329,6 +341,9 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Command::User { command } => user(&config, command).await?,
             Command::Source { command } => source(&config, command).await?,
             Command::Person { command } => person(&config, command).await?,
+            Command::Summary { date, format, lang } => {
+                summary::run(&config, date.as_deref(), format, &lang).await?
+            }
             Command::Config => print!("{}", Config::example()),
             Command::Bench { command } => bench::run(&config, command).await?,
         }

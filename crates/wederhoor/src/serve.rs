@@ -209,6 +209,12 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
             store.clone(),
             state.shutting_down.subscribe(),
         ));
+        tokio::spawn(crate::summary::run_summary_mail(
+            store.clone(),
+            config.summary.clone(),
+            state.mail_wakeup.clone(),
+            state.shutting_down.subscribe(),
+        ));
         stopping.push((
             "mail worker",
             tokio::spawn(crate::mail::run_mail(

@@ -1,0 +1,405 @@
+//! The daily summary (seed 004: "het webcareteam registreert alle contacten op een dag; de
+//! samenvatting daarvan gaat naar de afdeling klantenservice"): what came in on one calendar day
+//! in the team's time zone, what the team did with it, and what a customer-service lead should
+//! look at. The CLI prints it, the daily mail sends it.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use wederhoor_core::triage::PiiSpan;
+use wederhoor_store::Store;
+
+/// How many escalated or alerted messages the summary quotes.
+pub const SAMPLES: i64 = 5;
+/// How many topics the summary lists.
+pub const TOP_TOPICS: usize = 5;
+/// How many characters of a quoted message the summary shows.
+const SAMPLE_CHARS: usize = 160;
+
+/// Why a summary could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error("the day {0} does not exist in the time zone: {1}")]
+    Day(Date, jiff::Error),
+    #[error(transparent)]
+    Store(#[from] wederhoor_store::StoreError),
+}
+
+/// The summary of one day. `messages` equals the sum of `by_source` and of `by_verdict`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailySummary {
+    /// The calendar day, `YYYY-MM-DD`.
+    pub date: String,
+    /// The time zone the day is taken in (IANA name).
+    pub time_zone: String,
+    /// The day in UTC, `[start, end)`, RFC 3339 (23, 24 or 25 hours long).
+    pub start: String,
+    pub end: String,
+    /// Inbound messages created that day.
+    pub messages: i64,
+    pub by_source: BTreeMap<String, i64>,
+    pub by_verdict: BTreeMap<String, i64>,
+    /// Cases that got a reply that day.
+    pub answered: i64,
+    /// Messages the rules say not to answer: `ignore` and `no_engage` (stored and counted).
+    pub not_answered: NotAnswered,
+    /// Messages escalated to a lead that day.
+    pub escalations: i64,
+    /// Messages that raised an alert (phishing, fraud) that day.
+    pub alerts: i64,
+    pub cases: CaseCounts,
+    /// Replies written that day, per agent (the name they sign with).
+    pub replies_by_agent: BTreeMap<String, i64>,
+    /// Median seconds from a case's first message to its first reply, over the cases first
+    /// answered that day; `null` when none was.
+    pub first_response_median_secs: Option<i64>,
+    /// The most frequent topics of the day's messages.
+    pub top_topics: Vec<TopicCount>,
+    /// The first escalated or alerted messages, personal data masked.
+    pub samples: Vec<Sample>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NotAnswered {
+    pub ignore: i64,
+    pub no_engage: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CaseCounts {
+    pub opened: i64,
+    pub answered: i64,
+    pub closed: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopicCount {
+    pub topic: String,
+    pub messages: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sample {
+    pub conversation: i64,
+    pub source: String,
+    pub verdict: String,
+    /// Local time in the summary's zone, `HH:MM`.
+    pub time: String,
+    /// The start of the message, personal data replaced by `•`.
+    pub text: String,
+}
+
+/// The UTC range `[start, end)` of `date` in `zone`: from its first moment to the next day's
+/// (a day with a daylight-saving change is 23 or 25 hours long).
+pub fn day_range(date: Date, zone: &TimeZone) -> Result<(jiff::Zoned, jiff::Zoned), SummaryError> {
+    let start = date
+        .to_zoned(zone.clone())
+        .map_err(|e| SummaryError::Day(date, e))?;
+    let end = date
+        .tomorrow()
+        .and_then(|d| d.to_zoned(zone.clone()))
+        .map_err(|e| SummaryError::Day(date, e))?;
+    Ok((start, end))
+}
+
+/// The summary of `date` in `zone`, counted from the store.
+pub async fn daily_summary(
+    store: &Store,
+    date: Date,
+    zone: &TimeZone,
+) -> Result<DailySummary, SummaryError> {
+    let (start, end) = day_range(date, zone)?;
+    let counts = store
+        .period_counts(
+            start.timestamp().as_millisecond(),
+            end.timestamp().as_millisecond(),
+            SAMPLES,
+        )
+        .await?;
+    let verdict = |name: &str| counts.by_verdict.get(name).copied().unwrap_or(0);
+    let mut topics: Vec<TopicCount> = counts
+        .by_topic
+        .iter()
+        .map(|(topic, n)| TopicCount {
+            topic: topic.clone(),
+            messages: *n,
+        })
+        .collect();
+    topics.sort_by(|a, b| b.messages.cmp(&a.messages).then(a.topic.cmp(&b.topic)));
+    topics.truncate(TOP_TOPICS);
+    let samples = counts
+        .samples
+        .iter()
+        .map(|s| {
+            let spans: Vec<PiiSpan> = serde_json::from_str(&s.pii).unwrap_or_default();
+            // Unreadable spans: show nothing rather than risk showing personal data.
+            let masked = if spans.is_empty() && s.pii.trim() != "[]" {
+                String::new()
+            } else {
+                wederhoor_core::pii::mask(&s.text, &spans)
+            };
+            Sample {
+                conversation: s.conversation,
+                source: s.source.clone(),
+                verdict: s.action.clone(),
+                time: jiff::Timestamp::from_millisecond(s.created_at)
+                    .map(|t| t.to_zoned(zone.clone()).strftime("%H:%M").to_string())
+                    .unwrap_or_default(),
+                text: shorten(&masked),
+            }
+        })
+        .collect();
+    Ok(DailySummary {
+        date: date.to_string(),
+        time_zone: zone.iana_name().unwrap_or("UTC").to_owned(),
+        start: start.timestamp().to_string(),
+        end: end.timestamp().to_string(),
+        messages: counts.messages,
+        answered: counts.cases_answered,
+        not_answered: NotAnswered {
+            ignore: verdict("ignore"),
+            no_engage: verdict("no_engage"),
+        },
+        escalations: verdict("escalate"),
+        alerts: verdict("alert"),
+        cases: CaseCounts {
+            opened: counts.cases_opened,
+            answered: counts.cases_answered,
+            closed: counts.cases_closed,
+        },
+        replies_by_agent: counts.replies_by_agent.clone(),
+        first_response_median_secs: median(&counts.first_response_ms).map(|ms| ms / 1000),
+        top_topics: topics,
+        samples,
+        by_source: counts.by_source,
+        by_verdict: counts.by_verdict,
+    })
+}
+
+/// The median of sorted values (the lower middle one for an even count).
+pub fn median(sorted: &[i64]) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.get((sorted.len() - 1) / 2).copied()
+}
+
+fn shorten(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(SAMPLE_CHARS) {
+        Some((i, _)) => format!("{}…", flat.get(..i).unwrap_or(&flat)),
+        None => flat,
+    }
+}
+
+/// The language of a rendered summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Dutch,
+    English,
+}
+
+impl Language {
+    /// `nl` or `en`.
+    pub fn parse(code: &str) -> Option<Language> {
+        match code {
+            "nl" => Some(Language::Dutch),
+            "en" => Some(Language::English),
+            _ => None,
+        }
+    }
+}
+
+/// The words of the text rendering, per language.
+struct Words {
+    subject: &'static str,
+    messages: &'static str,
+    by_source: &'static str,
+    by_verdict: &'static str,
+    cases: &'static str,
+    opened: &'static str,
+    answered: &'static str,
+    closed: &'static str,
+    not_answered: &'static str,
+    ignore: &'static str,
+    no_engage: &'static str,
+    escalations: &'static str,
+    alerts: &'static str,
+    replies_by_agent: &'static str,
+    first_response: &'static str,
+    none: &'static str,
+    topics: &'static str,
+    samples: &'static str,
+    minutes: &'static str,
+}
+
+const DUTCH: Words = Words {
+    subject: "Webcare-samenvatting van",
+    messages: "Berichten binnengekomen",
+    by_source: "Per bron",
+    by_verdict: "Per oordeel",
+    cases: "Zaken",
+    opened: "geopend",
+    answered: "beantwoord",
+    closed: "gesloten",
+    not_answered: "Bewust niet beantwoord",
+    ignore: "genegeerd (ignore)",
+    no_engage: "niet op ingegaan (no_engage)",
+    escalations: "Geëscaleerd naar een teamleider",
+    alerts: "Waarschuwingen (phishing, fraude)",
+    replies_by_agent: "Antwoorden per medewerker",
+    first_response: "Mediane tijd tot eerste antwoord",
+    none: "geen",
+    topics: "Meest genoemde onderwerpen",
+    samples: "Voorbeelden van escalaties en waarschuwingen",
+    minutes: "min",
+};
+
+const ENGLISH: Words = Words {
+    subject: "Webcare summary of",
+    messages: "Messages received",
+    by_source: "By source",
+    by_verdict: "By verdict",
+    cases: "Cases",
+    opened: "opened",
+    answered: "answered",
+    closed: "closed",
+    not_answered: "Deliberately not answered",
+    ignore: "ignored (ignore)",
+    no_engage: "not engaged (no_engage)",
+    escalations: "Escalated to a team lead",
+    alerts: "Alerts (phishing, fraud)",
+    replies_by_agent: "Replies per agent",
+    first_response: "Median time to first reply",
+    none: "none",
+    topics: "Most mentioned topics",
+    samples: "Examples of escalations and alerts",
+    minutes: "min",
+};
+
+/// The subject line of the summary mail.
+pub fn subject(summary: &DailySummary, language: Language) -> String {
+    let w = words(language);
+    format!("{} {}", w.subject, summary.date)
+}
+
+fn words(language: Language) -> &'static Words {
+    match language {
+        Language::Dutch => &DUTCH,
+        Language::English => &ENGLISH,
+    }
+}
+
+/// The summary as plain text (the mail body and `wederhoor summary --format text`).
+pub fn render_text(summary: &DailySummary, language: Language) -> String {
+    use std::fmt::Write;
+    let w = words(language);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({})",
+        subject(summary, language),
+        summary.time_zone
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}: {}", w.messages, summary.messages);
+    let list = |out: &mut String, title: &str, items: &BTreeMap<String, i64>| {
+        let _ = writeln!(out, "{title}:");
+        if items.is_empty() {
+            let _ = writeln!(out, "  {}", w.none);
+        }
+        let mut items: Vec<_> = items.iter().collect();
+        items.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (name, n) in items {
+            let _ = writeln!(out, "  {name}: {n}");
+        }
+    };
+    list(&mut out, w.by_source, &summary.by_source);
+    list(&mut out, w.by_verdict, &summary.by_verdict);
+    let _ = writeln!(
+        out,
+        "{}: {} {}, {} {}, {} {}",
+        w.cases,
+        summary.cases.opened,
+        w.opened,
+        summary.cases.answered,
+        w.answered,
+        summary.cases.closed,
+        w.closed
+    );
+    let _ = writeln!(
+        out,
+        "{}: {} {}, {} {}",
+        w.not_answered,
+        summary.not_answered.ignore,
+        w.ignore,
+        summary.not_answered.no_engage,
+        w.no_engage
+    );
+    let _ = writeln!(out, "{}: {}", w.escalations, summary.escalations);
+    let _ = writeln!(out, "{}: {}", w.alerts, summary.alerts);
+    list(&mut out, w.replies_by_agent, &summary.replies_by_agent);
+    match summary.first_response_median_secs {
+        Some(secs) => {
+            let _ = writeln!(
+                out,
+                "{}: {} {}",
+                w.first_response,
+                (secs + 30) / 60,
+                w.minutes
+            );
+        }
+        None => {
+            let _ = writeln!(out, "{}: {}", w.first_response, w.none);
+        }
+    }
+    let _ = writeln!(out, "{}:", w.topics);
+    if summary.top_topics.is_empty() {
+        let _ = writeln!(out, "  {}", w.none);
+    }
+    for t in &summary.top_topics {
+        let _ = writeln!(out, "  {}: {}", t.topic, t.messages);
+    }
+    if !summary.samples.is_empty() {
+        let _ = writeln!(out, "{}:", w.samples);
+        for s in &summary.samples {
+            let _ = writeln!(
+                out,
+                "  {} {} [{}] #{}: {}",
+                s.time, s.source, s.verdict, s.conversation, s.text
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn amsterdam_days_are_23_24_or_25_hours() {
+        let zone = TimeZone::get("Europe/Amsterdam").unwrap();
+        let hours = |d: &str| {
+            let (s, e) = day_range(d.parse().unwrap(), &zone).unwrap();
+            (e.timestamp().as_second() - s.timestamp().as_second()) / 3600
+        };
+        assert_eq!(hours("2026-03-29"), 23);
+        assert_eq!(hours("2026-10-25"), 25);
+        assert_eq!(hours("2026-07-15"), 24);
+        let (s, _) = day_range("2026-01-15".parse().unwrap(), &zone).unwrap();
+        assert_eq!(s.timestamp().to_string(), "2026-01-14T23:00:00Z");
+        let (s, _) = day_range("2026-07-15".parse().unwrap(), &zone).unwrap();
+        assert_eq!(s.timestamp().to_string(), "2026-07-14T22:00:00Z");
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[5]), Some(5));
+        assert_eq!(median(&[1, 2, 9]), Some(2));
+        assert_eq!(median(&[1, 2, 8, 9]), Some(2));
+    }
+}
