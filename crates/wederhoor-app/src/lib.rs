@@ -5,3 +5,4 @@
 //!
 //! Dependencies point one way: `web` and the binary call this crate; this crate calls `store`,
 //! `triage` and `core`, and never knows about HTTP.
+pub mod alerts;
