@@ -123,8 +123,8 @@ struct Read {
 }
 
 fn read_line(line: &str, last: Option<jiff::Timestamp>) -> Result<Read, String> {
-    let m: IncomingMessage =
-        serde_json::from_str(line).map_err(|e| format!("not a message in the ingest schema: {e}"))?;
+    let m: IncomingMessage = serde_json::from_str(line)
+        .map_err(|e| format!("not a message in the ingest schema: {e}"))?;
     let id = match m.id {
         Some(serde_json::Value::String(s)) if !s.is_empty() => s,
         Some(serde_json::Value::Number(n)) => n.to_string(),
@@ -175,8 +175,13 @@ mod tests {
         );
         let mut out = Vec::new();
         let mut err = Vec::new();
-        let s = replay(&Engine::default_engine(), input.as_bytes(), &mut out, &mut err)
-            .expect("replay");
+        let s = replay(
+            &Engine::default_engine(),
+            input.as_bytes(),
+            &mut out,
+            &mut err,
+        )
+        .expect("replay");
         assert_eq!(s.messages, 2);
         assert_eq!(s.skipped, 3);
         let err = String::from_utf8(err).expect("utf8");

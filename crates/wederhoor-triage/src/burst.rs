@@ -135,8 +135,8 @@ pub struct BurstDetector {
     pushed: u64,
 }
 
-const MINHASHES: usize = 8;
-const ROWS: usize = 2;
+const MINHASHES: usize = 12;
+const ROWS: usize = 3;
 /// Hosts whose domain says nothing about the link (shorteners, platforms): keyed by full link.
 const GENERIC_HOSTS: &[&str] = &[
     "t.co",
@@ -248,8 +248,8 @@ impl BurstDetector {
             let mut authors: Vec<u64> = st.window.iter().map(|m| m.author).collect();
             authors.sort_unstable();
             authors.dedup();
-            let span = ((st.window.front().map_or(at, |m| m.at) - st.first_seen) as f64)
-                .max(86_400.0);
+            let span =
+                ((st.window.front().map_or(at, |m| m.at) - st.first_seen) as f64).max(86_400.0);
             let expected = f64::from(st.history) * window / span;
             authors.len() >= self.config.min_authors
                 && authors.len() as f64
@@ -531,7 +531,12 @@ mod tests {
     fn texts_of_only_handles_and_links_are_ignored() {
         let mut det = BurstDetector::default();
         for i in 0..10 {
-            let e = det.push(&msg(&format!("h{i}"), i * 5, &format!("@x{i}"), "@Brand @Other"));
+            let e = det.push(&msg(
+                &format!("h{i}"),
+                i * 5,
+                &format!("@x{i}"),
+                "@Brand @Other",
+            ));
             assert!(e.is_none());
         }
     }
