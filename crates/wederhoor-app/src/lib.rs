@@ -10,8 +10,9 @@
 //!
 //! Use cases so far: [`ingest::ingest_batch`] (and the connectors' [`ingest::ConnectorSink`]),
 //! [`ingest::edit_message`], [`ingest::delete_message`], [`retriage::retriage_all`],
-//! [`backtest::backtest_store`].
+//! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`].
 
+pub mod alerts;
 pub mod backtest;
 pub mod events;
 pub mod ingest;

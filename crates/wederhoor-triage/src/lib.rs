@@ -5,6 +5,7 @@
 //! [`Engine::new`]; [`Engine::triage`] does no I/O and allocates little.
 
 mod abuse;
+pub mod burst;
 mod explain;
 mod lang;
 mod learned;

@@ -46,6 +46,18 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum AlertsCommand {
+    /// Replay JSON Lines in the ingest schema (with `created_at`, in time order) and write one
+    /// JSON line per alert event. Bad lines are reported with their number and skipped.
+    Replay {
+        file: PathBuf,
+        /// Brand profile (TOML).
+        #[arg(long)]
+        brand: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Run the web server and the outbox worker.
     Serve {
@@ -99,6 +111,11 @@ enum Command {
         /// Rules file instead of the default rules (their verdict is one of the features).
         #[arg(long)]
         rules: Option<PathBuf>,
+    },
+    /// Bursts of near-duplicate messages (phishing waves, outages) as alerts.
+    Alerts {
+        #[command(subcommand)]
+        command: AlertsCommand,
     },
     /// Triage every stored message again with the active rules.
     Retriage,
@@ -293,6 +310,24 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             } => {
                 let engine = cli_engine(&config, rules, brand, None)?;
                 learn::learn(&engine, &decisions, &out)?;
+            }
+            Command::Alerts {
+                command: AlertsCommand::Replay { file, brand },
+            } => {
+                let engine = cli_engine(&config, None, brand, None)?;
+                let input = std::fs::File::open(&file)
+                    .with_context(|| format!("reading {}", file.display()))?;
+                let out = std::io::BufWriter::new(std::io::stdout().lock());
+                let s = wederhoor_app::alerts::replay(
+                    &engine,
+                    std::io::BufReader::new(input),
+                    out,
+                    std::io::stderr().lock(),
+                )?;
+                eprintln!(
+                    "{} messages, {} skipped, {} alerts",
+                    s.messages, s.skipped, s.alerts
+                );
             }
             Command::Retention => {
                 let store = open_store(&config).await?;
