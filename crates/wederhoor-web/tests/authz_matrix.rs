@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use tower::ServiceExt;
 use wederhoor_core::Role;
 use wederhoor_store::testing::fresh_stores;
-use wederhoor_store::{NewAccount, NewAgent, NewMail};
+use wederhoor_store::{NewAccount, NewAgent, NewBoard, NewIdea, NewMail, Poster};
 use wederhoor_web::{hash_password, route_paths};
 
 /// Columns: anonymous, customer, agent, specialist, lead, admin.
@@ -66,7 +66,7 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("GET", "/ideeen/beheer", [303, 303, 200, 200, 200, 200]),
     ("GET", "/ideeen/feed.atom", [200, 200, 200, 200, 200, 200]),
     ("GET", "/ideeen/nieuw", [200, 200, 200, 200, 200, 200]),
-    ("GET", "/ideeen/{id}", [404, 404, 404, 404, 404, 404]),
+    ("GET", "/ideeen/{id}", [200, 200, 200, 200, 200, 200]),
     ("GET", "/inbox", [303, 303, 200, 200, 200, 200]),
     ("GET", "/login", [200, 200, 200, 200, 200, 200]),
     ("GET", "/metrics", [401, 401, 401, 401, 200, 200]),
@@ -110,15 +110,15 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("POST", "/ideeen/beheer/borden/{slug}/status", [403, 403, 403, 403, 403, 404]),
     ("POST", "/ideeen/beheer/meldingen/{id}/afwijzen", [403, 403, 403, 403, 303, 303]),
     ("POST", "/ideeen/nieuw", [303, 422, 303, 303, 303, 303]),
-    ("POST", "/ideeen/{id}/antwoord", [403, 403, 404, 404, 404, 404]),
-    ("POST", "/ideeen/{id}/melden", [404, 404, 404, 404, 404, 404]),
-    ("POST", "/ideeen/{id}/reactie", [404, 404, 404, 404, 404, 404]),
-    ("POST", "/ideeen/{id}/samenvoegen", [403, 403, 403, 403, 404, 404]),
-    ("POST", "/ideeen/{id}/status", [403, 403, 403, 404, 404, 404]),
+    ("POST", "/ideeen/{id}/antwoord", [403, 403, 303, 303, 303, 303]),
+    ("POST", "/ideeen/{id}/melden", [303, 422, 303, 303, 303, 303]),
+    ("POST", "/ideeen/{id}/reactie", [303, 422, 303, 303, 303, 303]),
+    ("POST", "/ideeen/{id}/samenvoegen", [403, 403, 403, 403, 303, 303]),
+    ("POST", "/ideeen/{id}/status", [403, 403, 403, 303, 303, 303]),
     ("POST", "/ideeen/{id}/stem", [303, 400, 303, 303, 303, 303]),
-    ("POST", "/ideeen/{id}/vastzetten", [403, 403, 403, 403, 404, 404]),
-    ("POST", "/ideeen/{id}/verbergen", [403, 403, 403, 403, 404, 404]),
-    ("POST", "/ideeen/{id}/volgen", [404, 404, 404, 404, 404, 404]),
+    ("POST", "/ideeen/{id}/vastzetten", [403, 403, 403, 403, 303, 303]),
+    ("POST", "/ideeen/{id}/verbergen", [403, 403, 403, 403, 303, 303]),
+    ("POST", "/ideeen/{id}/volgen", [303, 303, 303, 303, 303, 303]),
     ("POST", "/language", [303, 303, 422, 422, 422, 422]),
     ("POST", "/login", [422, 422, 422, 422, 422, 422]),
     ("POST", "/logout", [303, 303, 303, 303, 303, 303]),
@@ -253,9 +253,37 @@ async fn every_route_answers_each_role_as_the_matrix_says() {
         )
         .await
         .unwrap();
-    // Conversation 1 exists, so `/c/1` routes reach their handlers.
+    // Conversation 1 and idea 1 exist, so `/c/1` and `/ideeen/1` routes reach their handlers.
     app.ingest_ok(&json!([msg("m1", "Mijn pas doet het niet")]))
         .await;
+    let board = app
+        .store
+        .create_board(
+            &NewBoard {
+                slug: "particulier".into(),
+                name_nl: "Particulier".into(),
+                name_en: "Personal".into(),
+                description_nl: String::new(),
+                description_en: String::new(),
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    app.store
+        .create_idea(&NewIdea {
+            board: board.id,
+            poster: Poster::Staff {
+                agent: app.lead.id,
+                name: "Lars Lead".into(),
+                department: None,
+            },
+            title: "Sparen voor de kinderen".into(),
+            body: "Zou fijn zijn.".into(),
+            hidden: None,
+        })
+        .await
+        .unwrap();
 
     let mut found = BTreeSet::new();
     for path in route_paths() {
