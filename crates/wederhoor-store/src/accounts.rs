@@ -204,6 +204,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         queue_mail_tx(&mut tx, mail, now).await?;
+        crate::audit(&mut tx, None, "account.create", "account", Some(id), "").await?;
         tx.commit().await?;
         Ok(Account {
             id: AccountId(id),
@@ -276,6 +277,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        crate::audit(&mut tx, None, "account.verify", "account", Some(id), "").await?;
         tx.commit().await?;
         Ok(Some(AccountId(id)))
     }

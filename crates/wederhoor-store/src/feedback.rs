@@ -916,6 +916,15 @@ impl Store {
             .bind(idea.0)
             .execute(&mut *tx)
             .await?;
+        crate::audit(
+            &mut tx,
+            None,
+            "idea.vote",
+            "idea",
+            Some(idea.0),
+            &format!("account {}", account.0),
+        )
+        .await?;
         tx.commit().await?;
         Ok(VoteOutcome::Added)
     }
@@ -942,6 +951,15 @@ impl Store {
             .bind(idea.0)
             .execute(&mut *tx)
             .await?;
+        crate::audit(
+            &mut tx,
+            None,
+            "idea.unvote",
+            "idea",
+            Some(idea.0),
+            &format!("account {}", account.0),
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -21,6 +21,7 @@ mod privacy;
 mod resilience;
 mod retention;
 mod rules;
+mod secrets;
 mod sources;
 mod summary;
 
@@ -47,7 +48,7 @@ pub use privacy::{
     PersonPrecedent,
 };
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
-pub use sources::{SourceHealth, SourceSettings};
+pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use summary::{PeriodCounts, SummarySample};
 
 use jiff::Timestamp;
@@ -91,6 +92,8 @@ pub struct Store {
     write_lock: Arc<tokio::sync::Mutex<()>>,
     /// Messages stored since the last `ANALYZE` (PostgreSQL), and the table size then.
     analyze: Arc<(AtomicU64, AtomicU64)>,
+    /// The key that seals secrets at rest (`secrets.rs`); `None`: kept as plain text.
+    secret_key: Option<Arc<[u8; 32]>>,
 }
 
 /// A source we listen to.
@@ -187,6 +190,9 @@ impl Store {
         } else {
             options
         };
+        if backend == Backend::Sqlite {
+            private_database_file(&url)?;
+        }
         let pool = options.connect(&url).await?;
         let store = Store {
             pool,
@@ -194,6 +200,7 @@ impl Store {
             queries: Arc::new(AtomicU64::new(0)),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             analyze: Arc::new((AtomicU64::new(0), AtomicU64::new(0))),
+            secret_key: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -365,6 +372,7 @@ impl Store {
     pub async fn create_source(&self, new: &NewSource) -> Result<(Source, String)> {
         let token = random_token();
         let now = now_ms();
+        let secret = self.seal_secret(new.delivery_secret.as_deref())?;
         let _guard = self.writer().await;
         self.counted(1);
         let row = sqlx::query(
@@ -376,7 +384,7 @@ impl Store {
         .bind(hash_token(&token))
         .bind(new.delivery_kind.as_str())
         .bind(new.delivery_url.clone())
-        .bind(new.delivery_secret.clone())
+        .bind(secret)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
@@ -424,9 +432,11 @@ impl Store {
 
     pub async fn list_sources(&self) -> Result<Vec<Source>> {
         self.counted(1);
-        let rows = sqlx::query(&format!("{SOURCE_SELECT} ORDER BY name"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{SOURCE_SELECT} WHERE deleted_at IS NULL ORDER BY name"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(source_from_row).collect()
     }
 
@@ -437,7 +447,8 @@ impl Store {
             .bind(id.0)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten()))
+        let stored = row.and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten());
+        self.open_secret(stored)
     }
 
     /// Points a source's replies at a webhook (or back to manual delivery).
@@ -448,6 +459,7 @@ impl Store {
         url: Option<&str>,
         secret: Option<&str>,
     ) -> Result<()> {
+        let secret = self.seal_secret(secret)?;
         let _guard = self.writer().await;
         self.counted(1);
         let done = sqlx::query(
@@ -455,7 +467,7 @@ impl Store {
         )
         .bind(kind.as_str())
         .bind(url.map(str::to_owned))
-        .bind(secret.map(str::to_owned))
+        .bind(secret)
         .bind(id.0)
         .execute(&self.pool)
         .await?;
@@ -565,6 +577,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("migrations/0006_decisions.sql")),
     (7, include_str!("migrations/0007_source_leases.sql")),
     (8, include_str!("migrations/0008_summary.sql")),
+    (
+        9,
+        include_str!("migrations/0009_source_retire_audit_chain.sql"),
+    ),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.
@@ -640,7 +656,40 @@ pub(crate) fn source_from_row(r: &AnyRow) -> Result<Source> {
     })
 }
 
+/// Makes the SQLite database file readable by its owner only: created empty with mode 0600
+/// before SQLite opens it (SQLite gives its `-wal` and `-shm` files the same mode), and an
+/// existing file's mode narrowed to 0600.
+fn private_database_file(url: &str) -> Result<()> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path.starts_with(':') {
+        return Ok(());
+    }
+    let corrupt = |e: std::io::Error| StoreError::Corrupt(format!("{path}: {e}"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(corrupt)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(corrupt)?;
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, corrupt);
+    }
+    Ok(())
+}
+
 /// Writes one audit entry inside the caller's transaction: who did what, when, to which object.
+/// The entry carries the hash of the entry before it and its own hash over that and its fields
+/// (`audit_hash`), so `Store::verify_audit_chain` finds a changed or removed entry.
 pub(crate) async fn audit(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     actor: Option<i64>,
@@ -649,25 +698,159 @@ pub(crate) async fn audit(
     object_id: Option<i64>,
     detail: &str,
 ) -> Result<()> {
+    // Writers on PostgreSQL are not serialised by the store's lock: hold the chain's own lock
+    // until this transaction ends, so two entries never hang from the same predecessor.
+    if tx.backend_name().eq_ignore_ascii_case("postgresql") {
+        sqlx::query("SELECT pg_advisory_xact_lock(7214001)")
+            .execute(&mut **tx)
+            .await?;
+    }
+    let prev: String = sqlx::query("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get::<Option<String>, _>(0))
+        .transpose()?
+        .flatten()
+        .unwrap_or_default();
+    let at = now_ms();
+    let hash = audit_hash(&prev, at, actor, action, object_kind, object_id, detail);
     sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, action, object_kind, object_id, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO audit_log (at, actor_id, action, object_kind, object_id, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(now_ms())
+    .bind(at)
     .bind(actor)
     .bind(action)
     .bind(object_kind)
     .bind(object_id)
     .bind(detail)
+    .bind(prev)
+    .bind(hash)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// SHA-256 (hex) over the previous entry's hash and an entry's fields, each length-prefixed so
+/// no two different entries hash the same bytes.
+fn audit_hash(
+    prev: &str,
+    at: i64,
+    actor: Option<i64>,
+    action: &str,
+    object_kind: &str,
+    object_id: Option<i64>,
+    detail: &str,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let actor = actor.map(|a| a.to_string()).unwrap_or_default();
+    let object_id = object_id.map(|a| a.to_string()).unwrap_or_default();
+    for field in [
+        prev,
+        &at.to_string(),
+        &actor,
+        action,
+        object_kind,
+        &object_id,
+        detail,
+    ] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// What checking the audit log's hash chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditCheck {
+    /// Every chained entry matches; `entries` were checked, `unchained` older entries were
+    /// written before the chain existed.
+    Intact { entries: u64, unchained: u64 },
+    /// The first entry whose hash or link does not match: it, or the one before it, was
+    /// changed, or entries between them were removed.
+    Broken { id: i64 },
+}
+
+impl Store {
+    /// Walks the audit log in order and recomputes its hash chain.
+    pub async fn verify_audit_chain(&self) -> Result<AuditCheck> {
+        self.counted(1);
+        let rows = sqlx::query(
+            "SELECT id, at, actor_id, action, object_kind, object_id, detail, prev_hash, hash \
+             FROM audit_log ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut prev: Option<String> = None;
+        let (mut entries, mut unchained) = (0u64, 0u64);
+        for r in &rows {
+            let id: i64 = r.try_get(0)?;
+            let hash: Option<String> = r.try_get(8)?;
+            let Some(hash) = hash else {
+                // Entries from before the chain: allowed only before the first chained one.
+                if prev.is_some() {
+                    return Ok(AuditCheck::Broken { id });
+                }
+                unchained += 1;
+                continue;
+            };
+            let prev_hash: Option<String> = r.try_get(7)?;
+            let prev_hash = prev_hash.unwrap_or_default();
+            let expected_prev = prev.clone().unwrap_or_default();
+            let computed = audit_hash(
+                &prev_hash,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                &r.try_get::<String, _>(3)?,
+                &r.try_get::<String, _>(4)?,
+                r.try_get(5)?,
+                &r.try_get::<String, _>(6)?,
+            );
+            if prev_hash != expected_prev || computed != hash {
+                return Ok(AuditCheck::Broken { id });
+            }
+            entries += 1;
+            prev = Some(hash);
+        }
+        Ok(AuditCheck::Intact { entries, unchained })
+    }
 }
 
 /// Fresh, isolated stores for tests in this and other crates: one SQLite file in its own
 /// directory, or one PostgreSQL schema, so tests run in parallel without seeing each other.
 pub mod testing {
     use super::{Result, Store, StoreError, random_token};
+
+    /// Changes an audit entry's detail behind the store's back, as somebody with access to the
+    /// database could (for tests of the hash chain).
+    pub async fn tamper_audit_detail(store: &Store, id: i64, detail: &str) -> Result<()> {
+        sqlx::query("UPDATE audit_log SET detail = $1 WHERE id = $2")
+            .bind(detail)
+            .bind(id)
+            .execute(store.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A source's delivery secret exactly as the database holds it.
+    pub async fn raw_source_secret(store: &Store, id: i64) -> Result<Option<String>> {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT delivery_secret FROM sources WHERE id = $1")
+            .bind(id)
+            .fetch_one(store.pool())
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Removes an audit entry behind the store's back.
+    pub async fn delete_audit_entry(store: &Store, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM audit_log WHERE id = $1")
+            .bind(id)
+            .execute(store.pool())
+            .await?;
+        Ok(())
+    }
 
     /// A new SQLite store in a new directory under the system temp dir.
     pub async fn fresh_sqlite() -> Result<Store> {

@@ -33,6 +33,16 @@ impl From<&Source> for SourceSettings {
     }
 }
 
+/// What deleting a source did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceDeletion {
+    /// It had no messages: gone.
+    Removed,
+    /// It had messages: disabled, token replaced, hidden; its messages stay.
+    Retired,
+}
+
 /// How a source's connector is doing.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct SourceHealth {
@@ -117,6 +127,112 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Gives a source a new ingest token and returns it (shown once; only its hash is kept).
+    /// The old token stops working with this commit. Audited.
+    pub async fn rotate_source_token(
+        &self,
+        id: SourceId,
+        actor: Option<AgentId>,
+    ) -> Result<String> {
+        let token = crate::random_token();
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(2);
+        let done =
+            sqlx::query("UPDATE sources SET token_hash = $1 WHERE id = $2 AND deleted_at IS NULL")
+                .bind(crate::hash_token(&token))
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("source"));
+        }
+        audit(
+            &mut tx,
+            actor.map(|a| a.0),
+            "source.rotate_token",
+            "source",
+            Some(id.0),
+            "",
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Deletes a source. One that never stored a message is removed with its checkpoint and
+    /// health rows; one that has messages is retired instead: disabled, its ingest token
+    /// replaced by one nobody knows, and hidden from every list, so its messages and
+    /// conversations keep the source they came from. Audited either way.
+    pub async fn delete_source(
+        &self,
+        id: SourceId,
+        actor: Option<AgentId>,
+    ) -> Result<SourceDeletion> {
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(6);
+        let row = sqlx::query("SELECT name FROM sources WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound("source"));
+        };
+        let name: String = row.try_get(0)?;
+        let used: i64 = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM messages WHERE source_id = $1) \
+             + (SELECT COUNT(*) FROM conversations WHERE source_id = $1)",
+        )
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let outcome = if used == 0 {
+            for table in [
+                "source_checkpoints",
+                "source_health",
+                "message_queries",
+                "authors",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE source_id = $1"))
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM sources WHERE id = $1")
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+            SourceDeletion::Removed
+        } else {
+            sqlx::query(
+                "UPDATE sources SET enabled = 0, deleted_at = $1, token_hash = $2 WHERE id = $3",
+            )
+            .bind(now_ms())
+            .bind(crate::hash_token(&crate::random_token()))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+            SourceDeletion::Retired
+        };
+        let action = match outcome {
+            SourceDeletion::Removed => "source.delete",
+            SourceDeletion::Retired => "source.retire",
+        };
+        audit(
+            &mut tx,
+            actor.map(|a| a.0),
+            action,
+            "source",
+            Some(id.0),
+            &name,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
     }
 
     /// The connector's stored position, if it has one.
@@ -204,7 +320,8 @@ impl Store {
              s.listening_query, s.poll_interval_secs, s.enabled, s.retention_days, \
              h.source_id AS health_source, h.last_success_at, h.last_error_at, h.last_error, \
              h.consecutive_failures, h.messages_total, h.skipped_total \
-             FROM sources s LEFT JOIN source_health h ON h.source_id = s.id ORDER BY s.name, s.id",
+             FROM sources s LEFT JOIN source_health h ON h.source_id = s.id \
+             WHERE s.deleted_at IS NULL ORDER BY s.name, s.id",
         )
         .fetch_all(self.pool())
         .await?;

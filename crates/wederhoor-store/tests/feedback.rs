@@ -171,6 +171,44 @@ async fn concurrent_votes_count_once_per_account() {
         assert!(store.unvote(id, voters[0].id).await.unwrap());
         assert!(!store.unvote(id, voters[0].id).await.unwrap());
         assert_eq!(store.idea(id).await.unwrap().unwrap().summary.votes, 8);
+        // Each counted vote and the taken-back one are audited, the accounts too, and the
+        // concurrent writers left one unbroken hash chain.
+        let actions: Vec<String> = store
+            .audit_of("idea", id.0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, action, _)| action)
+            .collect();
+        assert_eq!(
+            actions.iter().filter(|a| *a == "idea.vote").count(),
+            8,
+            "{backend}"
+        );
+        assert_eq!(
+            actions.iter().filter(|a| *a == "idea.unvote").count(),
+            1,
+            "{backend}"
+        );
+        let account_actions: Vec<String> = store
+            .audit_of("account", author.id.0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, action, _)| action)
+            .collect();
+        assert_eq!(
+            account_actions,
+            ["account.create", "account.verify"],
+            "{backend}"
+        );
+        assert!(
+            matches!(
+                store.verify_audit_chain().await.unwrap(),
+                AuditCheck::Intact { unchained: 0, .. }
+            ),
+            "{backend}"
+        );
     }
 }
 

@@ -547,7 +547,7 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
     }
     for (backend, url) in urls {
         let store = Store::open(&url).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 8, "{backend}");
+        assert_eq!(store.schema_version().await.unwrap(), 9, "{backend}");
         let s = source(&store).await;
         store
             .ingest_batch(
@@ -559,7 +559,7 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
             .unwrap();
         drop(store);
         let again = Store::open(&url).await.unwrap();
-        assert_eq!(again.schema_version().await.unwrap(), 8, "{backend}");
+        assert_eq!(again.schema_version().await.unwrap(), 9, "{backend}");
         assert_eq!(again.message_count().await.unwrap(), 1, "{backend}");
         let counts = again
             .count_conversations_by_verdict(&ConversationFilter::default())
@@ -920,5 +920,176 @@ async fn edits_and_deletions_by_the_author_are_kept_and_marked() {
             d.messages[0].deleted_at.is_some(),
             "{backend}: kept, marked"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_audit_chain_finds_a_changed_or_removed_entry() {
+    use wederhoor_store::testing::{delete_audit_entry, tamper_audit_detail};
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let (source, _) = store
+            .create_source(&NewSource {
+                kind: "rss".into(),
+                name: "Keten".into(),
+                delivery_kind: DeliveryKind::Manual,
+                delivery_url: None,
+                delivery_secret: None,
+            })
+            .await
+            .unwrap();
+        for _ in 0..4 {
+            store.rotate_source_token(source.id, None).await.unwrap();
+        }
+        let ids: Vec<i64> = (1..=4).collect();
+        assert_eq!(
+            store.verify_audit_chain().await.unwrap(),
+            AuditCheck::Intact {
+                entries: 4,
+                unchained: 0
+            },
+            "{backend}"
+        );
+        // A changed detail breaks that entry.
+        tamper_audit_detail(&store, ids[1], "niets gebeurd")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.verify_audit_chain().await.unwrap(),
+            AuditCheck::Broken { id: ids[1] },
+            "{backend}"
+        );
+        // Put back, the chain holds again; a removed entry breaks the one after it.
+        tamper_audit_detail(&store, ids[1], "").await.unwrap();
+        assert!(
+            matches!(
+                store.verify_audit_chain().await.unwrap(),
+                AuditCheck::Intact { entries: 4, .. }
+            ),
+            "{backend}"
+        );
+        delete_audit_entry(&store, ids[2]).await.unwrap();
+        assert_eq!(
+            store.verify_audit_chain().await.unwrap(),
+            AuditCheck::Broken { id: ids[3] },
+            "{backend}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("wederhoor-mode-{}", &random_token()[..12]));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("wederhoor.db");
+    let store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    store.ping().await.unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a new database file");
+    drop(store);
+    // An existing file made by an older version (0644) is narrowed on the next start.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let _store = Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "an existing database file");
+}
+
+#[tokio::test]
+async fn delivery_secrets_are_sealed_at_rest_and_old_plain_ones_resealed() {
+    use wederhoor_store::testing::raw_source_secret;
+    for (backend, plain_store) in fresh_stores().await.unwrap() {
+        let key = [42u8; 32];
+        // A secret written before encryption (a store without a key) is plain text.
+        let (old, _) = plain_store
+            .create_source(&NewSource {
+                kind: "webhook".into(),
+                name: "Oud".into(),
+                delivery_kind: DeliveryKind::Webhook,
+                delivery_url: Some("https://hook.example/r".into()),
+                delivery_secret: Some("oud-geheim".into()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            raw_source_secret(&plain_store, old.id.0)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("oud-geheim"),
+            "{backend}"
+        );
+        let store = plain_store.clone().with_secret_key(key);
+        // It still reads, and a new secret is sealed.
+        assert_eq!(
+            store.source_secret(old.id).await.unwrap().as_deref(),
+            Some("oud-geheim"),
+            "{backend}"
+        );
+        let (new, _) = store
+            .create_source(&NewSource {
+                kind: "mastodon".into(),
+                name: "Nieuw".into(),
+                delivery_kind: DeliveryKind::Manual,
+                delivery_url: None,
+                delivery_secret: Some("mastodon-token-123".into()),
+            })
+            .await
+            .unwrap();
+        let raw = raw_source_secret(&store, new.id.0).await.unwrap().unwrap();
+        assert!(
+            raw.starts_with("v1:") && !raw.contains("mastodon-token"),
+            "{backend}: {raw}"
+        );
+        assert_eq!(
+            store.source_secret(new.id).await.unwrap().as_deref(),
+            Some("mastodon-token-123"),
+            "{backend}"
+        );
+        // Without the key, or with another, a sealed secret does not open.
+        assert!(
+            plain_store.source_secret(new.id).await.is_err(),
+            "{backend}"
+        );
+        assert!(
+            plain_store
+                .clone()
+                .with_secret_key([1u8; 32])
+                .source_secret(new.id)
+                .await
+                .is_err(),
+            "{backend}"
+        );
+        // The old plain value is sealed by the next write, and by `reseal_secrets`.
+        assert_eq!(store.reseal_secrets().await.unwrap(), 1, "{backend}");
+        let raw = raw_source_secret(&store, old.id.0).await.unwrap().unwrap();
+        assert!(
+            raw.starts_with("v1:") && !raw.contains("oud-geheim"),
+            "{backend}"
+        );
+        assert_eq!(
+            store.source_secret(old.id).await.unwrap().as_deref(),
+            Some("oud-geheim"),
+            "{backend}"
+        );
+        store
+            .set_source_delivery(
+                old.id,
+                DeliveryKind::Webhook,
+                Some("https://hook.example/r"),
+                Some("nieuw"),
+            )
+            .await
+            .unwrap();
+        let raw = raw_source_secret(&store, old.id.0).await.unwrap().unwrap();
+        assert!(
+            raw.starts_with("v1:") && !raw.contains("nieuw"),
+            "{backend}"
+        );
+        assert_eq!(store.reseal_secrets().await.unwrap(), 0, "{backend}");
     }
 }

@@ -111,3 +111,35 @@ pub async fn update(
         .ok_or(AppError::NotFound)?;
     Ok(Json(source_json(&stored, None)))
 }
+
+/// `POST /api/v1/sources/{id}/token`: a new ingest token (in the answer, once); the old one
+/// stops working at once.
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    auth: ApiAuth<ADMIN>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    check_csrf(&auth, &headers)?;
+    let token = state
+        .store
+        .rotate_source_token(SourceId(id), Some(auth.0.agent.id))
+        .await?;
+    Ok(Json(json!({ "id": id, "ingest_token": token })))
+}
+
+/// `DELETE /api/v1/sources/{id}`: removes a source without messages, retires (disables and
+/// hides) one with messages; the answer says which (`"removed"` or `"retired"`).
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: ApiAuth<ADMIN>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    check_csrf(&auth, &headers)?;
+    let outcome = state
+        .store
+        .delete_source(SourceId(id), Some(auth.0.agent.id))
+        .await?;
+    Ok(Json(json!({ "id": id, "outcome": outcome })))
+}

@@ -452,6 +452,19 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("src_empty", "Nog geen bronnen.", "No sources yet."),
     ("src_saved", "Bron opgeslagen.", "Source saved."),
+    ("src_deleted", "Bron verwijderd.", "Source deleted."),
+    (
+        "src_retired",
+        "Bron uitgeschakeld en verborgen: haar berichten blijven bewaard.",
+        "Source disabled and hidden: its messages are kept.",
+    ),
+    ("src_rotate_token", "Nieuw token", "New token"),
+    ("src_delete", "Verwijderen", "Delete"),
+    (
+        "src_delete_hint",
+        "Een bron zonder berichten wordt verwijderd; een bron met berichten wordt uitgeschakeld en verborgen.",
+        "A source without messages is deleted; a source with messages is disabled and hidden.",
+    ),
     (
         "src_err_name",
         "Naam: 1 tot 100 tekens.",

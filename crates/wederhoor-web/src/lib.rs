@@ -39,7 +39,7 @@ pub use sources::{SOURCE_KINDS, SourceSpec};
 pub use system::retriage_all;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{Notify, broadcast};
@@ -169,9 +169,54 @@ impl AppState {
     }
 }
 
+/// The routes, recorded as they are added so the authorisation matrix test can list them.
+pub struct Routes {
+    router: Router<AppState>,
+    paths: Vec<&'static str>,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            router: Router::new(),
+            paths: Vec::new(),
+        }
+    }
+
+    fn route(mut self, path: &'static str, handler: MethodRouter<AppState>) -> Routes {
+        self.router = self.router.route(path, handler);
+        self.paths.push(path);
+        self
+    }
+}
+
+/// Every route path of [`app`], in the order it is added (the methods each one answers are in
+/// its `405` answer's `Allow` header).
+pub fn route_paths() -> Vec<&'static str> {
+    routes().paths
+}
+
 /// The whole HTTP surface.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    routes()
+        .router
+        .fallback(error::not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::pages,
+        ))
+        // Outermost: security headers and limits hold for every answer, error pages included.
+        .layer(axum::middleware::from_fn_with_state(
+            security::Guard::new(state.clone()),
+            security::guard,
+        ))
+        .with_state(state)
+}
+
+/// The route table: each path with its handlers (and so the role each handler asks for).
+fn routes() -> Routes {
+    Routes::new()
         .route("/", get(inbox::home))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
@@ -194,6 +239,8 @@ pub fn app(state: AppState) -> Router {
             get(sources::admin_list).post(sources::add),
         )
         .route("/admin/sources/{id}", post(sources::update))
+        .route("/admin/sources/{id}/token", post(sources::rotate_token))
+        .route("/admin/sources/{id}/delete", post(sources::delete))
         .route("/bronnen", get(sources::public_list))
         .route(
             "/capture",
@@ -257,7 +304,11 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/v1/sources/{id}",
-            axum::routing::put(api_sources::update),
+            axum::routing::put(api_sources::update).delete(api_sources::delete),
+        )
+        .route(
+            "/api/v1/sources/{id}/token",
+            post(api_sources::rotate_token),
         )
         .route("/api/v1/openapi.json", get(system::openapi))
         // customer accounts
@@ -284,16 +335,4 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(system::metrics))
         .route("/static/{file}", get(system::asset))
-        .fallback(error::not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            error::pages,
-        ))
-        // Outermost: security headers and limits hold for every answer, error pages included.
-        .layer(axum::middleware::from_fn_with_state(
-            security::Guard::new(state.clone()),
-            security::guard,
-        ))
-        .with_state(state)
 }

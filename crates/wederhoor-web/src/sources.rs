@@ -526,6 +526,68 @@ pub async fn update(
     }
 }
 
+/// The CSRF field of the per-source buttons.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// `POST /admin/sources/{id}/token`: a new ingest token, shown once; the old one stops working
+/// at once. Audited.
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    auth: Auth<ADMIN>,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let id = SourceId(id);
+    let source = state.store.source(id).await?.ok_or(AppError::NotFound)?;
+    let token = state
+        .store
+        .rotate_source_token(id, Some(auth.agent.id))
+        .await?;
+    sources_page(
+        &state,
+        &auth,
+        PageExtra {
+            token: Some((source.name, token)),
+            ..PageExtra::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /admin/sources/{id}/delete`: removes a source without messages; one with messages is
+/// retired (disabled, token replaced, hidden) so its messages keep their source. Audited.
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: Auth<ADMIN>,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let outcome = state
+        .store
+        .delete_source(SourceId(id), Some(auth.agent.id))
+        .await?;
+    let key = match outcome {
+        wederhoor_store::SourceDeletion::Removed => "src_deleted",
+        wederhoor_store::SourceDeletion::Retired => "src_retired",
+    };
+    sources_page(
+        &state,
+        &auth,
+        PageExtra {
+            notice: Some(text(auth.lang, key).to_owned()),
+            ..PageExtra::default()
+        },
+        StatusCode::OK,
+    )
+    .await
+}
+
 // ----- the public list -----
 
 #[derive(Deserialize)]
@@ -755,9 +817,11 @@ pub async fn capture(
                         delivery_secret: None,
                     })
                     .await?;
-                // Somebody else's site: we listen, we do not own it.
+                // Somebody else's site: we listen, we do not own it. An agent's capture does not
+                // publish a source on `/bronnen`: it stays disabled until an admin enables it.
                 let mut settings = SourceSettings::from(&created);
                 settings.owned = false;
+                settings.enabled = false;
                 settings.url = origin(&url);
                 state
                     .store

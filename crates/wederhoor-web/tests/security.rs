@@ -424,3 +424,190 @@ async fn metrics_need_a_lead_or_the_token_and_leave_disabled_sources_out() {
         );
     }
 }
+
+// ----- token rotation and source deletion -----
+
+/// The audit actions recorded about source `id`.
+async fn source_audit(t: &TestApp, id: i64) -> Vec<String> {
+    t.store
+        .audit_of("source", id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, _, action, _)| action)
+        .collect()
+}
+
+async fn ingest_status(t: &TestApp, token: &str, id: &str) -> StatusCode {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/ingest")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!([msg(id, "Mijn pas is kapot")]).to_string(),
+        ))
+        .unwrap();
+    t.send(request).await.status
+}
+
+#[tokio::test]
+async fn a_rotated_token_replaces_the_old_one_at_once() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let admin = t.login_as(&t.admin).await;
+        let lead = t.login_as(&t.lead).await;
+        let path = format!("/admin/sources/{}/token", t.source.id);
+        // Only admins rotate.
+        let r = t
+            .post_form(&path, Some(&lead), &[("csrf", &lead.csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
+        let r = t.post_form(&path, Some(&admin), &[("csrf", "wrong")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
+        assert_eq!(
+            ingest_status(&t, &t.token, "r0").await,
+            StatusCode::OK,
+            "{b}"
+        );
+
+        let r = t
+            .post_form(&path, Some(&admin), &[("csrf", &admin.csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        let html = r.text();
+        let start = html.find("<code id=\"new-token\">").unwrap() + "<code id=\"new-token\">".len();
+        let new_token = html[start..start + html[start..].find('<').unwrap()].to_owned();
+        assert_ne!(new_token, t.token, "{b}");
+        assert_eq!(
+            ingest_status(&t, &t.token, "r1").await,
+            StatusCode::UNAUTHORIZED,
+            "{b}: the old token is dead"
+        );
+        assert_eq!(
+            ingest_status(&t, &new_token, "r2").await,
+            StatusCode::OK,
+            "{b}"
+        );
+
+        // The JSON API rotates too, with the CSRF header.
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(format!("/api/v1/sources/{}/token", t.source.id))
+            .header(
+                header::COOKIE,
+                format!("wederhoor_session={}", admin.cookie),
+            )
+            .header("x-csrf-token", &admin.csrf)
+            .body(Body::empty())
+            .unwrap();
+        let r = t.send(request).await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        let api_token = r.json()["ingest_token"].as_str().unwrap().to_owned();
+        assert_eq!(
+            ingest_status(&t, &new_token, "r3").await,
+            StatusCode::UNAUTHORIZED,
+            "{b}"
+        );
+        assert_eq!(
+            ingest_status(&t, &api_token, "r4").await,
+            StatusCode::OK,
+            "{b}"
+        );
+        assert_eq!(
+            source_audit(&t, t.source.id.0)
+                .await
+                .iter()
+                .filter(|a| *a == "source.rotate_token")
+                .count(),
+            2,
+            "{b}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_source_removes_it_or_retires_it_when_it_has_messages() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let admin = t.login_as(&t.admin).await;
+        // A source that never stored a message is removed.
+        let (empty, _) = t
+            .store
+            .create_source(&NewSource {
+                kind: "rss".into(),
+                name: "Leeg".into(),
+                delivery_kind: DeliveryKind::Manual,
+                delivery_url: None,
+                delivery_secret: None,
+            })
+            .await
+            .unwrap();
+        let r = t
+            .post_form(
+                &format!("/admin/sources/{}/delete", empty.id),
+                Some(&admin),
+                &[("csrf", &admin.csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        assert!(r.text().contains("Bron verwijderd."), "{b}");
+        assert!(t.store.source(empty.id).await.unwrap().is_none(), "{b}");
+        assert_eq!(source_audit(&t, empty.id.0).await, ["source.delete"], "{b}");
+
+        // One with messages is retired: disabled, token dead, hidden, its messages kept.
+        t.ingest_ok(&json!([msg("d1", "Mijn pas is kapot")])).await;
+        assert!(
+            t.get("/bronnen", None).await.text().contains("Forum"),
+            "{b}"
+        );
+        let request = Request::builder()
+            .method(Method::DELETE)
+            .uri(format!("/api/v1/sources/{}", t.source.id))
+            .header(
+                header::COOKIE,
+                format!("wederhoor_session={}", admin.cookie),
+            )
+            .header("x-csrf-token", &admin.csrf)
+            .body(Body::empty())
+            .unwrap();
+        let r = t.send(request).await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
+        assert_eq!(r.json()["outcome"], "retired", "{b}");
+        let kept = t.store.source(t.source.id).await.unwrap().unwrap();
+        assert!(!kept.enabled, "{b}");
+        assert!(
+            t.store
+                .list_sources()
+                .await
+                .unwrap()
+                .iter()
+                .all(|s| s.id != t.source.id),
+            "{b}: hidden"
+        );
+        assert!(
+            !t.get("/bronnen", None).await.text().contains("Forum"),
+            "{b}"
+        );
+        assert_ne!(
+            ingest_status(&t, &t.token, "d2").await,
+            StatusCode::OK,
+            "{b}"
+        );
+        assert_eq!(t.message_count().await, 1, "{b}");
+        assert_eq!(
+            source_audit(&t, t.source.id.0).await,
+            ["source.retire"],
+            "{b}"
+        );
+        // Deleting it again: it is gone as far as anyone can see.
+        let r = t
+            .post_form(
+                &format!("/admin/sources/{}/delete", t.source.id),
+                Some(&admin),
+                &[("csrf", &admin.csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{b}");
+    }
+}

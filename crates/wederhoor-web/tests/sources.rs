@@ -568,7 +568,7 @@ async fn capture_makes_a_triaged_message_once() {
         );
         assert_eq!(t.message_count().await, 1, "{b}");
 
-        // A new consumer site: a non-owned source, listed publicly.
+        // A new consumer site: a non-owned source, not public until an admin enables it.
         let r = t
             .post_form(
                 "/capture",
@@ -590,9 +590,36 @@ async fn capture_makes_a_triaged_message_once() {
             .unwrap()
             .unwrap();
         assert_eq!(site.kind, "consumer_site", "{b}");
-        assert!(!site.owned && site.enabled, "{b}");
+        assert!(!site.owned && !site.enabled, "{b}");
         assert_eq!(site.url.as_deref(), Some("https://klachten.example"), "{b}");
         assert_eq!(t.message_count().await, 2, "{b}");
+        assert!(
+            !t.get("/bronnen", None)
+                .await
+                .text()
+                .contains("Klachtenkijker"),
+            "{b}: an agent's capture publishes no source"
+        );
+        // The admin confirms it by enabling it; then it is on the public list.
+        let admin = t.login_as(&t.admin).await;
+        let r = t
+            .post_form(
+                &format!("/admin/sources/{}", site.id),
+                Some(&admin),
+                &[
+                    ("csrf", &admin.csrf),
+                    ("name", "Klachtenkijker"),
+                    ("kind", "consumer_site"),
+                    ("url", "https://klachten.example"),
+                    ("poll_interval_secs", "300"),
+                    ("retention_days", ""),
+                    ("listening_query", ""),
+                    ("checkboxes", "1"),
+                    ("enabled", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
         assert!(
             t.get("/bronnen", None)
                 .await

@@ -35,6 +35,10 @@ pub struct Config {
     pub nats_url: String,
     /// The NATS subject of the live events (several installations can share a NATS server).
     pub nats_subject: String,
+    /// The key that seals secrets at rest (webhook secrets, Meta and Mastodon tokens), as 64 hex
+    /// digits, usually from `WEDERHOOR_SECRET_KEY`; empty: the key file `secret.key` in
+    /// `data_dir`, created (mode 0600) with a random key on first start.
+    pub secret_key: SecretKeyText,
     pub server: ServerConfig,
     pub outbox: OutboxSection,
     pub log: LogConfig,
@@ -90,6 +94,29 @@ pub struct ServerConfig {
 }
 
 /// Leaves the metrics token out.
+/// The configured secret key as text; never shown by `Debug`.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretKeyText(pub String);
+
+impl std::fmt::Debug for SecretKeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "\"\""
+        } else {
+            "[redacted]"
+        })
+    }
+}
+
+/// The name of the key file in the data directory.
+pub const SECRET_KEY_FILE: &str = "secret.key";
+
+fn parse_secret_key(text: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(text.trim()).map_err(|_| anyhow::anyhow!("not hex"))?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| anyhow::anyhow!("not 64 hex digits"))
+}
+
 impl std::fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerConfig")
@@ -236,6 +263,7 @@ impl Default for Config {
             sources_file: String::new(),
             nats_url: String::new(),
             nats_subject: "wederhoor.live".into(),
+            secret_key: SecretKeyText::default(),
             server: ServerConfig::default(),
             outbox: OutboxSection::default(),
             log: LogConfig::default(),
@@ -398,6 +426,39 @@ impl Config {
         }
     }
 
+    /// The key that seals secrets at rest: `secret_key`, or the key file in the data directory,
+    /// made with a random key and mode 0600 when it does not exist yet.
+    pub fn load_secret_key(&self) -> anyhow::Result<[u8; 32]> {
+        if !self.secret_key.0.is_empty() {
+            return parse_secret_key(&self.secret_key.0)
+                .context("secret_key (WEDERHOOR_SECRET_KEY) must be 64 hex digits");
+        }
+        let path = self.data_dir.join(SECRET_KEY_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                return parse_secret_key(&text).with_context(|| {
+                    format!("key file {} must hold 64 hex digits", path.display())
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating data directory {}", self.data_dir.display()))?;
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(&path)
+            .with_context(|| format!("creating key file {}", path.display()))?;
+        std::io::Write::write_all(&mut file, format!("{}\n", hex::encode(key)).as_bytes())
+            .with_context(|| format!("writing key file {}", path.display()))?;
+        Ok(key)
+    }
+
     /// The database URL: the configured one, or SQLite in the data directory.
     pub fn database_url(&self) -> String {
         if self.database_url.is_empty() {
@@ -455,6 +516,42 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<Vec<_>>()
             .into_iter()
+    }
+
+    #[test]
+    fn the_secret_key_comes_from_the_environment_or_a_private_key_file() {
+        let dir = std::env::temp_dir().join(format!("wederhoor-key-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let hexed = "ab".repeat(32);
+        let dir_s = dir.display().to_string();
+        let c = Config::load(
+            None,
+            env(&[
+                ("WEDERHOOR_SECRET_KEY", &hexed),
+                ("WEDERHOOR_DATA_DIR", &dir_s),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.load_secret_key().unwrap(), [0xab; 32]);
+        assert!(!format!("{c:?}").contains(&hexed), "Debug hides the key");
+        assert!(!dir.join(SECRET_KEY_FILE).exists());
+        let bad = Config::load(None, env(&[("WEDERHOOR_SECRET_KEY", "kort")])).unwrap();
+        assert!(bad.load_secret_key().is_err());
+
+        // No key configured: a key file, made once, 0600, and the same key on the next start.
+        let c = Config::load(None, env(&[("WEDERHOOR_DATA_DIR", &dir_s)])).unwrap();
+        let first = c.load_secret_key().unwrap();
+        assert_eq!(c.load_secret_key().unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(SECRET_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -136,6 +136,11 @@ enum Command {
         #[command(subcommand)]
         command: SourceCommand,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Export or erase what is stored about one person (GDPR).
     Person {
         #[command(subcommand)]
@@ -177,6 +182,13 @@ enum RulesCommand {
         #[arg(long, conflicts_with = "against")]
         against_store: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit log's hash chain; exits non-zero naming the first entry that was
+    /// changed or follows removed entries.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -375,6 +387,9 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             Command::User { command } => user(&config, command).await?,
             Command::Source { command } => source(&config, command).await?,
+            Command::Audit {
+                command: AuditCommand::Verify,
+            } => audit_verify(&config).await?,
             Command::Person { command } => person(&config, command).await?,
             Command::Summary { date, format, lang } => {
                 summary::run(&config, date.as_deref(), format, &lang).await?
@@ -402,9 +417,17 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     }
-    Store::open(&url)
+    let key = config.load_secret_key()?;
+    let store = Store::open(&url)
         .await
-        .with_context(|| format!("opening the database {}", redact(&url)))
+        .with_context(|| format!("opening the database {}", redact(&url)))?
+        .with_secret_key(key);
+    // Secrets stored in plain text by an older version are sealed now.
+    store
+        .reseal_secrets()
+        .await
+        .context("sealing stored secrets")?;
+    Ok(store)
 }
 
 /// A database URL without its password, for messages.
@@ -542,6 +565,21 @@ fn read_secret_line(what: &str) -> anyhow::Result<String> {
         bail!("the {what} must be at least 10 characters");
     }
     Ok(s)
+}
+
+async fn audit_verify(config: &Config) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    match store.verify_audit_chain().await? {
+        wederhoor_store::AuditCheck::Intact { entries, unchained } => {
+            println!(
+                "audit log intact: {entries} chained entries ({unchained} from before the chain)"
+            );
+            Ok(())
+        }
+        wederhoor_store::AuditCheck::Broken { id } => {
+            bail!("audit log tampered: entry {id} does not match its chain")
+        }
+    }
 }
 
 async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {

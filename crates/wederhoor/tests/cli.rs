@@ -427,3 +427,50 @@ fn a_sources_file_creates_updates_and_reports_bad_entries() {
     let list = t.run(&["source", "list"], "");
     assert!(String::from_utf8_lossy(&list.stdout).contains("Zuiderblog\trss"));
 }
+
+#[tokio::test]
+async fn audit_verify_finds_a_changed_entry_and_the_files_are_private() {
+    let t = Target::sqlite("audit-verify");
+    t.add_user("sanne", "Sanne Jansen", "agent", "lang-genoeg-wachtwoord");
+    let out = t.run(&["user", "disable", "sanne"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = t.run(&["audit", "verify"], "");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("audit log intact: 2 chained entries"),
+        "{stdout}"
+    );
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in ["wederhoor.db", "secret.key"] {
+            let mode = std::fs::metadata(t.data_dir.join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
+    }
+
+    // Somebody with access to the database rewrites the first entry.
+    let url = format!("sqlite://{}", t.data_dir.join("wederhoor.db").display());
+    let store = wederhoor_store::Store::open(&url).await.unwrap();
+    wederhoor_store::testing::tamper_audit_detail(&store, 1, "iemand anders")
+        .await
+        .unwrap();
+    drop(store);
+    let out = t.run(&["audit", "verify"], "");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("entry 1 does not match"), "{stderr}");
+}
