@@ -266,3 +266,6 @@ if (page === "conversation") {
     if (e.persisted) beat();
   });
 }
+
+// Every listener above is attached: keys work from here on (browser tests wait for this).
+document.documentElement.dataset.js = "ready";

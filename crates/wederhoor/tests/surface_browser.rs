@@ -141,6 +141,10 @@ async fn the_working_surface_at_phone_and_desktop_width() {
     for key in ["j/k", "o", "r", "a", "e", "?"] {
         assert!(hint.contains(key), "{hint}");
     }
+    sanne
+        .wait_for("document.documentElement.dataset.js === 'ready'", WAIT)
+        .await
+        .unwrap();
     sanne.press_key("?").await.unwrap();
     sanne
         .wait_for("document.getElementById('shortcut-help').open", WAIT)
@@ -155,7 +159,8 @@ async fn the_working_surface_at_phone_and_desktop_width() {
     sanne.press_key("a").await.unwrap();
     sanne
         .wait_for(
-            "document.querySelector('tr.conv') && document.querySelector('tr.conv').innerText.includes('Sanne Jansen')",
+            "document.documentElement.dataset.js === 'ready' && document.querySelector('tr.conv') \
+             && document.querySelector('tr.conv').innerText.includes('Sanne Jansen')",
             WAIT,
         )
         .await
