@@ -3,6 +3,7 @@
 use crate::error::{ApiError, AppError};
 use crate::i18n::Lang;
 use crate::security::{self, ClientAddress};
+use crate::system::CsrfForm;
 use crate::{AppState, pages};
 use axum::Form;
 use axum::extract::{FromRequestParts, State};
@@ -227,11 +228,6 @@ pub async fn login(
         ],
     )
         .into_response())
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn logout(

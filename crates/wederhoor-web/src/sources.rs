@@ -5,6 +5,7 @@ use crate::auth::{ADMIN, AGENT, Auth, LEAD};
 use crate::error::AppError;
 use crate::i18n::{Lang, text};
 use crate::ingest::ItemResult;
+use crate::system::CsrfForm;
 use crate::{AppState, pages};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -524,12 +525,6 @@ pub async fn update(
             .await
         }
     }
-}
-
-/// The CSRF field of the per-source buttons.
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 /// `POST /admin/sources/{id}/token`: a new ingest token, shown once; the old one stops working
