@@ -1,6 +1,6 @@
 //! Learned evidence from the team's own decisions: a multinomial logistic regression over
-//! hashed features (the message's words, word pairs and character 4-grams, its handles, the
-//! signals that do not depend on the brand profile, the author and the source).
+//! hashed features (the message's words, word pairs and character 4-grams, its handles and who
+//! it is put to relative to the team's own handles, the signals and the source; not the author).
 //!
 //! The model is per installation: `wederhoor learn` (or the server, from the decisions it keeps)
 //! trains it from what the team did, and the engine weighs it as one more piece of evidence next
@@ -401,15 +401,20 @@ impl DecisionModel {
         // trained on the earlier ones.
         let rules_pairs: Vec<(Action, Action)> = late.iter().map(|e| (e.action, e.rules)).collect();
         let (rules_ba, _) = scores(&rules_pairs);
+        // The model's opinion of each later decision, computed once for every threshold tried.
+        let opinions: Vec<(Action, Action, Action, f32)> = late
+            .iter()
+            .filter_map(|e| {
+                early_model
+                    .best_shifted(&e.features, Some((majority, shift)))
+                    .map(|(ma, p)| (e.action, e.rules, ma, p))
+            })
+            .collect();
         let mut choice = (default_decides(), f32::MIN, 1.0f32);
         for &decides in &[0.5f32, 0.55, 0.6, 0.65, 0.7, 0.8, 0.9, 2.0] {
-            let pairs: Vec<(Action, Action)> = late
+            let pairs: Vec<(Action, Action)> = opinions
                 .iter()
-                .filter_map(|e| {
-                    early_model
-                        .best_shifted(&e.features, Some((majority, shift)))
-                        .map(|(ma, p)| (e.action, combine(e.rules, ma, p, decides)))
-                })
+                .map(|&(truth, rules, ma, p)| (truth, combine(rules, ma, p, decides)))
                 .collect();
             let (ba, review) = scores(&pairs);
             let ok = review <= 0.1;
