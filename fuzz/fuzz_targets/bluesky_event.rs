@@ -1,0 +1,7 @@
+//! A Bluesky Jetstream event (one WebSocket text frame).
+#![no_main]
+
+#[path = "../targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::bluesky_event(data));

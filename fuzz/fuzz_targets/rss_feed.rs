@@ -1,0 +1,7 @@
+//! An RSS or Atom feed body.
+#![no_main]
+
+#[path = "../targets.rs"]
+mod targets;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::rss_feed(data));
