@@ -59,7 +59,13 @@ impl Audit {
         let path = std::env::var_os(AXE_ENV)
             .filter(|v| !v.is_empty())
             .map_or_else(default_path, PathBuf::from);
-        match std::fs::read_to_string(&path) {
+        Audit::load(&path, required())
+    }
+
+    /// The audit with axe-core from `path`; when it is missing, an error if `required`, else
+    /// `None` after a notice.
+    pub fn load(path: &std::path::Path, required: bool) -> anyhow::Result<Option<Audit>> {
+        match std::fs::read_to_string(path) {
             Ok(source) if source.len() > 10_000 => Ok(Some(Audit {
                 source,
                 seen: Mutex::new(HashSet::new()),
@@ -69,7 +75,7 @@ impl Audit {
                     Ok(_) => "is not axe-core (too short)".to_owned(),
                     Err(e) => e.to_string(),
                 };
-                if required() {
+                if required {
                     bail!(
                         "axe-core is required here (CI or {REQUIRE_ENV}=1) but {} {why}: run \
                          `npm ci --prefix .ci/axe` (as .ci/run does) or point {AXE_ENV} at axe.min.js",
@@ -155,6 +161,17 @@ fn page_kind(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_axe_fails_only_when_required() {
+        let missing = std::path::Path::new("/nonexistent/axe.min.js");
+        let err = Audit::load(missing, true).err().unwrap();
+        assert!(
+            format!("{err:#}").contains("npm ci --prefix .ci/axe"),
+            "{err:#}"
+        );
+        assert!(Audit::load(missing, false).unwrap().is_none());
+    }
 
     #[test]
     fn pages_of_one_kind_share_a_key() {

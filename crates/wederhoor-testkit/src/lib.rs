@@ -81,6 +81,18 @@ impl Browser {
         }
     }
 
+    /// This browser without the accessibility audit (for pages that are not Wederhoor's, such as
+    /// the driver's own test fixtures).
+    pub fn without_audit(mut self) -> Browser {
+        self.audit = None;
+        self
+    }
+
+    /// Whether the pages of this browser are audited with axe-core (see [`axe`]).
+    pub fn audits(&self) -> bool {
+        self.audit.is_some()
+    }
+
     /// Launch the Chromium binary at `path`.
     pub async fn launch_at(path: &Path) -> anyhow::Result<Browser> {
         if !path.exists() {
@@ -108,6 +120,9 @@ impl Browser {
                 "--mute-audio",
                 "--hide-scrollbars",
                 "--remote-debugging-port=0",
+                // The browser of a Dutch user: pages that follow `Accept-Language` answer in Dutch.
+                "--lang=nl-NL",
+                "--accept-lang=nl-NL,nl",
             ])
             .arg(format!("--user-data-dir={}", user_data_dir.display()))
             .arg("about:blank")

@@ -17,6 +17,8 @@ const NOT_CONFIG: &[&str] = &[
     "WEDERHOOR_CHROMIUM",
     "WEDERHOOR_CONFIG",
     "WEDERHOOR_BIN",
+    "WEDERHOOR_AXE",
+    "WEDERHOOR_REQUIRE_AXE",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
