@@ -187,6 +187,11 @@ pub fn public_keys() -> Vec<&'static str> {
         .collect()
 }
 
+/// Every key of the catalogue (the Dutch one holds them all).
+pub fn all_keys() -> Vec<&'static str> {
+    texts(Lang::Nl).keys().copied().collect()
+}
+
 /// One string, for code outside templates (flash messages, errors).
 pub fn text(lang: Lang, key: &str) -> &'static str {
     texts(lang).get(key).copied().unwrap_or("")
