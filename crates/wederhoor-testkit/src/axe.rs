@@ -2,8 +2,8 @@
 //!
 //! A [`crate::Browser`] launched with axe available audits every page its tabs load (after
 //! [`crate::Page::goto`] and [`crate::Page::click_and_wait_navigation`]): each kind of page once
-//! (its path with every segment that starts with a digit read as `N`, so `/c/12` and `/c/13`
-//! are one kind), with
+//! (its language and its path with every segment that starts with a digit read as `N`, so
+//! `/c/12` and `/c/13` in Dutch are one kind), with
 //! axe-core's default rules. A serious or critical violation makes that navigation return an
 //! error naming the rule, the page and the elements.
 //!
@@ -98,14 +98,18 @@ impl Audit {
     /// Audits the page now shown in `page`, if its kind was not audited yet.
     pub(crate) async fn check(&self, page: &crate::Page) -> anyhow::Result<()> {
         let info = page
-            .eval("[location.href, location.pathname, document.contentType]")
+            .eval(
+                "[location.href, location.pathname, document.contentType, \
+                 document.documentElement.lang]",
+            )
             .await?;
         let field = |i: usize| info.get(i).and_then(Value::as_str).unwrap_or_default();
         let (href, path, content_type) = (field(0).to_owned(), field(1), field(2));
         if content_type != "text/html" || href.starts_with("about:") {
             return Ok(());
         }
-        let kind = page_kind(path);
+        // Each language of a page is its own kind: longer words can break a layout.
+        let kind = format!("{} {}", field(3), page_kind(path));
         {
             let mut seen = match self.seen.lock() {
                 Ok(s) => s,

@@ -366,6 +366,58 @@ async fn six_journeys_at_phone_and_desktop_width() {
     drop(server);
 }
 
+/// The public pages in Dutch, English and French (chosen with the language switch) fit a phone
+/// and, with axe-core, pass the audit in each language.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_pages_fit_a_phone_in_every_language() {
+    let dir = common::data_dir("journeys-languages");
+    let target = Target {
+        database_url: Some(format!("sqlite://{}", dir.join("demo.db").display())),
+        data_dir: dir,
+    };
+    let server = target.serve_with(&["--demo"]);
+    let base = server.url.clone();
+    let browser = Browser::launch().await.unwrap();
+    for lang in ["nl", "en", "fr"] {
+        let page = browser.new_page().await.unwrap();
+        page.set_viewport(390, 844, true).await.unwrap();
+        page.goto(&format!("{base}/taal?lang={lang}&terug=/ideeen"))
+            .await
+            .unwrap();
+        let idea: String = serde_json::from_value(
+            page.eval(
+                "Array.from(document.querySelectorAll('ol.ideas a')).map(a => a.pathname)\
+                 .find(h => /^\\/ideeen\\/\\d+/.test(h))",
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        for path in [
+            "/ideeen",
+            idea.as_str(),
+            "/bronnen",
+            "/account/inloggen",
+            "/account/registreren",
+            "/ideeen/999999",
+        ] {
+            page.goto(&format!("{base}{path}"))
+                .await
+                .unwrap_or_else(|e| panic!("{path} in {lang}: {e:#}"));
+            let shown = page.eval("document.documentElement.lang").await.unwrap();
+            assert_eq!(shown, lang, "{path}");
+            let width = page
+                .eval("document.documentElement.scrollWidth")
+                .await
+                .unwrap()
+                .as_i64()
+                .unwrap();
+            assert!(width <= 391, "{path} in {lang} is {width} px wide");
+        }
+    }
+    drop(server);
+}
+
 #[test]
 fn the_english_check_would_catch_an_english_text() {
     let english = english_phrases();
