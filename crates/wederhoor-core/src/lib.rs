@@ -5,6 +5,7 @@
 //! *verdict* says what the team should do with it.
 
 pub mod case;
+pub mod handle;
 pub mod idea;
 pub mod ids;
 pub mod message;

@@ -581,6 +581,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("migrations/0009_source_retire_audit_chain.sql"),
     ),
+    (10, include_str!("migrations/0010_surface_handle_key.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -139,19 +139,20 @@ fn query_in<'q>(
     ids.iter().fold(sqlx::query(sql), |q, id| q.bind(*id))
 }
 
-/// The author ids of a person: the author with that handle in that source and, if it is linked
-/// to a contact, every author of the contact.
+/// The author ids of a person: the authors whose handle is a spelling of `handle` in that source
+/// (`wederhoor_core::handle::handle_key`: with or without `@`, any letter case; read through the
+/// index `authors_handle_key`) and, if one is linked to a contact, every author of the contact.
 async fn person_authors<'e, E>(executor: E, source: SourceId, handle: &str) -> Result<Vec<i64>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let rows = sqlx::query(
-        "SELECT b.id FROM authors a JOIN authors b \
+        "SELECT DISTINCT b.id FROM authors a JOIN authors b \
          ON b.id = a.id OR (a.contact_id IS NOT NULL AND b.contact_id = a.contact_id) \
-         WHERE a.source_id = $1 AND a.handle = $2 ORDER BY b.id",
+         WHERE a.source_id = $1 AND lower(ltrim(a.handle, '@')) = lower(CAST($2 AS TEXT)) ORDER BY b.id",
     )
     .bind(source.0)
-    .bind(handle)
+    .bind(wederhoor_core::handle::handle_key(handle))
     .fetch_all(executor)
     .await?;
     rows.iter()

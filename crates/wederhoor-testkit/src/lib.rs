@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+pub mod axe;
 mod base64;
 mod cdp;
 pub mod fake_oidc;
@@ -57,6 +58,8 @@ pub struct Browser {
     // Declared before `process` so the connection goes away first.
     conn: Connection,
     process: Process,
+    /// The accessibility audit of every page its tabs load (see [`axe`]), when axe-core is there.
+    audit: Option<Arc<axe::Audit>>,
 }
 
 impl Browser {
@@ -76,6 +79,18 @@ impl Browser {
             }
             None => Browser::launch_at(Path::new(DEFAULT_CHROMIUM)).await,
         }
+    }
+
+    /// This browser without the accessibility audit (for pages that are not Wederhoor's, such as
+    /// the driver's own test fixtures).
+    pub fn without_audit(mut self) -> Browser {
+        self.audit = None;
+        self
+    }
+
+    /// Whether the pages of this browser are audited with axe-core (see [`axe`]).
+    pub fn audits(&self) -> bool {
+        self.audit.is_some()
     }
 
     /// Launch the Chromium binary at `path`.
@@ -105,6 +120,9 @@ impl Browser {
                 "--mute-audio",
                 "--hide-scrollbars",
                 "--remote-debugging-port=0",
+                // The browser of a Dutch user: pages that follow `Accept-Language` answer in Dutch.
+                "--lang=nl-NL",
+                "--accept-lang=nl-NL,nl",
             ])
             .arg(format!("--user-data-dir={}", user_data_dir.display()))
             .arg("about:blank")
@@ -147,7 +165,12 @@ impl Browser {
             Ok(Ok(Ok(url))) => url,
         };
         let conn = Connection::connect(&ws_url).await?;
-        Ok(Browser { conn, process })
+        let audit = axe::Audit::from_env()?.map(Arc::new);
+        Ok(Browser {
+            conn,
+            process,
+            audit,
+        })
     }
 
     /// A new tab in a fresh browser context: its own cookies and storage, so
@@ -185,6 +208,7 @@ impl Browser {
                 conn: self.conn.clone(),
                 session_id,
                 context_id,
+                audit: self.audit.clone(),
             }),
         };
         page.cmd("Page.enable", json!({})).await?;
@@ -335,6 +359,7 @@ struct PageInner {
     conn: Connection,
     session_id: String,
     context_id: String,
+    audit: Option<Arc<axe::Audit>>,
 }
 
 impl Drop for PageInner {
@@ -375,8 +400,17 @@ impl Page {
             // No loader: a same-document (fragment) navigation, nothing loads.
             None => Ok(()),
             Some(loader_id) => {
-                wait_for_load(&mut events, Some(loader_id), &format!("loading {url}")).await
+                wait_for_load(&mut events, Some(loader_id), &format!("loading {url}")).await?;
+                self.audit().await
             }
+        }
+    }
+
+    /// The accessibility audit of the page now shown (see [`axe`]); nothing without axe-core.
+    pub async fn audit(&self) -> anyhow::Result<()> {
+        match &self.inner.audit {
+            Some(audit) => audit.check(self).await,
+            None => Ok(()),
         }
     }
 
@@ -386,7 +420,11 @@ impl Page {
         self.eval_with_timeout(js, COMMAND_TIMEOUT).await
     }
 
-    async fn eval_with_timeout(&self, js: &str, timeout: Duration) -> anyhow::Result<Value> {
+    pub(crate) async fn eval_with_timeout(
+        &self,
+        js: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Value> {
         let res = self
             .inner
             .conn
@@ -504,7 +542,8 @@ impl Page {
             None,
             &format!("the navigation after clicking `{css}`"),
         )
-        .await
+        .await?;
+        self.audit().await
     }
 
     /// Press and release one key, e.g. `"j"` (sent with its text so that

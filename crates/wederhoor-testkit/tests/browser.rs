@@ -155,7 +155,7 @@ fn html_escape(s: &str) -> String {
 #[tokio::test]
 async fn goto_and_text() -> anyhow::Result<()> {
     let base = start_server().await?;
-    let browser = Browser::launch().await?;
+    let browser = Browser::launch().await?.without_audit();
     let page = browser.new_page().await?;
     page.goto(&format!("{base}/")).await?;
     assert_eq!(page.text("#title").await?, "Hello from the test server");
@@ -169,7 +169,7 @@ async fn goto_and_text() -> anyhow::Result<()> {
 #[tokio::test]
 async fn fill_and_submit_form() -> anyhow::Result<()> {
     let base = start_server().await?;
-    let browser = Browser::launch().await?;
+    let browser = Browser::launch().await?.without_audit();
     let page = browser.new_page().await?;
     page.goto(&format!("{base}/")).await?;
     page.fill("#name", "Ada & <Grace> ünïcode").await?;
@@ -186,7 +186,7 @@ async fn fill_and_submit_form() -> anyhow::Result<()> {
 #[tokio::test]
 async fn press_key_fires_keyboard_shortcuts() -> anyhow::Result<()> {
     let base = start_server().await?;
-    let browser = Browser::launch().await?;
+    let browser = Browser::launch().await?.without_audit();
     let page = browser.new_page().await?;
     page.goto(&format!("{base}/")).await?;
     assert_eq!(page.text("#status").await?, "waiting");
@@ -205,7 +205,7 @@ async fn press_key_fires_keyboard_shortcuts() -> anyhow::Result<()> {
 #[tokio::test]
 async fn pages_have_separate_cookies() -> anyhow::Result<()> {
     let base = start_server().await?;
-    let browser = Browser::launch().await?;
+    let browser = Browser::launch().await?.without_audit();
     let alice = browser.new_page().await?;
     let stranger = browser.new_page().await?;
 
@@ -221,7 +221,7 @@ async fn pages_have_separate_cookies() -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn eval_errors_and_wait_for_timeout() -> anyhow::Result<()> {
-    let browser = Browser::launch().await?;
+    let browser = Browser::launch().await?.without_audit();
     let page = browser.new_page().await?;
 
     assert_eq!(page.eval("1 + 2").await?, 3);
@@ -272,7 +272,7 @@ async fn eval_errors_and_wait_for_timeout() -> anyhow::Result<()> {
 #[tokio::test]
 async fn screenshot_writes_png() -> anyhow::Result<()> {
     let base = start_server().await?;
-    let browser = Browser::launch().await?;
+    let browser = Browser::launch().await?.without_audit();
     let page = browser.new_page().await?;
     page.goto(&format!("{base}/")).await?;
     let path: PathBuf = std::env::temp_dir().join(format!(
@@ -294,7 +294,7 @@ async fn screenshot_writes_png() -> anyhow::Result<()> {
 async fn goto_unreachable_url_is_err() -> anyhow::Result<()> {
     // Bind then drop a listener to get a port nobody listens on.
     let port = TcpListener::bind("127.0.0.1:0").await?.local_addr()?.port();
-    let browser = Browser::launch().await?;
+    let browser = Browser::launch().await?.without_audit();
     let page = browser.new_page().await?;
     let err = page
         .goto(&format!("http://127.0.0.1:{port}/"))
@@ -319,4 +319,35 @@ async fn missing_chromium_is_a_clear_error() {
             assert!(msg.contains("apt-get install -y chromium"), "{msg}");
         }
     }
+}
+
+#[tokio::test]
+async fn the_accessibility_audit_fails_a_navigation_to_a_page_with_a_serious_violation()
+-> anyhow::Result<()> {
+    let base = start_server().await?;
+    let browser = Browser::launch().await?;
+    if !browser.audits() {
+        // No axe-core and not required (see `wederhoor_testkit::axe`): nothing to check here.
+        eprintln!("skipped: axe-core is not installed");
+        return Ok(());
+    }
+    let page = browser.new_page().await?;
+    let clean = "data:text/html,<!doctype html><html lang=%22en%22><head><title>Fine</title></head>\
+                 <body><main><h1>Fine</h1><p>Nothing wrong here.</p></main></body></html>";
+    page.goto(clean).await?;
+    // The form page has no language and an input without a label.
+    let err = page
+        .goto(&format!("{base}/"))
+        .await
+        .err()
+        .context("a page with serious violations must fail the navigation")?;
+    let msg = format!("{err:#}");
+    assert!(msg.contains("axe-core"), "{msg}");
+    assert!(
+        msg.contains("html-has-lang") || msg.contains("label"),
+        "{msg}"
+    );
+    // Each kind of page is audited once: going there again does not fail again.
+    page.goto(&format!("{base}/")).await?;
+    Ok(())
 }

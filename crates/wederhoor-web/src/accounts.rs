@@ -882,7 +882,7 @@ pub struct DeleteForm {
 /// form does not trip anyone up.
 fn confirms_deletion(word: &str) -> bool {
     let word = word.trim().to_lowercase();
-    [Lang::Nl, Lang::En]
+    Lang::ALL
         .iter()
         .any(|l| text(*l, "account_delete_word") == word)
 }

@@ -266,8 +266,10 @@ pub async fn switch_language(
     Form(form): Form<LanguageForm>,
 ) -> Result<Redirect, AppError> {
     auth.check_csrf(&form.csrf)?;
-    let lang =
-        Lang::parse(&form.lang).ok_or_else(|| AppError::BadRequest("unknown language".into()))?;
+    // The team's pages exist in Dutch and English (French is for the public pages).
+    let lang = Lang::parse(&form.lang)
+        .filter(|l| l.for_the_team())
+        .ok_or_else(|| AppError::BadRequest("unknown language".into()))?;
     state
         .store
         .set_agent_language(auth.agent.id, lang.code())

@@ -219,8 +219,7 @@ pub async fn pages(
         .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
     let session =
         crate::auth::cookie(request.headers(), crate::auth::SESSION_COOKIE).map(str::to_owned);
-    let lang_cookie = crate::auth::cookie(request.headers(), crate::public::LANG_COOKIE)
-        .and_then(crate::i18n::Lang::parse);
+    let visitor_lang = crate::public::visitor_lang(None, request.headers(), None);
     let response = next.run(request).await;
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -274,7 +273,8 @@ pub async fn pages(
         let body = serde_json::json!({ "error": error, "request_id": page.request_id });
         return (status, headers, Json(body)).into_response();
     }
-    // The language: a logged-in agent's own, else the visitor's language cookie, else Dutch.
+    // The language: a logged-in agent's own, else the visitor's (the switch's cookie, the
+    // browser's language), else Dutch.
     let agent = match session.as_deref().filter(|t| !t.is_empty()) {
         Some(token) => state
             .store
@@ -288,8 +288,7 @@ pub async fn pages(
     let lang = agent
         .as_ref()
         .and_then(|s| crate::i18n::Lang::parse(&s.agent.language))
-        .or(lang_cookie)
-        .unwrap_or(crate::i18n::Lang::Nl);
+        .unwrap_or(visitor_lang);
     let message = page
         .message
         .clone()
@@ -306,7 +305,7 @@ pub async fn pages(
         brand => &state.config.brand_name,
         account => None::<()>,
         staff => None::<()>,
-        other_lang => if lang == crate::i18n::Lang::Nl { "en" } else { "nl" },
+        other_langs => crate::public::other_languages(lang),
     };
     match crate::pages::render(&state, "error.html", lang, ctx) {
         Ok(html) => (status, headers, html).into_response(),

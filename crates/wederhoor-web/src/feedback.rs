@@ -50,8 +50,31 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 // ---------------------------------------------------------------- shared bits
 
-fn label(lang: Lang, nl: &str, en: &str) -> String {
-    if lang == Lang::Nl { nl } else { en }.to_owned()
+/// A board's or status's word in `lang`: the Dutch or English column. French has no column of
+/// its own: the shipped boards and statuses read from the catalogue (`word`: `board_name_<slug>`,
+/// `board_description_<slug>`, `status_<key>`), anything a team named itself in English.
+fn label_in(lang: Lang, word: &str, nl: &str, en: &str) -> String {
+    match lang {
+        Lang::Nl => nl.to_owned(),
+        Lang::En => en.to_owned(),
+        Lang::Fr => match text(Lang::Fr, word) {
+            "" => en.to_owned(),
+            french => french.to_owned(),
+        },
+    }
+}
+
+fn board_name(lang: Lang, b: &Board) -> String {
+    label_in(
+        lang,
+        &format!("board_name_{}", b.slug),
+        &b.name_nl,
+        &b.name_en,
+    )
+}
+
+fn status_word(lang: Lang, s: &wederhoor_store::BoardStatus) -> String {
+    label_in(lang, &format!("status_{}", s.key), &s.label_nl, &s.label_en)
 }
 
 /// A board as templates see it: its name in the visitor's language and its statuses.
@@ -77,14 +100,19 @@ fn board_view(b: &Board, lang: Lang) -> BoardView {
     BoardView {
         id: b.id.0,
         slug: b.slug.clone(),
-        name: label(lang, &b.name_nl, &b.name_en),
-        description: label(lang, &b.description_nl, &b.description_en),
+        name: board_name(lang, b),
+        description: label_in(
+            lang,
+            &format!("board_description_{}", b.slug),
+            &b.description_nl,
+            &b.description_en,
+        ),
         statuses: b
             .statuses
             .iter()
             .map(|s| StatusView {
                 key: s.key.clone(),
-                label: label(lang, &s.label_nl, &s.label_en),
+                label: status_word(lang, s),
                 colour: s.colour.as_str(),
                 count: s.listed_ideas,
             })
@@ -99,7 +127,7 @@ fn status_label(boards: &[Board], board: wederhoor_core::BoardId, key: &str, lan
         .iter()
         .find(|b| b.id == board)
         .and_then(|b| b.status(key))
-        .map_or_else(|| key.to_owned(), |s| label(lang, &s.label_nl, &s.label_en))
+        .map_or_else(|| key.to_owned(), |s| status_word(lang, s))
 }
 
 /// An idea in a list, ready for a template.
@@ -152,7 +180,7 @@ fn cards(
             board: boards
                 .iter()
                 .find(|b| b.id == i.board_id)
-                .map(|b| label(lang, &b.name_nl, &b.name_en))
+                .map(|b| board_name(lang, b))
                 .unwrap_or_default(),
         })
         .collect()
@@ -1070,10 +1098,9 @@ pub async fn set_status(
     let public_url = state.config.public_url.clone();
     let name = staff.agent.display_name.clone();
     let dept = staff.department;
-    let (nl_label, en_label) = (status.label_nl.clone(), status.label_en.clone());
     let mail = |f: &Follower| -> (String, String) {
         let lang = Lang::parse(&f.language).unwrap_or(Lang::Nl);
-        let status_label = label(lang, &nl_label, &en_label);
+        let status_label = status_word(lang, status);
         let who = match dept {
             Some(d) => format!(
                 "{name} ({})",

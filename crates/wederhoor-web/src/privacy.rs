@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use wederhoor_core::handle::same_handle;
 use wederhoor_store::{ErasureReport, PersonExport, Source};
 
 /// The longest handle we look up (authors' handles are far shorter).
@@ -69,41 +70,10 @@ async fn lookup(
     let Some(source) = find_source(state, &query.source).await? else {
         return Ok(None);
     };
-    let mut first = None;
-    for variant in handle_variants(handle) {
-        let export = state.store.person_export(source.id, &variant).await?;
-        if !export.is_empty() {
-            return Ok(Some((source, export)));
-        }
-        first.get_or_insert(export);
-    }
-    match first {
-        Some(export) => Ok(Some((source, export))),
-        None => Ok(None),
-    }
-}
-
-/// The ways a handle may be stored: as typed, and with or without its leading `@` (sources differ;
-/// a lead typing "ejanssens" means "@ejanssens" as well — telling a customer nothing is kept
-/// while it is would be wrong).
-fn handle_variants(handle: &str) -> Vec<String> {
-    let handle = handle.trim();
-    let bare = handle.trim_start_matches('@');
-    if bare.is_empty() {
-        return vec![handle.to_owned()];
-    }
-    let other = if handle.starts_with('@') {
-        bare.to_owned()
-    } else {
-        format!("@{bare}")
-    };
-    vec![handle.to_owned(), other]
-}
-
-/// Two spellings of the same handle (the `@` is optional, letter case does not matter).
-fn same_handle(a: &str, b: &str) -> bool {
-    a.trim().trim_start_matches('@').to_lowercase()
-        == b.trim().trim_start_matches('@').to_lowercase()
+    // One lookup by the handle's key (`wederhoor_core::handle`): with or without `@`, any letter
+    // case; telling a customer nothing is kept while it is would be wrong.
+    let export = state.store.person_export(source.id, handle).await?;
+    Ok(Some((source, export)))
 }
 
 struct PageParts<'a> {
@@ -243,14 +213,10 @@ pub async fn erase(
         };
         return page(&state, &auth, parts, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    // Erase the spelling the store holds (see `handle_variants`).
-    let stored = match lookup(&state, &query).await? {
-        Some((_, export)) if !export.is_empty() => export.handle,
-        _ => handle.to_owned(),
-    };
+    // The store finds every spelling of the handle (see `wederhoor_core::handle`).
     let report = state
         .store
-        .person_erase(source.id, &stored, Some(auth.agent.id), form.reason.trim())
+        .person_erase(source.id, handle, Some(auth.agent.id), form.reason.trim())
         .await?;
     for conversation in &report.conversations {
         state.publish(LiveEvent::changed(*conversation, "case"));
@@ -374,24 +340,4 @@ pub async fn my_account_export(
         &export,
         &format!("mijn-gegevens-{}.json", export.exported_at),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn handles_are_looked_up_with_and_without_the_at_sign() {
-        assert_eq!(
-            handle_variants("ejanssens"),
-            vec!["ejanssens", "@ejanssens"]
-        );
-        assert_eq!(
-            handle_variants(" @ejanssens "),
-            vec!["@ejanssens", "ejanssens"]
-        );
-        assert_eq!(handle_variants("@"), vec!["@"]);
-        assert!(same_handle("ejanssens", "@EJanssens"));
-        assert!(!same_handle("ejanssen", "@ejanssens"));
-    }
 }

@@ -152,12 +152,11 @@ impl FromRequestParts<AppState> for Visitor {
             },
             _ => None,
         };
-        let lang = query_param(parts, "lang")
-            .as_deref()
-            .and_then(Lang::parse)
-            .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
-            .or_else(|| account.as_ref().and_then(|a| Lang::parse(&a.language)))
-            .unwrap_or(Lang::Nl);
+        let lang = visitor_lang(
+            query_param(parts, "lang").as_deref(),
+            headers,
+            account.as_ref().map(|a| a.language.as_str()),
+        );
         let (csrf, new_csrf_cookie) = match session_csrf {
             Some(c) => (c, false),
             None => match cookie(headers, VISITOR_CSRF_COOKIE) {
@@ -194,6 +193,35 @@ impl FromRequestParts<AppState> for Visitor {
     }
 }
 
+/// The language of a public page: `?lang=`, else the language cookie (set by the switch), else
+/// the customer's account, else the browser's `Accept-Language`, else Dutch.
+pub fn visitor_lang(
+    query: Option<&str>,
+    headers: &axum::http::HeaderMap,
+    account: Option<&str>,
+) -> Lang {
+    query
+        .and_then(Lang::parse)
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+        .or_else(|| account.and_then(Lang::parse))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(Lang::Nl)
+}
+
+/// The language switch of a public page: every other language, named in itself.
+pub fn other_languages(lang: Lang) -> Vec<minijinja::Value> {
+    Lang::ALL
+        .into_iter()
+        .filter(|l| *l != lang)
+        .map(|l| minijinja::context! { code => l.code(), name => l.own_name() })
+        .collect()
+}
+
 /// The client address a trusted reverse proxy put first in `X-Forwarded-For`, if it parses.
 fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<String> {
     headers
@@ -218,7 +246,7 @@ pub fn public_cookie(state: &AppState, name: &str, value: &str, max_age: i64) ->
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
-/// Renders a public page with what every public template needs: `tr`, `lang`, `other_lang`,
+/// Renders a public page with what every public template needs: `tr`, `lang`, `other_langs`,
 /// `csrf`, `account`, `staff` (with `may_answer`/`may_set_status`/`may_moderate`) and `here`.
 pub fn render_public(
     state: &AppState,
@@ -242,7 +270,7 @@ pub fn render_public(
     let base = minijinja::context! {
         tr => catalogue(visitor.lang),
         lang => visitor.lang.code(),
-        other_lang => if visitor.lang == Lang::Nl { "en" } else { "nl" },
+        other_langs => other_languages(visitor.lang),
         csrf => &visitor.csrf,
         account => &visitor.account,
         staff => staff,

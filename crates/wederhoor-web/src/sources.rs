@@ -605,12 +605,14 @@ struct PublicGroup {
     sources: Vec<PublicSource>,
 }
 
-/// `GET /bronnen`: the sources we monitor, for anyone (no login). Dutch unless `?lang=en`.
+/// `GET /bronnen`: the sources we monitor, for anyone (no login), in the visitor's language
+/// (`crate::public::visitor_lang`: `?lang=`, the switch's cookie, the browser's language).
 pub async fn public_list(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Result<Html<String>, AppError> {
-    let lang = q.lang.as_deref().and_then(Lang::parse).unwrap_or(Lang::Nl);
+    let lang = crate::public::visitor_lang(q.lang.as_deref(), &headers, None);
     let sources = state.store.list_sources().await?;
     let mut groups: Vec<PublicGroup> = Vec::new();
     // Known kinds in their order, then any other kind stored by an older version.
@@ -645,7 +647,7 @@ pub async fn public_list(
         lang,
         minijinja::context! {
             groups => groups,
-            other_lang => if lang == Lang::Nl { "en" } else { "nl" },
+            other_langs => crate::public::other_languages(lang),
         },
     )
 }
@@ -846,17 +848,10 @@ pub async fn capture(
             }
         }
     };
-    let author = form.author.trim();
-    // An @handle is a handle; a plain name is kept as the author's name and, since the site
-    // gives no handle, also as the handle that ties the author's posts (and a privacy lookup)
-    // together.
-    let (handle, name) = if author.starts_with('@') {
-        (Some(author), None)
-    } else if author.is_empty() {
-        (None, None)
-    } else {
-        (Some(author), Some(author))
-    };
+    // An @handle is a handle; a plain name is kept as the author's name and as the handle that
+    // ties the author's posts (and a privacy lookup) together.
+    let author = wederhoor_core::handle::CapturedAuthor::parse(&form.author);
+    let (handle, name) = (author.handle(), author.name());
     let mut value = serde_json::json!({
         "id": url,
         "text": form.text,

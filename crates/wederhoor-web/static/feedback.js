@@ -25,7 +25,9 @@ for (const form of document.querySelectorAll("form[data-vote]")) {
     const button = form.querySelector("button");
     form.querySelector("[data-votes]").textContent = String(data.votes);
     const word = form.querySelector(".sr[data-one]");
-    if (word) word.textContent = data.votes === 1 ? word.dataset.one : word.dataset.other;
+    // The plural rule of the page's language (French: 0 and 1 take the singular).
+    const one = data.votes === 1 || (document.documentElement.lang === "fr" && data.votes === 0);
+    if (word) word.textContent = one ? word.dataset.one : word.dataset.other;
     button.classList.toggle("voted", data.voted);
     button.setAttribute("aria-pressed", data.voted ? "true" : "false");
     form.querySelector("input[name=actie]").value = data.voted ? "intrekken" : "stem";

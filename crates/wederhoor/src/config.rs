@@ -6,6 +6,9 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+/// The SQLite database file in the data directory when no database URL is configured.
+pub const SQLITE_FILE: &str = "wederhoor.db";
+
 /// Environment variables with this prefix are configuration.
 const ENV_PREFIX: &str = "WEDERHOOR_";
 /// Variables with the prefix that are not configuration keys (test and tool settings).
@@ -14,6 +17,8 @@ const NOT_CONFIG: &[&str] = &[
     "WEDERHOOR_CHROMIUM",
     "WEDERHOOR_CONFIG",
     "WEDERHOOR_BIN",
+    "WEDERHOOR_AXE",
+    "WEDERHOOR_REQUIRE_AXE",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -459,10 +464,10 @@ impl Config {
         Ok(key)
     }
 
-    /// The database URL: the configured one, or SQLite in the data directory.
+    /// The database URL: the configured one, or SQLite ([`SQLITE_FILE`]) in the data directory.
     pub fn database_url(&self) -> String {
         if self.database_url.is_empty() {
-            format!("sqlite://{}", self.data_dir.join("wederhoor.db").display())
+            format!("sqlite://{}", self.data_dir.join(SQLITE_FILE).display())
         } else {
             self.database_url.clone()
         }

@@ -64,7 +64,8 @@ enum Command {
         /// Address to listen on (overrides server.listen).
         #[arg(long)]
         listen: Option<String>,
-        /// Start with a fresh data directory filled with the Dutch demo.
+        /// Start with the Dutch demo: in the empty directory given with --data-dir, else in a
+        /// fresh directory under the system's temporary directory.
         #[arg(long)]
         demo: bool,
         /// What this process runs: web, listen, worker, comma-separated (overrides
@@ -273,6 +274,7 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     let mut config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    let data_dir_given = cli.data_dir.is_some();
     if let Some(d) = cli.data_dir {
         config.data_dir = d;
     }
@@ -294,6 +296,11 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     cluster::Roles::parse(&r)?;
                     config.cluster.roles = r;
                 }
+                let demo = match (demo, data_dir_given) {
+                    (false, _) => serve::Demo::Off,
+                    (true, false) => serve::Demo::InTempDir,
+                    (true, true) => serve::Demo::InDataDir,
+                };
                 serve::serve(config, demo).await?;
             }
             Command::Migrate => {

@@ -47,14 +47,39 @@ pub async fn load_rules(store: &Store, config: &Config) -> anyhow::Result<Active
     }
 }
 
-pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
-    if demo && config.database_url.is_empty() {
+/// Whether `serve` fills its store with the Dutch demo, and where the demo keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Demo {
+    /// No demo: the configured data directory and database.
+    Off,
+    /// The demo in a fresh directory under the system's temporary directory (removed first if
+    /// a previous process with this id left it).
+    InTempDir,
+    /// The demo in the data directory given with `--data-dir`; it must not hold a database yet
+    /// (the demo never overwrites somebody's data).
+    InDataDir,
+}
+
+pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
+    if demo == Demo::InTempDir && config.database_url.is_empty() {
         let dir = std::env::temp_dir().join(format!("wederhoor-demo-{}", std::process::id()));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
         }
         config.data_dir = dir;
     }
+    if demo == Demo::InDataDir && config.database_url.is_empty() {
+        let db = config.data_dir.join(crate::config::SQLITE_FILE);
+        if db.exists() {
+            anyhow::bail!(
+                "the demo needs an empty data directory, and {} already holds a database ({}); \
+                 remove it or choose another --data-dir",
+                config.data_dir.display(),
+                db.display()
+            );
+        }
+    }
+    let demo = demo != Demo::Off;
     let store = crate::open_store(&config).await?;
     // `_node_file` keeps the data directory's node id locked while this process runs.
     let (node, _node_file) = crate::cluster::node_id(&config);

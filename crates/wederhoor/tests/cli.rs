@@ -474,3 +474,32 @@ async fn audit_verify_finds_a_changed_entry_and_the_files_are_private() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("entry 1 does not match"), "{stderr}");
 }
+
+#[test]
+fn the_demo_keeps_its_data_in_the_given_data_directory_and_never_overwrites_one() {
+    let t = Target::sqlite("demo-data-dir");
+    let db = t.data_dir.join("wederhoor.db");
+    assert!(!db.exists());
+    let mut server = t.serve_with(&["--demo"]);
+    assert!(
+        db.exists(),
+        "the demo's database is in {}",
+        t.data_dir.display()
+    );
+    // The demo team is in that store: the CLI pointed at the same directory lists it.
+    let list = t.run(&["user", "list"], "");
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(list.contains("sanne\t"), "{list}");
+    server.kill();
+    // A second demo in the same directory would overwrite (or mix with) the data: refused.
+    let again = t
+        .command()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("already holds a database"), "{stderr}");
+    let list = t.run(&["user", "list"], "");
+    assert!(String::from_utf8_lossy(&list.stdout).contains("sanne\t"));
+}
