@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 mod accounts;
 mod feedback;
+mod incidents;
 mod learning;
 mod surface;
 
@@ -14,6 +15,7 @@ const PARTS: &[&[(&str, &str, &str)]] = &[
     feedback::FEEDBACK,
     accounts::ACCOUNTS,
     learning::LEARNING,
+    incidents::INCIDENTS,
     surface::SURFACE,
 ];
 
