@@ -43,6 +43,11 @@ pub trait Events: Send + Sync {
     fn ingested(&self, tally: IngestTally) {
         let _ = tally;
     }
+
+    /// The live burst detector stored a new alert (after it was committed).
+    fn alert(&self, alert: i64) {
+        let _ = alert;
+    }
 }
 
 /// Nobody listens (the CLI, tests).

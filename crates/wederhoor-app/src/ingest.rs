@@ -11,6 +11,7 @@
 //! for its source (same external id) is a `duplicate`, never a second row.
 
 use crate::events::{Change, Events, IngestTally};
+use crate::live_alerts::{FeedItem, LiveAlerts};
 use crate::{ActiveRules, Result};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -88,6 +89,8 @@ pub struct Ingest<'a> {
     pub store: &'a Store,
     pub rules: &'a ActiveRules,
     pub events: &'a dyn Events,
+    /// The process's live burst detector; `None`: no detection (tests, the demo loader).
+    pub alerts: Option<&'a LiveAlerts>,
 }
 
 /// Use case: check, triage, store (one transaction) and announce a batch for `source`.
@@ -104,10 +107,49 @@ pub async fn ingest_batch(ctx: &Ingest<'_>, source: &Source, batch: Batch) -> Re
             extras,
         ),
     };
+    let pending = ctx.alerts.map(|_| prepared.pending_feed());
     let report =
         store_prepared_with(ctx.store, ctx.rules.version, source, prepared, &extras).await?;
     announce(ctx.events, &report);
+    if let (Some(alerts), Some(pending)) = (ctx.alerts, pending) {
+        feed_stored(alerts, ctx.store, ctx.events, &report, pending).await;
+    }
     Ok(report)
+}
+
+/// Feeds the messages a batch stored to the live burst detector. A failure there is logged and
+/// does not undo or fail the ingest: the messages are stored, and the next start rebuilds the
+/// detector from them.
+pub async fn feed_stored(
+    alerts: &LiveAlerts,
+    store: &Store,
+    events: &dyn Events,
+    report: &IngestReport,
+    pending: PendingFeed,
+) {
+    let items = pending.items(report);
+    if let Err(e) = alerts.feed(store, events, items).await {
+        tracing::warn!(error = %e, "the burst detector could not store an alert");
+    }
+}
+
+/// What the burst detector needs of a prepared batch, kept until the batch is stored.
+pub struct PendingFeed(Vec<(usize, FeedItem)>);
+
+impl PendingFeed {
+    /// The items whose message was stored now (not duplicates or rejected ones), with their ids.
+    pub fn items(self, report: &IngestReport) -> Vec<FeedItem> {
+        self.0
+            .into_iter()
+            .filter_map(|(pos, mut item)| match report.results.get(pos) {
+                Some(ItemResult::Stored { message, .. }) => {
+                    item.message = message.0;
+                    Some(item)
+                }
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// Counts a stored batch and tells who listens which conversations changed.
@@ -141,6 +183,33 @@ pub struct PreparedBatch {
     results: Vec<Option<ItemResult>>,
     valid: Vec<(ValidMessage, Triage)>,
     positions: Vec<usize>,
+}
+
+impl PreparedBatch {
+    /// The detector's view of every valid message (ids are filled in once stored).
+    pub fn pending_feed(&self) -> PendingFeed {
+        // Older messages (an import of history) are not part of a wave now; they are only
+        // matched against open incidents, which a later start or an agent's view does not need.
+        let oldest =
+            (jiff::Timestamp::now().as_second() - crate::live_alerts::LOOKBACK_SECS) * 1000;
+        PendingFeed(
+            self.valid
+                .iter()
+                .zip(&self.positions)
+                .filter(|((m, _), _)| m.created_at.as_millisecond() >= oldest)
+                .map(|((m, t), &pos)| {
+                    let item = FeedItem::new(
+                        0,
+                        m.created_at.as_millisecond(),
+                        &m.author_handle,
+                        &m.text,
+                        t,
+                    );
+                    (pos, item)
+                })
+                .collect(),
+        )
+    }
 }
 
 /// Parses and triages a batch (pure: no I/O).
@@ -330,6 +399,7 @@ pub struct ConnectorSink {
     store: Store,
     rules: Arc<RwLock<ActiveRules>>,
     events: Arc<dyn Events>,
+    alerts: Option<Arc<LiveAlerts>>,
 }
 
 impl ConnectorSink {
@@ -342,7 +412,14 @@ impl ConnectorSink {
             store,
             rules,
             events,
+            alerts: None,
         }
+    }
+
+    /// Feeds what the connectors store to the process's live burst detector.
+    pub fn with_alerts(mut self, alerts: Arc<LiveAlerts>) -> ConnectorSink {
+        self.alerts = Some(alerts);
+        self
     }
 
     fn rules(&self) -> ActiveRules {
@@ -363,6 +440,7 @@ impl ConnectorSink {
             store: &self.store,
             rules: &rules,
             events: self.events.as_ref(),
+            alerts: self.alerts.as_deref(),
         };
         let report = ingest_batch(&ctx, source, Batch::Checked { messages, extras })
             .await
@@ -411,6 +489,7 @@ impl Sink for ConnectorSink {
             store: &self.store,
             rules: &rules,
             events: self.events.as_ref(),
+            alerts: None,
         };
         edit_message(&ctx, source, &message)
             .await

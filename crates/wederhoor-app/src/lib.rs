@@ -10,12 +10,16 @@
 //!
 //! Use cases so far: [`ingest::ingest_batch`] (and the connectors' [`ingest::ConnectorSink`]),
 //! [`ingest::edit_message`], [`ingest::delete_message`], [`retriage::retriage_all`],
-//! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`].
+//! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`],
+//! [`live_alerts::LiveAlerts`] (the burst detector on the live stream) and the incidents made of
+//! its alerts ([`incidents`]).
 
 pub mod alerts;
 pub mod backtest;
 pub mod events;
+pub mod incidents;
 pub mod ingest;
+pub mod live_alerts;
 pub mod retriage;
 pub mod summary;
 

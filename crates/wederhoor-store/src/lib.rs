@@ -14,6 +14,7 @@ mod decisions;
 mod feedback;
 mod feedback_bulk;
 mod inbox;
+mod incidents;
 mod ingest;
 mod maintenance;
 mod outbox;
@@ -40,6 +41,10 @@ pub use feedback_bulk::IdeaVoteTally;
 pub use inbox::{
     ConversationDetail, ConversationFilter, ConversationSummary, InboxSort, MessageView, NoteView,
     ReplyView, VerdictCount,
+};
+pub use incidents::{
+    AlertMember, AlertSample, AlertView, BurstRow, IncidentBrief, IncidentEvent, IncidentView,
+    NewIncident, parse_keys,
 };
 pub use ingest::{AttachmentInfo, BatchExtras, IngestOutcome, NewAttachment, RetriageItem};
 pub use outbox::OutboxItem;
@@ -582,6 +587,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/0009_source_retire_audit_chain.sql"),
     ),
     (10, include_str!("migrations/0010_surface_handle_key.sql")),
+    (11, include_str!("migrations/0011_incident_alerts.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -413,6 +413,7 @@ pub async fn list(
         page => l.page,
         prev_url => (l.page > 1).then(|| query_base(l.page - 1)),
         next_url => more.then(|| query_base(l.page + 1)),
+        warnings => crate::incidents::public_warnings(&state).await?,
     };
     render_public(&state, &visitor, "ideas.html", ctx, StatusCode::OK)
 }

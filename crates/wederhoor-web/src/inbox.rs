@@ -157,7 +157,8 @@ pub async fn list(
         return pages::render(&state, "inbox_list.html", auth.lang, ctx);
     }
     let sources = state.store.list_sources().await?;
-    let ctx = minijinja::context! { sources => &sources, ..ctx };
+    let incidents = state.store.open_incidents().await?;
+    let ctx = minijinja::context! { sources => &sources, incidents => &incidents, ..ctx };
     pages::render(&state, "inbox.html", auth.lang, ctx)
 }
 
@@ -313,7 +314,12 @@ pub async fn conversation(
             minijinja::context! { idea_id => i.idea_id, title => &i.title, status => &i.status, status_label => label, colour => i.colour.as_str() }
         })
         .collect();
-    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, boards => boards, ..ctx };
+    let incidents = state.store.incidents_of_conversation(id).await?;
+    let suggested = query
+        .antwoord
+        .and_then(|n| incidents.iter().find(|i| i.id == n))
+        .map(|i| i.reply.clone());
+    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, boards => boards, incidents => incidents, suggested => suggested, ..ctx };
     pages::render(&state, "conversation.html", auth.lang, ctx)
 }
 
@@ -453,6 +459,8 @@ pub async fn attachment(
 pub struct FragmentQuery {
     fragment: Option<String>,
     error: Option<String>,
+    /// An incident whose suggested reply goes into the composer.
+    antwoord: Option<i64>,
 }
 
 #[derive(Deserialize)]

@@ -48,6 +48,13 @@ impl wederhoor_app::Events for AppState {
         m.rejected
             .fetch_add(tally.rejected as u64, Ordering::Relaxed);
     }
+
+    fn alert(&self, alert: i64) {
+        self.publish(LiveEvent::changed(
+            wederhoor_core::ConversationId(alert),
+            "alert",
+        ));
+    }
 }
 
 pub async fn ingest(
@@ -106,6 +113,7 @@ pub(crate) async fn ingest_body(
         store: &state.store,
         rules: &rules,
         events: state,
+        alerts: Some(&state.alerts),
     };
     let report = ingest_batch(&ctx, source, Batch::Json(values)).await?;
     // A single message that was refused is the client's error; a batch answers per item.

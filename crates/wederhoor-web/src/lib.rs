@@ -11,6 +11,7 @@ mod error;
 pub mod feedback;
 pub mod i18n;
 mod inbox;
+mod incidents;
 mod ingest;
 pub mod learning;
 mod live;
@@ -109,6 +110,8 @@ pub struct AppState {
     /// Counts the rules or model changes made on this node ([`AppState::set_rules`]), so the
     /// binary can tell the other nodes at once.
     pub rules_changed: tokio::sync::watch::Sender<u64>,
+    /// This process's live burst detector (fed by every ingest of this node).
+    pub alerts: Arc<wederhoor_app::live_alerts::LiveAlerts>,
     templates: Arc<minijinja::Environment<'static>>,
 }
 
@@ -131,6 +134,7 @@ impl AppState {
             limits: Arc::new(public::RateLimits::default()),
             mail_wakeup: Arc::new(Notify::new()),
             rules_changed: tokio::sync::watch::Sender::new(0),
+            alerts: Arc::new(wederhoor_app::live_alerts::LiveAlerts::default()),
             templates: Arc::new(pages::environment()?),
         })
     }
@@ -250,6 +254,12 @@ fn routes() -> Routes {
         .route("/rules", get(rules::show).post(rules::save))
         .route("/rules/versions/{id}", get(rules::version))
         .route("/rules/model", get(learning::show).post(learning::train))
+        .route("/meldingen", get(incidents::alerts))
+        .route("/meldingen/{id}/negeren", post(incidents::dismiss))
+        .route("/meldingen/{id}/incident", post(incidents::make))
+        .route("/incidenten/{id}", get(incidents::show))
+        .route("/incidenten/{id}/publiceren", post(incidents::publish))
+        .route("/incidenten/{id}/sluiten", post(incidents::close))
         .route("/review", get(rules::review))
         .route("/review/{id}", post(rules::decide))
         .route("/privacy", get(privacy::show))

@@ -23,7 +23,8 @@ use wederhoor_core::{AgentId, ConversationId};
 /// Something changed; open pages decide whether it concerns them.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LiveEvent {
-    /// `message`, `reply`, `note`, `case`, `delivery` or `presence`.
+    /// `message`, `reply`, `note`, `case`, `delivery`, `presence` or `alert` (a new alert of the
+    /// burst detector; `conversation` then holds the alert's id).
     pub kind: &'static str,
     pub conversation: ConversationId,
     /// Only for `presence`: who is in the conversation now.
@@ -34,7 +35,9 @@ pub struct LiveEvent {
 }
 
 /// Every kind of live event (events from other nodes are checked against this list).
-pub const EVENT_KINDS: &[&str] = &["message", "reply", "note", "case", "delivery", "presence"];
+pub const EVENT_KINDS: &[&str] = &[
+    "message", "reply", "note", "case", "delivery", "presence", "alert",
+];
 
 impl LiveEvent {
     pub fn changed(conversation: ConversationId, kind: &'static str) -> LiveEvent {

@@ -34,6 +34,8 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             include_str!("../templates/rules_version.html"),
         ),
         ("review.html", include_str!("../templates/review.html")),
+        ("alerts.html", include_str!("../templates/alerts.html")),
+        ("incident.html", include_str!("../templates/incident.html")),
         ("sources.html", include_str!("../templates/sources.html")),
         (
             "public_sources.html",

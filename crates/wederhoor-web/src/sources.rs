@@ -865,6 +865,7 @@ pub async fn capture(
         store: &state.store,
         rules: &rules,
         events: &state,
+        alerts: Some(&state.alerts),
     };
     let batch = wederhoor_app::ingest::Batch::Json(vec![value]);
     let report = wederhoor_app::ingest::ingest_batch(&ctx, &source, batch).await?;

@@ -45,6 +45,13 @@ function openStream() {
   });
   stream.addEventListener("change", (e) => {
     const event = JSON.parse(e.data);
+    // A new alert of the burst detector: the alerts page shows it, other pages say so.
+    if (event.kind === "alert") {
+      if (page === "alerts") location.reload();
+      const notice = document.getElementById("alert-notice");
+      if (notice) notice.hidden = false;
+      return;
+    }
     if (page === "inbox") {
       if (event.kind !== "presence") {
         refresh(body.dataset.listUrl, document.getElementById("conv-list"));
@@ -264,6 +271,18 @@ if (page === "conversation") {
   // Back from the back/forward cache: say we are here again right away.
   window.addEventListener("pageshow", (e) => {
     if (e.persisted) beat();
+  });
+}
+
+// An incident's suggested reply goes into the composer in one click (without JavaScript the link
+// reloads the page with the reply filled in).
+for (const link of document.querySelectorAll("a.use-suggestion")) {
+  link.addEventListener("click", (e) => {
+    const text = document.getElementById("reply-text");
+    if (!text) return;
+    e.preventDefault();
+    text.value = link.dataset.reply;
+    text.focus();
   });
 }
 

@@ -225,14 +225,15 @@ fn generate(now: Timestamp) -> Vec<(Category, IncomingMessage)> {
         }
     }
 
-    // A burst of near-identical phishing reports within two hours: a text message campaign.
-    let burst_start = rng.range(36 * 3600, 4 * 24 * 3600);
+    // A burst of near-identical phishing reports within a quarter of an hour, a few hours ago: a
+    // text message campaign going on now, which the live burst detector raises as an alert.
+    let burst_start = rng.range(90 * 60, 4 * 3600);
     for &(channel, template) in PHISHING_BURST {
         let person = next_person(&mut rng, 5);
         let source = pick_source(&mut rng, channel);
         let mut slots = Slots::new(now);
         let text = slots.fill(&mut rng, &person, template);
-        let ago = burst_start - rng.range(0, 2 * 3600);
+        let ago = burst_start - rng.range(0, 15 * 60);
         plan.add(
             &mut rng,
             Category::Phishing,
@@ -1354,7 +1355,7 @@ const PHISHING: &[Template] = &[
     (Social, "{at} op Instagram zie ik advertenties 'Zuiderbank geeft €500 bonus bij een nieuwe rekening, klik hier'. Gaat naar een vage site. Dat zijn jullie toch niet?"),
 ];
 
-/// A burst of nearly the same report within two hours, as when a text message campaign starts.
+/// A burst of nearly the same report within a quarter of an hour, as when a text message campaign starts.
 #[rustfmt::skip]
 const PHISHING_BURST: &[Template] = &[
     (Social, "{at} krijg ook die sms 'Uw Zuiderpas verloopt op {date_future}, verleng via zuiderbank-verificatie.nl'. Al de derde in mijn omgeving vandaag. Doe er wat aan!"),

@@ -7,7 +7,9 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 use wederhoor_app::ActiveRules;
+use wederhoor_app::NoEvents;
 use wederhoor_app::ingest::{ItemResult, PreparedBatch, prepare_values, store_prepared};
+use wederhoor_app::live_alerts::LiveAlerts;
 use wederhoor_core::DeliveryKind;
 use wederhoor_store::{NewSource, Source, Store};
 
@@ -36,6 +38,10 @@ pub async fn import_files(
     let started = Instant::now();
     let mut listed = 0usize;
     let mut pending: Option<StartedBatch> = None;
+    // Imported messages of the last hours go through the burst detector too (rebuilt from the
+    // stored ones first, so a wave half in the store and half in the file is seen).
+    let alerts = LiveAlerts::default();
+    alerts.rebuild(store, &NoEvents).await?;
     for path in files {
         let file =
             std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
@@ -69,7 +75,8 @@ pub async fn import_files(
                     start_batch(store, rules, &mut sources, std::mem::take(&mut batch), path)
                         .await?;
                 if let Some(previous) = pending.replace(next) {
-                    finish_batch(store, rules, previous, &mut summary, &mut listed).await?;
+                    finish_batch(store, rules, &alerts, previous, &mut summary, &mut listed)
+                        .await?;
                 }
                 if progress {
                     let rate = summary.lines as f64 / started.elapsed().as_secs_f64().max(0.001);
@@ -91,7 +98,7 @@ pub async fn import_files(
         }
     }
     if let Some(last) = pending.take() {
-        finish_batch(store, rules, last, &mut summary, &mut listed).await?;
+        finish_batch(store, rules, &alerts, last, &mut summary, &mut listed).await?;
     }
     if progress {
         eprintln!();
@@ -224,13 +231,16 @@ async fn start_batch(
 async fn finish_batch(
     store: &Store,
     rules: &ActiveRules,
+    alerts: &LiveAlerts,
     batch: StartedBatch,
     summary: &mut Summary,
     listed: &mut usize,
 ) -> anyhow::Result<()> {
     for (source, lines, task) in batch.groups {
         let prepared = task.await.context("triage task")?;
+        let feed = prepared.pending_feed();
         let report = store_prepared(store, rules.version, &source, prepared).await?;
+        wederhoor_app::ingest::feed_stored(alerts, store, &NoEvents, &report, feed).await;
         for (line, result) in lines.iter().zip(report.results) {
             match result {
                 ItemResult::Stored { .. } => summary.stored += 1,

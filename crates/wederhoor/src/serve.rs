@@ -151,6 +151,17 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
         },
     )
     .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
+    // The live burst detector remembers the waves of the last hours across a restart (and sees
+    // the demo's): rebuilt from the stored messages before the first new one arrives.
+    let rebuilt = state
+        .alerts
+        .rebuild(&store, &state)
+        .await
+        .context("rebuilding the burst detector")?;
+    tracing::info!(
+        new_alerts = rebuilt.opened.len(),
+        "burst detector rebuilt from the last hours"
+    );
 
     let connector = DispatchConnector {
         webhook: WebhookConnector::new().context("building the HTTP client")?,
@@ -173,7 +184,8 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
         store.clone(),
         state.rules.clone(),
         Arc::new(state.clone()),
-    );
+    )
+    .with_alerts(state.alerts.clone());
     // Background tasks that get time to stop at shutdown.
     let mut stopping: Vec<(&'static str, tokio::task::JoinHandle<()>)> = Vec::new();
     if roles.listen {

@@ -328,3 +328,72 @@ topic_death_estate = death and estate
 topic_business_banking = business banking
 topic_praise = praise
 topic_press_legal = press and legal
+
+## Alerts of the live burst detector and the incidents made of them
+
+nav_alerts = Alerts
+alerts_title = Alerts: waves of messages
+alerts_intro = Wederhoor sees a wave when more people than usual write nearly the same thing or name the same link within ten minutes: a phishing message, an outage, a complaint going round. Turn it into an incident in one action, or set the alert aside.
+alerts_empty = There are no open alerts now.
+alert_new_live = New alert: a wave of messages is going round
+alert_kind_phishing = Phishing
+alert_kind_outage = Outage
+alert_kind_burst = Wave
+alert_opened = Opened
+alert_last = Latest message
+alert_messages = Messages
+alert_authors = Senders
+alert_sources = Sources
+alert_growth = Growth
+alert_samples = Examples
+alert_dismiss = Dismiss
+alert_make_incident = Make it an incident
+incident_label = Incident
+incidents_title = Incidents
+incident_title = Title
+incident_warning = Warning for customers
+incident_reply = Suggested reply
+incident_public = Show the warning on the public feedback page
+incident_is_public = public
+incident_not_public = not public
+incident_state_open = open
+incident_state_closed = closed
+incident_affected = Affected contacts
+incident_timeline = Timeline
+incident_outcome = Outcome
+incident_close = Close the incident
+incident_publish = Publish the warning
+incident_withdraw = Withdraw the warning
+incident_suggested_reply = Suggested reply
+incident_use_reply = Use this reply
+incident_no_outbox = The warning is a banner on the feedback page; posts on our own accounts you still make yourself.
+incident_event_opened =
+    { $n ->
+        [one] Alert opened with { $n } message
+       *[other] Alert opened with { $n } messages
+    }
+incident_event_made = Incident made by { $who }
+incident_event_published = Warning published by { $who }
+incident_event_withdrawn = Warning withdrawn by { $who }
+incident_event_joined =
+    { $n ->
+        [one] { $n } message joined
+       *[other] { $n } messages joined
+    }
+incident_event_closed = Closed by { $who }: { $detail }
+incident_title_missing = Give the incident a title.
+incident_title_too_long = The title is too long (200 characters at most).
+incident_warning_missing = Write a warning for customers.
+incident_reply_missing = Write a suggested reply.
+incident_outcome_missing = Write down the outcome before closing.
+incident_text_too_long = The text is too long (2000 characters at most).
+incident_no_pii = The warning contains personal data and is not posted publicly.
+incident_default_title_phishing = Phishing messages in the name of { $brand }
+incident_default_warning_phishing = Beware: fake messages are going round in the name of { $brand }. We never ask you to enter your details, PIN or login codes through a link. Do not click the link and delete the message. Did you fill something in? Call us at once on the number on our website.
+incident_default_reply_phishing = Thank you for letting us know! This message is not from us: it is phishing. Do not click the link and delete it. If you already entered your details, call us at once on the number on our website and we will block your card.
+incident_default_title_outage = Outage: many customers report the same problem
+incident_default_warning_outage = We know about an outage and are working on a fix. You need not report it to us; you will read here when it works again. Sorry for the inconvenience.
+incident_default_reply_outage = Sorry it does not work! We know about the outage and are working on a fix. As soon as it works again, we will say so on our website.
+incident_default_title_burst = Many messages about the same thing
+incident_default_warning_burst = We see many messages about the same subject and are looking into it. You will read here as soon as we know more.
+incident_default_reply_burst = Thank you for your message! We know about it and are looking into it. As soon as we know more, we will tell you.

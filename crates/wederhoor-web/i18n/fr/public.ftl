@@ -416,3 +416,6 @@ kind_tiktok = TikTok
 kind_youtube = YouTube
 kind_threads = Threads
 kind_trustpilot = Trustpilot
+
+## Incidents: the public warning banner
+incident_public_label = Avertissement

@@ -328,3 +328,72 @@ topic_death_estate = overlijden en nalatenschap
 topic_business_banking = zakelijk bankieren
 topic_praise = compliment
 topic_press_legal = pers en juridisch
+
+## Alerts of the live burst detector and the incidents made of them
+
+nav_alerts = Meldingen
+alerts_title = Meldingen: golven van berichten
+alerts_intro = Wederhoor ziet een golf wanneer meer mensen dan gewoonlijk binnen tien minuten bijna hetzelfde schrijven of dezelfde link noemen: een phishingbericht, een storing, een klacht die rondgaat. Maak er in één keer een incident van, of leg de melding naast je.
+alerts_empty = Er zijn nu geen open meldingen.
+alert_new_live = Nieuwe melding: er gaat een golf van berichten rond
+alert_kind_phishing = Phishing
+alert_kind_outage = Storing
+alert_kind_burst = Golf
+alert_opened = Geopend
+alert_last = Laatste bericht
+alert_messages = Berichten
+alert_authors = Afzenders
+alert_sources = Bronnen
+alert_growth = Groei
+alert_samples = Voorbeelden
+alert_dismiss = Naast me neerleggen
+alert_make_incident = Maak er een incident van
+incident_label = Incident
+incidents_title = Incidenten
+incident_title = Titel
+incident_warning = Waarschuwing voor klanten
+incident_reply = Voorgesteld antwoord
+incident_public = Toon de waarschuwing op de publieke feedbackpagina
+incident_is_public = openbaar
+incident_not_public = niet openbaar
+incident_state_open = open
+incident_state_closed = gesloten
+incident_affected = Getroffen klanten
+incident_timeline = Tijdlijn
+incident_outcome = Uitkomst
+incident_close = Incident sluiten
+incident_publish = Waarschuwing publiceren
+incident_withdraw = Waarschuwing intrekken
+incident_suggested_reply = Voorgesteld antwoord
+incident_use_reply = Gebruik dit antwoord
+incident_no_outbox = De waarschuwing staat als banner op de feedbackpagina; berichten op onze eigen accounts plaats je (nog) zelf.
+incident_event_opened =
+    { $n ->
+        [one] Melding geopend met { $n } bericht
+       *[other] Melding geopend met { $n } berichten
+    }
+incident_event_made = Incident gemaakt door { $who }
+incident_event_published = Waarschuwing gepubliceerd door { $who }
+incident_event_withdrawn = Waarschuwing ingetrokken door { $who }
+incident_event_joined =
+    { $n ->
+        [one] { $n } bericht kwam erbij
+       *[other] { $n } berichten kwamen erbij
+    }
+incident_event_closed = Gesloten door { $who }: { $detail }
+incident_title_missing = Geef het incident een titel.
+incident_title_too_long = De titel is te lang (hoogstens 200 tekens).
+incident_warning_missing = Schrijf een waarschuwing voor klanten.
+incident_reply_missing = Schrijf een voorgesteld antwoord.
+incident_outcome_missing = Schrijf de uitkomst op voordat je sluit.
+incident_text_too_long = De tekst is te lang (hoogstens 2000 tekens).
+incident_no_pii = De waarschuwing bevat persoonlijke gegevens en wordt niet openbaar geplaatst.
+incident_default_title_phishing = Phishing-berichten uit naam van { $brand }
+incident_default_warning_phishing = Let op: er gaan valse berichten rond uit naam van { $brand }. Wij vragen je nooit om via een link je gegevens, pincode of inlogcodes in te vullen. Klik niet op de link en verwijder het bericht. Heb je toch iets ingevuld? Bel ons dan meteen via het nummer op onze website.
+incident_default_reply_phishing = Dank je wel voor je melding! Dit bericht komt niet van ons: het is phishing. Klik niet op de link en verwijder het. Heb je al gegevens ingevuld, bel ons dan meteen via het nummer op onze website, dan blokkeren we je pas.
+incident_default_title_outage = Storing: veel klanten melden hetzelfde probleem
+incident_default_warning_outage = We weten van een storing en werken aan een oplossing. Je hoeft het niet bij ons te melden; hier lees je wanneer het weer werkt. Excuses voor het ongemak.
+incident_default_reply_outage = Vervelend dat het niet werkt! We weten van de storing en werken aan een oplossing. Zodra het weer werkt, laten we het weten op onze website.
+incident_default_title_burst = Veel berichten over hetzelfde
+incident_default_warning_burst = We zien veel berichten over hetzelfde onderwerp en zoeken het uit. Je leest het hier zodra we meer weten.
+incident_default_reply_burst = Dank je wel voor je bericht! We weten ervan en zoeken het uit. Zodra we meer weten, hoor je het van ons.
