@@ -135,6 +135,12 @@ impl Store {
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         let mut statements = 2u64;
+        if self.is_bulk_load() {
+            statements += 1;
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+        }
 
         // 1. Which of these are already stored?
         let mut existing: HashMap<String, i64> = HashMap::new();
@@ -171,26 +177,29 @@ impl Store {
             }
         }
         let mut authors: HashMap<String, i64> = HashMap::new();
-        for chunk in handles.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO authors (source_id, handle, name, followers) VALUES {} \
-                 ON CONFLICT (source_id, handle) DO UPDATE SET \
-                 name = COALESCE(excluded.name, authors.name), followers = excluded.followers \
-                 RETURNING handle, id",
-                values_placeholders(self.backend(), chunk.len(), 4)
-            );
-            let mut q = sqlx::query(&sql).persistent(false);
-            for m in chunk {
-                q = q
-                    .bind(source.0)
-                    .bind(m.author_handle.as_str())
-                    .bind(m.author_name.clone())
-                    .bind(m.followers);
-            }
-            statements += 1;
-            for row in q.fetch_all(&mut *tx).await? {
-                authors.insert(row.try_get(0)?, row.try_get(1)?);
-            }
+        let mut cells = Vec::with_capacity(handles.len() * 4);
+        for m in &handles {
+            cells.extend([
+                Cell::Int(source.0),
+                Cell::Text(m.author_handle.as_str()),
+                Cell::OptText(m.author_name.as_deref()),
+                Cell::Int(m.followers),
+            ]);
+        }
+        for row in insert_rows(
+            self.backend(),
+            &mut tx,
+            "authors",
+            AUTHOR_COLUMNS,
+            &cells,
+            "ON CONFLICT (source_id, handle) DO UPDATE SET \
+             name = COALESCE(excluded.name, authors.name), followers = excluded.followers \
+             RETURNING handle, id",
+            &mut statements,
+        )
+        .await?
+        {
+            authors.insert(row.try_get(0)?, row.try_get(1)?);
         }
 
         // 4. Parents stored before this batch.
@@ -275,62 +284,61 @@ impl Store {
         for (n, c) in new_conversations.iter().enumerate() {
             index_of_origin.insert(c.origin, n);
         }
-        for chunk in new_conversations.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO conversations (source_id, author_id, state, verdict, priority, language, topics, \
-                 snippet, origin, message_count, created_at, last_message_at) VALUES {} RETURNING origin, id",
-                values_placeholders(self.backend(), chunk.len(), 12)
-            );
-            let mut q = sqlx::query(&sql).persistent(false);
-            for c in chunk {
-                let Some((m, t)) = items.get(c.first) else {
-                    continue;
-                };
-                q = q
-                    .bind(source.0)
-                    .bind(c.author)
-                    .bind("new")
-                    .bind(c.verdict)
-                    .bind(c.priority)
-                    .bind(t.language.as_str())
-                    .bind(topic_list(&t.topics))
-                    .bind(snippet(&m.text))
-                    .bind(c.origin)
-                    .bind(c.count)
-                    .bind(c.created)
-                    .bind(c.last);
-            }
-            statements += 1;
-            for row in q.fetch_all(&mut *tx).await? {
-                let origin: String = row.try_get(0)?;
-                if let Some(slot) = index_of_origin
-                    .get(origin.as_str())
-                    .and_then(|n| conversation_id_of_new.get_mut(*n))
-                {
-                    *slot = row.try_get(1)?;
-                }
+        let mut snippets = Vec::with_capacity(new_conversations.len());
+        let mut topic_lists = Vec::with_capacity(new_conversations.len());
+        for c in &new_conversations {
+            let (text, topics) = items
+                .get(c.first)
+                .map(|(m, t)| (snippet(&m.text), topic_list(&t.topics)))
+                .unwrap_or_default();
+            snippets.push(text);
+            topic_lists.push(topics);
+        }
+        let mut cells = Vec::with_capacity(new_conversations.len() * 12);
+        for ((c, text), topics) in new_conversations.iter().zip(&snippets).zip(&topic_lists) {
+            let language = items
+                .get(c.first)
+                .map_or("und", |(_, t)| t.language.as_str());
+            cells.extend([
+                Cell::Int(source.0),
+                Cell::OptInt(c.author),
+                Cell::Text("new"),
+                Cell::Text(c.verdict),
+                Cell::Int(c.priority),
+                Cell::Text(language),
+                Cell::Text(topics),
+                Cell::Text(text),
+                Cell::Text(c.origin),
+                Cell::Int(c.count),
+                Cell::Int(c.created),
+                Cell::Int(c.last),
+            ]);
+        }
+        for row in insert_rows(
+            self.backend(),
+            &mut tx,
+            "conversations",
+            CONVERSATION_COLUMNS,
+            &cells,
+            "RETURNING origin, id",
+            &mut statements,
+        )
+        .await?
+        {
+            let origin: String = row.try_get(0)?;
+            if let Some(slot) = index_of_origin
+                .get(origin.as_str())
+                .and_then(|n| conversation_id_of_new.get_mut(*n))
+            {
+                *slot = row.try_get(1)?;
             }
         }
 
         // 7. Existing conversations that got messages.
-        for (conversation, u) in &updates {
-            statements += 1;
-            sqlx::query(
-                "UPDATE conversations SET message_count = message_count + $1, \
-                 last_message_at = CASE WHEN last_message_at > $2 THEN last_message_at ELSE $2 END, \
-                 verdict = $3, \
-                 priority = CASE WHEN priority > $4 THEN priority ELSE $4 END, \
-                 state = CASE WHEN state IN ('waiting', 'closed') THEN 'open' ELSE state END \
-                 WHERE id = $5",
-            )
-            .bind(u.count)
-            .bind(u.last)
-            .bind(u.verdict)
-            .bind(u.priority)
-            .bind(*conversation)
-            .execute(&mut *tx)
-            .await?;
-        }
+        // In id order, so two batches touching the same conversations lock them in one order.
+        let mut updates: Vec<(i64, ConversationUpdate)> = updates.into_iter().collect();
+        updates.sort_by_key(|(id, _)| *id);
+        update_conversations(self.backend(), &mut tx, &updates, &mut statements).await?;
 
         // 8. Messages, then 9. their triage.
         let now = now_ms();
@@ -340,61 +348,69 @@ impl Store {
         };
         let mut message_id: HashMap<String, i64> = HashMap::new();
         let rows: Vec<(usize, &Join)> = new_items.iter().copied().zip(joins.iter()).collect();
-        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO messages (source_id, external_id, conversation_id, author_id, text, created_at, \
-                 received_at, reposts, likes, in_reply_to) VALUES {} RETURNING external_id, id",
-                values_placeholders(self.backend(), chunk.len(), 10)
-            );
-            let mut q = sqlx::query(&sql).persistent(false);
-            for (i, join) in chunk {
-                let Some((m, _)) = items.get(*i) else {
-                    continue;
-                };
-                q = q
-                    .bind(source.0)
-                    .bind(m.external_id.as_str())
-                    .bind(conversation_of(join))
-                    .bind(authors.get(&m.author_handle).copied())
-                    .bind(m.text.as_str())
-                    .bind(m.created_at.as_millisecond())
-                    .bind(now)
-                    .bind(m.reposts)
-                    .bind(m.likes)
-                    .bind(m.in_reply_to.clone());
-            }
-            statements += 1;
-            for row in q.fetch_all(&mut *tx).await? {
-                message_id.insert(row.try_get(0)?, row.try_get(1)?);
-            }
+        let mut cells = Vec::with_capacity(rows.len() * 10);
+        for (i, join) in &rows {
+            let Some((m, _)) = items.get(*i) else {
+                continue;
+            };
+            cells.extend([
+                Cell::Int(source.0),
+                Cell::Text(m.external_id.as_str()),
+                Cell::Int(conversation_of(join)),
+                Cell::OptInt(authors.get(&m.author_handle).copied()),
+                Cell::Text(m.text.as_str()),
+                Cell::Int(m.created_at.as_millisecond()),
+                Cell::Int(now),
+                Cell::Int(m.reposts),
+                Cell::Int(m.likes),
+                Cell::OptText(m.in_reply_to.as_deref()),
+            ]);
+        }
+        for row in insert_rows(
+            self.backend(),
+            &mut tx,
+            "messages",
+            MESSAGE_COLUMNS,
+            &cells,
+            "RETURNING external_id, id",
+            &mut statements,
+        )
+        .await?
+        {
+            message_id.insert(row.try_get(0)?, row.try_get(1)?);
         }
         let triage_rows: Vec<(i64, &Triage)> = new_items
             .iter()
             .filter_map(|&i| items.get(i))
             .filter_map(|(m, t)| message_id.get(&m.external_id).map(|id| (*id, t)))
             .collect();
-        for chunk in triage_rows.chunks(ROWS_PER_STATEMENT) {
-            statements += 1;
-            insert_triage_rows(self.backend(), &mut tx, chunk, rules_version, now).await?;
-        }
+        statements +=
+            insert_triage_rows(self.backend(), &mut tx, &triage_rows, rules_version, now).await?;
         if let Some(position) = &extras.checkpoint {
             statements += 1;
             crate::sources::save_checkpoint(&mut tx, source, position).await?;
         }
         if let Some(query) = &extras.matched_query {
-            let ids: Vec<i64> = message_id.values().copied().collect();
-            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-                let sql = format!(
-                    "INSERT INTO message_queries (message_id, source_id, query) VALUES {} ON CONFLICT DO NOTHING",
-                    values_placeholders(self.backend(), chunk.len(), 3)
-                );
-                let mut q = sqlx::query(&sql).persistent(false);
-                for id in chunk {
-                    q = q.bind(*id).bind(source.0).bind(query.as_str());
-                }
-                statements += 1;
-                q.execute(&mut *tx).await?;
+            let mut ids: Vec<i64> = message_id.values().copied().collect();
+            ids.sort_unstable();
+            let mut cells = Vec::with_capacity(ids.len() * 3);
+            for id in &ids {
+                cells.extend([
+                    Cell::Int(*id),
+                    Cell::Int(source.0),
+                    Cell::Text(query.as_str()),
+                ]);
             }
+            insert_rows(
+                self.backend(),
+                &mut tx,
+                "message_queries",
+                MESSAGE_QUERY_COLUMNS,
+                &cells,
+                "ON CONFLICT DO NOTHING",
+                &mut statements,
+            )
+            .await?;
         }
         for a in &extras.attachments {
             let Some(id) = message_id.get(&a.external_id) else {
@@ -629,8 +645,8 @@ impl Store {
                 q = q.bind(*id);
             }
             q.execute(&mut *tx).await?;
-            insert_triage_rows(self.backend(), &mut tx, chunk, rules_version, now).await?;
-            statements += 2;
+            statements +=
+                1 + insert_triage_rows(self.backend(), &mut tx, chunk, rules_version, now).await?;
         }
         tx.commit().await?;
         self.counted(statements);
@@ -753,7 +769,8 @@ fn list_placeholders(backend: Backend, n: usize, first: usize) -> String {
     }
 }
 
-/// `(external_id, column)` for the stored messages of `source` among `external_ids`.
+/// `(external_id, column)` for the stored messages of `source` among `external_ids`: on
+/// PostgreSQL one statement (the ids as one JSON array), on SQLite `IN` lists of `LOOKUP_CHUNK`.
 async fn lookup_by_external_id(
     backend: Backend,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -763,6 +780,27 @@ async fn lookup_by_external_id(
     statements: &mut u64,
 ) -> Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
+    if external_ids.is_empty() {
+        return Ok(out);
+    }
+    if backend == Backend::Postgres {
+        let ids = serde_json::to_string(external_ids).map_err(corrupt)?;
+        let sql = format!(
+            "SELECT external_id, {column} FROM messages WHERE source_id = $1 \
+             AND external_id = ANY (ARRAY(SELECT json_array_elements_text($2::json)))"
+        );
+        *statements += 1;
+        for row in sqlx::query(&sql)
+            .persistent(false)
+            .bind(source.0)
+            .bind(ids)
+            .fetch_all(&mut **tx)
+            .await?
+        {
+            out.push((row.try_get(0)?, row.try_get(1)?));
+        }
+        return Ok(out);
+    }
     for chunk in external_ids.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT external_id, {column} FROM messages WHERE source_id = {} AND external_id IN ({})",
@@ -781,47 +819,288 @@ async fn lookup_by_external_id(
     Ok(out)
 }
 
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// One value of a row written by [`insert_rows`].
+#[derive(Clone, Copy)]
+enum Cell<'a> {
+    Int(i64),
+    OptInt(Option<i64>),
+    Real(f64),
+    Text(&'a str),
+    OptText(Option<&'a str>),
+}
+
+/// A table's columns as [`insert_rows`] writes them: name and PostgreSQL type.
+type Columns = &'static [(&'static str, &'static str)];
+
+const AUTHOR_COLUMNS: Columns = &[
+    ("source_id", "bigint"),
+    ("handle", "text"),
+    ("name", "text"),
+    ("followers", "bigint"),
+];
+
+const CONVERSATION_COLUMNS: Columns = &[
+    ("source_id", "bigint"),
+    ("author_id", "bigint"),
+    ("state", "text"),
+    ("verdict", "text"),
+    ("priority", "bigint"),
+    ("language", "text"),
+    ("topics", "text"),
+    ("snippet", "text"),
+    ("origin", "text"),
+    ("message_count", "bigint"),
+    ("created_at", "bigint"),
+    ("last_message_at", "bigint"),
+];
+
+const MESSAGE_COLUMNS: Columns = &[
+    ("source_id", "bigint"),
+    ("external_id", "text"),
+    ("conversation_id", "bigint"),
+    ("author_id", "bigint"),
+    ("text", "text"),
+    ("created_at", "bigint"),
+    ("received_at", "bigint"),
+    ("reposts", "bigint"),
+    ("likes", "bigint"),
+    ("in_reply_to", "text"),
+];
+
+const MESSAGE_QUERY_COLUMNS: Columns = &[
+    ("message_id", "bigint"),
+    ("source_id", "bigint"),
+    ("query", "text"),
+];
+
+const TRIAGE_COLUMNS: Columns = &[
+    ("message_id", "bigint"),
+    ("language", "text"),
+    ("sentiment_label", "text"),
+    ("sentiment_score", "double precision"),
+    ("abusive", "bigint"),
+    ("pii", "text"),
+    ("topics", "text"),
+    ("priority", "bigint"),
+    ("action", "text"),
+    ("rule", "text"),
+    ("reason", "text"),
+    ("rules_version", "bigint"),
+    ("triaged_at", "bigint"),
+    ("evidence", "text"),
+    ("confidence", "double precision"),
+];
+
+/// Inserts `cells` (row after row, `columns.len()` each) into `table`, with `suffix` after the
+/// rows (`ON CONFLICT …`, `RETURNING …`), and returns what `RETURNING` gives.
+///
+/// On PostgreSQL the whole batch is one statement with one parameter: the rows as a JSON array
+/// of objects, unpacked by `json_to_recordset`. That is parsed and planned once instead of once
+/// per `$N` (planning a 200-row `VALUES` list cost more than inserting its rows), and has no
+/// limit on the number of rows. On SQLite: multi-row `VALUES` of `ROWS_PER_STATEMENT` rows with
+/// `?` placeholders.
+async fn insert_rows(
+    backend: Backend,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table: &str,
+    columns: Columns,
+    cells: &[Cell<'_>],
+    suffix: &str,
+    statements: &mut u64,
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut out = Vec::new();
+    let width = columns.len();
+    if cells.is_empty() || width == 0 {
+        return Ok(out);
+    }
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let names = names.join(", ");
+    if backend == Backend::Postgres {
+        let types: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (_, ty))| format!("c{i} {ty}"))
+            .collect();
+        let selected: Vec<String> = (0..width).map(|i| format!("c{i}")).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({names}) SELECT {} FROM json_to_recordset($1::json) AS x({}) {suffix}",
+            selected.join(", "),
+            types.join(", ")
+        );
+        let json = rows_as_json(cells, width)?;
+        *statements += 1;
+        out = sqlx::query(&sql)
+            .persistent(false)
+            .bind(json)
+            .fetch_all(&mut **tx)
+            .await?;
+        return Ok(out);
+    }
+    for chunk in cells.chunks(width * ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO {table} ({names}) VALUES {} {suffix}",
+            values_placeholders(backend, chunk.len() / width, width)
+        );
+        let mut q = sqlx::query(&sql).persistent(false);
+        for cell in chunk {
+            q = match *cell {
+                Cell::Int(v) => q.bind(v),
+                Cell::OptInt(v) => q.bind(v),
+                Cell::Real(v) => q.bind(v),
+                Cell::Text(v) => q.bind(v),
+                Cell::OptText(v) => q.bind(v),
+            };
+        }
+        *statements += 1;
+        out.extend(q.fetch_all(&mut **tx).await?);
+    }
+    Ok(out)
+}
+
+/// `[{"c0": …, "c1": …}, …]`: the rows for `json_to_recordset`.
+fn rows_as_json(cells: &[Cell<'_>], width: usize) -> Result<String> {
+    use std::fmt::Write;
+    let mut json = String::with_capacity(cells.len() * 24);
+    json.push('[');
+    for (r, row) in cells.chunks(width).enumerate() {
+        if r > 0 {
+            json.push(',');
+        }
+        json.push('{');
+        for (c, cell) in row.iter().enumerate() {
+            if c > 0 {
+                json.push(',');
+            }
+            let _ = write!(json, "\"c{c}\":");
+            match *cell {
+                Cell::Int(v) | Cell::OptInt(Some(v)) => {
+                    let _ = write!(json, "{v}");
+                }
+                Cell::Real(v) => {
+                    json.push_str(&serde_json::to_string(&v).map_err(corrupt)?);
+                }
+                Cell::Text(v) | Cell::OptText(Some(v)) => {
+                    json.push_str(&serde_json::to_string(v).map_err(corrupt)?);
+                }
+                Cell::OptInt(None) | Cell::OptText(None) => json.push_str("null"),
+            }
+        }
+        json.push('}');
+    }
+    json.push(']');
+    Ok(json)
+}
+
+/// Adds a batch's messages to conversations stored before it: on PostgreSQL one `UPDATE … FROM`
+/// for all of them, on SQLite one small statement each.
+async fn update_conversations(
+    backend: Backend,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    updates: &[(i64, ConversationUpdate)],
+    statements: &mut u64,
+) -> Result<()> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    if backend == Backend::Postgres {
+        let mut cells = Vec::with_capacity(updates.len() * 5);
+        for (id, u) in updates {
+            cells.extend([
+                Cell::Int(*id),
+                Cell::Int(u.count),
+                Cell::Int(u.last),
+                Cell::Text(u.verdict),
+                Cell::Int(u.priority),
+            ]);
+        }
+        *statements += 1;
+        sqlx::query(
+            "UPDATE conversations SET message_count = message_count + x.c1, \
+             last_message_at = GREATEST(last_message_at, x.c2), verdict = x.c3, \
+             priority = GREATEST(priority, x.c4), \
+             state = CASE WHEN state IN ('waiting', 'closed') THEN 'open' ELSE state END \
+             FROM json_to_recordset($1::json) AS x(c0 bigint, c1 bigint, c2 bigint, c3 text, c4 bigint) \
+             WHERE id = x.c0",
+        )
+        .persistent(false)
+        .bind(rows_as_json(&cells, 5)?)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(());
+    }
+    for (conversation, u) in updates {
+        *statements += 1;
+        sqlx::query(
+            "UPDATE conversations SET message_count = message_count + $1, \
+             last_message_at = CASE WHEN last_message_at > $2 THEN last_message_at ELSE $2 END, \
+             verdict = $3, \
+             priority = CASE WHEN priority > $4 THEN priority ELSE $4 END, \
+             state = CASE WHEN state IN ('waiting', 'closed') THEN 'open' ELSE state END \
+             WHERE id = $5",
+        )
+        .bind(u.count)
+        .bind(u.last)
+        .bind(u.verdict)
+        .bind(u.priority)
+        .bind(*conversation)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Inserts triage rows; returns the number of statements it ran.
 async fn insert_triage_rows(
     backend: Backend,
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     rows: &[(i64, &Triage)],
     rules_version: Option<i64>,
     now: i64,
-) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
+) -> Result<u64> {
+    let mut json = Vec::with_capacity(rows.len());
+    for (_, t) in rows {
+        json.push([
+            serde_json::to_string(&t.pii).map_err(corrupt)?,
+            serde_json::to_string(&t.topics).map_err(corrupt)?,
+            serde_json::to_string(&t.evidence).map_err(corrupt)?,
+        ]);
     }
-    let sql = format!(
-        "INSERT INTO triage (message_id, language, sentiment_label, sentiment_score, abusive, pii, topics, \
-         priority, action, rule, reason, rules_version, triaged_at, evidence, confidence) VALUES {}",
-        values_placeholders(backend, rows.len(), 15)
-    );
-    let mut q = sqlx::query(&sql).persistent(false);
-    for (message, t) in rows {
-        let pii = serde_json::to_string(&t.pii).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let topics =
-            serde_json::to_string(&t.topics).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let evidence =
-            serde_json::to_string(&t.evidence).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        q = q
-            .bind(*message)
-            .bind(t.language.as_str())
-            .bind(t.sentiment.label.as_str())
-            .bind(f64::from(t.sentiment.score))
-            .bind(i64::from(t.abusive))
-            .bind(pii)
-            .bind(topics)
-            .bind(i64::from(t.priority))
-            .bind(t.verdict.action.as_str())
-            .bind(t.verdict.rule.as_str())
-            .bind(t.verdict.reason.as_str())
-            .bind(rules_version)
-            .bind(now)
-            .bind(evidence)
-            .bind(f64::from(t.verdict.confidence));
+    let mut cells = Vec::with_capacity(rows.len() * TRIAGE_COLUMNS.len());
+    for ((message, t), [pii, topics, evidence]) in rows.iter().zip(&json) {
+        cells.extend([
+            Cell::Int(*message),
+            Cell::Text(t.language.as_str()),
+            Cell::Text(t.sentiment.label.as_str()),
+            Cell::Real(f64::from(t.sentiment.score)),
+            Cell::Int(i64::from(t.abusive)),
+            Cell::Text(pii),
+            Cell::Text(topics),
+            Cell::Int(i64::from(t.priority)),
+            Cell::Text(t.verdict.action.as_str()),
+            Cell::Text(t.verdict.rule.as_str()),
+            Cell::Text(t.verdict.reason.as_str()),
+            Cell::OptInt(rules_version),
+            Cell::Int(now),
+            Cell::Text(evidence),
+            Cell::Real(f64::from(t.verdict.confidence)),
+        ]);
     }
-    q.execute(&mut **tx).await?;
-    Ok(())
+    let mut statements = 0;
+    insert_rows(
+        backend,
+        tx,
+        "triage",
+        TRIAGE_COLUMNS,
+        &cells,
+        "",
+        &mut statements,
+    )
+    .await?;
+    Ok(statements)
 }
 
 /// Topics as stored on a conversation: `,a,b,` so one topic is found with `LIKE '%,a,%'`.

@@ -308,7 +308,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 println!("database schema is up to date ({:?})", store.backend());
             }
             Command::Import { files, source } => {
-                let store = open_store(&config).await?;
+                let store = open_store(&config).await?.for_bulk_load();
                 let rules = serve::load_rules(&store, &config).await?;
                 let summary = import::import_files(&store, &rules, &files, &source).await?;
                 if summary.rejected > 0 {

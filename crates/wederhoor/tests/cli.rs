@@ -116,6 +116,100 @@ fn import_reports_bad_lines_with_numbers_and_reruns_store_nothing_twice() {
     );
 }
 
+/// A bulk import pipelines its batches (triage ahead, stores in file order): a reply joins its
+/// parent's conversation whether the parent is in the same batch of 1,000 lines, in the one
+/// before it, or several batches back, and a second run stores nothing.
+#[tokio::test]
+async fn import_threads_replies_within_and_across_batches_and_reruns_are_duplicates() {
+    for t in Target::all("import-threads").await {
+        let b = t.backend();
+        let file = t.data_dir.join("threads.jsonl");
+        let mut f = std::fs::File::create(&file).unwrap();
+        // Which line (index) each message's conversation started with.
+        let mut root: Vec<usize> = Vec::new();
+        let total = 4200;
+        for i in 0..total {
+            // Threads of seven lines, so threads run over the batch boundaries; from line 1,500
+            // on, every seventh line (3 mod 7) answers a message 1,400 lines back instead.
+            let parent = match i % 7 {
+                0 => None,
+                3 if i >= 1500 => Some(i - 1400),
+                _ => Some(i - 1),
+            };
+            root.push(parent.map_or(i, |p| root[p]));
+            let reply = parent
+                .map(|p| format!(",\"in_reply_to\":\"t{p}\""))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "{{\"id\":\"t{i}\",\"text\":\"Bericht {i} over mijn pinpas\",\"author\":{{\"handle\":\"@klant{}\"}}{reply}}}",
+                i % 97
+            )
+            .unwrap();
+        }
+        drop(f);
+        let out = t.run(&["import", file.to_str().unwrap(), "--source", "Draad"], "");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{b}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains(&format!("{total} stored")), "{b}: {stdout}");
+
+        let url = t
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", t.data_dir.join("wederhoor.db").display()));
+        let store = wederhoor_store::Store::open(&url).await.unwrap();
+        let source = store.source_by_name("Draad").await.unwrap().unwrap();
+        let filter = wederhoor_store::ConversationFilter {
+            source: Some(source.id),
+            ..Default::default()
+        };
+        let listed = store.list_conversations(&filter, 0, 10_000).await.unwrap();
+        let mut found: Vec<Vec<usize>> = Vec::new();
+        for c in &listed {
+            let detail = store.conversation(c.id).await.unwrap().unwrap();
+            let mut lines: Vec<usize> = detail
+                .messages
+                .iter()
+                .map(|m| m.external_id.trim_start_matches('t').parse().unwrap())
+                .collect();
+            lines.sort_unstable();
+            assert_eq!(
+                c.message_count,
+                lines.len() as i64,
+                "{b}: message count of conversation {}",
+                c.id
+            );
+            found.push(lines);
+        }
+        found.sort();
+        let mut expected: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (i, r) in root.iter().enumerate() {
+            expected.entry(*r).or_default().push(i);
+        }
+        let expected: Vec<Vec<usize>> = expected.into_values().collect();
+        assert_eq!(found.len(), expected.len(), "{b}: number of conversations");
+        assert_eq!(found, expected, "{b}: conversations");
+        let counts = store.count_conversations_by_verdict(&filter).await.unwrap();
+        assert_eq!(
+            counts.iter().map(|c| c.count).sum::<i64>(),
+            expected.len() as i64,
+            "{b}: the inbox counts match the conversations"
+        );
+        drop(store);
+
+        let again = t.run(&["import", file.to_str().unwrap(), "--source", "Draad"], "");
+        let stdout = String::from_utf8_lossy(&again.stdout);
+        assert!(
+            again.status.success() && stdout.contains(&format!("0 stored, {total} duplicates")),
+            "{b}: {stdout}"
+        );
+    }
+}
+
 #[test]
 fn unknown_configuration_keys_are_refused_clearly() {
     let t = Target::sqlite("config");
