@@ -10,7 +10,8 @@
 //!
 //! Use cases so far: [`ingest::ingest_batch`] (and the connectors' [`ingest::ConnectorSink`]),
 //! [`ingest::edit_message`], [`ingest::delete_message`], [`retriage::retriage_all`],
-//! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`].
+//! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`], the staff
+//! second factor in [`totp`].
 
 pub mod alerts;
 pub mod backtest;
@@ -18,6 +19,7 @@ pub mod events;
 pub mod ingest;
 pub mod retriage;
 pub mod summary;
+pub mod totp;
 
 pub use events::{Change, Events, IngestTally, NoEvents};
 

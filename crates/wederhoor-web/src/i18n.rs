@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 mod accounts;
 mod feedback;
 mod learning;
+mod staff;
 mod surface;
 
 /// Every part of the catalogue: the team's pages, the feedback page, customer accounts.
@@ -15,6 +16,7 @@ const PARTS: &[&[(&str, &str, &str)]] = &[
     accounts::ACCOUNTS,
     learning::LEARNING,
     surface::SURFACE,
+    staff::STAFF,
 ];
 
 fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
