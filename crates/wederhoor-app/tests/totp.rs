@@ -57,7 +57,7 @@ async fn codes_count_once_after_confirmation_and_a_reset_is_audited() {
                 .unwrap()
         );
         assert!(totp::is_on(&store, agent.id).await.unwrap(), "{backend}");
-        // Sealed at rest? (this store has no key: see the web test for a keyed store)
+        // (Sealing at rest is checked in the web crate's tests/totp.rs with a keyed store.)
         // The confirmation's code cannot be used again, nor an older step's.
         assert!(
             !totp::check(&store, agent.id, &code(&enrolment.secret, step), now)
