@@ -12,7 +12,7 @@
 //! [`ingest::edit_message`], [`ingest::delete_message`], [`retriage::retriage_all`],
 //! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`],
 //! [`live_alerts::LiveAlerts`] (the burst detector on the live stream) and the incidents made of
-//! its alerts ([`incidents`]).
+//! its alerts ([`incidents`]); the staff second factor in [`totp`].
 
 pub mod alerts;
 pub mod backtest;
@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod live_alerts;
 pub mod retriage;
 pub mod summary;
+pub mod totp;
 
 pub use events::{Change, Events, IngestTally, NoEvents};
 

@@ -247,6 +247,15 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         queue_mail_tx(&mut tx, mail, now).await?;
+        crate::audit(
+            &mut tx,
+            None,
+            "account.verification_renew",
+            "account",
+            Some(account.0),
+            "",
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -349,6 +358,8 @@ impl Store {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                    crate::audit(&mut tx, None, "account.oidc_link", "account", Some(id), "")
+                        .await?;
                     linked = Some(id);
                 }
             }
@@ -379,7 +390,17 @@ impl Store {
                     .bind(now)
                     .fetch_one(&mut *tx)
                     .await?;
-                    row.try_get(0)?
+                    let id: i64 = row.try_get(0)?;
+                    crate::audit(
+                        &mut tx,
+                        None,
+                        "account.create_oidc",
+                        "account",
+                        Some(id),
+                        "",
+                    )
+                    .await?;
+                    id
                 }
             }
         };
@@ -449,7 +470,8 @@ impl Store {
         notify_reactions: bool,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        self.counted(1);
+        let mut tx = self.write_tx().await?;
+        self.counted(2);
         let done = sqlx::query(
             "UPDATE accounts SET display_name = $1, language = $2, notify_status = $3, \
              notify_reactions = $4 WHERE id = $5 AND deleted_at IS NULL",
@@ -459,11 +481,13 @@ impl Store {
         .bind(i64::from(notify_status))
         .bind(i64::from(notify_reactions))
         .bind(id.0)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("account"));
         }
+        crate::audit(&mut tx, None, "account.update", "account", Some(id.0), "").await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -749,22 +773,27 @@ impl Store {
 
     pub async fn mail_sent(&self, id: i64) -> Result<()> {
         let _guard = self.writer().await;
-        self.counted(1);
+        let mut tx = self.write_tx().await?;
+        self.counted(2);
         sqlx::query(
             "UPDATE mail_outbox SET state = 'sent', sent_at = $1, attempts = attempts + 1, \
              last_error = NULL WHERE id = $2",
         )
         .bind(now_ms())
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        // No address or subject in the audit log: the mail row has them.
+        crate::audit(&mut tx, None, "mail.sent", "mail", Some(id), "").await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Records a failed attempt: retried at `retry_at`, or failed for good when `None`.
     pub async fn mail_failed(&self, id: i64, error: &str, retry_at: Option<i64>) -> Result<()> {
         let _guard = self.writer().await;
-        self.counted(1);
+        let mut tx = self.write_tx().await?;
+        self.counted(2);
         sqlx::query(
             "UPDATE mail_outbox SET state = $1, attempts = attempts + 1, last_error = $2, \
              next_attempt_at = $3 WHERE id = $4",
@@ -777,8 +806,15 @@ impl Store {
         .bind(error)
         .bind(retry_at.unwrap_or_else(now_ms))
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        let action = if retry_at.is_some() {
+            "mail.retry"
+        } else {
+            "mail.failed"
+        };
+        crate::audit(&mut tx, None, action, "mail", Some(id), "").await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -670,6 +670,12 @@ impl Store {
             tally(&mut tx, new.board.0, &status_key, 1).await?;
         }
         write_terms(&mut tx, id, &new.title, &new.body).await?;
+        let by = match (account, agent) {
+            (Some(a), _) => format!("account {a}"),
+            (None, Some(_)) => "staff".to_owned(),
+            (None, None) => "anonymous".to_owned(),
+        };
+        audit(&mut tx, agent, "idea.create", "idea", Some(id), &by).await?;
         tx.commit().await?;
         Ok(IdeaId(id))
     }
@@ -967,8 +973,9 @@ impl Store {
     /// Follows (or stops following) an idea.
     pub async fn follow(&self, idea: IdeaId, account: AccountId, on: bool) -> Result<()> {
         let _guard = self.writer().await;
-        self.counted(1);
-        if on {
+        let mut tx = self.write_tx().await?;
+        self.counted(2);
+        let done = if on {
             sqlx::query(
                 "INSERT INTO idea_followers (idea_id, account_id, created_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (idea_id, account_id) DO NOTHING",
@@ -976,15 +983,21 @@ impl Store {
             .bind(idea.0)
             .bind(account.0)
             .bind(now_ms())
-            .execute(self.pool())
-            .await?;
+            .execute(&mut *tx)
+            .await?
         } else {
             sqlx::query("DELETE FROM idea_followers WHERE idea_id = $1 AND account_id = $2")
                 .bind(idea.0)
                 .bind(account.0)
-                .execute(self.pool())
-                .await?;
+                .execute(&mut *tx)
+                .await?
+        };
+        if done.rows_affected() > 0 {
+            let action = if on { "idea.follow" } else { "idea.unfollow" };
+            let detail = format!("account {}", account.0);
+            audit(&mut tx, None, action, "idea", Some(idea.0), &detail).await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -1577,8 +1590,9 @@ impl Store {
         reason: &str,
     ) -> Result<()> {
         let _guard = self.writer().await;
-        self.counted(1);
-        sqlx::query(
+        let mut tx = self.write_tx().await?;
+        self.counted(2);
+        let done = sqlx::query(
             "INSERT INTO idea_reports (idea_id, reaction_id, account_id, reason, created_at) \
              SELECT i.id, $2, $3, $4, $5 FROM ideas i WHERE i.id = $1",
         )
@@ -1587,16 +1601,18 @@ impl Store {
         .bind(account.map(|a| a.0))
         .bind(reason)
         .bind(now_ms())
-        .execute(self.pool())
-        .await
-        .map_err(StoreError::from)
-        .and_then(|done| {
-            if done.rows_affected() == 0 {
-                Err(StoreError::NotFound("idea"))
-            } else {
-                Ok(())
-            }
-        })
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("idea"));
+        }
+        let detail = match reaction {
+            Some(r) => format!("reaction {}", r.0),
+            None => String::new(),
+        };
+        audit(&mut tx, None, "idea.report", "idea", Some(idea.0), &detail).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Open reports, oldest first.

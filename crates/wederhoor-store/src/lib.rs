@@ -9,6 +9,7 @@
 
 mod accounts;
 mod agents;
+mod audit_view;
 mod cluster;
 mod decisions;
 mod feedback;
@@ -29,7 +30,8 @@ mod summary;
 pub use accounts::{
     Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
 };
-pub use agents::{Agent, NewAgent, Session};
+pub use agents::{Agent, NewAgent, Session, Totp};
+pub use audit_view::{AuditEntry, AuditFilter};
 pub use cluster::ActiveVersions;
 pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use feedback::{
@@ -593,6 +595,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (10, include_str!("migrations/0010_surface_handle_key.sql")),
     (11, include_str!("migrations/0011_incident_alerts.sql")),
+    (12, include_str!("migrations/0012_sec_totp.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.
@@ -873,6 +876,16 @@ pub mod testing {
         use sqlx::Row;
         let row = sqlx::query("SELECT delivery_secret FROM sources WHERE id = $1")
             .bind(id)
+            .fetch_one(store.pool())
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// An agent's second-factor secret as stored (sealed or not).
+    pub async fn raw_totp_secret(store: &Store, agent: i64) -> Result<Option<String>> {
+        use sqlx::Row;
+        let row = sqlx::query("SELECT totp_secret FROM agents WHERE id = $1")
+            .bind(agent)
             .fetch_one(store.pool())
             .await?;
         Ok(row.try_get(0)?)

@@ -845,3 +845,67 @@ async fn an_oidc_login_in_progress_is_taken_once_and_expires() {
         assert_eq!(store.take_oidc_login("unknown").await.unwrap(), None);
     }
 }
+
+#[tokio::test]
+async fn ideas_follows_reports_profile_changes_and_mail_write_audit_rows() {
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let b = board(&store, "audit").await;
+        let who = account(&store, "audit@example.nl").await;
+        let id = idea(&store, &b, &who, "Een idee om te auditen").await;
+        store.follow(id, who.id, false).await.unwrap();
+        store.follow(id, who.id, true).await.unwrap();
+        store.report(id, None, Some(who.id), "spam").await.unwrap();
+        let idea_actions: Vec<String> = store
+            .audit_of("idea", id.0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, action, _)| action)
+            .collect();
+        for wanted in ["idea.create", "idea.unfollow", "idea.follow", "idea.report"] {
+            assert!(
+                idea_actions.iter().any(|a| a == wanted),
+                "{backend}: {wanted} in {idea_actions:?}"
+            );
+        }
+        store
+            .update_account(who.id, "Nieuwe naam", "en", true, false)
+            .await
+            .unwrap();
+        let account_actions: Vec<String> = store
+            .audit_of("account", who.id.0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, action, _)| action)
+            .collect();
+        assert!(
+            account_actions.iter().any(|a| a == "account.update"),
+            "{backend}"
+        );
+        // The verification mail queued with the account: sent, and another failing.
+        let mails = store.claim_due_mail(10, 60_000).await.unwrap();
+        assert!(!mails.is_empty(), "{backend}");
+        store.mail_sent(mails[0].id).await.unwrap();
+        let sent = store.audit_of("mail", mails[0].id).await.unwrap();
+        assert_eq!(sent.len(), 1, "{backend}");
+        assert_eq!(sent[0].2, "mail.sent");
+        assert!(
+            !sent[0].3.contains('@'),
+            "{backend}: no address in the audit log"
+        );
+        store
+            .mail_failed(mails[0].id, "550 no such user", None)
+            .await
+            .unwrap();
+        let trail = store.audit_of("mail", mails[0].id).await.unwrap();
+        assert_eq!(trail.last().unwrap().2, "mail.failed");
+        assert!(
+            matches!(
+                store.verify_audit_chain().await.unwrap(),
+                AuditCheck::Intact { unchained: 0, .. }
+            ),
+            "{backend}"
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! A fake OpenID Connect provider for tests: one client, one user, the authorization-code flow
-//! with PKCE (S256), ID tokens signed HS256 with the client secret (OIDC Core §10.1).
+//! with PKCE (S256), ID tokens signed HS256 with the client secret (OIDC Core §10.1) or RS256
+//! with one of two fixed test RSA keys (published at `/jwks`, kids `rsa-1` and `rsa-2`).
 //!
 //! `GET /authorize` checks the request and redirects straight back with a code (a real provider
 //! would show a login page first). Codes are single-use. Knobs ([`FakeOidc::set_token_mode`],
@@ -56,6 +57,100 @@ pub enum TokenMode {
     Unsigned,
     /// No `email`, `email_verified` or `name` in the ID token (the client must ask userinfo).
     WithoutProfile,
+    /// RS256 with the key `rsa-1`.
+    Rs256,
+    /// RS256 with the key `rsa-2` (a rotated key; publish it with [`FakeOidc::publish_keys`]).
+    Rs256Rotated,
+    /// RS256 by `rsa-1`, but the signature is over other claims.
+    Rs256BadSignature,
+    /// RS256 by `rsa-2` under a kid the JWKS never lists (`rsa-9`).
+    Rs256UnknownKid,
+    /// RS256 header and kid `rsa-1`, signed by `rsa-2`.
+    Rs256WrongKey,
+}
+
+/// Two fixed 2048-bit RSA test keys (PKCS#1 DER, base64), made with `openssl genpkey`. Test
+/// keys only: never trust them anywhere.
+const TEST_RSA_KEYS: [(&str, &[&str]); 2] = [
+    (
+        "rsa-1",
+        &[
+            "MIIEowIBAAKCAQEAuZrhdwTDxxrBFxSesMG5Y8qGWX1zp/Uiw2ttSCMgyRPn61WBy25QOK0hHTp+S9E9RH15uQymof",
+            "rmqwvFqJFNVgzISbI7DD1v3Ya+t7bjAAXejLNi+yve7XBX6NczGaP99kA4OiFEG0dDqLmxgQZDgWHScJpjxgUt1OmJ",
+            "LHoUaqU2dao7WNc7dTThB4qNIsfMvWZ8Jd8SNmM8AbFu8qx0VIS9jQVP35HQnMbIEJ5MwB4ilHR/ceoAIgZRdzQcj9",
+            "3zhOyw//9XYBn+G2KOIRU9YArxn94OEjD0ERRTs/uh34TdfPfyc8TvGCzQj0Dz8ybqodHE/nqt4HGz5Z0sIfs5jQID",
+            "AQABAoIBAAEExR+mWMtvH+fPDul47iM4UYE6TLW7crfJfQo6/bIbrK5ZbRvmGmmJN7WzUgSgAT938dLlj/wghloQCc",
+            "xrt3EwtSBEaq55Q/zebyAqffen9Slm4RBeC3MPXXXckn4dtfhs+ZaYXqS2ZZeOgHv/VHtM6BpwUVXKxmm5sRsANKnW",
+            "KdAe1NsjReUzs15wisPW1ieSwuWgKUzrqA8m0BfjSODPSK+KlLaWgwfBZIZtL71mYtTaR8c53kJSIfty4hypJrE0bz",
+            "58RVC22QYhThuO0Ms5wzgwypXCzqk8+xNb+/Llwspl4U9H01X7LJlj6emL/4xTYz8mafaPk2iJupx5ftkCgYEA7hxu",
+            "1VLFE8JwPsqlUYq4/fS6Gzk4GiNBNUr5iuMokbWW3kPqDuBplacRbK1dUDbw8MX4hPQ0SHQXIzryUMi6a9uei43jtO",
+            "xlJCAOubZGn/fnuJwEeuY/Zr169WTZKtBHqD/w7hwkKLZOMuOs+bKBm9nPbrnJLYKnr3RnJTEE0TkCgYEAx4yaj4E9",
+            "A6VUQSMbbyCqlT9XOA3Vg5HUO0PwRmSa2mTbeMQTA8Sbuo2yG2IJH4CfSmUxe32Uh7sTsjTUHk8mOjV63sKZ23QFxS",
+            "3OIb0/Ex7jov83QMZxnshnCwwCjDDsV3eS+0e/CwAFznSJHIVKkZT8qvB3QtF4mFqKcNi87vUCgYBaVx1SAIpXWeE+",
+            "YaJhkrFnYQ+vPoFjoVafQqf1IwSEbBImmDvYkxpcNjvtMMWDpqS5pVMKFqEzkCArNLU1I0Nfor6/kgD/5uTk1OjhWx",
+            "/ml6cqKr+kZXFOqLtbGX0vukBFvKTLoo+xhqGauzkor6pvGC+UgharFrRKZG6x9KwwOQKBgQCdNfjO9lLLfIVUjAQh",
+            "GOtLigt87ek5Lrq1tmCmFLyrMqp2CoOwhETsRJX9XM8zMnJMekzxrY5HIOvzigtTlafYVCnpNgdhDZc+MUgk7KO0vL",
+            "E6yTcOoUkCf4AvA9c9+403m80AixXH5MyuSsF65shIycgGJEzRJ5aK8UoAfcDbwQKBgGAgbp/erKj2B11W0y/6MqOa",
+            "zrA+f/vvtfTFIkxIjZvy9ghgPQ6janht5rik5i3/2sE5SS8yDtShIndCB/AS7cG2YIDi7QlFfY9EdxbcdpIgOpIslX",
+            "YZe4GfCyP6jnAgItvLxFj7NfYMGrEXi4GMs56zQNMZWogdoMdz1gX6Hlim",
+        ],
+    ),
+    (
+        "rsa-2",
+        &[
+            "MIIEogIBAAKCAQEArDRnyYDrGX4PCF9fTyR6X0Ct0Z3Gyam3aTqB8t9lAc2qU/UTdaUL2eyVsgXBOxmbCD0tD8VHYb",
+            "uAWSLar2wJE6AhFDs7zE7hzCUmMF2o0hITHFo319GQwlqK1m9TKjqP6HPTR4/EjJMkIgmo9DkjoDdUz2Lrdj1dW0/V",
+            "azVKG5/HPQUyeJR/C/f8uiJs2W8fSXe2U4r49guiwshRFRpwH5HTqRBjI9H06t/Dbf+tQsX9S+Tiqyv59n8w7QiB8U",
+            "IAEcHSURhdbCr0dd70Fn2kDBAU9gXry0Px4IsHM1nWEoLF2h18dOaLK7NMneXW+ofAav+d9UouhWQpPFWD4NCU3QID",
+            "AQABAoIBAB4ELnkdux0g737enO7fJWN4EzRAA7gAGMPDWoZasTEMx91FkURG5hdw2TEENsfV8UOQ4ktm8EfVVoxy+l",
+            "psgvKETW/I2WYF8+7RJOR2VuhzFRiykxxP36M5BA1Xr0/jkFUM522IXlLAjSJPu78CPLb/Hg3eKLvd+2lgs4sx6T6C",
+            "JFRarJTxA46xRCsQOJJTr70BY0PPgLq7jWS4IqpPnRzWOtf3N4+5UPUmy5YKRkDmlDFoKgUhtWJIU0OC7vUvJIGNcC",
+            "OCV/b0c4nZ+5tK5oR7GifVayGn/dDvmfBuE77fm2yMHAKVes3/wEIuju9Aph26lVLXFJsSt2/2cr5bPmECgYEA5GDI",
+            "d4fTQjj6OQkhRPKdic1xko2BIBydCOaI0stxUJHH39iZPx3yH5znSov3Mi7Z2/9JJxfdb2meVXTMdh3RAmhYiyogKi",
+            "/SUz7buSI2Roi2+3ggSXN+tp2GwKFWXIZdW5Az4+JotwXOyFej1RWHcnx/cjfQmk991mZNr2yH/HECgYEAwQhXBL64",
+            "9QeAcJ8ftXP2QZ9FodvTfahy48MjFIC3Mss9j66reoEWQ030JyhWFG+0wMTLyt/xlZwcx8wiCkbq5Y408kl1dgtWaU",
+            "uYfh8xk2xAfYrcCEL4o/lP7zc4JTsrznrpPHOqt+O53WOblqrM+jX5A+tchpIWRPizip4rBS0CgYAeYh3pgSGDCu+H",
+            "TQanFJwO7E0y0S6fpg7iU0FawgQ2Ut7Dkh55PjOrLwW6bjqZ64/CbAlAcTVdkDCnb92PzVG0P0ugYB9dXXVe69rxm3",
+            "KbGa82b3nkK8Bs7TIzSIOj1aBwARRWOhXyW4xyLO6396BIg/W0rWZMUU0NjBjDwO2qkQKBgC7U8ye3jfAEreik8nB3",
+            "fdtV5PLr/leSMq2Hfk9PGyM7o+fkHL5P6zLRCtclNh0nLNdH55mE03vUsDbZE7kik4K2CapuoAzPm1tYd9rBfqmhrd",
+            "PHiLKIbQJ7TiVfZEPEI1CpCUUdWuHaYhGQRQM81RYvWgbVZ1FOyBBbtlN/JDjRAoGABcSlcC7cMelQY4CLBKd6h32e",
+            "Hbg/j92wtON4+H+UtQFc6bHJUsIU4lqWVLMj/I9SaBk8KsnxziuQXZQtpCImZeKyxCMu2Fgm2QkMthvFwdzhxaaZxm",
+            "RrzOxSJK4M0VliR7lHIWA0ipb/OKpHuyIfwsxQq6BWdjdCnM5+IOAmAN4=",
+        ],
+    ),
+];
+
+fn test_key(kid: &str) -> Option<ring::rsa::KeyPair> {
+    let (_, parts) = TEST_RSA_KEYS.iter().find(|(k, _)| *k == kid)?;
+    let der = crate::base64::decode(&parts.concat()).ok()?;
+    ring::rsa::KeyPair::from_der(&der).ok()
+}
+
+fn sign_rs256(kid: &str, input: &str) -> String {
+    let Some(key) = test_key(kid) else {
+        return String::new();
+    };
+    let rng = ring::rand::SystemRandom::new();
+    let mut sig = vec![0u8; key.public().modulus_len()];
+    match key.sign(
+        &ring::signature::RSA_PKCS1_SHA256,
+        &rng,
+        input.as_bytes(),
+        &mut sig,
+    ) {
+        Ok(()) => base64url(&sig),
+        Err(_) => String::new(),
+    }
+}
+
+/// The JWK (RSA public key) of test key `kid`.
+fn jwk(kid: &str) -> Option<serde_json::Value> {
+    let key = test_key(kid)?;
+    let public = ring::rsa::PublicKeyComponents::<Vec<u8>>::from(key.public());
+    Some(
+        json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+                "n": base64url(&public.n), "e": base64url(&public.e)}),
+    )
 }
 
 /// One `GET /authorize` as received: its query parameters.
@@ -80,6 +175,9 @@ struct Recorded {
     access_tokens: HashMap<String, ()>,
     mode: TokenMode,
     userinfo_subject: Option<String>,
+    /// The kids `/jwks` lists (default: `rsa-1`).
+    published: Vec<String>,
+    jwks: usize,
 }
 
 struct Inner {
@@ -136,7 +234,10 @@ impl FakeOidc {
             issuer: format!("http://127.0.0.1:{port}"),
             config,
             counter: AtomicU64::new(1),
-            state: Mutex::new(Recorded::default()),
+            state: Mutex::new(Recorded {
+                published: vec!["rsa-1".into()],
+                ..Recorded::default()
+            }),
         });
         let app = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
@@ -174,6 +275,16 @@ impl FakeOidc {
     /// The `/token` requests so far, oldest first.
     pub fn token_requests(&self) -> Vec<TokenRequest> {
         self.inner.lock().token.clone()
+    }
+
+    /// Sets the kids `/jwks` lists (`rsa-1`, `rsa-2`).
+    pub fn publish_keys(&self, kids: &[&str]) {
+        self.inner.lock().published = kids.iter().map(|k| (*k).to_owned()).collect();
+    }
+
+    /// How many `/jwks` requests came in.
+    pub fn jwks_requests(&self) -> usize {
+        self.inner.lock().jwks
     }
 
     /// How many `/userinfo` requests came in (answered or not).
@@ -254,7 +365,7 @@ async fn discovery(State(inner): State<Arc<Inner>>) -> Response {
         "jwks_uri": format!("{base}/jwks"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["HS256"],
+        "id_token_signing_alg_values_supported": ["HS256", "RS256"],
         "scopes_supported": ["openid", "email", "profile"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "grant_types_supported": ["authorization_code"],
@@ -264,9 +375,15 @@ async fn discovery(State(inner): State<Arc<Inner>>) -> Response {
     .into_response()
 }
 
-async fn jwks() -> Response {
-    // HS256 keys are the client secret; nothing to publish.
-    axum::Json(json!({"keys": []})).into_response()
+async fn jwks(State(inner): State<Arc<Inner>>) -> Response {
+    // HS256 keys are the client secret and never published; the RSA test keys are.
+    let published = {
+        let mut state = inner.lock();
+        state.jwks += 1;
+        state.published.clone()
+    };
+    let keys: Vec<serde_json::Value> = published.iter().filter_map(|k| jwk(k)).collect();
+    axum::Json(json!({ "keys": keys })).into_response()
 }
 
 fn redirect(to: &str) -> Response {
@@ -442,12 +559,16 @@ async fn token(
         claims["email_verified"] = json!(user.email_verified);
         claims["name"] = json!(user.name);
     }
-    let alg = if mode == TokenMode::Unsigned {
-        "none"
-    } else {
-        "HS256"
+    let (alg, kid) = match mode {
+        TokenMode::Unsigned => ("none", "client-secret"),
+        TokenMode::Rs256 | TokenMode::Rs256BadSignature | TokenMode::Rs256WrongKey => {
+            ("RS256", "rsa-1")
+        }
+        TokenMode::Rs256Rotated => ("RS256", "rsa-2"),
+        TokenMode::Rs256UnknownKid => ("RS256", "rsa-9"),
+        _ => ("HS256", "client-secret"),
     };
-    let header = json!({"alg": alg, "typ": "JWT", "kid": "client-secret"});
+    let header = json!({"alg": alg, "typ": "JWT", "kid": kid});
     let input = format!(
         "{}.{}",
         base64url(header.to_string().as_bytes()),
@@ -456,6 +577,18 @@ async fn token(
     let signature = match mode {
         TokenMode::Unsigned => String::new(),
         TokenMode::BadSignature => sign_hs256(b"not the client secret", &input),
+        TokenMode::Rs256 | TokenMode::Rs256Rotated => sign_rs256(kid, &input),
+        TokenMode::Rs256UnknownKid | TokenMode::Rs256WrongKey => sign_rs256("rsa-2", &input),
+        TokenMode::Rs256BadSignature => {
+            let mut other = claims.clone();
+            other["sub"] = json!("someone-else");
+            let forged = format!(
+                "{}.{}",
+                base64url(header.to_string().as_bytes()),
+                base64url(other.to_string().as_bytes())
+            );
+            sign_rs256(kid, &forged)
+        }
         _ => sign_hs256(cfg.client_secret.as_bytes(), &input),
     };
     let access_token = inner.fresh("at");
@@ -534,5 +667,23 @@ mod tests {
     #[test]
     fn percent_decoding() {
         assert_eq!(percent_decode("a%3Ab+c%zz"), "a:b c%zz");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod rsa_tests {
+    use super::*;
+
+    #[test]
+    fn the_test_keys_load_sign_and_publish() {
+        for kid in ["rsa-1", "rsa-2"] {
+            let parts = TEST_RSA_KEYS.iter().find(|(k, _)| *k == kid).unwrap().1;
+            let der = crate::base64::decode(&parts.concat()).unwrap();
+            ring::rsa::KeyPair::from_der(&der).unwrap();
+            let key = jwk(kid).unwrap();
+            assert_eq!(key["kid"], kid);
+            assert!(!sign_rs256(kid, "a.b").is_empty());
+        }
     }
 }

@@ -15,7 +15,7 @@ use wederhoor_core::Role;
 use wederhoor_store::Agent;
 
 pub const SESSION_COOKIE: &str = "wederhoor_session";
-const LOGIN_CSRF_COOKIE: &str = "wederhoor_login_csrf";
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "wederhoor_login_csrf";
 
 /// Roles as const-generic parameters: `Auth<LEAD>` only lets leads and admins in.
 pub const AGENT: u8 = 0;
@@ -131,7 +131,7 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
+pub(crate) fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> String {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
@@ -144,7 +144,7 @@ pub async fn login_page(State(state): State<AppState>) -> Result<Response, AppEr
     render_login(&state, None, StatusCode::OK)
 }
 
-fn render_login(
+pub(crate) fn render_login(
     state: &AppState,
     error: Option<&str>,
     status: StatusCode,
@@ -154,7 +154,11 @@ fn render_login(
         state,
         "login.html",
         Lang::Nl,
-        minijinja::context! { csrf => &csrf, error => error },
+        minijinja::context! {
+            csrf => &csrf,
+            error => error,
+            sso => state.config.staff_oidc.as_ref().map(|s| s.label.clone()),
+        },
     )?;
     Ok((
         status,
@@ -215,6 +219,24 @@ pub async fn login(
         return render_login(&state, Some(msg), StatusCode::UNAUTHORIZED);
     };
     throttle.succeeded(&account_key);
+    // With a second factor on, the password only opens the step that asks for the code.
+    if wederhoor_app::totp::is_on(&state.store, agent.id)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    {
+        let pending = state.store.create_pending_session(agent.id).await?;
+        return Ok((
+            StatusCode::SEE_OTHER,
+            [
+                (
+                    header::SET_COOKIE,
+                    set_cookie(&state, crate::staff_account::PENDING_COOKIE, &pending, 300),
+                ),
+                (header::LOCATION, "/login/code".to_owned()),
+            ],
+        )
+            .into_response());
+    }
     let token = state.store.create_session(agent.id).await?;
     tracing::info!(agent = %security::loggable(&agent.username), "login");
     Ok((

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 mod api_sources;
+mod audit;
 mod auth;
 mod error;
 pub mod feedback;
@@ -25,6 +26,7 @@ pub mod rules;
 pub mod rules_draft;
 pub mod security;
 mod sources;
+mod staff_account;
 mod system;
 mod webhook_in;
 
@@ -63,6 +65,11 @@ pub struct WebConfig {
     /// A bearer token that may read `/metrics` (a Prometheus scraper); `None`: only staff
     /// sessions of leads and admins may.
     pub metrics_token: Option<String>,
+    /// Staff single sign-on through an OpenID Connect provider; `None`: password logins only.
+    pub staff_oidc: Option<accounts::OidcSettings>,
+    /// How long a request's whole body may take to arrive ([`security::BODY_DEADLINE`] unless
+    /// configured: `[server] body_timeout_secs`).
+    pub body_deadline: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -74,6 +81,8 @@ impl Default for WebConfig {
             brand_name: "Zuiderbank".to_owned(),
             oidc: None,
             metrics_token: None,
+            body_deadline: security::BODY_DEADLINE,
+            staff_oidc: None,
         }
     }
 }
@@ -223,6 +232,15 @@ fn routes() -> Routes {
     Routes::new()
         .route("/", get(inbox::home))
         .route("/login", get(auth::login_page).post(auth::login))
+        .route(
+            "/login/code",
+            get(staff_account::code_page).post(staff_account::code_login),
+        )
+        .route("/login/oidc", get(staff_account::sso_start))
+        .route("/login/oidc/terug", get(staff_account::sso_callback))
+        .route("/me", get(staff_account::show))
+        .route("/me/totp", post(staff_account::begin))
+        .route("/me/totp/confirm", post(staff_account::confirm))
         .route("/logout", post(auth::logout))
         .route("/language", post(auth::switch_language))
         .route("/inbox", get(inbox::list))
@@ -238,6 +256,8 @@ fn routes() -> Routes {
         .route("/events", get(live::events))
         .route("/admin", get(system::admin))
         .route("/admin/agents", post(system::add_agent))
+        .route("/admin/audit", get(audit::page))
+        .route("/admin/audit.csv", get(audit::export))
         .route(
             "/admin/sources",
             get(sources::admin_list).post(sources::add),

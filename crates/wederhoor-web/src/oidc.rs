@@ -8,16 +8,19 @@
 //!    the ID token and, when the ID token lacks e-mail or name, reads the userinfo endpoint.
 //!
 //! **Signature.** HS256 ID tokens are verified with the client secret (OIDC Core §10.1), in
-//! constant time. For other algorithms (RS256 and friends) the signature is not checked: the ID
-//! token comes straight from the token endpoint over a TLS connection the client opened, which
-//! OIDC Core §3.1.3.7 item 6 allows as validation of the issuer in place of the signature. For that
-//! reason every endpoint must be `https`, except on a loopback host (`127.0.0.1`, `::1`,
-//! `localhost`, for tests and development). `alg: none` is always refused.
+//! constant time. RS256 ID tokens are verified against the provider's published keys: the JWKS
+//! at the discovery document's `jwks_uri`, kept per URL for the process's life and fetched again
+//! when a token names a key id (`kid`) not in it (key rotation); a kid that is still unknown, a
+//! wrong signature or any other algorithm (`none` included) is refused. Every endpoint must be
+//! `https`, except on a loopback host (`127.0.0.1`, `::1`, `localhost`, for tests and
+//! development).
 
 use hmac::{Hmac, Mac as _};
 use reqwest::Url;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Allowed clock difference for `exp`.
@@ -86,6 +89,129 @@ pub struct Provider {
     pub authorization_endpoint: Url,
     pub token_endpoint: Url,
     pub userinfo_endpoint: Option<Url>,
+    /// The provider's signing keys (JWKS), for RS256 ID tokens.
+    pub jwks_uri: Option<Url>,
+}
+
+/// An RSA public key from a JWKS: modulus and exponent, big-endian.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsaKey {
+    pub n: Vec<u8>,
+    pub e: Vec<u8>,
+}
+
+/// Signing keys by kid, per JWKS URL (see the module documentation).
+static JWKS_CACHE: LazyLock<Mutex<HashMap<String, HashMap<String, RsaKey>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn cached_keys(url: &str) -> HashMap<String, RsaKey> {
+    match JWKS_CACHE.lock() {
+        Ok(cache) => cache.get(url).cloned().unwrap_or_default(),
+        Err(poisoned) => poisoned.into_inner().get(url).cloned().unwrap_or_default(),
+    }
+}
+
+fn cache_keys(url: &str, keys: HashMap<String, RsaKey>) {
+    let mut cache = match JWKS_CACHE.lock() {
+        Ok(c) => c,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    cache.insert(url.to_owned(), keys);
+}
+
+/// The RSA signing keys of a JWKS document, by kid (`""` for a key without one). Keys of other
+/// types or for other uses are skipped.
+pub fn parse_jwks(doc: &Value) -> Result<HashMap<String, RsaKey>, OidcError> {
+    let keys = doc
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or_else(|| OidcError::Discovery("the JWKS has no `keys` list".into()))?;
+    let mut out = HashMap::new();
+    for key in keys {
+        let field = |k: &str| key.get(k).and_then(Value::as_str);
+        if field("kty") != Some("RSA")
+            || field("use").is_some_and(|u| u != "sig")
+            || field("alg").is_some_and(|a| a != "RS256")
+        {
+            continue;
+        }
+        let (Some(n), Some(e)) = (
+            field("n").and_then(b64url_decode),
+            field("e").and_then(b64url_decode),
+        ) else {
+            continue;
+        };
+        out.insert(field("kid").unwrap_or("").to_owned(), RsaKey { n, e });
+    }
+    Ok(out)
+}
+
+async fn fetch_jwks(
+    http: &reqwest::Client,
+    url: &Url,
+) -> Result<HashMap<String, RsaKey>, OidcError> {
+    let response = http
+        .get(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .send()
+        .await
+        .map_err(|source| OidcError::Http {
+            what: "jwks",
+            source,
+        })?;
+    if !response.status().is_success() {
+        return Err(OidcError::Discovery(format!(
+            "the JWKS {url} answered HTTP {}",
+            response.status().as_u16()
+        )));
+    }
+    let doc: Value = response
+        .json()
+        .await
+        .map_err(|e| OidcError::Discovery(format!("the JWKS {url} is not JSON ({e})")))?;
+    parse_jwks(&doc)
+}
+
+/// The `alg` and `kid` of a compact JWS's header, if it parses.
+fn jws_header(jws: &str) -> Option<(String, Option<String>)> {
+    let header: Value = serde_json::from_slice(&b64url_decode(jws.split('.').next()?)?).ok()?;
+    let alg = header.get("alg")?.as_str()?.to_owned();
+    let kid = header.get("kid").and_then(Value::as_str).map(str::to_owned);
+    Some((alg, kid))
+}
+
+/// The keys to check an RS256 token with: the cached JWKS, fetched again when it lacks the
+/// token's kid.
+async fn keys_for(
+    http: &reqwest::Client,
+    p: &Provider,
+    id_token: &str,
+) -> Result<HashMap<String, RsaKey>, OidcError> {
+    let Some(("RS256", kid)) = jws_header(id_token)
+        .as_ref()
+        .map(|(alg, kid)| (alg.as_str(), kid.clone()))
+    else {
+        return Ok(HashMap::new());
+    };
+    let Some(url) = &p.jwks_uri else {
+        return Err(invalid("RS256, but the provider publishes no jwks_uri"));
+    };
+    let cached = cached_keys(url.as_str());
+    if !cached.is_empty() && pick_key(&cached, kid.as_deref()).is_some() {
+        return Ok(cached);
+    }
+    let fresh = fetch_jwks(http, url).await?;
+    cache_keys(url.as_str(), fresh.clone());
+    Ok(fresh)
+}
+
+/// The key for `kid`; a token without a kid may use the only key there is.
+fn pick_key<'a>(keys: &'a HashMap<String, RsaKey>, kid: Option<&str>) -> Option<&'a RsaKey> {
+    match kid {
+        Some(kid) => keys.get(kid),
+        None if keys.len() == 1 => keys.values().next(),
+        None => None,
+    }
 }
 
 /// Where to send the browser, and what to keep until the callback.
@@ -197,6 +323,7 @@ impl Provider {
             authorization_endpoint: required(&meta, "authorization_endpoint")?,
             token_endpoint: required(&meta, "token_endpoint")?,
             userinfo_endpoint: endpoint(&meta, "userinfo_endpoint")?,
+            jwks_uri: endpoint(&meta, "jwks_uri")?,
         })
     }
 }
@@ -315,6 +442,7 @@ fn validate_id_token(
     cfg: &OidcConfig,
     expected_nonce: &str,
     now: i64,
+    rsa_keys: &HashMap<String, RsaKey>,
 ) -> Result<serde_json::Map<String, Value>, OidcError> {
     let mut parts = id_token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
@@ -340,9 +468,28 @@ fn validate_id_token(
             mac.verify_slice(&sig)
                 .map_err(|_| invalid("the HS256 signature does not match"))?;
         }
+        "RS256" => {
+            let kid = header.get("kid").and_then(Value::as_str);
+            let key = pick_key(rsa_keys, kid).ok_or_else(|| {
+                invalid(format!(
+                    "signed with key {kid:?}, which the provider does not publish"
+                ))
+            })?;
+            let sig = b64url_decode(signature)
+                .ok_or_else(|| invalid("the signature is not base64url"))?;
+            ring::signature::RsaPublicKeyComponents {
+                n: &key.n,
+                e: &key.e,
+            }
+            .verify(
+                &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                header_and_payload(id_token).as_bytes(),
+                &sig,
+            )
+            .map_err(|_| invalid("the RS256 signature does not match"))?;
+        }
         "none" => return Err(invalid("unsigned (alg none)")),
-        // Received directly from the token endpoint over TLS: OIDC Core §3.1.3.7 item 6.
-        _ => {}
+        other => return Err(invalid(format!("unsupported signature algorithm {other}"))),
     }
     let claims: Value = b64url_decode(payload)
         .and_then(|c| serde_json::from_slice(&c).ok())
@@ -482,7 +629,8 @@ pub async fn finish_login(
         .get("id_token")
         .and_then(Value::as_str)
         .ok_or_else(|| OidcError::TokenResponse("no id_token".into()))?;
-    let claims = validate_id_token(id_token, p, cfg, expected_nonce, now_secs())?;
+    let keys = keys_for(http, p, id_token).await?;
+    let claims = validate_id_token(id_token, p, cfg, expected_nonce, now_secs(), &keys)?;
     let subject = nonempty(claims.get("sub")).unwrap_or_default();
     let mut identity = OidcIdentity {
         issuer: p.issuer.clone(),
@@ -552,6 +700,7 @@ mod tests {
             authorization_endpoint: Url::parse("https://id.example/authorize?x=1").unwrap(),
             token_endpoint: Url::parse("https://id.example/token").unwrap(),
             userinfo_endpoint: None,
+            jwks_uri: None,
         }
     }
 
@@ -625,7 +774,14 @@ mod tests {
     fn id_tokens_are_checked() {
         let (p, cfg) = (provider(), config());
         let check = |claims: Value| {
-            validate_id_token(&jwt("HS256", &claims, b"s3cret"), &p, &cfg, "n1", 1_000_050)
+            validate_id_token(
+                &jwt("HS256", &claims, b"s3cret"),
+                &p,
+                &cfg,
+                "n1",
+                1_000_050,
+                &HashMap::new(),
+            )
         };
         assert!(check(good_claims()).is_ok());
         let with = |k: &str, v: Value| {
@@ -658,21 +814,39 @@ mod tests {
         assert!(check(with("exp", json!(1_000_050 - 59))).is_ok());
         assert!(check(with("exp", json!(1_000_050 - 60))).is_err());
 
+        let no_keys = HashMap::new();
         let wrong_key = jwt("HS256", &good_claims(), b"other");
-        assert!(validate_id_token(&wrong_key, &p, &cfg, "n1", 1_000_050).is_err());
+        assert!(validate_id_token(&wrong_key, &p, &cfg, "n1", 1_000_050, &no_keys).is_err());
         let none = format!(
             "{}.{}.",
             b64url_encode(br#"{"alg":"none"}"#),
             b64url_encode(good_claims().to_string().as_bytes())
         );
-        assert!(validate_id_token(&none, &p, &cfg, "n1", 1_000_050).is_err());
-        // RS256 from the token endpoint over TLS: claims checked, signature not.
+        assert!(validate_id_token(&none, &p, &cfg, "n1", 1_000_050, &no_keys).is_err());
+        // RS256 is checked against the provider's keys: an unknown kid or a bad signature is
+        // refused (valid signatures: tests/oidc.rs with the fake provider's RSA keys).
         let rs = format!(
             "{}.{}.c2ln",
             b64url_encode(br#"{"alg":"RS256","kid":"k"}"#),
             b64url_encode(good_claims().to_string().as_bytes())
         );
-        assert!(validate_id_token(&rs, &p, &cfg, "n1", 1_000_050).is_ok());
+        assert!(validate_id_token(&rs, &p, &cfg, "n1", 1_000_050, &no_keys).is_err());
+        let some_key: HashMap<String, RsaKey> = [(
+            "k".to_owned(),
+            RsaKey {
+                n: vec![0xc5; 256],
+                e: vec![1, 0, 1],
+            },
+        )]
+        .into();
+        assert!(validate_id_token(&rs, &p, &cfg, "n1", 1_000_050, &some_key).is_err());
+        // Other algorithms are refused.
+        let es = format!(
+            "{}.{}.c2ln",
+            b64url_encode(br#"{"alg":"ES256","kid":"k"}"#),
+            b64url_encode(good_claims().to_string().as_bytes())
+        );
+        assert!(validate_id_token(&es, &p, &cfg, "n1", 1_000_050, &some_key).is_err());
         // A tampered payload fails the HS256 check.
         let good = jwt("HS256", &good_claims(), b"s3cret");
         let (h, rest) = good.split_once('.').unwrap();
@@ -681,8 +855,8 @@ mod tests {
             "{h}.{}.{s}",
             b64url_encode(with("sub", json!("admin")).to_string().as_bytes())
         );
-        assert!(validate_id_token(&forged, &p, &cfg, "n1", 1_000_050).is_err());
-        assert!(validate_id_token("a.b", &p, &cfg, "n1", 1_000_050).is_err());
+        assert!(validate_id_token(&forged, &p, &cfg, "n1", 1_000_050, &no_keys).is_err());
+        assert!(validate_id_token("a.b", &p, &cfg, "n1", 1_000_050, &no_keys).is_err());
     }
 
     #[test]

@@ -16,6 +16,12 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     for (name, source) in [
         ("base.html", include_str!("../templates/base.html")),
         ("login.html", include_str!("../templates/login.html")),
+        (
+            "login_code.html",
+            include_str!("../templates/login_code.html"),
+        ),
+        ("me.html", include_str!("../templates/me.html")),
+        ("audit.html", include_str!("../templates/audit.html")),
         ("inbox.html", include_str!("../templates/inbox.html")),
         (
             "inbox_list.html",

@@ -8,7 +8,8 @@
 //! - bodies: 8 MiB for message ingest and the signed webhook (a batch of 1,000 messages), 4 MiB
 //!   for Meta webhooks (Meta batches up to 1,000 changes), 1 MiB for the rules editor, 16 KiB for
 //!   requests that carry no form (GET, HEAD, …), 256 KiB for every other form;
-//! - a body must arrive within [`BODY_DEADLINE`] (30 s: 8 MiB at 280 KB/s);
+//! - a body must arrive within [`BODY_DEADLINE`] (30 s: 8 MiB at 280 KB/s; `[server]
+//!   body_timeout_secs`), else 408 and the connection is closed;
 //! - at most [`BUFFERED_BODY_BUDGET`] (64 MiB) of request bodies in memory at once; past it, 503
 //!   with `Retry-After`;
 //! - a Meta delivery carries at most [`MAX_META_ITEMS`] (1,000) items.
@@ -185,7 +186,7 @@ async fn check_request(guard: &Guard, request: Request) -> Result<Request, Respo
         ));
     };
     let (parts, body) = request.into_parts();
-    match buffer_body(body, limit, BODY_DEADLINE).await {
+    match buffer_body(body, limit, guard.state.config.body_deadline).await {
         Err(BodyError::Late) => Err(status_json(
             StatusCode::REQUEST_TIMEOUT,
             "the body did not arrive in time",

@@ -286,3 +286,60 @@ async fn the_provider_rejects_a_foreign_redirect_uri() {
     let response = http.get(&start.url).send().await.unwrap();
     assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST);
 }
+
+/// Finishes one login through the fake provider as it is now configured.
+async fn finish(fake: &FakeOidc, cfg: &OidcConfig) -> Result<OidcIdentity, OidcError> {
+    let (p, start, callback) = login(fake, cfg).await;
+    finish_login(
+        &http(),
+        &p,
+        cfg,
+        &callback["code"],
+        &start.verifier,
+        &start.nonce,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn rs256_id_tokens_are_verified_against_the_providers_jwks() {
+    let (fake, cfg) = provider().await;
+    // A correctly signed RS256 token: the JWKS is fetched once and kept.
+    fake.set_token_mode(TokenMode::Rs256);
+    let identity = finish(&fake, &cfg).await.unwrap();
+    assert_eq!(identity, expected_identity(&fake));
+    assert_eq!(fake.jwks_requests(), 1);
+    finish(&fake, &cfg).await.unwrap();
+    assert_eq!(fake.jwks_requests(), 1, "the keys are cached");
+
+    // A wrong signature, a token signed by another key under a known kid: refused.
+    for mode in [TokenMode::Rs256BadSignature, TokenMode::Rs256WrongKey] {
+        fake.set_token_mode(mode);
+        let err = finish(&fake, &cfg).await.unwrap_err();
+        assert!(
+            matches!(err, OidcError::InvalidIdToken(_)),
+            "{mode:?}: {err}"
+        );
+    }
+    assert_eq!(fake.jwks_requests(), 1, "known kids need no new fetch");
+
+    // The provider rotates to a new key: the unknown kid makes the client fetch the JWKS again.
+    fake.publish_keys(&["rsa-1", "rsa-2"]);
+    fake.set_token_mode(TokenMode::Rs256Rotated);
+    finish(&fake, &cfg).await.unwrap();
+    assert_eq!(fake.jwks_requests(), 2);
+
+    // A kid the provider never publishes: fetched again, still unknown, refused.
+    fake.set_token_mode(TokenMode::Rs256UnknownKid);
+    let err = finish(&fake, &cfg).await.unwrap_err();
+    assert!(matches!(err, OidcError::InvalidIdToken(_)), "{err}");
+    assert_eq!(fake.jwks_requests(), 3);
+
+    // A key the provider withdrew is no longer trusted once the JWKS is fetched again.
+    fake.publish_keys(&["rsa-2"]);
+    fake.set_token_mode(TokenMode::Rs256UnknownKid);
+    let _ = finish(&fake, &cfg).await.unwrap_err();
+    fake.set_token_mode(TokenMode::Rs256);
+    let err = finish(&fake, &cfg).await.unwrap_err();
+    assert!(matches!(err, OidcError::InvalidIdToken(_)), "{err}");
+}

@@ -50,6 +50,7 @@ pub struct Config {
     pub mail: MailSection,
     pub public: PublicSection,
     pub oidc: OidcSection,
+    pub staff_oidc: StaffOidcSection,
     pub cluster: ClusterSection,
     pub summary: SummarySection,
 }
@@ -96,6 +97,23 @@ pub struct ServerConfig {
     /// A token a Prometheus scraper sends as `Authorization: Bearer …` to read `/metrics`; empty:
     /// only a lead's or admin's session may read it.
     pub metrics_token: String,
+    /// Seconds a client has to send a request's headers, counted from the connection's opening
+    /// or the end of the previous response (so also how long an idle keep-alive connection stays).
+    pub header_timeout_secs: u64,
+    /// Seconds a request's whole body must arrive in, counted from its headers; a stalled upload
+    /// gets an error and its connection is closed.
+    pub body_timeout_secs: u64,
+    /// Seconds without a byte moving either way (while no handler works on a request) after which
+    /// a connection is closed, e.g. a client that stops reading. Live-update streams send a
+    /// keep-alive every 15 s, so keep this above 15.
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; more wait in the listen backlog. Keep it below the process's
+    /// open-file limit (`ulimit -n`).
+    pub max_connections: usize,
+    /// Connections at once from one client address (the TCP peer; behind a reverse proxy that is
+    /// the proxy, so raise it or set 0 there and cap at the proxy); more are answered 503 and
+    /// closed. 0: no cap.
+    pub max_connections_per_ip: usize,
 }
 
 /// Leaves the metrics token out.
@@ -129,6 +147,11 @@ impl std::fmt::Debug for ServerConfig {
             .field("secure_cookies", &self.secure_cookies)
             .field("trust_proxy", &self.trust_proxy)
             .field("metrics_token", &"[redacted]")
+            .field("header_timeout_secs", &self.header_timeout_secs)
+            .field("body_timeout_secs", &self.body_timeout_secs)
+            .field("idle_timeout_secs", &self.idle_timeout_secs)
+            .field("max_connections", &self.max_connections)
+            .field("max_connections_per_ip", &self.max_connections_per_ip)
             .finish()
     }
 }
@@ -180,6 +203,43 @@ pub struct OidcSection {
     pub client_secret: String,
     /// The button says "Inloggen met {label}".
     pub label: String,
+}
+
+/// Staff single sign-on through an OpenID Connect provider (RS256 or HS256 ID tokens, the RS256
+/// ones checked against the provider's JWKS). A login is accepted for the enabled agent whose
+/// username is the OIDC subject or the verified e-mail address; anyone else is refused.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffOidcSection {
+    /// The provider's issuer URL; empty: staff log in with passwords only. The provider must
+    /// know `{public.url}/login/oidc/terug` as redirect URI.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The login page's button says "Inloggen met {label}".
+    pub label: String,
+}
+
+impl Default for StaffOidcSection {
+    fn default() -> Self {
+        StaffOidcSection {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            label: "SSO".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for StaffOidcSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StaffOidcSection")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("label", &self.label)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -275,6 +335,7 @@ impl Default for Config {
             mail: MailSection::default(),
             public: PublicSection::default(),
             oidc: OidcSection::default(),
+            staff_oidc: StaffOidcSection::default(),
             cluster: ClusterSection::default(),
             summary: SummarySection::default(),
         }
@@ -288,6 +349,11 @@ impl Default for ServerConfig {
             secure_cookies: false,
             trust_proxy: false,
             metrics_token: String::new(),
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: 1024,
+            max_connections_per_ip: 64,
         }
     }
 }
@@ -396,6 +462,25 @@ impl Config {
         ];
         if oidc.iter().any(|v| v.is_empty()) && oidc.iter().any(|v| !v.is_empty()) {
             bail!("oidc: set issuer, client_id and client_secret together (or none of them)");
+        }
+        let staff = [
+            &self.staff_oidc.issuer,
+            &self.staff_oidc.client_id,
+            &self.staff_oidc.client_secret,
+        ];
+        if staff.iter().any(|v| v.is_empty()) && staff.iter().any(|v| !v.is_empty()) {
+            bail!("staff_oidc: set issuer, client_id and client_secret together (or none of them)");
+        }
+        let server = &self.server;
+        if server.header_timeout_secs == 0
+            || server.body_timeout_secs == 0
+            || server.idle_timeout_secs == 0
+            || server.max_connections == 0
+        {
+            bail!(
+                "server: header_timeout_secs, body_timeout_secs, idle_timeout_secs and \
+                 max_connections must be at least 1"
+            );
         }
         if jiff::tz::TimeZone::get(&self.summary.time_zone).is_err() {
             bail!(

@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod demo_data;
 mod demo_feedback;
+mod http_server;
 mod import;
 mod learn;
 mod mail;
@@ -212,6 +213,10 @@ enum UserCommand {
     Disable { username: String },
     /// Switch a disabled agent on again.
     Enable { username: String },
+    /// Switch an agent's second factor (TOTP) off, e.g. after a lost phone; their next password
+    /// login needs no code until they set one up again. Audited.
+    #[command(name = "reset-totp")]
+    ResetTotp { username: String },
 }
 
 #[derive(Subcommand)]
@@ -643,6 +648,10 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Enable { username } => {
             store.set_agent_disabled(&username, false).await?;
             println!("{username} is enabled again");
+        }
+        UserCommand::ResetTotp { username } => {
+            wederhoor_app::totp::reset(&store, &username, None).await?;
+            println!("the second factor of {username} is off; they can set up a new one");
         }
     }
     Ok(())

@@ -138,6 +138,16 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
         },
         label: config.oidc.label.clone(),
     });
+    let staff_oidc =
+        (!config.staff_oidc.issuer.is_empty()).then(|| wederhoor_web::accounts::OidcSettings {
+            config: wederhoor_web::oidc::OidcConfig {
+                issuer: config.staff_oidc.issuer.clone(),
+                client_id: config.staff_oidc.client_id.clone(),
+                client_secret: config.staff_oidc.client_secret.clone(),
+                redirect_url: format!("{public_url}/login/oidc/terug"),
+            },
+            label: config.staff_oidc.label.clone(),
+        });
     let state = AppState::new(
         store.clone(),
         rules,
@@ -147,6 +157,8 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             metrics_token: Some(config.server.metrics_token.clone()).filter(|t| !t.is_empty()),
             public_url,
             oidc,
+            staff_oidc,
+            body_deadline: Duration::from_secs(config.server.body_timeout_secs),
             ..WebConfig::default()
         },
     )
@@ -319,16 +331,18 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
         Some(listener) => {
             let app = wederhoor_web::app(state.clone());
             let stop = state.clone();
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
+            let server = &config.server;
+            let limits = crate::http_server::Limits {
+                header_timeout: Duration::from_secs(server.header_timeout_secs),
+                idle_timeout: Duration::from_secs(server.idle_timeout_secs),
+                max_connections: server.max_connections,
+                max_connections_per_ip: server.max_connections_per_ip,
+            };
+            crate::http_server::serve(listener, app, limits, async move {
                 shutdown().await;
                 stop.begin_shutdown();
             })
-            .await
-            .context("serving HTTP")?;
+            .await;
         }
         None => {
             shutdown().await;
