@@ -23,7 +23,11 @@ fn every_kept_fuzz_input_passes_its_target() {
         for path in inputs {
             let data = std::fs::read(&path).unwrap();
             let outcome = std::panic::catch_unwind(|| target(&data));
-            assert!(outcome.is_ok(), "{name}: {} breaks the target", path.display());
+            assert!(
+                outcome.is_ok(),
+                "{name}: {} breaks the target",
+                path.display()
+            );
         }
     }
 }
