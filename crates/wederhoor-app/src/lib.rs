@@ -10,12 +10,14 @@
 //!
 //! Use cases so far: [`ingest::ingest_batch`] (and the connectors' [`ingest::ConnectorSink`]),
 //! [`ingest::edit_message`], [`ingest::delete_message`], [`retriage::retriage_all`],
-//! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`].
+//! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`],
+//! [`reply::queue_reply`] (with [`reply::composer`]).
 
 pub mod alerts;
 pub mod backtest;
 pub mod events;
 pub mod ingest;
+pub mod reply;
 pub mod retriage;
 pub mod summary;
 

@@ -294,7 +294,7 @@ impl Store {
                     .bind(c.priority)
                     .bind(t.language.as_str())
                     .bind(topic_list(&t.topics))
-                    .bind(snippet(&m.text))
+                    .bind(snippet(&wederhoor_core::pii::mask(&m.text, &t.pii)))
                     .bind(c.origin)
                     .bind(c.count)
                     .bind(c.created)
@@ -834,7 +834,8 @@ fn topic_list(topics: &[String]) -> String {
     s
 }
 
-/// The first 160 characters of a text, on a character boundary.
+/// The first 160 characters of a text, on a character boundary. Callers pass the text with its
+/// personal data masked (`wederhoor_core::pii::mask`): the inbox list never shows it.
 pub(crate) fn snippet(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match flat.char_indices().nth(160) {

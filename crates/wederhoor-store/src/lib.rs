@@ -18,6 +18,7 @@ mod ingest;
 mod maintenance;
 mod outbox;
 mod privacy;
+mod reach;
 mod resilience;
 mod retention;
 mod rules;
@@ -34,7 +35,8 @@ pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
     IdeaDetail, IdeaFilter, IdeaSummary, NewBoard, NewIdea, NewReaction, PendingPost, Poster,
-    ReactionView, ReportView, StatusChange, StatusOutcome, TERMS_PER_IDEA, VoteOutcome,
+    ReactionView, ReportView, SocialReply, StatusChange, StatusOutcome, TERMS_PER_IDEA,
+    VoteOutcome,
 };
 pub use feedback_bulk::IdeaVoteTally;
 pub use inbox::{
@@ -47,6 +49,7 @@ pub use privacy::{
     ErasureReport, PersonAttachment, PersonAuthor, PersonConversation, PersonExport, PersonMessage,
     PersonPrecedent,
 };
+pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use summary::{PeriodCounts, SummarySample};
@@ -580,6 +583,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         9,
         include_str!("migrations/0009_source_retire_audit_chain.sql"),
+    ),
+    (
+        10,
+        include_str!("migrations/0010_journey_signature_reach.sql"),
     ),
 ];
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 mod accounts;
 mod feedback;
+mod journey;
 mod learning;
 mod surface;
 
@@ -15,6 +16,7 @@ const PARTS: &[&[(&str, &str, &str)]] = &[
     accounts::ACCOUNTS,
     learning::LEARNING,
     surface::SURFACE,
+    journey::JOURNEY,
 ];
 
 fn entries() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
@@ -699,6 +701,19 @@ pub fn catalogue(lang: Lang) -> BTreeMap<&'static str, &'static str> {
     entries()
         .map(|(k, nl, en)| (*k, if lang == Lang::Nl { *nl } else { *en }))
         .collect()
+}
+
+/// A text a customer receives, in the language their message was written in (`nl`, `en`,
+/// `fr`); anything else is Dutch.
+pub fn customer_text(language: &str, key: &str) -> &'static str {
+    match language {
+        "en" => text(Lang::En, key),
+        "fr" => journey::CUSTOMER_FR
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or_else(|| text(Lang::Nl, key), |(_, fr)| *fr),
+        _ => text(Lang::Nl, key),
+    }
 }
 
 /// One string, for code outside templates (flash messages, errors).

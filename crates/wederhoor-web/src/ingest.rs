@@ -106,6 +106,7 @@ pub(crate) async fn ingest_body(
         store: &state.store,
         rules: &rules,
         events: state,
+        reach: &state.config.reach,
     };
     let report = ingest_batch(&ctx, source, Batch::Json(values)).await?;
     // A single message that was refused is the client's error; a batch answers per item.

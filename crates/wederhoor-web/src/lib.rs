@@ -62,6 +62,10 @@ pub struct WebConfig {
     /// A bearer token that may read `/metrics` (a Prometheus scraper); `None`: only staff
     /// sessions of leads and admins may.
     pub metrics_token: Option<String>,
+    /// How replies are signed per channel (`[replies]`).
+    pub replies: wederhoor_app::reply::ReplyPolicy,
+    /// When growing reach flags a case for a lead (`[reach]`).
+    pub reach: wederhoor_app::ingest::ReachPolicy,
 }
 
 impl Default for WebConfig {
@@ -73,6 +77,8 @@ impl Default for WebConfig {
             brand_name: "Zuiderbank".to_owned(),
             oidc: None,
             metrics_token: None,
+            replies: wederhoor_app::reply::ReplyPolicy::default(),
+            reach: wederhoor_app::ingest::ReachPolicy::default(),
         }
     }
 }

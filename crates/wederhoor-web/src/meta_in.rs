@@ -149,6 +149,7 @@ pub async fn receive(
         store: &state.store,
         rules: &rules,
         events: &state,
+        reach: &state.config.reach,
     };
     let batch = wederhoor_app::ingest::Batch::Json(parsed.messages);
     let report = wederhoor_app::ingest::ingest_batch(&ctx, &source, batch).await?;

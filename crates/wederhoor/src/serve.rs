@@ -122,6 +122,8 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
             metrics_token: Some(config.server.metrics_token.clone()).filter(|t| !t.is_empty()),
             public_url,
             oidc,
+            replies: config.replies.policy()?,
+            reach: config.reach.policy(),
             ..WebConfig::default()
         },
     )
@@ -148,7 +150,8 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
         store.clone(),
         state.rules.clone(),
         Arc::new(state.clone()),
-    );
+    )
+    .with_reach(state.config.reach);
     // Background tasks that get time to stop at shutdown.
     let mut stopping: Vec<(&'static str, tokio::task::JoinHandle<()>)> = Vec::new();
     if roles.listen {
