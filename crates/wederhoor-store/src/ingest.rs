@@ -173,11 +173,11 @@ impl Store {
         let mut authors: HashMap<String, i64> = HashMap::new();
         for chunk in handles.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
-                "INSERT INTO authors (source_id, handle, name, followers) VALUES {} \
+                "INSERT INTO authors (source_id, handle, name, followers, handle_key) VALUES {} \
                  ON CONFLICT (source_id, handle) DO UPDATE SET \
                  name = COALESCE(excluded.name, authors.name), followers = excluded.followers \
                  RETURNING handle, id",
-                values_placeholders(self.backend(), chunk.len(), 4)
+                values_placeholders(self.backend(), chunk.len(), 5)
             );
             let mut q = sqlx::query(&sql).persistent(false);
             for m in chunk {
@@ -185,7 +185,8 @@ impl Store {
                     .bind(source.0)
                     .bind(m.author_handle.as_str())
                     .bind(m.author_name.clone())
-                    .bind(m.followers);
+                    .bind(m.followers)
+                    .bind(wederhoor_core::channel::handle_key(&m.author_handle));
             }
             statements += 1;
             for row in q.fetch_all(&mut *tx).await? {

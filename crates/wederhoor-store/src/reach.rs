@@ -136,7 +136,8 @@ impl Store {
     }
 
     /// The other conversations of a conversation's author: the same author on its source, and
-    /// the same handle on other sources; newest first, at most `limit`. One query.
+    /// the same handle on other sources (by `handle_key`: `@sanne`, `@sanne@mastodon.nl` and
+    /// `@sanne.bsky.social` are one); newest first, at most `limit`. One query.
     pub async fn earlier_contacts(
         &self,
         conversation: ConversationId,
@@ -147,7 +148,7 @@ impl Store {
             "SELECT c.id, s.name, s.kind, a.handle, c.created_at, c.last_message_at, c.verdict, c.state, \
              c.snippet, c.message_count \
              FROM conversations me JOIN authors mine ON mine.id = me.author_id \
-             JOIN authors a ON a.handle = mine.handle \
+             JOIN authors a ON a.handle_key = mine.handle_key \
              JOIN conversations c ON c.author_id = a.id \
              JOIN sources s ON s.id = c.source_id \
              WHERE me.id = $1 AND c.id <> me.id AND s.deleted_at IS NULL \

@@ -469,3 +469,29 @@ async fn the_case_page_lists_the_authors_earlier_contacts() {
         );
     }
 }
+
+#[tokio::test]
+async fn followers_and_reach_never_raise_the_priority() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let text =
+            "@zuiderbank jullie app doet het al drie dagen niet, ik kan niet betalen. Waardeloos!";
+        let mut priorities = Vec::new();
+        for (i, (followers, reposts)) in [(12, 0), (10_000, 0), (250_000, 4_800)]
+            .into_iter()
+            .enumerate()
+        {
+            let r = t
+                .ingest_ok(&json!({"id": format!("p-{i}"), "text": text,
+                                   "author": {"handle": format!("@klant{i}"), "followers": followers},
+                                   "metrics": {"reposts": reposts}}))
+                .await;
+            let c = conversation_of(&r["results"][0]);
+            priorities.push(t.detail(c).await.summary.priority);
+        }
+        assert!(
+            priorities.iter().all(|p| *p == priorities[0]),
+            "{b}: {priorities:?}"
+        );
+    }
+}

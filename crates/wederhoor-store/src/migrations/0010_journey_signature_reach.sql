@@ -7,5 +7,10 @@ ALTER TABLE replies ADD COLUMN signature TEXT;
 ALTER TABLE conversations ADD COLUMN lead_flag TEXT;
 ALTER TABLE conversations ADD COLUMN lead_flag_at BIGINT;
 -- The earlier contacts of an author: their conversations, and the same handle on other sources.
+-- `handle_key` is the handle without platform decoration (`wederhoor_core::channel::handle_key`:
+-- `@Sanne@mastodon.nl`, `@sanne.bsky.social` and `sanne` are all `sanne`); older rows get the
+-- lower-case handle without its leading `@`.
+ALTER TABLE authors ADD COLUMN handle_key TEXT;
+UPDATE authors SET handle_key = ltrim(lower(handle), '@');
 CREATE INDEX conversations_author ON conversations (author_id);
-CREATE INDEX authors_handle ON authors (handle);
+CREATE INDEX authors_handle_key ON authors (handle_key);
