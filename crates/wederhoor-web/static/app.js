@@ -17,7 +17,7 @@ function catchUp() {
   if (page === "inbox") {
     refresh(body.dataset.listUrl, document.getElementById("conv-list"));
   } else if (page === "conversation") {
-    refresh(location.pathname + "?fragment=thread", document.getElementById("thread"));
+    refresh("/c/" + body.dataset.conversation + "?fragment=thread", document.getElementById("thread"));
   }
 }
 
@@ -53,7 +53,7 @@ function openStream() {
       if (event.kind === "presence") {
         showPresence(event.viewers);
       } else {
-        refresh(location.pathname + "?fragment=thread", document.getElementById("thread"));
+        refresh("/c/" + body.dataset.conversation + "?fragment=thread", document.getElementById("thread"));
       }
     }
   });
@@ -265,6 +265,12 @@ if (page === "conversation") {
   window.addEventListener("pageshow", (e) => {
     if (e.persisted) beat();
   });
+}
+
+// A refused reply comes back as the answer to its POST: show the case's own address, so a
+// reload reads the case instead of sending the form again.
+if (page === "conversation" && /\/reply$/.test(location.pathname)) {
+  history.replaceState(null, "", "/c/" + body.dataset.conversation + "#composer");
 }
 
 // ----- the composer's counter: the channel's limit, signature included -----
