@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, RwLock};
 use wederhoor_core::{ConversationId, IncomingMessage, MessageId, Triage, ValidMessage};
 use wederhoor_listen::{Sink, SinkError, SinkReport};
-use wederhoor_store::{BatchExtras, IngestOutcome, NewAttachment, Source, Store};
+use wederhoor_store::{BatchExtras, IngestOutcome, MetricsChange, NewAttachment, Source, Store};
 use wederhoor_triage::{Engine, TriageInput};
 
 /// What happened to one item.
@@ -32,6 +32,15 @@ pub enum ItemResult {
     Duplicate {
         message: MessageId,
     },
+    /// Already stored, sent again with more reposts or likes: the stored metrics were raised
+    /// (and the case flagged for a lead when the reach grew past the policy's threshold).
+    Updated {
+        message: MessageId,
+        conversation: ConversationId,
+        reposts: i64,
+        likes: i64,
+        flagged: bool,
+    },
     Rejected {
         error: String,
     },
@@ -42,6 +51,8 @@ pub enum ItemResult {
 pub struct IngestReport {
     pub stored: usize,
     pub duplicates: usize,
+    /// Duplicates whose metrics grew (counted in `duplicates` too).
+    pub updated: usize,
     pub rejected: usize,
     pub results: Vec<ItemResult>,
 }
@@ -61,7 +72,10 @@ impl IngestReport {
         self.results
             .iter()
             .filter_map(|r| match r {
-                ItemResult::Stored { conversation, .. } if seen.insert(*conversation) => {
+                ItemResult::Stored { conversation, .. }
+                | ItemResult::Updated { conversation, .. }
+                    if seen.insert(*conversation) =>
+                {
                     Some(*conversation)
                 }
                 _ => None,
@@ -91,6 +105,47 @@ pub struct Ingest<'a> {
     pub events: &'a dyn Events,
     /// The process's live burst detector; `None`: no detection (tests, the demo loader).
     pub alerts: Option<&'a LiveAlerts>,
+    /// When growing reach flags a case for a lead.
+    pub reach: &'a ReachPolicy,
+}
+
+/// When a re-sent message's reach brings a lead in. Reach never moves a case in the queue
+/// (equal treatment); it only flags the case.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReachPolicy {
+    /// Flag when the reposts reach this many (0: never by count alone).
+    pub flag_reposts: i64,
+    /// Flag when the reposts reach this many times the author's usual (the mean of their other
+    /// messages, at least 1) and at least [`ReachPolicy::GROWTH_FLOOR`] (0: never by growth).
+    pub flag_growth_factor: f64,
+}
+
+impl ReachPolicy {
+    /// Growth relative to the author's usual counts from this many reposts on, so a handful of
+    /// reposts of a quiet author does not call a lead.
+    pub const GROWTH_FLOOR: i64 = 50;
+
+    /// Whether grown metrics flag the case.
+    pub fn flags(&self, change: &MetricsChange) -> bool {
+        if change.reposts <= change.reposts_before {
+            return false;
+        }
+        let absolute = self.flag_reposts > 0 && change.reposts >= self.flag_reposts;
+        let usual = change.author_usual_reposts.max(1.0);
+        let relative = self.flag_growth_factor > 0.0
+            && change.reposts >= Self::GROWTH_FLOOR
+            && change.reposts as f64 >= self.flag_growth_factor * usual;
+        absolute || relative
+    }
+}
+
+impl Default for ReachPolicy {
+    fn default() -> ReachPolicy {
+        ReachPolicy {
+            flag_reposts: 1_000,
+            flag_growth_factor: 20.0,
+        }
+    }
 }
 
 /// Use case: check, triage, store (one transaction) and announce a batch for `source`.
@@ -108,8 +163,17 @@ pub async fn ingest_batch(ctx: &Ingest<'_>, source: &Source, batch: Batch) -> Re
         ),
     };
     let pending = ctx.alerts.map(|_| prepared.pending_feed());
-    let report =
+    // What each message says about its reach, by position (a duplicate may bring more).
+    let metrics: Vec<(usize, i64, i64)> = prepared
+        .positions
+        .iter()
+        .zip(&prepared.valid)
+        .filter(|(_, (m, _))| m.reposts > 0 || m.likes > 0)
+        .map(|(pos, (m, _))| (*pos, m.reposts, m.likes))
+        .collect();
+    let mut report =
         store_prepared_with(ctx.store, ctx.rules.version, source, prepared, &extras).await?;
+    update_metrics(ctx, source, &metrics, &mut report).await?;
     announce(ctx.events, &report);
     if let (Some(alerts), Some(pending)) = (ctx.alerts, pending) {
         feed_stored(alerts, ctx.store, ctx.events, &report, pending).await;
@@ -150,6 +214,55 @@ impl PendingFeed {
             })
             .collect()
     }
+}
+
+/// Duplicates that arrive with more reposts or likes raise the stored metrics; growth past the
+/// reach policy flags the case for a lead (one entry in its history, no change of priority).
+async fn update_metrics(
+    ctx: &Ingest<'_>,
+    source: &Source,
+    metrics: &[(usize, i64, i64)],
+    report: &mut IngestReport,
+) -> Result<()> {
+    for &(pos, reposts, likes) in metrics {
+        let Some(ItemResult::Duplicate { message }) = report.results.get(pos).cloned() else {
+            continue;
+        };
+        let Some(change) = ctx
+            .store
+            .update_message_metrics(source.id, message, reposts, likes)
+            .await?
+        else {
+            continue;
+        };
+        let flagged = ctx.reach.flags(&change)
+            && ctx
+                .store
+                .flag_for_lead(
+                    change.conversation,
+                    &format!("viral {} {}", change.reposts_before, change.reposts),
+                )
+                .await?;
+        if flagged {
+            tracing::info!(
+                conversation = change.conversation.0,
+                reposts_before = change.reposts_before,
+                reposts = change.reposts,
+                "case flagged for a lead: reach grew"
+            );
+        }
+        if let Some(slot) = report.results.get_mut(pos) {
+            *slot = ItemResult::Updated {
+                message,
+                conversation: change.conversation,
+                reposts: change.reposts,
+                likes: change.likes,
+                flagged,
+            };
+            report.updated += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Counts a stored batch and tells who listens which conversations changed.
@@ -328,7 +441,7 @@ pub async fn store_prepared_with(
     for r in &report.results {
         match r {
             ItemResult::Stored { .. } => report.stored += 1,
-            ItemResult::Duplicate { .. } => report.duplicates += 1,
+            ItemResult::Duplicate { .. } | ItemResult::Updated { .. } => report.duplicates += 1,
             ItemResult::Rejected { .. } => report.rejected += 1,
         }
     }
@@ -400,6 +513,7 @@ pub struct ConnectorSink {
     rules: Arc<RwLock<ActiveRules>>,
     events: Arc<dyn Events>,
     alerts: Option<Arc<LiveAlerts>>,
+    reach: ReachPolicy,
 }
 
 impl ConnectorSink {
@@ -413,12 +527,19 @@ impl ConnectorSink {
             rules,
             events,
             alerts: None,
+            reach: ReachPolicy::default(),
         }
     }
 
     /// Feeds what the connectors store to the process's live burst detector.
     pub fn with_alerts(mut self, alerts: Arc<LiveAlerts>) -> ConnectorSink {
         self.alerts = Some(alerts);
+        self
+    }
+
+    /// The same sink with another reach policy (`[reach]` of the configuration).
+    pub fn with_reach(mut self, reach: ReachPolicy) -> ConnectorSink {
+        self.reach = reach;
         self
     }
 
@@ -441,6 +562,7 @@ impl ConnectorSink {
             rules: &rules,
             events: self.events.as_ref(),
             alerts: self.alerts.as_deref(),
+            reach: &self.reach,
         };
         let report = ingest_batch(&ctx, source, Batch::Checked { messages, extras })
             .await
@@ -490,6 +612,7 @@ impl Sink for ConnectorSink {
             rules: &rules,
             events: self.events.as_ref(),
             alerts: None,
+            reach: &self.reach,
         };
         edit_message(&ctx, source, &message)
             .await

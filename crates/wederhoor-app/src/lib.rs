@@ -12,7 +12,8 @@
 //! [`ingest::edit_message`], [`ingest::delete_message`], [`retriage::retriage_all`],
 //! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`],
 //! [`live_alerts::LiveAlerts`] (the burst detector on the live stream) and the incidents made of
-//! its alerts ([`incidents`]); the staff second factor in [`totp`].
+//! its alerts ([`incidents`]); the staff second factor in [`totp`]; a reply through
+//! [`reply::queue_reply`] (with [`reply::composer`]).
 
 pub mod alerts;
 pub mod backtest;
@@ -20,6 +21,7 @@ pub mod events;
 pub mod incidents;
 pub mod ingest;
 pub mod live_alerts;
+pub mod reply;
 pub mod retriage;
 pub mod summary;
 pub mod totp;

@@ -5,6 +5,7 @@
 //! *verdict* says what the team should do with it.
 
 pub mod case;
+pub mod channel;
 pub mod handle;
 pub mod idea;
 pub mod ids;
@@ -16,6 +17,7 @@ pub use case::{
     CaseState, DeliveryKind, DeliveryState, Role, is_direct_channel, reply_is_public,
     reply_may_carry_personal_data,
 };
+pub use channel::{Channel, LengthLimit, LengthUnit, SignatureStyle, signed_text};
 pub use ids::{
     AccountId, AgentId, BoardId, ConversationId, IdeaId, MessageId, ReactionId, ReplyId, SourceId,
 };

@@ -27,7 +27,8 @@
 //! `{"messaging_product":"whatsapp","to":<wa id>,"type":"text","text":{"body":…}}`; Facebook
 //! `POST {base}/{comment_id}/comments` with `{"message":…}`; Instagram
 //! `POST {base}/{ig_comment_id}/replies` with `{"message":…}`; all with
-//! `Authorization: Bearer <access_token>`.
+//! `Authorization: Bearer <access_token>`. The text is the reply and `\n— ` plus the
+//! signature the reply was queued with (the agent's name per the channel's signature policy).
 //!
 //! **Idempotency.** The Graph API takes no idempotency key. A crash between Meta accepting a
 //! reply and the outbox marking it sent causes a resend on restart, which the customer then
@@ -272,6 +273,8 @@ impl MetaConnector {
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| DeliveryError::Permanent(format!("the conversation has no {what}")))
         };
+        // The customer talks to a person: the reply carries the agent's name as signed.
+        let body = wederhoor_core::signed_text(&item.text, &item.agent_name);
         match item.delivery_kind {
             DeliveryKind::Whatsapp => {
                 let phone = settings.phone_number_id.as_deref().ok_or_else(|| {
@@ -292,17 +295,17 @@ impl MetaConnector {
                         "messaging_product": "whatsapp",
                         "to": to,
                         "type": "text",
-                        "text": {"body": item.text},
+                        "text": {"body": body},
                     }),
                 ))
             }
             DeliveryKind::Facebook => Ok((
                 format!("{}/{}/comments", self.base, target("Facebook comment")?),
-                json!({"message": item.text}),
+                json!({"message": body}),
             )),
             DeliveryKind::Instagram => Ok((
                 format!("{}/{}/replies", self.base, target("Instagram comment")?),
-                json!({"message": item.text}),
+                json!({"message": body}),
             )),
             other => Err(DeliveryError::Permanent(format!(
                 "{} replies are not sent through Meta",

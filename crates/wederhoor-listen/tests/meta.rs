@@ -216,14 +216,22 @@ async fn replies_go_to_the_graph_api_and_failures_are_recorded() {
             assert_eq!(
                 body,
                 json!({"messaging_product": "whatsapp", "to": "31612345678", "type": "text",
-                       "text": {"body": "We kijken ernaar"}}),
+                       "text": {"body": "We kijken ernaar\n— Mehmet"}}),
                 "{backend}"
             );
             let (_, auth, body) = call("/222_333/comments");
             assert_eq!(auth.as_deref(), Some("Bearer page-token"), "{backend}");
-            assert_eq!(body, json!({"message": "We kijken ernaar"}), "{backend}");
+            assert_eq!(
+                body,
+                json!({"message": "We kijken ernaar\n— Mehmet"}),
+                "{backend}"
+            );
             let (_, _, body) = call("/17890/replies");
-            assert_eq!(body, json!({"message": "We kijken ernaar"}), "{backend}");
+            assert_eq!(
+                body,
+                json!({"message": "We kijken ernaar\n— Mehmet"}),
+                "{backend}"
+            );
         }
         for c in [wa, fb, ig] {
             let d = store.conversation(c).await.unwrap().unwrap();

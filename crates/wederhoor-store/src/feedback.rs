@@ -172,11 +172,18 @@ pub struct Follower {
 /// Builds the mail (subject, body) one follower gets, in their language.
 pub type FollowerMail<'a> = &'a (dyn Fn(&Follower) -> (String, String) + Sync);
 
+/// Builds the reply to a linked social conversation from the language its message was written
+/// in (`nl`, `en`, `fr`, … as the triage detected it).
+pub type SocialReply<'a> = &'a (dyn Fn(&str) -> String + Sync);
+
 /// What a status change queued.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StatusOutcome {
     pub mails: usize,
     pub social_replies: usize,
+    /// Linked conversations that got no reply (WhatsApp's 24-hour window had closed); each is
+    /// recorded in the case's history with the reason.
+    pub skipped: usize,
 }
 
 /// A vote's effect.
@@ -1109,7 +1116,7 @@ impl Store {
         explanation: &str,
         staff: (AgentId, &str, Option<Department>),
         mail: FollowerMail<'_>,
-        social_reply: Option<&str>,
+        social_reply: Option<SocialReply<'_>>,
     ) -> Result<StatusOutcome> {
         let now = now_ms();
         let (agent, agent_name, department) = staff;
@@ -1172,22 +1179,51 @@ impl Store {
         .await?;
         let mut outcome = StatusOutcome {
             mails,
-            social_replies: 0,
+            ..StatusOutcome::default()
         };
         self.counted(outcome.mails as u64);
-        if let Some(text) = social_reply {
+        if let Some(reply_in) = social_reply {
             self.counted(1);
             let conversations = sqlx::query(
-                "SELECT DISTINCT m.conversation_id, s.delivery_kind FROM idea_evidence e \
-                 JOIN messages m ON m.id = e.message_id JOIN sources s ON s.id = m.source_id \
-                 WHERE e.idea_id = $1 AND m.conversation_id IS NOT NULL",
+                "SELECT m.conversation_id, s.delivery_kind, c.last_message_at, t.language \
+                 FROM idea_evidence e JOIN messages m ON m.id = e.message_id \
+                 JOIN sources s ON s.id = m.source_id JOIN conversations c ON c.id = m.conversation_id \
+                 LEFT JOIN triage t ON t.message_id = m.id \
+                 WHERE e.idea_id = $1 ORDER BY m.conversation_id, m.created_at, m.id",
             )
             .bind(idea.0)
             .fetch_all(&mut *tx)
             .await?;
+            let mut seen = std::collections::HashSet::new();
             for r in &conversations {
                 let conversation: i64 = r.try_get(0)?;
+                if !seen.insert(conversation) {
+                    continue;
+                }
                 let kind: String = r.try_get(1)?;
+                let last_message_at: i64 = r.try_get(2)?;
+                let language: Option<String> = r.try_get(3)?;
+                // WhatsApp allows free text only within 24 hours of the customer's newest
+                // message; later the update is not sent, and the case says why.
+                if kind == wederhoor_core::DeliveryKind::Whatsapp.as_str()
+                    && now
+                        > last_message_at
+                            .saturating_add(wederhoor_core::channel::WHATSAPP_WINDOW_MS)
+                {
+                    self.counted(1);
+                    audit(
+                        &mut tx,
+                        Some(agent.0),
+                        "reply.skipped",
+                        "conversation",
+                        Some(conversation),
+                        "whatsapp_window",
+                    )
+                    .await?;
+                    outcome.skipped += 1;
+                    continue;
+                }
+                let text = reply_in(language.as_deref().unwrap_or("nl"));
                 self.counted(1);
                 sqlx::query(
                     "INSERT INTO replies (conversation_id, agent_id, text, created_at, delivery_kind, state, \
@@ -1195,7 +1231,7 @@ impl Store {
                 )
                 .bind(conversation)
                 .bind(agent.0)
-                .bind(text)
+                .bind(text.as_str())
                 .bind(now)
                 .bind(kind)
                 .bind(random_token())
@@ -1211,8 +1247,8 @@ impl Store {
             "idea",
             Some(idea.0),
             &format!(
-                "{old} -> {status}; {} mails, {} replies",
-                outcome.mails, outcome.social_replies
+                "{old} -> {status}; {} mails, {} replies, {} skipped",
+                outcome.mails, outcome.social_replies, outcome.skipped
             ),
         )
         .await?;

@@ -85,6 +85,10 @@ pub struct ConversationSummary {
     pub message_count: i64,
     pub created_at: i64,
     pub last_message_at: i64,
+    /// Why the case was flagged for a lead (reach that grew), if it was.
+    pub lead_flag: Option<String>,
+    #[serde(skip)]
+    pub author_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -138,6 +142,9 @@ pub struct ReplyView {
     pub attempts: i64,
     pub last_error: Option<String>,
     pub sent_at: Option<i64>,
+    /// The name the reply is signed with (the channel's signature policy at the time).
+    pub signature: String,
+    pub agent_id: AgentId,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -158,7 +165,7 @@ pub struct ConversationDetail {
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.source_id, s.name AS source_name, a.handle, a.name AS author_name, \
      c.state, c.owner_id, g.display_name AS owner_name, c.verdict, c.priority, c.language, c.topics, \
-     c.snippet, c.message_count, c.created_at, c.last_message_at \
+     c.snippet, c.message_count, c.created_at, c.last_message_at, c.lead_flag, c.author_id \
      FROM conversations c JOIN sources s ON s.id = c.source_id \
      LEFT JOIN authors a ON a.id = c.author_id LEFT JOIN agents g ON g.id = c.owner_id";
 
@@ -211,6 +218,8 @@ pub(crate) fn reply_view_from_row(r: &AnyRow) -> Result<ReplyView> {
         attempts: r.try_get(6)?,
         last_error: r.try_get(7)?,
         sent_at: r.try_get(8)?,
+        signature: r.try_get("signature")?,
+        agent_id: AgentId(r.try_get("agent_id")?),
     })
 }
 
@@ -239,6 +248,8 @@ fn summary_from_row(r: &AnyRow) -> Result<ConversationSummary> {
         message_count: r.try_get("message_count")?,
         created_at: r.try_get("created_at")?,
         last_message_at: r.try_get("last_message_at")?,
+        lead_flag: r.try_get("lead_flag")?,
+        author_id: r.try_get("author_id")?,
     })
 }
 
@@ -407,7 +418,8 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let rows = sqlx::query(
             "SELECT r.id, g.display_name, r.text, r.created_at, r.delivery_kind, r.state, r.attempts, \
-             r.last_error, r.sent_at FROM replies r JOIN agents g ON g.id = r.agent_id \
+             r.last_error, r.sent_at, COALESCE(r.signature, g.display_name) AS signature, r.agent_id \
+             FROM replies r JOIN agents g ON g.id = r.agent_id \
              WHERE r.conversation_id = $1 ORDER BY r.created_at, r.id",
         )
         .bind(id.0)
@@ -450,6 +462,18 @@ impl Store {
         agent: AgentId,
         text: &str,
     ) -> Result<ReplyId> {
+        self.add_signed_reply(conversation, agent, text, None).await
+    }
+
+    /// [`Store::add_reply`] with the signature the reply goes out with (`None`: the agent's
+    /// display name, as read at delivery).
+    pub async fn add_signed_reply(
+        &self,
+        conversation: ConversationId,
+        agent: AgentId,
+        text: &str,
+        signature: Option<&str>,
+    ) -> Result<ReplyId> {
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         self.counted(5);
@@ -470,7 +494,7 @@ impl Store {
         let now = now_ms();
         let row = sqlx::query(
             "INSERT INTO replies (conversation_id, agent_id, text, created_at, delivery_kind, state, \
-             next_attempt_at, idempotency_key) VALUES ($1, $2, $3, $4, $5, 'queued', $4, $6) RETURNING id",
+             next_attempt_at, idempotency_key, signature) VALUES ($1, $2, $3, $4, $5, 'queued', $4, $6, $7) RETURNING id",
         )
         .bind(conversation.0)
         .bind(agent.0)
@@ -478,6 +502,7 @@ impl Store {
         .bind(now)
         .bind(kind)
         .bind(random_token())
+        .bind(signature)
         .fetch_one(&mut *tx)
         .await?;
         let reply: i64 = row.try_get(0)?;
@@ -508,6 +533,30 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(ReplyId(reply))
+    }
+
+    /// Replies other agents than `agent` queued on a conversation at or after `since` (UTC ms):
+    /// their authors' names and times, oldest first.
+    pub async fn replies_by_others_since(
+        &self,
+        conversation: ConversationId,
+        agent: AgentId,
+        since: i64,
+    ) -> Result<Vec<(String, i64)>> {
+        self.counted(1);
+        let rows = sqlx::query(
+            "SELECT g.display_name, r.created_at FROM replies r JOIN agents g ON g.id = r.agent_id \
+             WHERE r.conversation_id = $1 AND r.agent_id <> $2 AND r.created_at >= $3 \
+             ORDER BY r.created_at, r.id",
+        )
+        .bind(conversation.0)
+        .bind(agent.0)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
     }
 
     pub async fn add_note(

@@ -177,13 +177,18 @@ impl Store {
             }
         }
         let mut authors: HashMap<String, i64> = HashMap::new();
-        let mut cells = Vec::with_capacity(handles.len() * 4);
-        for m in &handles {
+        let keys: Vec<String> = handles
+            .iter()
+            .map(|m| wederhoor_core::channel::handle_key(&m.author_handle))
+            .collect();
+        let mut cells = Vec::with_capacity(handles.len() * 5);
+        for (m, key) in handles.iter().zip(&keys) {
             cells.extend([
                 Cell::Int(source.0),
                 Cell::Text(m.author_handle.as_str()),
                 Cell::OptText(m.author_name.as_deref()),
                 Cell::Int(m.followers),
+                Cell::Text(key),
             ]);
         }
         for row in insert_rows(
@@ -289,7 +294,12 @@ impl Store {
         for c in &new_conversations {
             let (text, topics) = items
                 .get(c.first)
-                .map(|(m, t)| (snippet(&m.text), topic_list(&t.topics)))
+                .map(|(m, t)| {
+                    (
+                        snippet(&wederhoor_core::pii::mask(&m.text, &t.pii)),
+                        topic_list(&t.topics),
+                    )
+                })
                 .unwrap_or_default();
             snippets.push(text);
             topic_lists.push(topics);
@@ -841,6 +851,7 @@ const AUTHOR_COLUMNS: Columns = &[
     ("handle", "text"),
     ("name", "text"),
     ("followers", "bigint"),
+    ("handle_key", "text"),
 ];
 
 const CONVERSATION_COLUMNS: Columns = &[
@@ -1113,7 +1124,8 @@ fn topic_list(topics: &[String]) -> String {
     s
 }
 
-/// The first 160 characters of a text, on a character boundary.
+/// The first 160 characters of a text, on a character boundary. Callers pass the text with its
+/// personal data masked (`wederhoor_core::pii::mask`): the inbox list never shows it.
 pub(crate) fn snippet(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     match flat.char_indices().nth(160) {

@@ -20,6 +20,7 @@ mod ingest;
 mod maintenance;
 mod outbox;
 mod privacy;
+mod reach;
 mod resilience;
 mod retention;
 mod rules;
@@ -37,7 +38,8 @@ pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
     IdeaDetail, IdeaFilter, IdeaSummary, NewBoard, NewIdea, NewReaction, PendingPost, Poster,
-    ReactionView, ReportView, StatusChange, StatusOutcome, TERMS_PER_IDEA, VoteOutcome,
+    ReactionView, ReportView, SocialReply, StatusChange, StatusOutcome, TERMS_PER_IDEA,
+    VoteOutcome,
 };
 pub use feedback_bulk::IdeaVoteTally;
 pub use inbox::{
@@ -54,6 +56,7 @@ pub use privacy::{
     ErasureReport, PersonAttachment, PersonAuthor, PersonConversation, PersonExport, PersonMessage,
     PersonPrecedent,
 };
+pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use summary::{PeriodCounts, SummarySample};
@@ -596,6 +599,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_surface_handle_key.sql")),
     (11, include_str!("migrations/0011_incident_alerts.sql")),
     (12, include_str!("migrations/0012_sec_totp.sql")),
+    (
+        13,
+        include_str!("migrations/0013_journey_signature_reach.sql"),
+    ),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -37,7 +37,7 @@ const SENT_BY_WORKER: &str =
 
 /// The columns of an outbox item: the reply, its conversation and source, the agent, and the
 /// newest inbound message (what the reply answers).
-const OUTBOX_SELECT: &str = "SELECT r.id, r.conversation_id, c.source_id, s.name, s.delivery_url, r.text, g.display_name, \
+const OUTBOX_SELECT: &str = "SELECT r.id, r.conversation_id, c.source_id, s.name, s.delivery_url, r.text, COALESCE(r.signature, g.display_name), \
      r.idempotency_key, r.attempts, \
      (SELECT m.external_id FROM messages m WHERE m.conversation_id = c.id \
       ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle, r.delivery_kind, s.url, c.state, s.owned, \
@@ -162,20 +162,31 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound("unsent reply"))?;
         let conversation: i64 = row.try_get(0)?;
-        let how = if actor.is_some() {
-            "marked sent by hand"
-        } else {
-            "delivered"
-        };
-        audit(
-            &mut tx,
-            actor.map(|a| a.0),
-            "reply.sent",
-            "reply",
-            Some(reply.0),
-            how,
-        )
-        .await?;
+        // Sent by hand is something an agent did on the case: it goes in the case's history.
+        match actor {
+            Some(agent) => {
+                audit(
+                    &mut tx,
+                    Some(agent.0),
+                    "reply.sent_by_hand",
+                    "conversation",
+                    Some(conversation),
+                    &format!("reply {}", reply.0),
+                )
+                .await?
+            }
+            None => {
+                audit(
+                    &mut tx,
+                    None,
+                    "reply.sent",
+                    "reply",
+                    Some(reply.0),
+                    "delivered",
+                )
+                .await?
+            }
+        }
         tx.commit().await?;
         Ok(ConversationId(conversation))
     }

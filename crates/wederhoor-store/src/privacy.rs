@@ -239,7 +239,8 @@ impl Store {
             }
             let sql = format!(
                 "SELECT r.id, g.display_name, r.text, r.created_at, r.delivery_kind, r.state, r.attempts, \
-                 r.last_error, r.sent_at, r.conversation_id FROM replies r JOIN agents g ON g.id = r.agent_id \
+                 r.last_error, r.sent_at, r.conversation_id, COALESCE(r.signature, g.display_name) AS signature, r.agent_id \
+                 FROM replies r JOIN agents g ON g.id = r.agent_id \
                  WHERE r.conversation_id IN ({clist}) ORDER BY r.created_at, r.id"
             );
             for r in query_in(&sql, &conversations)
@@ -449,7 +450,8 @@ impl Store {
             // What remains of the conversations they were in: recount, and take the snippet
             // from the first remaining message (the old one may have been the person's text).
             let sql = format!(
-                "SELECT m.conversation_id, m.text, m.created_at FROM messages m \
+                "SELECT m.conversation_id, m.text, m.created_at, t.pii FROM messages m \
+                 LEFT JOIN triage t ON t.message_id = m.id \
                  WHERE m.conversation_id IN ({clist}) ORDER BY m.conversation_id, m.created_at, m.id"
             );
             let rows = query_in(&sql, &affected).fetch_all(&mut *tx).await?;
@@ -463,7 +465,15 @@ impl Store {
                         last.2 = last.2.max(at);
                         last.3 += 1;
                     }
-                    _ => remaining.push((conversation, snippet(&text), at, 1)),
+                    _ => {
+                        // The snippet masks personal data, as at ingest.
+                        let pii: Vec<wederhoor_core::PiiSpan> = r
+                            .try_get::<Option<String>, _>(3)?
+                            .and_then(|p| serde_json::from_str(&p).ok())
+                            .unwrap_or_default();
+                        let masked = wederhoor_core::pii::mask(&text, &pii);
+                        remaining.push((conversation, snippet(&masked), at, 1))
+                    }
                 }
             }
             self.counted(5 + remaining.len() as u64);

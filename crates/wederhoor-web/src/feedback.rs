@@ -1121,10 +1121,21 @@ pub async fn set_status(
             .replace("{settings}", &format!("{public_url}/account"));
         (subject, body)
     };
-    let social = text(Lang::Nl, "feedback_social_update")
-        .replace("{title}", &crate::pages::clip(title.clone(), 80))
-        .replace("{status}", &status.label_nl)
-        .replace("{url}", &url);
+    // The update to each linked social author, in the language of their message (nl, en or
+    // fr; Dutch otherwise). Board statuses have Dutch and English labels; French takes English.
+    let clipped = crate::pages::clip(title.clone(), 80);
+    let (label_nl, label_en) = (status.label_nl.clone(), status.label_en.clone());
+    let social = |language: &str| -> String {
+        let label = if language == "nl" || !["en", "fr"].contains(&language) {
+            &label_nl
+        } else {
+            &label_en
+        };
+        crate::i18n::customer_text(language, "feedback_social_update")
+            .replace("{title}", &clipped)
+            .replace("{status}", label)
+            .replace("{url}", &url)
+    };
     let outcome = state
         .store
         .set_idea_status(
@@ -1136,6 +1147,13 @@ pub async fn set_status(
             Some(&social),
         )
         .await?;
+    if outcome.skipped > 0 {
+        tracing::info!(
+            idea = id.0,
+            skipped = outcome.skipped,
+            "status update not sent to some linked conversations (WhatsApp window closed)"
+        );
+    }
     if outcome.mails > 0 {
         state.mail_wakeup.notify_one();
     }

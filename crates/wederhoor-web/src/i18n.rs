@@ -192,6 +192,16 @@ pub fn all_keys() -> Vec<&'static str> {
     texts(Lang::Nl).keys().copied().collect()
 }
 
+/// A text a customer receives, in the language their message was written in (`nl`, `en`,
+/// `fr`); anything else is Dutch.
+pub fn customer_text(language: &str, key: &str) -> &'static str {
+    let lang = Lang::parse(language).unwrap_or(Lang::Nl);
+    match text(lang, key) {
+        "" => text(Lang::Nl, key),
+        found => found,
+    }
+}
+
 /// One string, for code outside templates (flash messages, errors).
 pub fn text(lang: Lang, key: &str) -> &'static str {
     texts(lang).get(key).copied().unwrap_or("")

@@ -11,7 +11,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use wederhoor_core::{Action, AgentId, CaseState, ConversationId, PiiSpan, ReplyId, SourceId};
 use wederhoor_store::{ConversationFilter, ConversationSummary, InboxSort};
-use wederhoor_triage::TriageInput;
 
 /// Conversations per inbox page.
 pub const PAGE_SIZE: i64 = 50;
@@ -266,7 +265,46 @@ pub async fn conversation(
     Path(id): Path<i64>,
     Query(query): Query<FragmentQuery>,
 ) -> Result<Html<String>, AppError> {
-    let id = ConversationId(id);
+    let error = query
+        .error
+        .as_deref()
+        .map(|k| crate::i18n::text(auth.lang, k).to_owned());
+    render_conversation(
+        &state,
+        &auth,
+        ConversationId(id),
+        error,
+        None,
+        query.fragment.as_deref() == Some("thread"),
+        query.antwoord,
+    )
+    .await
+}
+
+/// A reply the composer shows again: the agent's text, what was refused in it, and the
+/// colleagues' answers that ask for a confirmation.
+#[derive(Serialize, Default)]
+struct Draft<'a> {
+    text: &'a str,
+    /// The text with the refused parts marked (personal data), when something was refused.
+    marked: Vec<Segment<'a>>,
+    /// The kinds of personal data found, in words.
+    kinds: Vec<&'static str>,
+    /// `(name, time)` of colleagues' answers since the agent opened the case.
+    answers: Vec<(String, i64)>,
+}
+
+/// The conversation page (or only its thread), with a message above the composer and the
+/// agent's draft when a reply came back.
+async fn render_conversation(
+    state: &AppState,
+    auth: &Auth<AGENT>,
+    id: ConversationId,
+    error: Option<String>,
+    draft: Option<Draft<'_>>,
+    thread_only: bool,
+    suggested_incident: Option<i64>,
+) -> Result<Html<String>, AppError> {
     let detail = state.store.conversation(id).await?.ok_or(AppError::Store(
         wederhoor_store::StoreError::NotFound("conversation"),
     ))?;
@@ -278,8 +316,33 @@ pub async fn conversation(
     // All attachments of the conversation in one query (not one per message).
     let attachments = state.store.conversation_attachments(id).await?;
     let viewers = state.presence.viewers(id);
-    let window_end = whatsapp_window_end(&state, &detail.summary).await?;
-    let window_open = window_end.map(|end| jiff::Timestamp::now().as_millisecond() <= end);
+    let composer = wederhoor_app::reply::composer(
+        &state.store,
+        &state.config.replies,
+        &detail.summary,
+        &auth.agent.display_name,
+    )
+    .await?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let window_end = composer.whatsapp_window_end;
+    let window_open = window_end.map(|end| now <= end);
+    // What a manual reply's customer receives: the text with its signature.
+    let replies: Vec<minijinja::Value> = detail
+        .replies
+        .iter()
+        .map(|r| {
+            minijinja::context! {
+                ..minijinja::Value::from_serialize(r),
+                ..minijinja::context! { signed => wederhoor_core::signed_text(&r.text, &r.signature) }
+            }
+        })
+        .collect();
+    let lang = auth.lang;
+    let channel_name = crate::i18n::text(lang, &format!("channel_{}", composer.channel.as_str()));
+    let counter_key = match composer.limit.map(|l| l.unit) {
+        Some(wederhoor_core::LengthUnit::Graphemes) => "reply_counter_graphemes",
+        _ => "reply_counter_chars",
+    };
     let ctx = minijinja::context! {
         whatsapp_window_end => window_end,
         whatsapp_window_open => window_open,
@@ -288,20 +351,31 @@ pub async fn conversation(
         c => &detail.summary,
         messages => messages,
         attachments => attachments,
-        replies => &detail.replies,
+        replies => replies,
         notes => &detail.notes,
         viewers => viewers,
         states => CaseState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-        error => query.error.as_deref().map(|k| crate::i18n::text(auth.lang, k)),
+        error => error,
+        composer => &composer,
+        counter_label => crate::i18n::fill(crate::i18n::text(lang, counter_key), &[("channel", channel_name)]),
+        signed_as => crate::i18n::fill(crate::i18n::text(lang, "signed_as_channel"), &[("channel", channel_name)]),
+        opened_at => now,
+        draft => draft,
     };
-    if query.fragment.as_deref() == Some("thread") {
-        return pages::render(&state, "thread.html", auth.lang, ctx);
+    if thread_only {
+        return pages::render(state, "thread.html", lang, ctx);
     }
     let history = state.store.audit_of("conversation", id.0).await?;
     let ideas = state.store.ideas_of_conversation(id).await?;
     let boards = state.store.boards().await?;
     let agents = state.store.list_agents().await?;
-    let history = history_lines(auth.lang, &history, &agents);
+    let history = history_lines(lang, &history, &agents);
+    let contacts = state.store.earlier_contacts(id, 20).await?;
+    let lead_flag = detail
+        .summary
+        .lead_flag
+        .as_deref()
+        .map(|code| lead_flag_text(lang, code));
     // An attached idea's status by its label ("Wordt bekeken"), not its key.
     let ideas: Vec<minijinja::Value> = ideas
         .iter()
@@ -309,18 +383,29 @@ pub async fn conversation(
             let label = wederhoor_core::idea::DEFAULT_STATUSES
                 .iter()
                 .find(|(key, ..)| *key == i.status)
-                .map(|(_, nl, en, _)| if auth.lang == crate::i18n::Lang::Nl { *nl } else { *en })
-                .unwrap_or_else(|| crate::i18n::text(auth.lang, &format!("colour_{}", i.colour.as_str())));
+                .map(|(_, nl, en, _)| if lang == crate::i18n::Lang::Nl { *nl } else { *en })
+                .unwrap_or_else(|| crate::i18n::text(lang, &format!("colour_{}", i.colour.as_str())));
             minijinja::context! { idea_id => i.idea_id, title => &i.title, status => &i.status, status_label => label, colour => i.colour.as_str() }
         })
         .collect();
     let incidents = state.store.incidents_of_conversation(id).await?;
-    let suggested = query
-        .antwoord
+    let suggested = suggested_incident
         .and_then(|n| incidents.iter().find(|i| i.id == n))
         .map(|i| i.reply.clone());
-    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, boards => boards, incidents => incidents, suggested => suggested, ..ctx };
-    pages::render(&state, "conversation.html", auth.lang, ctx)
+    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, ..ctx };
+    pages::render(state, "conversation.html", lang, ctx)
+}
+
+/// Why a case was flagged for a lead, in words: `viral BEFORE AFTER` (reposts).
+pub(crate) fn lead_flag_text(lang: crate::i18n::Lang, code: &str) -> String {
+    let mut words = code.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some("viral"), Some(before), Some(after)) => crate::i18n::fill(
+            crate::i18n::text(lang, "lead_flag_viral"),
+            &[("before", before), ("after", after)],
+        ),
+        _ => code.to_owned(),
+    }
 }
 
 /// One line of a conversation's history, in words.
@@ -372,6 +457,30 @@ fn history_lines(
                     fill(text(lang, "hist_state"), &[("state", word)])
                 }
                 "reply.queue" => text(lang, "hist_reply").to_owned(),
+                "reply.sent_by_hand" => text(lang, "hist_sent_by_hand").to_owned(),
+                "case.lead_flag" => fill(
+                    text(lang, "hist_lead_flag"),
+                    &[("reason", &lead_flag_text(lang, detail))],
+                ),
+                "message.metrics" => {
+                    let mut numbers = detail.split_whitespace();
+                    let reposts = numbers.next().unwrap_or("0");
+                    let likes = numbers.next().unwrap_or("0");
+                    fill(
+                        text(lang, "hist_metrics"),
+                        &[("reposts", reposts), ("likes", likes)],
+                    )
+                }
+                // "whatsapp_window" (the reason's code) after a skipped status update.
+                "reply.skipped" => {
+                    let reason = text(lang, &format!("skip_{}", detail.trim()));
+                    let reason = if reason.is_empty() {
+                        detail.as_str()
+                    } else {
+                        reason
+                    };
+                    fill(text(lang, "hist_reply_skipped"), &[("reason", reason)])
+                }
                 "note.add" => text(lang, "hist_note").to_owned(),
                 "review.decide" => {
                     // "{action} (precedent {id}): {reason}"
@@ -469,6 +578,18 @@ pub struct TextForm {
     text: String,
 }
 
+/// The composer's form: the text, when the agent opened the case, and the confirmation after a
+/// colleague's answer.
+#[derive(Deserialize)]
+pub struct ReplyForm {
+    csrf: String,
+    text: String,
+    #[serde(default)]
+    opened_at: Option<i64>,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
 fn checked_text(text: &str) -> Result<&str, &'static str> {
     let text = text.trim();
     if text.is_empty() {
@@ -491,76 +612,91 @@ pub async fn reply(
     State(state): State<AppState>,
     auth: Auth<AGENT>,
     Path(id): Path<i64>,
-    Form(form): Form<TextForm>,
+    Form(form): Form<ReplyForm>,
 ) -> Result<Response, AppError> {
+    use wederhoor_app::reply::{Refusal, ReplyOutcome, ReplyRequest, queue_reply};
     auth.check_csrf(&form.csrf)?;
     let id = ConversationId(id);
-    let text = match checked_text(&form.text) {
-        Ok(t) => t,
-        Err(key) => return Ok(back_to(id, Some(key))),
-    };
-    let summary = state
-        .store
-        .conversation_summary(id)
-        .await?
-        .ok_or(AppError::Store(wederhoor_store::StoreError::NotFound(
-            "conversation",
-        )))?;
-    // Privacy by default: personal data never in a reply on a public channel, whatever the
-    // case state, and elsewhere only in a private case.
-    let source = state.store.source(summary.source_id).await?;
-    let may_carry = source.as_ref().is_some_and(|s| {
-        wederhoor_core::reply_may_carry_personal_data(&s.kind, s.delivery_kind, summary.state)
-    });
-    if !may_carry && contains_pii(&state, text) {
-        return Ok(back_to(id, Some("pii_in_reply")));
-    }
-    // WhatsApp allows free-form replies only within 24 h of the customer's newest message.
-    if let Some(end) = whatsapp_window_end(&state, &summary).await?
-        && jiff::Timestamp::now().as_millisecond() > end
-    {
-        return Ok(back_to(id, Some("whatsapp_window_closed")));
-    }
-    state.store.add_reply(id, auth.agent.id, text).await?;
-    state
-        .metrics
-        .replies_queued
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    state.outbox_wakeup.notify_one();
-    state.publish(LiveEvent::changed(id, "reply"));
-    Ok(back_to(id, None))
-}
-
-/// WhatsApp's customer service window: free-form replies are allowed for 24 hours after the
-/// customer's newest message (later only paid templates, which Wederhoor does not send).
-pub const WHATSAPP_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
-
-/// When the WhatsApp service window of a conversation closes (UTC ms), or `None` when the
-/// conversation is not on WhatsApp. `last_message_at` is the newest inbound message (replies do
-/// not move it).
-async fn whatsapp_window_end(
-    state: &AppState,
-    summary: &ConversationSummary,
-) -> Result<Option<i64>, AppError> {
-    let source = state.store.source(summary.source_id).await?;
-    Ok(source
-        .filter(|s| s.delivery_kind == wederhoor_core::DeliveryKind::Whatsapp)
-        .map(|_| summary.last_message_at.saturating_add(WHATSAPP_WINDOW_MS)))
-}
-
-fn contains_pii(state: &AppState, text: &str) -> bool {
     let rules = state.active_rules();
-    let input = TriageInput {
-        text,
-        source: None,
-        author_handle: "",
-        author_name: None,
-        followers: 0,
-        reposts: 0,
-        likes: 0,
-        direct: false,
+    let outcome = queue_reply(
+        &state.store,
+        &rules.engine,
+        &state.config.replies,
+        &state,
+        ReplyRequest {
+            conversation: id,
+            agent: auth.agent.id,
+            agent_name: &auth.agent.display_name,
+            text: &form.text,
+            opened_at: form.opened_at,
+            confirmed: form.confirm.is_some_and(|c| !c.is_empty()),
+            now: jiff::Timestamp::now().as_millisecond(),
+        },
+    )
+    .await?;
+    let (refusal, text) = match outcome {
+        ReplyOutcome::Queued(_) => {
+            state
+                .metrics
+                .replies_queued
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            state.outbox_wakeup.notify_one();
+            return Ok(back_to(id, None));
+        }
+        ReplyOutcome::Refused { refusal, text } => (refusal, text),
     };
-    !rules.engine.triage(&input).pii.is_empty()
+    // Nothing worth keeping: these go back to the page with their message.
+    if matches!(
+        refusal,
+        Refusal::Empty | Refusal::TooLong | Refusal::WhatsappWindowClosed { .. }
+    ) {
+        return Ok(back_to(id, Some(refusal.key())));
+    }
+    let lang = auth.lang;
+    let mut message = crate::i18n::text(lang, refusal.key()).to_owned();
+    let mut draft = Draft {
+        text: &text,
+        ..Draft::default()
+    };
+    let status = match &refusal {
+        Refusal::OverChannelLimit {
+            channel,
+            limit,
+            length,
+        } => {
+            let name = crate::i18n::text(lang, &format!("channel_{}", channel.as_str()));
+            message = crate::i18n::fill(
+                &message,
+                &[
+                    ("channel", name),
+                    ("length", &length.to_string()),
+                    ("max", &limit.max.to_string()),
+                ],
+            );
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Refusal::PersonalData { spans, .. } => {
+            draft.marked = segments(&text, spans, &[]);
+            let mut kinds: Vec<&'static str> = spans
+                .iter()
+                .map(|s| crate::i18n::text(lang, &format!("pii_kind_{}", s.kind.as_str())))
+                .collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            draft.kinds = kinds;
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Refusal::ColleagueAnswered { answers } => {
+            draft.answers = answers.clone();
+            axum::http::StatusCode::CONFLICT
+        }
+        Refusal::Empty | Refusal::TooLong | Refusal::WhatsappWindowClosed { .. } => {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        }
+    };
+    let page =
+        render_conversation(&state, &auth, id, Some(message), Some(draft), false, None).await?;
+    Ok((status, page).into_response())
 }
 
 pub async fn note(

@@ -114,6 +114,7 @@ pub(crate) async fn ingest_body(
         rules: &rules,
         events: state,
         alerts: Some(&state.alerts),
+        reach: &state.config.reach,
     };
     let report = ingest_batch(&ctx, source, Batch::Json(values)).await?;
     // A single message that was refused is the client's error; a batch answers per item.

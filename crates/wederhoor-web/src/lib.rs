@@ -70,6 +70,10 @@ pub struct WebConfig {
     /// How long a request's whole body may take to arrive ([`security::BODY_DEADLINE`] unless
     /// configured: `[server] body_timeout_secs`).
     pub body_deadline: std::time::Duration,
+    /// How replies are signed per channel (`[replies]`).
+    pub replies: wederhoor_app::reply::ReplyPolicy,
+    /// When growing reach flags a case for a lead (`[reach]`).
+    pub reach: wederhoor_app::ingest::ReachPolicy,
 }
 
 impl Default for WebConfig {
@@ -83,6 +87,8 @@ impl Default for WebConfig {
             metrics_token: None,
             body_deadline: security::BODY_DEADLINE,
             staff_oidc: None,
+            replies: wederhoor_app::reply::ReplyPolicy::default(),
+            reach: wederhoor_app::ingest::ReachPolicy::default(),
         }
     }
 }

@@ -150,6 +150,7 @@ pub async fn receive(
         rules: &rules,
         events: &state,
         alerts: Some(&state.alerts),
+        reach: &state.config.reach,
     };
     let batch = wederhoor_app::ingest::Batch::Json(parsed.messages);
     let report = wederhoor_app::ingest::ingest_batch(&ctx, &source, batch).await?;

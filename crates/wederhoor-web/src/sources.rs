@@ -866,13 +866,15 @@ pub async fn capture(
         rules: &rules,
         events: &state,
         alerts: Some(&state.alerts),
+        reach: &state.config.reach,
     };
     let batch = wederhoor_app::ingest::Batch::Json(vec![value]);
     let report = wederhoor_app::ingest::ingest_batch(&ctx, &source, batch).await?;
     match report.results.into_iter().next() {
-        Some(ItemResult::Stored { conversation, .. }) => {
-            Ok(Redirect::to(&format!("/c/{conversation}")).into_response())
-        }
+        // Captured again with more reach: the case, its metrics raised.
+        Some(
+            ItemResult::Stored { conversation, .. } | ItemResult::Updated { conversation, .. },
+        ) => Ok(Redirect::to(&format!("/c/{conversation}")).into_response()),
         Some(ItemResult::Duplicate { message }) => {
             let e = format!("{} {} ({})", text(lang, "cap_duplicate"), source.name, url);
             let existing = state.store.message_conversation(message).await?;

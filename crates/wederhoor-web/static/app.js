@@ -17,7 +17,7 @@ function catchUp() {
   if (page === "inbox") {
     refresh(body.dataset.listUrl, document.getElementById("conv-list"));
   } else if (page === "conversation") {
-    refresh(location.pathname + "?fragment=thread", document.getElementById("thread"));
+    refresh("/c/" + body.dataset.conversation + "?fragment=thread", document.getElementById("thread"));
   }
 }
 
@@ -60,7 +60,7 @@ function openStream() {
       if (event.kind === "presence") {
         showPresence(event.viewers);
       } else {
-        refresh(location.pathname + "?fragment=thread", document.getElementById("thread"));
+        refresh("/c/" + body.dataset.conversation + "?fragment=thread", document.getElementById("thread"));
       }
     }
   });
@@ -285,6 +285,52 @@ for (const link of document.querySelectorAll("a.use-suggestion")) {
     text.focus();
   });
 }
+
+// A refused reply comes back as the answer to its POST: show the case's own address, so a
+// reload reads the case instead of sending the form again.
+if (page === "conversation" && /\/reply$/.test(location.pathname)) {
+  history.replaceState(null, "", "/c/" + body.dataset.conversation + "#composer");
+}
+
+// ----- the composer's counter: the channel's limit, signature included -----
+const segmenter = typeof Intl !== "undefined" && Intl.Segmenter ? new Intl.Segmenter() : null;
+function countIn(unit, text) {
+  if (unit === "graphemes" && segmenter) return Array.from(segmenter.segment(text)).length;
+  return Array.from(text).length;
+}
+const replyText = document.getElementById("reply-text");
+const counter = document.getElementById("reply-counter");
+if (replyText && counter && replyText.dataset.limit) {
+  const limit = Number(replyText.dataset.limit);
+  const extra = Number(replyText.dataset.extra || 0);
+  const update = () => {
+    const n = countIn(replyText.dataset.unit, replyText.value.trim()) + extra;
+    counter.querySelector(".count").textContent = String(n);
+    const over = n > limit;
+    counter.classList.toggle("over", over);
+    replyText.setAttribute("aria-invalid", over ? "true" : "false");
+    counter.dataset.state = over ? "over" : "ok";
+  };
+  replyText.addEventListener("input", update);
+  update();
+}
+
+// ----- manual delivery: copy the text to post (a button, so Tab + Enter works too) -----
+document.addEventListener("click", async (e) => {
+  const button = e.target.closest ? e.target.closest("button.copy") : null;
+  if (!button) return;
+  const source = document.getElementById(button.dataset.copy);
+  const status = button.nextElementSibling;
+  if (!source) return;
+  try {
+    await navigator.clipboard.writeText(source.value);
+    if (status) status.textContent = button.dataset.copied;
+  } catch (_) {
+    source.focus();
+    source.select();
+    if (status) status.textContent = button.dataset.failed;
+  }
+});
 
 // Every listener above is attached: keys work from here on (browser tests wait for this).
 document.documentElement.dataset.js = "ready";

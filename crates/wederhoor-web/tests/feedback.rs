@@ -1251,3 +1251,127 @@ async fn customer_service_answers_and_specialists_decide() {
         assert!(page.contains("id=\"status-form\""), "{}", app.backend);
     }
 }
+
+/// Ingests one message with another source's token; the conversation it went to.
+async fn ingest_with_token(
+    app: &TestApp,
+    token: &str,
+    message: serde_json::Value,
+) -> wederhoor_core::ConversationId {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/ingest")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(message.to_string()))
+        .unwrap();
+    let r = app.send(request).await;
+    assert_eq!(r.status, StatusCode::OK, "{}: {}", app.backend, r.text());
+    conversation_of(&r.json()["results"][0])
+}
+
+#[tokio::test]
+async fn status_updates_respect_the_whatsapp_window_and_the_authors_language() {
+    for app in spawn_apps().await {
+        let b = app.backend;
+        boards(&app).await;
+        let c = customer(&app, "c@voorbeeld.nl", true).await;
+        let (id, _) = post_idea(&app, &c, "Donkere modus in de app", "").await;
+        let (_, wa_token) = app
+            .store
+            .create_source(&wederhoor_store::NewSource {
+                kind: "whatsapp".into(),
+                name: "zuiderbank-whatsapp".into(),
+                delivery_kind: wederhoor_core::DeliveryKind::Whatsapp,
+                delivery_url: None,
+                delivery_secret: None,
+            })
+            .await
+            .unwrap();
+        let day_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(25);
+        let hour_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+        let stale = ingest_with_token(&app, &wa_token, json!({"id": "wa-old", "created_at": day_ago.to_string(),
+            "text": "Kunnen jullie een donkere modus maken in de app?", "author": {"handle": "31611111111"}})).await;
+        let fresh = ingest_with_token(&app, &wa_token, json!({"id": "wa-new", "created_at": hour_ago.to_string(),
+            "text": "Please add a dark mode to the app, my eyes hurt at night", "author": {"handle": "31622222222"}})).await;
+        let english = conversation_of(
+            &app.ingest_ok(&msg(
+                "en-1",
+                "Could you please add a dark mode to your app? It would really help me at night.",
+            ))
+            .await["results"][0],
+        );
+        let french = conversation_of(&app.ingest_ok(&msg("fr-1",
+            "Pourriez-vous ajouter un mode sombre à votre application ? Ce serait vraiment utile le soir.")).await["results"][0]);
+        let dutch = conversation_of(
+            &app.ingest_ok(&msg(
+                "nl-1",
+                "Doe eens een donkere modus in jullie app, dat zou echt fijn zijn",
+            ))
+            .await["results"][0],
+        );
+        let agent = app.login_as(&app.agent).await;
+        for conversation in [stale, fresh, english, french, dutch] {
+            let r = app
+                .post_form(
+                    &format!("/c/{}/idee", conversation.0),
+                    Some(&agent),
+                    &[("csrf", &agent.csrf), ("idee", &id.0.to_string())],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        }
+        let lead = app.login_as(&app.lead).await;
+        app.post_form_with_cookies(
+            &format!("/ideeen/{}/status", id.0),
+            &staff_cookie(&lead),
+            &[
+                ("csrf", &lead.csrf),
+                ("status", "under_review"),
+                ("uitleg", "We bekijken wat het kost."),
+            ],
+        )
+        .await;
+
+        // Outside WhatsApp's 24 hours: no free text, and the case says why.
+        assert!(
+            app.detail(stale).await.replies.is_empty(),
+            "{b}: sent outside the window"
+        );
+        let page = app
+            .get(&format!("/c/{}", stale.0), Some(&agent))
+            .await
+            .text();
+        assert!(page.contains("data-action=\"reply.skipped\""), "{b}");
+        assert!(
+            page.contains(
+                "Statusupdate niet verstuurd: het WhatsApp-venster van 24 uur is gesloten"
+            ),
+            "{b}"
+        );
+        // Within it, and elsewhere: in the language the author wrote in.
+        let text_of = |d: wederhoor_store::ConversationDetail| {
+            d.replies
+                .first()
+                .map(|r| r.text.clone())
+                .unwrap_or_default()
+        };
+        let fresh_text = text_of(app.detail(fresh).await);
+        assert!(
+            fresh_text.starts_with("Update on the idea"),
+            "{b}: {fresh_text}"
+        );
+        let en = text_of(app.detail(english).await);
+        assert!(
+            en.starts_with("Update on the idea") && en.contains("Under review"),
+            "{b}: {en}"
+        );
+        let fr = text_of(app.detail(french).await);
+        assert!(fr.starts_with("Mise à jour de l’idée"), "{b}: {fr}");
+        let nl = text_of(app.detail(dutch).await);
+        assert!(
+            nl.starts_with("Update over het idee") && nl.contains("Wordt bekeken"),
+            "{b}: {nl}"
+        );
+    }
+}

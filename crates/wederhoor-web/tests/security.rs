@@ -338,9 +338,15 @@ async fn personal_data_is_refused_on_every_public_channel_whatever_the_case_stat
                 assert_eq!(r.location(), Some(&*format!("/c/{conv}")), "{b} {kind}");
                 assert_eq!(replies, 1, "{b} {kind}");
             } else {
-                assert_eq!(
-                    r.location(),
-                    Some(&*format!("/c/{conv}?error=pii_in_reply#composer")),
+                // Public: refused whatever the case state, the text kept in the composer.
+                assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b} {kind}");
+                let page = r.text();
+                assert!(
+                    page.contains("wordt openbaar geplaatst en bevat persoonsgegevens"),
+                    "{b} {kind}"
+                );
+                assert!(
+                    page.contains(&format!("Stort het op {IBAN}</textarea>")),
                     "{b} {kind}"
                 );
                 assert_eq!(replies, 0, "{b} {kind}: a reply was queued");

@@ -53,6 +53,8 @@ pub struct Config {
     pub staff_oidc: StaffOidcSection,
     pub cluster: ClusterSection,
     pub summary: SummarySection,
+    pub replies: RepliesSection,
+    pub reach: ReachSection,
 }
 
 /// Several `serve` nodes on one database (PostgreSQL).
@@ -267,6 +269,92 @@ impl Default for SummarySection {
     }
 }
 
+/// How replies are signed, per channel: `first_name` ("Anna"), `first_name_initial`
+/// ("Anna J."), `team_and_name` ("Anna · Webcare") or `full_name` ("Anna Jansen").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RepliesSection {
+    /// The team's name in `team_and_name` signatures.
+    pub team_name: String,
+    pub signature_whatsapp: String,
+    pub signature_facebook: String,
+    pub signature_instagram: String,
+    pub signature_bluesky: String,
+    pub signature_mastodon: String,
+    pub signature_x: String,
+    pub signature_email: String,
+    /// Every other channel (forums, sites, webhooks).
+    pub signature_other: String,
+}
+
+impl Default for RepliesSection {
+    fn default() -> Self {
+        let p = wederhoor_app::reply::ReplyPolicy::default();
+        RepliesSection {
+            team_name: p.team_name,
+            signature_whatsapp: p.whatsapp.as_str().into(),
+            signature_facebook: p.facebook.as_str().into(),
+            signature_instagram: p.instagram.as_str().into(),
+            signature_bluesky: p.bluesky.as_str().into(),
+            signature_mastodon: p.mastodon.as_str().into(),
+            signature_x: p.x.as_str().into(),
+            signature_email: p.email.as_str().into(),
+            signature_other: p.other.as_str().into(),
+        }
+    }
+}
+
+impl RepliesSection {
+    /// The policy these settings describe; names a wrong setting.
+    pub fn policy(&self) -> anyhow::Result<wederhoor_app::reply::ReplyPolicy> {
+        let style = |key: &str, v: &str| {
+            v.parse::<wederhoor_core::SignatureStyle>()
+                .map_err(|e| anyhow::anyhow!("replies.{key}: {e}"))
+        };
+        Ok(wederhoor_app::reply::ReplyPolicy {
+            team_name: self.team_name.trim().to_owned(),
+            whatsapp: style("signature_whatsapp", &self.signature_whatsapp)?,
+            facebook: style("signature_facebook", &self.signature_facebook)?,
+            instagram: style("signature_instagram", &self.signature_instagram)?,
+            bluesky: style("signature_bluesky", &self.signature_bluesky)?,
+            mastodon: style("signature_mastodon", &self.signature_mastodon)?,
+            x: style("signature_x", &self.signature_x)?,
+            email: style("signature_email", &self.signature_email)?,
+            other: style("signature_other", &self.signature_other)?,
+        })
+    }
+}
+
+/// When a re-sent public message's reach brings a lead in (it never moves the case in the queue).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReachSection {
+    /// Flag the case when its reposts grow to at least this many; 0: never by count alone.
+    pub flag_reposts: i64,
+    /// Flag the case when its reposts grow to this many times the author's usual reposts (the
+    /// mean over their other messages, at least 1); 0: never by growth.
+    pub flag_growth_factor: f64,
+}
+
+impl Default for ReachSection {
+    fn default() -> Self {
+        let p = wederhoor_app::ingest::ReachPolicy::default();
+        ReachSection {
+            flag_reposts: p.flag_reposts,
+            flag_growth_factor: p.flag_growth_factor,
+        }
+    }
+}
+
+impl ReachSection {
+    pub fn policy(&self) -> wederhoor_app::ingest::ReachPolicy {
+        wederhoor_app::ingest::ReachPolicy {
+            flag_reposts: self.flag_reposts,
+            flag_growth_factor: self.flag_growth_factor,
+        }
+    }
+}
+
 /// Leaves the password in the SMTP URL out.
 impl std::fmt::Debug for MailSection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -338,6 +426,8 @@ impl Default for Config {
             staff_oidc: StaffOidcSection::default(),
             cluster: ClusterSection::default(),
             summary: SummarySection::default(),
+            replies: RepliesSection::default(),
+            reach: ReachSection::default(),
         }
     }
 }
@@ -496,6 +586,14 @@ impl Config {
         }
         if !["nl", "en"].contains(&self.summary.language.as_str()) {
             bail!("summary.language: use nl or en");
+        }
+        self.replies.policy()?;
+        if self.reach.flag_reposts < 0
+            || !(self.reach.flag_growth_factor == 0.0 || self.reach.flag_growth_factor >= 1.0)
+        {
+            bail!(
+                "reach: flag_reposts must be 0 or more, flag_growth_factor 0 (off) or at least 1"
+            );
         }
         if !self.summary.mail_to.is_empty() && !self.summary.mail_to.contains('@') {
             bail!(

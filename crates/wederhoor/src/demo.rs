@@ -53,7 +53,18 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
         sources.insert(s.name.to_owned(), source);
     }
     let mut by_source: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    // One post that goes viral after it arrived: re-sent below with its reposts grown.
+    let mut viral: Option<(String, serde_json::Value)> = None;
     for m in demo_messages(jiff::Timestamp::now()) {
+        if viral.is_none()
+            && m.metrics.as_ref().and_then(|x| x.reposts).unwrap_or(0) > 0
+            && m.text.as_deref().is_some_and(|t| t.contains("Zuiderbank"))
+        {
+            viral = Some((
+                m.source.clone().unwrap_or_default(),
+                serde_json::to_value(&m)?,
+            ));
+        }
         let name = m.source.clone().unwrap_or_default();
         by_source
             .entry(name)
@@ -109,6 +120,25 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
             4 => store.set_state(*c, CaseState::Closed, sanne).await?,
             _ => {}
         }
+    }
+    // The post re-sent with its reach grown: its metrics are raised and a lead is brought in.
+    if let Some((name, mut value)) = viral
+        && let Some(source) = sources.get(&name)
+    {
+        value["metrics"] = serde_json::json!({"reposts": 4800, "likes": 9100});
+        let ctx = wederhoor_app::ingest::Ingest {
+            store,
+            rules,
+            events: &wederhoor_app::NoEvents,
+            alerts: None,
+            reach: &wederhoor_app::ingest::ReachPolicy::default(),
+        };
+        wederhoor_app::ingest::ingest_batch(
+            &ctx,
+            source,
+            wederhoor_app::ingest::Batch::Json(vec![value]),
+        )
+        .await?;
     }
     let customer = crate::demo_feedback::load(store, &agents).await?;
     Ok(AGENTS

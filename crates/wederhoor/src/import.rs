@@ -314,7 +314,9 @@ async fn store_batch(
         for (line, result) in lines.iter().zip(report.results) {
             match result {
                 ItemResult::Stored { .. } => summary.stored += 1,
-                ItemResult::Duplicate { .. } => summary.duplicates += 1,
+                ItemResult::Duplicate { .. } | ItemResult::Updated { .. } => {
+                    summary.duplicates += 1
+                }
                 ItemResult::Rejected { error } => {
                     summary.rejected += 1;
                     report_rejected(listed, &batch.path, *line, &error);

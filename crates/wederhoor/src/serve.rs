@@ -159,6 +159,8 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             oidc,
             staff_oidc,
             body_deadline: Duration::from_secs(config.server.body_timeout_secs),
+            replies: config.replies.policy()?,
+            reach: config.reach.policy(),
             ..WebConfig::default()
         },
     )
@@ -197,7 +199,8 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
         state.rules.clone(),
         Arc::new(state.clone()),
     )
-    .with_alerts(state.alerts.clone());
+    .with_alerts(state.alerts.clone())
+    .with_reach(state.config.reach);
     // Background tasks that get time to stop at shutdown.
     let mut stopping: Vec<(&'static str, tokio::task::JoinHandle<()>)> = Vec::new();
     if roles.listen {
