@@ -15,8 +15,11 @@ fn now() -> jiff::Timestamp {
     jiff::Timestamp::from_second(1_800_000_000).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }
 
+/// A target's body: one input, checked.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, as the corpus folders are named.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("query_parse", query_parse),
     ("rules_toml", rules_toml),
     ("triage_line", triage_line),
