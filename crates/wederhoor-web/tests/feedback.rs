@@ -1367,7 +1367,7 @@ async fn status_updates_respect_the_whatsapp_window_and_the_authors_language() {
             "{b}: {en}"
         );
         let fr = text_of(app.detail(french).await);
-        assert!(fr.starts_with("Mise à jour de l’idée"), "{b}: {fr}");
+        assert!(fr.starts_with("Du nouveau pour l'idée"), "{b}: {fr}");
         let nl = text_of(app.detail(dutch).await);
         assert!(
             nl.starts_with("Update over het idee") && nl.contains("Wordt bekeken"),
