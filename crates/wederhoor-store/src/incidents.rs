@@ -415,15 +415,14 @@ impl Store {
     }
 
     async fn alert_not_open(&self, tx: &mut Tx, id: i64) -> StoreError {
-        match sqlx::query("SELECT state FROM burst_alerts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await
-        {
-            Ok(Some(_)) => StoreError::Conflict("the alert is no longer open".into()),
-            Ok(None) => StoreError::NotFound("alert"),
-            Err(e) => e.into(),
-        }
+        not_changed(
+            tx,
+            "SELECT state FROM burst_alerts WHERE id = $1",
+            id,
+            "alert",
+            "the alert is no longer open",
+        )
+        .await
     }
 
     /// Makes an incident of an open alert (audited; the timeline starts with `made` and, when
@@ -507,15 +506,14 @@ impl Store {
     }
 
     async fn incident_unchanged(&self, tx: &mut Tx, id: i64) -> StoreError {
-        match sqlx::query("SELECT state FROM incidents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await
-        {
-            Ok(Some(_)) => StoreError::Conflict("the incident is closed or unchanged".into()),
-            Ok(None) => StoreError::NotFound("incident"),
-            Err(e) => e.into(),
-        }
+        not_changed(
+            tx,
+            "SELECT state FROM incidents WHERE id = $1",
+            id,
+            "incident",
+            "the incident is closed or unchanged",
+        )
+        .await
     }
 
     /// Closes an open incident with its outcome (its banners go; audited).
@@ -783,6 +781,22 @@ async fn event(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// Why a change that matched no row did nothing: the row is gone (not found) or in another state
+/// (conflict).
+async fn not_changed(
+    tx: &mut Tx,
+    sql: &'static str,
+    id: i64,
+    what: &'static str,
+    conflict: &str,
+) -> StoreError {
+    match sqlx::query(sql).bind(id).fetch_optional(&mut **tx).await {
+        Ok(Some(_)) => StoreError::Conflict(conflict.into()),
+        Ok(None) => StoreError::NotFound(what),
+        Err(e) => e.into(),
+    }
 }
 
 #[cfg(test)]

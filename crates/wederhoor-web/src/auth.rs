@@ -184,10 +184,7 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
+    check_login_csrf(&headers, &form.csrf)?;
     let username = form.username.trim();
     // Throttled per account and address, and per address: a guesser waits, the same person
     // elsewhere and colleagues behind the same address do not.
@@ -313,4 +310,13 @@ pub fn safe_back(back: Option<&str>) -> String {
         }
         _ => "/inbox".to_owned(),
     }
+}
+
+/// The login forms' CSRF check: the token sent must equal the login cookie's (set with the form).
+pub(crate) fn check_login_csrf(headers: &HeaderMap, sent: &str) -> Result<(), AppError> {
+    let expected = cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or("");
+    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), sent.as_bytes()) {
+        return Err(AppError::Csrf);
+    }
+    Ok(())
 }

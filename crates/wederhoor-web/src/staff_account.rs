@@ -154,10 +154,7 @@ pub async fn code_login(
     headers: HeaderMap,
     Form(form): Form<LoginCodeForm>,
 ) -> Result<Response, AppError> {
-    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
-    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf.as_bytes()) {
-        return Err(AppError::Csrf);
-    }
+    crate::auth::check_login_csrf(&headers, &form.csrf)?;
     let pending = cookie(&headers, PENDING_COOKIE).unwrap_or("").to_owned();
     let agent = if pending.is_empty() {
         None
