@@ -181,13 +181,15 @@ impl AbuseModel {
         if self.abusive_in(lower) {
             return true;
         }
-        let reported = REPORTING.iter().any(|cue| lower.contains(cue));
+        // Whether the text reports someone else's words: only asked when the model would call
+        // it abusive (rare), as it scans the text once per cue.
+        let reported = || REPORTING.iter().any(|cue| lower.contains(cue));
         if !may_be_obfuscated(lower) {
-            return !reported && self.model_says_abusive(lower);
+            return self.model_says_abusive(lower) && !reported();
         }
         let plain = deobfuscate(lower);
         (plain != lower && self.abusive_in(&plain))
-            || (!reported && self.model_says_abusive(&plain))
+            || (self.model_says_abusive(&plain) && !reported())
     }
 
     fn model_says_abusive(&self, plain: &str) -> bool {
@@ -264,12 +266,6 @@ impl AbuseModel {
     }
 
     fn abusive_in(&self, lower: &str) -> bool {
-        let first_report = REPORTING.iter().filter_map(|cue| lower.find(cue)).min();
-        let disease: Vec<(usize, usize)> = self
-            .disease
-            .find_iter(lower)
-            .map(|m| (m.start(), m.end()))
-            .collect();
         // "ik haat vluchtelingen niet": a hateful phrase negated right after it.
         let negated = |end: usize| {
             lower
@@ -279,7 +275,19 @@ impl AbuseModel {
         let mut hits = self
             .profanity
             .find_iter(lower)
-            .chain(self.hate.find_iter(lower).filter(|m| !negated(m.end())));
+            .chain(self.hate.find_iter(lower).filter(|m| !negated(m.end())))
+            .peekable();
+        // Most texts have no hit at all: the disease names and reporting cues are only looked
+        // for when there is one to judge.
+        if hits.peek().is_none() {
+            return false;
+        }
+        let first_report = REPORTING.iter().filter_map(|cue| lower.find(cue)).min();
+        let disease: Vec<(usize, usize)> = self
+            .disease
+            .find_iter(lower)
+            .map(|m| (m.start(), m.end()))
+            .collect();
         hits.any(|m| {
             if disease.iter().any(|&(s, e)| m.start() < e && s < m.end()) {
                 return false;

@@ -32,6 +32,38 @@ const NOT_HOUSE: &[&str] = &[
     "procent", "days", "times", "weeks", "hours",
 ];
 
+/// Adds a span unless it overlaps one found before.
+type Add = fn(&mut Vec<PiiSpan>, PiiKind, usize, usize);
+
+/// How many ASCII digits a text holds, and the longest run of them.
+struct Digits {
+    total: usize,
+    longest_run: usize,
+}
+
+impl Digits {
+    fn of(text: &str) -> Digits {
+        let (mut total, mut run, mut longest_run) = (0, 0, 0);
+        for b in text.bytes() {
+            if b.is_ascii_digit() {
+                total += 1;
+                run += 1;
+                longest_run = longest_run.max(run);
+            } else {
+                run = 0;
+            }
+        }
+        Digits { total, longest_run }
+    }
+}
+
+/// Whether an IBAN can start somewhere in `text`: two letters and then two digits.
+fn may_hold_iban(text: &str) -> bool {
+    text.as_bytes().windows(4).any(|w| {
+        matches!(w, [a, b, c, d] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() && c.is_ascii_digit() && d.is_ascii_digit())
+    })
+}
+
 pub(crate) struct PiiModel {
     customer: Regex,
     iban: Regex,
@@ -102,46 +134,80 @@ impl PiiModel {
 
     fn find_plain(&self, text: &str) -> Vec<PiiSpan> {
         let mut spans: Vec<PiiSpan> = Vec::new();
-        let add = |spans: &mut Vec<PiiSpan>, kind: PiiKind, start: usize, end: usize| {
+        let add: Add = |spans, kind, start, end| {
             if start < end && !spans.iter().any(|s| start < s.end && s.start < end) {
                 spans.push(PiiSpan { kind, start, end });
             }
         };
+        // Cheap facts first: most messages hold too few digits (or no `@`) for most kinds, and
+        // each pattern skipped saves a scan of the whole text.
+        let digits = Digits::of(text);
+        if digits.total >= 4 {
+            self.customer_spans(text, &mut spans, add);
+        }
+        if may_hold_iban(text) {
+            self.iban_spans(text, &mut spans, add);
+        }
+        if digits.total >= 8 {
+            self.number_spans(text, &mut spans, add);
+        }
+        if text.contains('@') {
+            for m in self.email.find_iter(text) {
+                add(&mut spans, PiiKind::Email, m.start(), m.end());
+            }
+        }
+        if digits.longest_run >= 4 {
+            for m in self.postcode.find_iter(text) {
+                let s = m.as_str();
+                let letters = s.get(s.len().saturating_sub(2)..).unwrap_or("");
+                if !matches!(letters, "SA" | "SD" | "SS") {
+                    add(&mut spans, PiiKind::Postcode, m.start(), m.end());
+                }
+            }
+        }
+        if digits.total >= 1 {
+            self.address_spans(text, &mut spans, add);
+        }
+        spans.sort_by_key(|s| s.start);
+        spans
+    }
+
+    fn customer_spans(&self, text: &str, spans: &mut Vec<PiiSpan>, add: Add) {
         for c in self.customer.captures_iter(text) {
             if let Some(m) = c.get(1) {
-                add(&mut spans, PiiKind::CustomerNumber, m.start(), m.end());
+                add(spans, PiiKind::CustomerNumber, m.start(), m.end());
             }
         }
+    }
+
+    fn iban_spans(&self, text: &str, spans: &mut Vec<PiiSpan>, add: Add) {
         for m in self.iban.find_iter(text) {
             if let Some(end) = valid_iban_end(text, m.start(), m.end()) {
-                add(&mut spans, PiiKind::Iban, m.start(), end);
+                add(spans, PiiKind::Iban, m.start(), end);
             }
         }
+    }
+
+    /// Payment card, BSN and phone number: each of their patterns needs at least eight digits.
+    fn number_spans(&self, text: &str, spans: &mut Vec<PiiSpan>, add: Add) {
         for m in self.card.find_iter(text) {
             if let Some(end) = valid_card_end(text, m.start(), m.end()) {
-                add(&mut spans, PiiKind::Card, m.start(), end);
+                add(spans, PiiKind::Card, m.start(), end);
             }
         }
         for m in self.bsn.find_iter(text) {
             if bsn_ok(m.as_str()) {
-                add(&mut spans, PiiKind::Bsn, m.start(), m.end());
+                add(spans, PiiKind::Bsn, m.start(), m.end());
             }
         }
         for m in self.phone.find_iter(text) {
             if let Some(end) = valid_phone_end(text, m.start(), m.end()) {
-                add(&mut spans, PiiKind::Phone, m.start(), end);
+                add(spans, PiiKind::Phone, m.start(), end);
             }
         }
-        for m in self.email.find_iter(text) {
-            add(&mut spans, PiiKind::Email, m.start(), m.end());
-        }
-        for m in self.postcode.find_iter(text) {
-            let s = m.as_str();
-            let letters = s.get(s.len().saturating_sub(2)..).unwrap_or("");
-            if !matches!(letters, "SA" | "SD" | "SS") {
-                add(&mut spans, PiiKind::Postcode, m.start(), m.end());
-            }
-        }
+    }
+
+    fn address_spans(&self, text: &str, spans: &mut Vec<PiiSpan>, add: Add) {
         for m in self.address.find_iter(text) {
             let next = text
                 .get(m.end()..)
@@ -151,11 +217,9 @@ impl PiiModel {
                 .unwrap_or("");
             let next = next.to_lowercase();
             if !NOT_HOUSE.contains(&next.as_str()) && !next.starts_with('%') {
-                add(&mut spans, PiiKind::Address, m.start(), m.end());
+                add(spans, PiiKind::Address, m.start(), m.end());
             }
         }
-        spans.sort_by_key(|s| s.start);
-        spans
     }
 }
 

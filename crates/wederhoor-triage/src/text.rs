@@ -1,6 +1,6 @@
 //! Text normalisation shared by all detectors, and a compiled set of terms (aho-corasick).
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// Folds a lowercase character to its unaccented form (é → e, ß → s).
 pub(crate) fn fold(c: char) -> char {
@@ -144,10 +144,20 @@ impl TermSet {
         let ac = if terms.is_empty() {
             None
         } else {
+            // A full DFA scans every message once at one table look-up per byte (measured:
+            // the overlapping scan is the largest single cost of the signals); should the term
+            // list ever be too large for one, the default automaton takes over.
+            let patterns = || terms.iter().map(|(p, _)| p.as_str());
             Some(
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
-                    .build(terms.iter().map(|(p, _)| p.as_str()))?,
+                    .kind(Some(AhoCorasickKind::DFA))
+                    .build(patterns())
+                    .or_else(|_| {
+                        AhoCorasick::builder()
+                            .match_kind(MatchKind::Standard)
+                            .build(patterns())
+                    })?,
             )
         };
         Ok(TermSet { ac, owners, groups })
