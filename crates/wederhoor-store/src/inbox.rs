@@ -645,6 +645,15 @@ impl Store {
             return Err(StoreError::NotFound("conversation"));
         }
         if state == CaseState::Closed {
+            // Closing the case closes its private follow-up: a call-back link stops working.
+            self.counted(1);
+            sqlx::query(
+                "UPDATE callback_links SET closed_at = $1 WHERE conversation_id = $2 AND closed_at IS NULL",
+            )
+            .bind(now_ms())
+            .bind(conversation.0)
+            .execute(&mut *tx)
+            .await?;
             // Closed without a reply: the team chose not to answer (a reply or a lead's decision
             // recorded earlier is kept).
             self.counted(2);
