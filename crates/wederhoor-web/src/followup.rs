@@ -272,7 +272,7 @@ fn callback_page(
         state,
         visitor,
         "callback.html",
-        minijinja::context! { token => token, ..ctx, ..defaults },
+        minijinja::context! { token => token, ..minijinja::context! { ..ctx, ..defaults } },
         status,
     )?;
     // A link is a secret: never sent on as a referrer, never cached.
