@@ -158,19 +158,20 @@ pub async fn search(
         .collect())
 }
 
-/// A few canned replies for a new installation (the demo): Dutch and English per topic.
+/// A few canned replies for a new installation (the demo): Dutch and English per topic. None
+/// ends with a greeting and a name: the channel's signature adds the agent's name.
 pub const DEFAULTS: &[(&str, &str, &str, &str)] = &[
     (
         "storing",
         "nl",
         "Storing: we kijken ernaar",
-        "Hoi {naam}, vervelend dat het niet werkt. We weten van de storing en werken aan een oplossing. Zodra het weer werkt, laten we het je weten. Groet, {medewerker}",
+        "Hoi {naam}, vervelend dat het niet werkt. We weten van de storing en werken aan een oplossing. Zodra het weer werkt, laten we het je weten.",
     ),
     (
         "storing",
         "en",
         "Outage: we're on it",
-        "Hi {name}, sorry it isn't working. We know about the outage and are working on a fix. We'll let you know as soon as it works again. Regards, {agent}",
+        "Hi {name}, sorry it isn't working. We know about the outage and are working on a fix. We'll let you know as soon as it works again.",
     ),
     (
         "pas",
@@ -188,13 +189,13 @@ pub const DEFAULTS: &[(&str, &str, &str, &str)] = &[
         "algemeen",
         "nl",
         "Bedankt voor je bericht",
-        "Hoi {naam}, bedankt voor je bericht! We zoeken het uit en komen er vandaag bij je op terug. Groet, {medewerker}",
+        "Hoi {naam}, {medewerker} hier. Bedankt voor je bericht! Ik zoek het uit en kom er vandaag bij je op terug.",
     ),
     (
         "algemeen",
         "en",
         "Thanks for your message",
-        "Hi {name}, thanks for your message! We're looking into it and will get back to you today. Regards, {agent}",
+        "Hi {name}, {agent} here. Thanks for your message! I'm looking into it and will get back to you today.",
     ),
 ];
 

@@ -180,7 +180,7 @@ impl Store {
         };
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
-        self.counted(2);
+        self.counted(1);
         let done = sqlx::query(
             "UPDATE callback_links SET used_at = $1, phone = $2, good_time = $3 \
              WHERE token_hash = $4 AND used_at IS NULL AND closed_at IS NULL AND expires_at > $1",
@@ -194,12 +194,6 @@ impl Store {
         if done.rows_affected() == 0 {
             return Ok(CallbackUse::Used);
         }
-        sqlx::query(
-            "UPDATE conversations SET state = CASE WHEN state = 'closed' THEN state ELSE 'open' END WHERE id = $1",
-        )
-        .bind(conversation.0)
-        .execute(&mut *tx)
-        .await?;
         audit(
             &mut tx,
             None,
@@ -227,12 +221,12 @@ impl Store {
 
     // ------------------------------------------------------------ canned replies
 
-    /// Canned replies, by topic, language and title; with `search`, only those whose title,
+    /// Canned replies, by topic, language (Dutch first) and title; with `search`, only those whose title,
     /// body or topic contains it (case-insensitive).
     pub async fn canned_replies(&self, search: Option<&str>) -> Result<Vec<CannedReply>> {
         self.counted(1);
         let base = "SELECT id, topic, lang, title, body, updated_at FROM canned_replies";
-        let order = " ORDER BY topic, lang, title, id";
+        let order = " ORDER BY topic, lang DESC, title, id";
         let rows = match search.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => {
                 let escaped = s

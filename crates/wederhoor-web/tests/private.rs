@@ -191,6 +191,7 @@ async fn the_one_time_link_opens_in_the_same_case_and_works_once() {
         let ok = leave_number(&t, &token, "06-12345678", "morgen tussen 9 en 12").await;
         assert_eq!(ok.status, StatusCode::OK, "{b}: {}", ok.text());
         assert!(ok.text().contains("id=\"callback-done\""), "{b}");
+        assert_eq!(t.detail(c).await.summary.state, CaseState::Private, "{b}");
 
         // Single use.
         let again = leave_number(&t, &token, "0687654321", "nu").await;
