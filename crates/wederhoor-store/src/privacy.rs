@@ -242,7 +242,7 @@ impl Store {
             }
             let sql = format!(
                 "SELECT r.id, g.display_name, r.text, r.created_at, r.delivery_kind, r.state, r.attempts, \
-                 r.last_error, r.sent_at, r.conversation_id, COALESCE(r.signature, g.display_name) AS signature, r.agent_id \
+                 r.last_error, r.sent_at, r.conversation_id, COALESCE(r.signature, g.display_name) AS signature, r.agent_id, r.direct \
                  FROM replies r JOIN agents g ON g.id = r.agent_id \
                  WHERE r.conversation_id IN ({clist}) ORDER BY r.created_at, r.id"
             );

@@ -352,6 +352,18 @@ async fn a_platform_with_direct_messages_gets_one_in_the_same_case() {
             direct.text
         );
         assert_eq!(direct.agent_name, "Anna", "{b}: signed");
+        // The one case shows both parts, each marked.
+        let page = t.get(&format!("/c/{c}"), Some(&s)).await.text();
+        assert_eq!(
+            page.matches("class=\"badge public-reply\"").count(),
+            1,
+            "{b}"
+        );
+        assert_eq!(
+            page.matches("class=\"badge direct-message\"").count(),
+            1,
+            "{b}"
+        );
     }
 }
 

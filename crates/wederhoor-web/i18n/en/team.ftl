@@ -532,3 +532,5 @@ canned_err_lang = Choose Dutch or English.
 canned_err_title = Fill in a title (at most 120 characters).
 canned_err_body = Fill in a text (at most 2,000 characters).
 canned_err_variable = Unknown variable { "{" }{ $variable }{ "}" }. Use only the variables above.
+reply_direct = direct message
+reply_public = public

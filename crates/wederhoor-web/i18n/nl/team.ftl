@@ -532,3 +532,5 @@ canned_err_lang = Kies Nederlands of Engels.
 canned_err_title = Vul een titel in (hoogstens 120 tekens).
 canned_err_body = Vul een tekst in (hoogstens 2000 tekens).
 canned_err_variable = Onbekende variabele { "{" }{ $variable }{ "}" }. Gebruik alleen de variabelen hierboven.
+reply_direct = privébericht
+reply_public = openbaar
