@@ -474,13 +474,21 @@ async fn in_the_demo_an_agent_takes_a_case_private_with_a_canned_reply_at_hand()
         sanne.check("a case with take it private").await;
 
         // A canned reply, found with the composer's search, filled in for this case.
-        sanne.page.click("#canned-picker summary").await.unwrap();
+        // From the keyboard: `t` opens the search.
+        sanne.page.press_key("t").await.unwrap();
+        sanne
+            .wait("document.activeElement && document.activeElement.id === 'canned-search'")
+            .await;
         sanne.page.fill("#canned-search", "storing").await.unwrap();
         sanne
             .click_and_wait("#canned-picker button[type=submit]")
             .await;
         sanne.check("a case with canned replies found").await;
-        sanne.click_and_wait("#canned-hits a.canned-use").await;
+        // Inserted in place (the link reloads the page with it when there is no script).
+        sanne.page.click("#canned-hits a.canned-use").await.unwrap();
+        sanne
+            .wait("document.getElementById('reply-text').value.includes('storing')")
+            .await;
         let inserted = sanne
             .page
             .eval("document.getElementById('reply-text').value")

@@ -534,3 +534,4 @@ canned_err_body = Fill in a text (at most 2,000 characters).
 canned_err_variable = Unknown variable { "{" }{ $variable }{ "}" }. Use only the variables above.
 reply_direct = direct message
 reply_public = public
+keys_canned = search canned replies

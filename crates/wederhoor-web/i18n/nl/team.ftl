@@ -534,3 +534,4 @@ canned_err_body = Vul een tekst in (hoogstens 2000 tekens).
 canned_err_variable = Onbekende variabele { "{" }{ $variable }{ "}" }. Gebruik alleen de variabelen hierboven.
 reply_direct = privébericht
 reply_public = openbaar
+keys_canned = standaardantwoord zoeken
