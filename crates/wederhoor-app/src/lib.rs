@@ -13,14 +13,18 @@
 //! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`],
 //! [`live_alerts::LiveAlerts`] (the burst detector on the live stream) and the incidents made of
 //! its alerts ([`incidents`]); the staff second factor in [`totp`]; a reply through
-//! [`reply::queue_reply`] (with [`reply::composer`]).
+//! [`reply::queue_reply`] (with [`reply::composer`]); taking a case private in one action
+//! ([`private::take_private`], with the customer's [`private::request_callback`]) and the canned
+//! replies of the composer ([`canned`]).
 
 pub mod alerts;
 pub mod backtest;
+pub mod canned;
 pub mod events;
 pub mod incidents;
 pub mod ingest;
 pub mod live_alerts;
+pub mod private;
 pub mod reply;
 pub mod retriage;
 pub mod summary;

@@ -31,6 +31,11 @@ pub struct ReplyPolicy {
     pub x: SignatureStyle,
     pub email: SignatureStyle,
     pub other: SignatureStyle,
+    /// Whether a private e-mail reply may carry personal data (confidential content by
+    /// e-mail). Off by default: such matters go to the phone or a direct message.
+    pub allow_confidential_email: bool,
+    /// How long a call-back link of "take it private" works, in hours.
+    pub callback_link_hours: i64,
 }
 
 impl Default for ReplyPolicy {
@@ -47,6 +52,8 @@ impl Default for ReplyPolicy {
             x: SignatureStyle::FirstName,
             email: SignatureStyle::TeamAndName,
             other: SignatureStyle::FullName,
+            allow_confidential_email: false,
+            callback_link_hours: 72,
         }
     }
 }
@@ -157,6 +164,11 @@ pub enum Refusal {
     ColleagueAnswered {
         answers: Vec<(String, i64)>,
     },
+    /// Personal data in an e-mail reply while the policy refuses confidential content by
+    /// e-mail (`[replies] allow_confidential_email`).
+    ConfidentialByEmail {
+        spans: Vec<PiiSpan>,
+    },
 }
 
 impl Refusal {
@@ -170,6 +182,7 @@ impl Refusal {
             Refusal::PersonalData { public: false, .. } => "pii_in_reply",
             Refusal::WhatsappWindowClosed { .. } => "whatsapp_window_closed",
             Refusal::ColleagueAnswered { .. } => "colleague_answered",
+            Refusal::ConfidentialByEmail { .. } => "confidential_by_email",
         }
     }
 }
@@ -192,6 +205,20 @@ pub async fn queue_reply(
     policy: &ReplyPolicy,
     events: &dyn Events,
     request: ReplyRequest<'_>,
+) -> Result<ReplyOutcome> {
+    queue_reply_as(store, engine, policy, events, request, None).await
+}
+
+/// [`queue_reply`], with the reply marked as public (`Some(false)`: it goes out in public
+/// whatever the case state becomes) or as a direct message (`Some(true)`); `None`: as the case
+/// state says when it goes out.
+pub async fn queue_reply_as(
+    store: &Store,
+    engine: &Engine,
+    policy: &ReplyPolicy,
+    events: &dyn Events,
+    request: ReplyRequest<'_>,
+    direct: Option<bool>,
 ) -> Result<ReplyOutcome> {
     let text = request.text.trim();
     let refused = |refusal: Refusal| {
@@ -222,15 +249,18 @@ pub async fn queue_reply(
         }
     }
     // Personal data never in a public reply, whatever the case state; elsewhere only once the
-    // case is private.
-    let may_carry = !composer.public && summary.state == CaseState::Private;
+    // case is private, and by e-mail only when the policy allows confidential e-mail.
+    let public = composer.public && direct != Some(true);
+    let may_carry = !public && summary.state == CaseState::Private;
     if !may_carry {
         let spans = personal_data(engine, text);
         if !spans.is_empty() {
-            return refused(Refusal::PersonalData {
-                public: composer.public,
-                spans,
-            });
+            return refused(Refusal::PersonalData { public, spans });
+        }
+    } else if composer.channel == Channel::Email && !policy.allow_confidential_email {
+        let spans = personal_data(engine, text);
+        if !spans.is_empty() {
+            return refused(Refusal::ConfidentialByEmail { spans });
         }
     }
     if let Some(end) = composer.whatsapp_window_end
@@ -256,6 +286,9 @@ pub async fn queue_reply(
             Some(&composer.signature),
         )
         .await?;
+    if let Some(direct) = direct {
+        store.set_reply_direct(reply, direct).await?;
+    }
     events.changed(request.conversation, Change::Reply);
     Ok(ReplyOutcome::Queued(reply))
 }

@@ -145,6 +145,9 @@ pub struct ReplyView {
     /// The name the reply is signed with (the channel's signature policy at the time).
     pub signature: String,
     pub agent_id: AgentId,
+    /// Marked as a direct message (`Some(true)`) or public (`Some(false)`) by "take it
+    /// private"; `None`: as the case state says.
+    pub direct: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -220,6 +223,7 @@ pub(crate) fn reply_view_from_row(r: &AnyRow) -> Result<ReplyView> {
         sent_at: r.try_get(8)?,
         signature: r.try_get("signature")?,
         agent_id: AgentId(r.try_get("agent_id")?),
+        direct: r.try_get::<Option<i64>, _>("direct")?.map(|d| d != 0),
     })
 }
 
@@ -418,7 +422,7 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let rows = sqlx::query(
             "SELECT r.id, g.display_name, r.text, r.created_at, r.delivery_kind, r.state, r.attempts, \
-             r.last_error, r.sent_at, COALESCE(r.signature, g.display_name) AS signature, r.agent_id \
+             r.last_error, r.sent_at, COALESCE(r.signature, g.display_name) AS signature, r.agent_id, r.direct \
              FROM replies r JOIN agents g ON g.id = r.agent_id \
              WHERE r.conversation_id = $1 ORDER BY r.created_at, r.id",
         )
@@ -645,6 +649,15 @@ impl Store {
             return Err(StoreError::NotFound("conversation"));
         }
         if state == CaseState::Closed {
+            // Closing the case closes its private follow-up: a call-back link stops working.
+            self.counted(1);
+            sqlx::query(
+                "UPDATE callback_links SET closed_at = $1 WHERE conversation_id = $2 AND closed_at IS NULL",
+            )
+            .bind(now_ms())
+            .bind(conversation.0)
+            .execute(&mut *tx)
+            .await?;
             // Closed without a reply: the team chose not to answer (a reply or a lead's decision
             // recorded earlier is kept).
             self.counted(2);

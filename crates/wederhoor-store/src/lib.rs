@@ -14,6 +14,7 @@ mod cluster;
 mod decisions;
 mod feedback;
 mod feedback_bulk;
+mod followup;
 mod inbox;
 mod incidents;
 mod ingest;
@@ -42,6 +43,7 @@ pub use feedback::{
     VoteOutcome,
 };
 pub use feedback_bulk::IdeaVoteTally;
+pub use followup::{CallbackLink, CallbackUse, CannedReply, NewCanned};
 pub use inbox::{
     ConversationDetail, ConversationFilter, ConversationSummary, InboxSort, MessageView, NoteView,
     ReplyView, VerdictCount,
@@ -602,6 +604,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (
         13,
         include_str!("migrations/0013_journey_signature_reach.sql"),
+    ),
+    (
+        14,
+        include_str!("migrations/0014_private_followup_canned.sql"),
     ),
 ];
 

@@ -25,7 +25,8 @@ pub struct OutboxItem {
     pub delivery_kind: DeliveryKind,
     /// The source's connector URL (for `mastodon`: the instance plus what it follows).
     pub source_url: Option<String>,
-    /// The conversation is private (a Mastodon reply then goes out as `direct`).
+    /// The reply is private: marked as a direct message, or (unmarked) its conversation is
+    /// private (a Mastodon reply then goes out as `direct`).
     pub private: bool,
     /// The source is our own account (only then may a Mastodon reply be posted through it).
     pub source_owned: bool,
@@ -40,7 +41,8 @@ const SENT_BY_WORKER: &str =
 const OUTBOX_SELECT: &str = "SELECT r.id, r.conversation_id, c.source_id, s.name, s.delivery_url, r.text, COALESCE(r.signature, g.display_name), \
      r.idempotency_key, r.attempts, \
      (SELECT m.external_id FROM messages m WHERE m.conversation_id = c.id \
-      ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle, r.delivery_kind, s.url, c.state, s.owned, \
+      ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle, r.delivery_kind, s.url, \
+     CASE WHEN r.direct IS NULL THEN c.state WHEN r.direct = 1 THEN 'private' ELSE 'public' END, s.owned, \
      (SELECT m.text FROM messages m WHERE m.conversation_id = c.id \
       ORDER BY m.created_at DESC, m.id DESC LIMIT 1) \
      FROM replies r JOIN conversations c ON c.id = r.conversation_id \

@@ -45,6 +45,8 @@ pub struct PersonConversation {
     pub last_message_at: i64,
     pub replies: Vec<ReplyView>,
     pub notes: Vec<NoteView>,
+    /// Call-back requests left through one-time links (phone number, good time).
+    pub callbacks: Vec<crate::CallbackLink>,
 }
 
 /// A lead's decision on one of the person's messages.
@@ -235,11 +237,12 @@ impl Store {
                     last_message_at: r.try_get(6)?,
                     replies: vec![],
                     notes: vec![],
+                    callbacks: vec![],
                 });
             }
             let sql = format!(
                 "SELECT r.id, g.display_name, r.text, r.created_at, r.delivery_kind, r.state, r.attempts, \
-                 r.last_error, r.sent_at, r.conversation_id, COALESCE(r.signature, g.display_name) AS signature, r.agent_id \
+                 r.last_error, r.sent_at, r.conversation_id, COALESCE(r.signature, g.display_name) AS signature, r.agent_id, r.direct \
                  FROM replies r JOIN agents g ON g.id = r.agent_id \
                  WHERE r.conversation_id IN ({clist}) ORDER BY r.created_at, r.id"
             );
@@ -272,6 +275,9 @@ impl Store {
                     c.notes.push(note);
                 }
             }
+        }
+        for c in &mut export.conversations {
+            c.callbacks = self.callback_links(c.id).await?;
         }
         let sql = format!(
             "SELECT p.id, p.message_id, p.conversation_id, p.action, p.reason, p.rule_id, p.created_at \
@@ -423,6 +429,10 @@ impl Store {
 
         if !affected.is_empty() {
             let clist = placeholders(1, affected.len());
+            // The call-back requests of the person's cases (phone numbers) go with them.
+            self.counted(1);
+            let sql = format!("DELETE FROM callback_links WHERE conversation_id IN ({clist})");
+            query_in(&sql, &affected).execute(&mut *tx).await?;
             let empty = format!(
                 "SELECT c.id FROM conversations c WHERE c.id IN ({clist}) \
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)"

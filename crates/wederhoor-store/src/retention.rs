@@ -57,7 +57,7 @@ impl Store {
                 .rows_affected();
             const EMPTY: &str = "SELECT c.id FROM conversations c WHERE c.source_id = $1 \
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)";
-            for table in ["replies", "notes"] {
+            for table in ["replies", "notes", "callback_links"] {
                 sqlx::query(&format!(
                     "DELETE FROM {table} WHERE conversation_id IN ({EMPTY})"
                 ))

@@ -276,9 +276,22 @@ pub async fn conversation(
         error,
         None,
         query.fragment.as_deref() == Some("thread"),
-        query.antwoord,
+        PageExtra {
+            suggested_incident: query.antwoord,
+            canned_search: query.standaard,
+            canned_use: query.standaard_id,
+        },
     )
     .await
+}
+
+/// What a case page shows besides the case: an incident's suggested reply, the canned replies
+/// an agent searched for, and the one they insert into the composer.
+#[derive(Default)]
+pub(crate) struct PageExtra {
+    pub suggested_incident: Option<i64>,
+    pub canned_search: Option<String>,
+    pub canned_use: Option<i64>,
 }
 
 /// A reply the composer shows again: the agent's text, what was refused in it, and the
@@ -292,6 +305,8 @@ struct Draft<'a> {
     kinds: Vec<&'static str>,
     /// `(name, time)` of colleagues' answers since the agent opened the case.
     answers: Vec<(String, i64)>,
+    /// The text came from "take it private" (it goes back to that form, not the composer).
+    private: bool,
 }
 
 /// The conversation page (or only its thread), with a message above the composer and the
@@ -303,7 +318,7 @@ async fn render_conversation(
     error: Option<String>,
     draft: Option<Draft<'_>>,
     thread_only: bool,
-    suggested_incident: Option<i64>,
+    extra: PageExtra,
 ) -> Result<Html<String>, AppError> {
     let detail = state.store.conversation(id).await?.ok_or(AppError::Store(
         wederhoor_store::StoreError::NotFound("conversation"),
@@ -389,10 +404,16 @@ async fn render_conversation(
         })
         .collect();
     let incidents = state.store.incidents_of_conversation(id).await?;
-    let suggested = suggested_incident
+    let mut suggested = extra
+        .suggested_incident
         .and_then(|n| incidents.iter().find(|i| i.id == n))
         .map(|i| i.reply.clone());
-    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, ..ctx };
+    let followup =
+        crate::followup::case_panel(state, lang, &detail.summary, &auth.agent, &extra).await?;
+    if let Some(text) = followup.inserted.clone() {
+        suggested = Some(text);
+    }
+    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
     pages::render(state, "conversation.html", lang, ctx)
 }
 
@@ -458,6 +479,8 @@ fn history_lines(
                 }
                 "reply.queue" => text(lang, "hist_reply").to_owned(),
                 "reply.sent_by_hand" => text(lang, "hist_sent_by_hand").to_owned(),
+                "case.callback_link" => text(lang, "hist_callback_link").to_owned(),
+                "case.callback_request" => text(lang, "hist_callback_request").to_owned(),
                 "case.lead_flag" => fill(
                     text(lang, "hist_lead_flag"),
                     &[("reason", &lead_flag_text(lang, detail))],
@@ -503,7 +526,7 @@ fn history_lines(
                 _ => text(lang, "hist_other").to_owned(),
             };
             // The customer's own edits read as a whole sentence, without an actor.
-            let who = if action.starts_with("message.") {
+            let who = if action.starts_with("message.") || action == "case.callback_request" {
                 String::new()
             } else {
                 actor
@@ -570,6 +593,10 @@ pub struct FragmentQuery {
     error: Option<String>,
     /// An incident whose suggested reply goes into the composer.
     antwoord: Option<i64>,
+    /// Search the canned replies.
+    standaard: Option<String>,
+    /// A canned reply whose text (filled in for this case) goes into the composer.
+    standaard_id: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -614,7 +641,7 @@ pub async fn reply(
     Path(id): Path<i64>,
     Form(form): Form<ReplyForm>,
 ) -> Result<Response, AppError> {
-    use wederhoor_app::reply::{Refusal, ReplyOutcome, ReplyRequest, queue_reply};
+    use wederhoor_app::reply::{ReplyOutcome, ReplyRequest, queue_reply};
     auth.check_csrf(&form.csrf)?;
     let id = ConversationId(id);
     let rules = state.active_rules();
@@ -645,6 +672,20 @@ pub async fn reply(
         }
         ReplyOutcome::Refused { refusal, text } => (refusal, text),
     };
+    refused_page(&state, &auth, id, &refusal, &text, false).await
+}
+
+/// The case page after a refused reply (or a refused "take it private", `private`): the
+/// message that says why, and the agent's text with what was refused marked.
+pub(crate) async fn refused_page(
+    state: &AppState,
+    auth: &Auth<AGENT>,
+    id: ConversationId,
+    refusal: &wederhoor_app::reply::Refusal,
+    text: &str,
+    private: bool,
+) -> Result<Response, AppError> {
+    use wederhoor_app::reply::Refusal;
     // Nothing worth keeping: these go back to the page with their message.
     if matches!(
         refusal,
@@ -655,7 +696,8 @@ pub async fn reply(
     let lang = auth.lang;
     let mut message = crate::i18n::text(lang, refusal.key()).to_owned();
     let mut draft = Draft {
-        text: &text,
+        text,
+        private,
         ..Draft::default()
     };
     let status = match &refusal {
@@ -675,8 +717,8 @@ pub async fn reply(
             );
             axum::http::StatusCode::UNPROCESSABLE_ENTITY
         }
-        Refusal::PersonalData { spans, .. } => {
-            draft.marked = segments(&text, spans, &[]);
+        Refusal::PersonalData { spans, .. } | Refusal::ConfidentialByEmail { spans } => {
+            draft.marked = segments(text, spans, &[]);
             let mut kinds: Vec<&'static str> = spans
                 .iter()
                 .map(|s| crate::i18n::text(lang, &format!("pii_kind_{}", s.kind.as_str())))
@@ -694,8 +736,16 @@ pub async fn reply(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY
         }
     };
-    let page =
-        render_conversation(&state, &auth, id, Some(message), Some(draft), false, None).await?;
+    let page = render_conversation(
+        state,
+        auth,
+        id,
+        Some(message),
+        Some(draft),
+        false,
+        PageExtra::default(),
+    )
+    .await?;
     Ok((status, page).into_response())
 }
 

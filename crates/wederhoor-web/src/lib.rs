@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod error;
 pub mod feedback;
+mod followup;
 pub mod i18n;
 mod inbox;
 mod incidents;
@@ -256,6 +257,20 @@ fn routes() -> Routes {
         .route("/c/{id}/assign", post(inbox::assign))
         .route("/c/{id}/state", post(inbox::set_state))
         .route("/c/{id}/presence", post(live::presence))
+        .route("/c/{id}/prive", post(followup::take_private))
+        .route(
+            "/terugbellen/{token}",
+            get(followup::callback_form).post(followup::callback_submit),
+        )
+        .route(
+            "/antwoorden",
+            get(followup::canned_page).post(followup::canned_create),
+        )
+        .route("/antwoorden/{id}", post(followup::canned_update))
+        .route(
+            "/antwoorden/{id}/verwijderen",
+            post(followup::canned_delete),
+        )
         .route("/attachments/{id}", get(inbox::attachment))
         .route("/replies/{id}/sent", post(inbox::mark_sent))
         .route("/replies/{id}/retry", post(inbox::retry))

@@ -54,6 +54,8 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             include_str!("../templates/public_base.html"),
         ),
         ("error.html", include_str!("../templates/error.html")),
+        ("callback.html", include_str!("../templates/callback.html")),
+        ("canned.html", include_str!("../templates/canned.html")),
     ]
     .into_iter()
     .chain(crate::feedback::TEMPLATES.iter().copied())

@@ -164,6 +164,12 @@ document.addEventListener("keydown", (e) => {
   } else if (page === "conversation") {
     if (e.key === "r") { document.getElementById("reply-text").focus(); }
     else if (e.key === "a") { document.getElementById("assign-me").submit(); }
+    else if (e.key === "t") {
+      const picker = document.getElementById("canned-picker");
+      if (!picker) return;
+      picker.open = true;
+      document.getElementById("canned-search").focus();
+    }
     else if (e.key === "e") { document.getElementById("close-form").submit(); }
     else if (e.key === "u" || e.key === "Escape") { location.href = "/inbox"; }
     else { return; }
@@ -286,9 +292,22 @@ for (const link of document.querySelectorAll("a.use-suggestion")) {
   });
 }
 
+// A canned reply goes into the composer, filled in for the case, without a reload (without
+// JavaScript the link reloads the page with it filled in).
+for (const link of document.querySelectorAll("a.canned-use")) {
+  link.addEventListener("click", (e) => {
+    const text = document.getElementById("reply-text");
+    if (!text) return;
+    e.preventDefault();
+    text.value = link.dataset.text;
+    text.dispatchEvent(new Event("input"));
+    text.focus();
+  });
+}
+
 // A refused reply comes back as the answer to its POST: show the case's own address, so a
 // reload reads the case instead of sending the form again.
-if (page === "conversation" && /\/reply$/.test(location.pathname)) {
+if (page === "conversation" && /\/(reply|prive)$/.test(location.pathname)) {
   history.replaceState(null, "", "/c/" + body.dataset.conversation + "#composer");
 }
 

@@ -304,7 +304,9 @@ async fn personal_data_is_refused_on_every_public_channel_whatever_the_case_stat
             ("facebook", DeliveryKind::Facebook, false),
             ("instagram", DeliveryKind::Instagram, false),
             ("mastodon", DeliveryKind::Manual, false),
-            ("email", DeliveryKind::Email, true),
+            // E-mail is private, but confidential content by e-mail is refused by policy
+            // (`[replies] allow_confidential_email`, off by default; tests/private.rs).
+            ("email", DeliveryKind::Email, false),
         ] {
             let (_, token) = source_of_kind(&t, kind, delivery).await;
             let r = ingest_with(
@@ -341,10 +343,12 @@ async fn personal_data_is_refused_on_every_public_channel_whatever_the_case_stat
                 // Public: refused whatever the case state, the text kept in the composer.
                 assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b} {kind}");
                 let page = r.text();
-                assert!(
-                    page.contains("wordt openbaar geplaatst en bevat persoonsgegevens"),
-                    "{b} {kind}"
-                );
+                let why = if kind == "email" {
+                    "gaan volgens het beleid niet per e-mail"
+                } else {
+                    "wordt openbaar geplaatst en bevat persoonsgegevens"
+                };
+                assert!(page.contains(why), "{b} {kind}");
                 assert!(
                     page.contains(&format!("Stort het op {IBAN}</textarea>")),
                     "{b} {kind}"

@@ -285,6 +285,11 @@ pub struct RepliesSection {
     pub signature_email: String,
     /// Every other channel (forums, sites, webhooks).
     pub signature_other: String,
+    /// Whether a private e-mail reply may carry personal data (IBAN, phone, …). Default
+    /// `false`: confidential content by e-mail is refused; take it to the phone instead.
+    pub allow_confidential_email: bool,
+    /// How long the one-time call-back link of "take it private" works, in hours (1–720).
+    pub callback_link_hours: i64,
 }
 
 impl Default for RepliesSection {
@@ -300,6 +305,8 @@ impl Default for RepliesSection {
             signature_x: p.x.as_str().into(),
             signature_email: p.email.as_str().into(),
             signature_other: p.other.as_str().into(),
+            allow_confidential_email: p.allow_confidential_email,
+            callback_link_hours: p.callback_link_hours,
         }
     }
 }
@@ -321,6 +328,15 @@ impl RepliesSection {
             x: style("signature_x", &self.signature_x)?,
             email: style("signature_email", &self.signature_email)?,
             other: style("signature_other", &self.signature_other)?,
+            allow_confidential_email: self.allow_confidential_email,
+            callback_link_hours: if (1..=720).contains(&self.callback_link_hours) {
+                self.callback_link_hours
+            } else {
+                anyhow::bail!(
+                    "replies.callback_link_hours: {} is not between 1 and 720",
+                    self.callback_link_hours
+                )
+            },
         })
     }
 }

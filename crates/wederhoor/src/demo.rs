@@ -94,6 +94,8 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
     let sanne = agents.get(2).map(|a| a.id).context("demo agents")?;
     let mehmet = agents.get(3).map(|a| a.id).context("demo agents")?;
     let lisa = agents.get(1).map(|a| a.id).context("demo agents")?;
+    // Canned replies per topic, Dutch and English, for the composer.
+    wederhoor_app::canned::seed_defaults(store, lisa).await?;
     for (i, c) in conversations.iter().enumerate().take(24) {
         match i % 6 {
             0 => store.assign(*c, Some(sanne), lisa).await?,

@@ -194,3 +194,157 @@ async fn agent_answers_and_a_colleague_sees_it_live() {
     }
     drop(server);
 }
+
+/// Take it private in one action (#12), at phone and desktop width with the accessibility
+/// audit: the agent's safe public reply goes to a public forum (a webhook on loopback) with the
+/// one-time link, the customer leaves a number on the call-back form without logging in, and
+/// the one case shows both parts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn take_it_private_reply_in_public_and_the_call_back_in_the_same_case() {
+    let (hook_url, mut deliveries) = webhook_sink().await;
+    let t = Target::sqlite("browser-private");
+    let token = t.add_source(
+        "Zuiderbank Forum",
+        &[
+            "--kind",
+            "forum",
+            "--webhook-url",
+            &hook_url,
+            "--webhook-secret",
+            "geheim",
+        ],
+    );
+    t.add_user("sanne", "Sanne Jansen", "agent", PASSWORD);
+    let server = t.serve();
+    let base = server.url.clone();
+    let browser = Browser::launch().await.unwrap();
+    for width in [390u32, 1280] {
+        let marker = format!("({width} px)");
+        ingest(
+            &base,
+            &token,
+            &format!("p-{width}"),
+            &format!("Al zes keer gebeld over een dubbele afschrijving, niemand helpt me {marker}"),
+            "Klaas",
+        )
+        .await;
+        let sanne = browser.new_page().await.unwrap();
+        sanne.set_viewport(width, 844, width < 600).await.unwrap();
+        login(&sanne, &base, "sanne").await;
+        let case: String = serde_json::from_value(
+            sanne
+                .eval(&format!(
+                    "Array.from(document.querySelectorAll('tr.conv')).find(r => \
+                     r.textContent.includes({})).querySelector('a.open').getAttribute('href')",
+                    serde_json::to_string(&marker).unwrap()
+                ))
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        sanne.goto(&format!("{base}{case}")).await.unwrap();
+        let template = sanne
+            .eval("document.getElementById('private-text').value")
+            .await
+            .unwrap();
+        assert!(
+            template.as_str().unwrap().starts_with("Hoi Klaas,"),
+            "{template}"
+        );
+        sanne
+            .click_and_wait_navigation("#take-private-button")
+            .await
+            .unwrap();
+
+        // The public part reaches the forum, signed, with the link and no personal data.
+        let (_, body) = tokio::time::timeout(WAIT, deliveries.recv())
+            .await
+            .expect("no delivery")
+            .unwrap();
+        let payload: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let text = payload["text"].as_str().unwrap().to_owned();
+        assert!(text.ends_with("— Sanne Jansen"), "{text}");
+        let at = text.find("/terugbellen/").expect("the link") + "/terugbellen/".len();
+        let link: String = text[at..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        assert_eq!(link.len(), 32, "{text}");
+
+        // The customer, not logged in, leaves a number.
+        let klaas = browser.new_page().await.unwrap();
+        klaas.set_viewport(width, 844, width < 600).await.unwrap();
+        klaas
+            .goto(&format!("{base}/terugbellen/{link}"))
+            .await
+            .unwrap();
+        klaas.fill("#telefoon", "06 1234 5678").await.unwrap();
+        klaas.fill("#moment", "Morgen na 14 uur").await.unwrap();
+        klaas
+            .click_and_wait_navigation("#callback-send")
+            .await
+            .unwrap();
+        assert!(
+            klaas
+                .text("#callback-done")
+                .await
+                .unwrap()
+                .contains("Dank je")
+        );
+        let wide = klaas
+            .eval("document.documentElement.scrollWidth")
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        assert!(wide <= i64::from(width) + 1, "the form is {wide} px wide");
+        if width == 390 {
+            klaas
+                .screenshot_png(&t.data_dir.join("callback-390.png"), width, 844)
+                .await
+                .unwrap();
+        }
+
+        // One case shows both parts: the public reply (sent) and the call-back request.
+        sanne.goto(&format!("{base}{case}")).await.unwrap();
+        sanne
+            .wait_for(
+                "document.querySelector('.reply .delivery[data-state=\"sent\"]') !== null",
+                WAIT,
+            )
+            .await
+            .unwrap();
+        assert_eq!(sanne.text(".callback-phone").await.unwrap(), "0612345678");
+        assert_eq!(
+            sanne.text(".callback-time").await.unwrap(),
+            "Morgen na 14 uur"
+        );
+        assert!(
+            sanne
+                .text("#thread")
+                .await
+                .unwrap()
+                .contains("/terugbellen/")
+        );
+        assert!(
+            sanne
+                .text("li[data-action='case.callback_request']")
+                .await
+                .unwrap()
+                .contains("terugbellink")
+        );
+        assert_eq!(sanne.text("#case-state").await.unwrap(), "privé");
+        let wide = sanne
+            .eval("document.documentElement.scrollWidth")
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap();
+        assert!(wide <= i64::from(width) + 1, "the case is {wide} px wide");
+        sanne
+            .screenshot_png(&t.data_dir.join(format!("case-{width}.png")), width, 844)
+            .await
+            .unwrap();
+    }
+    drop(server);
+}

@@ -428,3 +428,159 @@ fn the_english_check_would_catch_an_english_text() {
     );
     assert!(!english.iter().any(|p| has_phrase("Antwoord versturen", p)));
 }
+
+/// In the demo, as a new agent would (#12): open cases until one offers "take it private",
+/// insert a canned reply (seeded by the demo) found with the composer's search, take the case
+/// private in one action, leave a number on the call-back form as the customer, and see both
+/// parts on the case; a lead keeps the canned replies. Dutch only, at phone and desktop width,
+/// with the accessibility audit; screenshots in the data directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_the_demo_an_agent_takes_a_case_private_with_a_canned_reply_at_hand() {
+    let dir = common::data_dir("journeys-private");
+    let target = Target {
+        database_url: Some(format!("sqlite://{}", dir.join("demo.db").display())),
+        data_dir: dir.clone(),
+    };
+    let server = target.serve_with(&["--demo"]);
+    let base = server.url.clone();
+    let browser = Browser::launch().await.unwrap();
+    let english = english_phrases();
+    for width in [390, 1280] {
+        let sanne = Journey::new(&browser, &base, width, &english).await;
+        sanne.login("sanne").await;
+        sanne.goto("/inbox").await;
+        let cases: Vec<String> = serde_json::from_value(
+            sanne
+                .page
+                .eval("Array.from(document.querySelectorAll('tr.conv a.open')).map(a => a.getAttribute('href'))")
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let mut case = None;
+        for c in &cases {
+            sanne.goto(c).await;
+            let offered = sanne
+                .page
+                .eval("!!document.getElementById('take-private') && !document.querySelector('#callback-links')")
+                .await
+                .unwrap();
+            if offered == true {
+                case = Some(c.clone());
+                break;
+            }
+        }
+        let case = case.expect("a demo case that can be taken private");
+        sanne.check("a case with take it private").await;
+
+        // A canned reply, found with the composer's search, filled in for this case.
+        // From the keyboard: `t` opens the search.
+        sanne.page.press_key("t").await.unwrap();
+        sanne
+            .wait("document.activeElement && document.activeElement.id === 'canned-search'")
+            .await;
+        sanne.page.fill("#canned-search", "storing").await.unwrap();
+        sanne
+            .click_and_wait("#canned-picker button[type=submit]")
+            .await;
+        sanne.check("a case with canned replies found").await;
+        // Inserted in place (the link reloads the page with it when there is no script).
+        sanne.page.click("#canned-hits a.canned-use").await.unwrap();
+        sanne
+            .wait("document.getElementById('reply-text').value.includes('storing')")
+            .await;
+        let inserted = sanne
+            .page
+            .eval("document.getElementById('reply-text').value")
+            .await
+            .unwrap();
+        let inserted = inserted.as_str().unwrap();
+        assert!(inserted.contains("storing"), "{inserted}");
+        assert!(!inserted.contains('{'), "variables filled in: {inserted}");
+        assert!(
+            !inserted.contains("Groet"),
+            "the signature adds the name: {inserted}"
+        );
+        sanne
+            .page
+            .screenshot_png(&dir.join(format!("demo-canned-{width}.png")), width, 844)
+            .await
+            .unwrap();
+
+        // Take it private in one action.
+        sanne.goto(&case).await;
+        sanne.click_and_wait("#take-private-button").await;
+        sanne.check("a case taken private").await;
+        sanne
+            .wait("!!document.querySelector('#callback-links li[data-status=open]')")
+            .await;
+        let thread = sanne.page.text("#thread").await.unwrap();
+        let at = thread
+            .find("/terugbellen/")
+            .expect("the link in the public reply")
+            + "/terugbellen/".len();
+        let link: String = thread[at..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+
+        // The customer leaves a number (no login, Dutch).
+        let klant = Journey::new(&browser, &base, width, &english).await;
+        klant.goto(&format!("/terugbellen/{link}")).await;
+        klant.check("the call-back form").await;
+        klant.page.fill("#telefoon", "0612345678").await.unwrap();
+        klant
+            .page
+            .fill("#moment", "vanavond na zeven uur")
+            .await
+            .unwrap();
+        klant.click_and_wait("#callback-send").await;
+        klant.check("the call-back form, sent").await;
+        klant
+            .page
+            .screenshot_png(&dir.join(format!("demo-callback-{width}.png")), width, 844)
+            .await
+            .unwrap();
+
+        sanne.goto(&case).await;
+        sanne
+            .wait(&contains_js(".callback-phone", "0612345678"))
+            .await;
+        sanne.check("a case with a call-back request").await;
+        sanne
+            .page
+            .eval("document.getElementById('private-followup').scrollIntoView()")
+            .await
+            .unwrap();
+        sanne
+            .page
+            .screenshot_png(&dir.join(format!("demo-case-{width}.png")), width, 844)
+            .await
+            .unwrap();
+
+        // A lead keeps the canned replies.
+        let lisa = Journey::new(&browser, &base, width, &english).await;
+        lisa.login("lisa").await;
+        lisa.goto("/antwoorden").await;
+        lisa.check("the canned replies").await;
+        let count = lisa
+            .page
+            .eval("document.querySelectorAll('#canned-list li[id^=canned-]').length")
+            .await
+            .unwrap();
+        assert!(
+            count.as_i64().unwrap() >= 6,
+            "the demo's canned replies: {count}"
+        );
+        lisa.page
+            .screenshot_png(
+                &dir.join(format!("demo-antwoorden-{width}.png")),
+                width,
+                844,
+            )
+            .await
+            .unwrap();
+    }
+    eprintln!("screenshots in {}", dir.display());
+    drop(server);
+}

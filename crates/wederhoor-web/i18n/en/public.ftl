@@ -421,3 +421,24 @@ kind_trustpilot = Trustpilot
 
 ## Incidents: the public warning banner
 incident_public_label = Warning
+
+## Take it private: what the customer reads (the public reply, the direct message, the call-back form)
+private_public_reply_dm = Hi { $name }, sorry to hear that. We'd like to help you personally and are sending you a direct message.
+private_public_reply_link = Hi { $name }, sorry to hear that. We'd like to call you: leave your number and a good time through this link: { $link }
+private_direct_message = Hi { $name }, we can continue in private here. Could you send your phone number and a good time to call? Never share a PIN or password here.
+callback_title = Call-back request
+callback_intro = Leave your phone number and a good time, and we'll call you back about your message.
+callback_phone = Phone number
+callback_phone_hint = For example 06 12345678 or +32 470 12 34 56.
+callback_time = Good time to call
+callback_time_hint = For example: tomorrow between 9 and 12.
+callback_privacy = We only use your number to call you back about this.
+callback_send = Call me back
+callback_done = Thank you! We'll call you at the time you gave.
+callback_problem_hint = Feel free to send us a message again and we'll help you.
+callback_link_used = This link has been used already: we have your call-back request.
+callback_link_expired = This link has expired.
+callback_link_closed = This link no longer works: the case is closed.
+callback_link_unknown = We don't know this link.
+callback_err_phone = Fill in a valid phone number (8 to 15 digits, for example 06 12345678).
+callback_err_time = Fill in a good time to call (at most 200 characters).

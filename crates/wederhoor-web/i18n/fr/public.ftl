@@ -419,3 +419,24 @@ kind_trustpilot = Trustpilot
 
 ## Incidents: the public warning banner
 incident_public_label = Avertissement
+
+## Take it private: what the customer reads (the public reply, the direct message, the call-back form)
+private_public_reply_dm = Bonjour { $name }, désolés de l'apprendre. Nous aimerions vous aider personnellement et vous envoyons un message privé.
+private_public_reply_link = Bonjour { $name }, désolés de l'apprendre. Nous aimerions vous appeler : laissez votre numéro et un bon moment via ce lien : { $link }
+private_direct_message = Bonjour { $name }, nous pouvons continuer en privé ici. Pouvez-vous nous envoyer votre numéro de téléphone et un bon moment pour vous appeler ? Ne partagez jamais de code PIN ni de mot de passe ici.
+callback_title = Demande de rappel
+callback_intro = Laissez votre numéro de téléphone et un bon moment, et nous vous rappellerons au sujet de votre message.
+callback_phone = Numéro de téléphone
+callback_phone_hint = Par exemple 06 12345678 ou +32 470 12 34 56.
+callback_time = Bon moment pour appeler
+callback_time_hint = Par exemple : demain entre 9 h et 12 h.
+callback_privacy = Nous utilisons votre numéro uniquement pour vous rappeler à ce sujet.
+callback_send = Rappelez-moi
+callback_done = Merci ! Nous vous appellerons au moment indiqué.
+callback_problem_hint = N'hésitez pas à nous écrire de nouveau, nous vous aiderons.
+callback_link_used = Ce lien a déjà été utilisé : nous avons votre demande de rappel.
+callback_link_expired = Ce lien a expiré.
+callback_link_closed = Ce lien ne fonctionne plus : le dossier est clos.
+callback_link_unknown = Nous ne connaissons pas ce lien.
+callback_err_phone = Indiquez un numéro de téléphone valide (8 à 15 chiffres, par exemple 06 12345678).
+callback_err_time = Indiquez un bon moment pour appeler (200 caractères au plus).

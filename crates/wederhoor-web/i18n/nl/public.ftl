@@ -421,3 +421,24 @@ kind_trustpilot = Trustpilot
 
 ## Incidents: the public warning banner
 incident_public_label = Waarschuwing
+
+## Take it private: what the customer reads (the public reply, the direct message, the call-back form)
+private_public_reply_dm = Hoi { $name }, wat vervelend. We helpen je graag persoonlijk verder en sturen je een privébericht.
+private_public_reply_link = Hoi { $name }, wat vervelend. We bellen je graag even: laat via deze link je nummer en een goed moment achter: { $link }
+private_direct_message = Hoi { $name }, hier kunnen we privé verder. Wil je je telefoonnummer en een goed moment om te bellen sturen? Deel hier geen pincode of wachtwoord.
+callback_title = Terugbelverzoek
+callback_intro = Laat je telefoonnummer en een goed moment achter, dan bellen we je terug over je bericht.
+callback_phone = Telefoonnummer
+callback_phone_hint = Bijvoorbeeld 06 12345678 of +32 470 12 34 56.
+callback_time = Goed moment om te bellen
+callback_time_hint = Bijvoorbeeld: morgen tussen 9 en 12 uur.
+callback_privacy = We gebruiken je nummer alleen om je hierover terug te bellen.
+callback_send = Bel mij terug
+callback_done = Dank je! We bellen je op het moment dat je noemde.
+callback_problem_hint = Stuur ons gerust opnieuw een bericht, dan helpen we je verder.
+callback_link_used = Deze link is al gebruikt: we hebben je terugbelverzoek.
+callback_link_expired = Deze link is verlopen.
+callback_link_closed = Deze link werkt niet meer: de zaak is afgesloten.
+callback_link_unknown = Deze link kennen we niet.
+callback_err_phone = Vul een geldig telefoonnummer in (8 tot 15 cijfers, bijvoorbeeld 06 12345678).
+callback_err_time = Vul een goed moment om te bellen in (hoogstens 200 tekens).
