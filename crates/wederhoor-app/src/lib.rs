@@ -17,6 +17,7 @@
 
 pub mod alerts;
 pub mod backtest;
+pub mod escalations;
 pub mod events;
 pub mod incidents;
 pub mod ingest;

@@ -6,6 +6,7 @@
 
 pub mod case;
 pub mod channel;
+pub mod escalation;
 pub mod handle;
 pub mod idea;
 pub mod ids;
@@ -17,6 +18,7 @@ pub use case::{
     CaseState, DeliveryKind, DeliveryState, Role, is_direct_channel, reply_is_public,
     reply_may_carry_personal_data,
 };
+pub use escalation::{EscalationKind, EscalationState};
 pub use channel::{Channel, LengthLimit, LengthUnit, SignatureStyle, signed_text};
 pub use ids::{
     AccountId, AgentId, BoardId, ConversationId, IdeaId, MessageId, ReactionId, ReplyId, SourceId,

@@ -12,6 +12,7 @@ mod agents;
 mod audit_view;
 mod cluster;
 mod decisions;
+mod escalations;
 mod feedback;
 mod feedback_bulk;
 mod inbox;
@@ -34,6 +35,9 @@ pub use accounts::{
 pub use agents::{Agent, NewAgent, Session, Totp};
 pub use audit_view::{AuditEntry, AuditFilter};
 pub use cluster::ActiveVersions;
+pub use escalations::{
+    EscalationRow, NewEscalation, Notification, WatchedHandle, WebhookItem,
+};
 pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
@@ -603,6 +607,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("migrations/0013_journey_signature_reach.sql"),
     ),
+    (15, include_str!("migrations/0015_escalations.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

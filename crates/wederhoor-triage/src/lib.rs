@@ -12,6 +12,7 @@ mod learned;
 mod ngram;
 mod pii;
 mod pii_fold;
+pub mod repeat_contact;
 mod rules;
 mod sentiment;
 mod signals;
@@ -23,6 +24,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use wederhoor_core::{PiiSpan, Sentiment, SentimentLabel, Verdict};
 
+pub use repeat_contact::says_repeat_contact;
 pub use explain::{RuleSummary, SIGNAL_NAMES};
 pub use learned::{DecisionModel, Example, ModelError, ModelInfo, own_handles};
 pub use wederhoor_core::{Action, Triage};

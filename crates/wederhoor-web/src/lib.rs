@@ -9,6 +9,7 @@ mod api_sources;
 mod audit;
 mod auth;
 mod error;
+mod escalations;
 pub mod feedback;
 pub mod i18n;
 mod inbox;
@@ -74,6 +75,7 @@ pub struct WebConfig {
     pub replies: wederhoor_app::reply::ReplyPolicy,
     /// When growing reach flags a case for a lead (`[reach]`).
     pub reach: wederhoor_app::ingest::ReachPolicy,
+    pub escalations: wederhoor_app::escalations::EscalationPolicy,
 }
 
 impl Default for WebConfig {
@@ -89,6 +91,7 @@ impl Default for WebConfig {
             staff_oidc: None,
             replies: wederhoor_app::reply::ReplyPolicy::default(),
             reach: wederhoor_app::ingest::ReachPolicy::default(),
+            escalations: wederhoor_app::escalations::EscalationPolicy::default(),
         }
     }
 }
@@ -148,6 +151,7 @@ impl AppState {
             shutting_down: tokio::sync::watch::Sender::new(false),
             limits: Arc::new(public::RateLimits::default()),
             mail_wakeup: Arc::new(Notify::new()),
+            webhook_wakeup: Arc::new(Notify::new()),
             rules_changed: tokio::sync::watch::Sender::new(0),
             alerts: Arc::new(wederhoor_app::live_alerts::LiveAlerts::default()),
             templates: Arc::new(pages::environment()?),
@@ -280,6 +284,19 @@ fn routes() -> Routes {
         .route("/rules", get(rules::show).post(rules::save))
         .route("/rules/versions/{id}", get(rules::version))
         .route("/rules/model", get(learning::show).post(learning::train))
+        .route("/escalaties", get(escalations::list))
+        .route("/escalaties/{id}/oppakken", post(escalations::acknowledge))
+        .route("/escalaties/{id}/toewijzen", post(escalations::assign))
+        .route("/escalaties/{id}/checklist", post(escalations::tick))
+        .route("/escalaties/{id}/afronden", post(escalations::close))
+        .route(
+            "/escalaties/volglijst",
+            get(escalations::watchlist).post(escalations::watch),
+        )
+        .route(
+            "/escalaties/volglijst/{id}/verwijderen",
+            post(escalations::unwatch),
+        )
         .route("/meldingen", get(incidents::alerts))
         .route("/meldingen/{id}/negeren", post(incidents::dismiss))
         .route("/meldingen/{id}/incident", post(incidents::make))

@@ -16,6 +16,14 @@ async function refresh(url, target) {
 function catchUp() {
   if (page === "inbox") {
     refresh(body.dataset.listUrl, document.getElementById("conv-list"));
+  } else if (page === "escalations") {
+    // j / k: the next or previous escalation card (it takes the focus, Tab reaches its buttons).
+    const cards = Array.from(document.querySelectorAll(".escalation-card"));
+    if (!cards.length || (e.key !== "j" && e.key !== "k")) return;
+    const at = cards.indexOf(document.activeElement.closest(".escalation-card"));
+    const next = e.key === "j" ? Math.min(at + 1, cards.length - 1) : Math.max(at - 1, 0);
+    cards[next].focus();
+    e.preventDefault();
   } else if (page === "conversation") {
     refresh("/c/" + body.dataset.conversation + "?fragment=thread", document.getElementById("thread"));
   }
