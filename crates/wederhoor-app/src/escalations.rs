@@ -120,14 +120,34 @@ struct Cues {
 
 const PRESS: Cues = Cues {
     rule: &["pers", "press"],
-    prefixes: &["journalist", "redactie", "persvra", "woordvoer", "press", "presse", "média", "media"],
+    prefixes: &[
+        "journalist",
+        "redactie",
+        "persvra",
+        "woordvoer",
+        "press",
+        "presse",
+        "média",
+        "media",
+    ],
     words: &["pers"],
 };
 const LEGAL: Cues = Cues {
     rule: &["juridi", "legal", "jurist"],
     prefixes: &[
-        "juridi", "advoca", "lawyer", "legal", "rechter", "rechtszaak", "toezicht", "regulat",
-        "ombudsman", "avocat", "tribunal", "aansprakelijk", "dagvaard",
+        "juridi",
+        "advoca",
+        "lawyer",
+        "legal",
+        "rechter",
+        "rechtszaak",
+        "toezicht",
+        "regulat",
+        "ombudsman",
+        "avocat",
+        "tribunal",
+        "aansprakelijk",
+        "dagvaard",
     ],
     words: &["court", "sue", "kifid", "afm", "dnb"],
 };
@@ -149,9 +169,15 @@ pub fn candidate(message: &ValidMessage, triage: &Triage) -> Candidate {
     let mut kinds = Vec::new();
     if triage.verdict.action == Action::Escalate {
         if has_cue(&triage.verdict, &PRESS) {
-            kinds.push((EscalationKind::Press, format!("rule {}", triage.verdict.rule)));
+            kinds.push((
+                EscalationKind::Press,
+                format!("rule {}", triage.verdict.rule),
+            ));
         } else if has_cue(&triage.verdict, &LEGAL) {
-            kinds.push((EscalationKind::Legal, format!("rule {}", triage.verdict.rule)));
+            kinds.push((
+                EscalationKind::Legal,
+                format!("rule {}", triage.verdict.rule),
+            ));
         }
     }
     if wederhoor_triage::says_repeat_contact(&message.text) {
@@ -225,8 +251,16 @@ pub async fn check_stored(
     }
     let mut opened = Vec::new();
     for (kind, reason) in kinds {
-        if let Some(id) = open(store, policy, conversation, kind, &reason, &candidate.snippet, now)
-            .await?
+        if let Some(id) = open(
+            store,
+            policy,
+            conversation,
+            kind,
+            &reason,
+            &candidate.snippet,
+            now,
+        )
+        .await?
         {
             opened.push(id);
         }
@@ -382,7 +416,10 @@ pub async fn assign(
     if agent.disabled || !agent.role.allows(Role::Lead) {
         return Err(EscalationError::Invalid(Invalid::NotALead));
     }
-    let current = store.escalation(id).await?.ok_or(EscalationError::NotFound)?;
+    let current = store
+        .escalation(id)
+        .await?
+        .ok_or(EscalationError::NotFound)?;
     let state = match current.state {
         EscalationState::Open => EscalationState::Acknowledged,
         s => s,
@@ -402,7 +439,10 @@ async fn change(
     owner: Option<AgentId>,
     actor: AgentId,
 ) -> Result<(), EscalationError> {
-    let current = store.escalation(id).await?.ok_or(EscalationError::NotFound)?;
+    let current = store
+        .escalation(id)
+        .await?
+        .ok_or(EscalationError::NotFound)?;
     if current.state == EscalationState::Done {
         return Err(EscalationError::Invalid(Invalid::Done));
     }
@@ -423,7 +463,10 @@ pub async fn tick(
     ticked: bool,
     actor: AgentId,
 ) -> Result<(), EscalationError> {
-    let current = store.escalation(id).await?.ok_or(EscalationError::NotFound)?;
+    let current = store
+        .escalation(id)
+        .await?
+        .ok_or(EscalationError::NotFound)?;
     if !current.kind.has_check(item) {
         return Err(EscalationError::Invalid(Invalid::UnknownItem));
     }
@@ -468,7 +511,10 @@ pub async fn watch(
         return Err(EscalationError::Invalid(Invalid::NoteTooLong));
     }
     let key = wederhoor_core::channel::handle_key(&handle);
-    if !store.watch_handle(&handle, &key, note, actor, now_ms()).await? {
+    if !store
+        .watch_handle(&handle, &key, note, actor, now_ms())
+        .await?
+    {
         return Err(EscalationError::Invalid(Invalid::AlreadyWatched));
     }
     Ok(())
@@ -585,10 +631,19 @@ mod tests {
     fn escalate_verdicts_become_press_or_legal_and_others_nothing() {
         let m = message("Mijn advocaat neemt contact op");
         let legal = candidate(&m, &triage(Action::Escalate, "juridisch-escalatie", "x"));
-        assert_eq!(legal.kinds.first().map(|k| k.0), Some(EscalationKind::Legal));
+        assert_eq!(
+            legal.kinds.first().map(|k| k.0),
+            Some(EscalationKind::Legal)
+        );
         let press = candidate(&m, &triage(Action::Escalate, "pers-escalatie", "x"));
-        assert_eq!(press.kinds.first().map(|k| k.0), Some(EscalationKind::Press));
-        let reach = candidate(&m, &triage(Action::Escalate, "groot-bereik-escalatie", "bereik"));
+        assert_eq!(
+            press.kinds.first().map(|k| k.0),
+            Some(EscalationKind::Press)
+        );
+        let reach = candidate(
+            &m,
+            &triage(Action::Escalate, "groot-bereik-escalatie", "bereik"),
+        );
         assert!(reach.kinds.is_empty());
         let respond = candidate(&m, &triage(Action::Respond, "juridisch", "advocaat"));
         assert!(respond.kinds.is_empty());

@@ -10,11 +10,11 @@
 //! Invariant: a message is committed before the report says `stored`; a message already stored
 //! for its source (same external id) is a `duplicate`, never a second row.
 
+use crate::escalations::{self, Candidate, EscalationPolicy};
 use crate::events::{Change, Events, IngestTally};
 use crate::live_alerts::{FeedItem, LiveAlerts};
 use crate::{ActiveRules, Result};
 use serde::Serialize;
-use crate::escalations::{self, Candidate, EscalationPolicy};
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, RwLock};
 use wederhoor_core::{ConversationId, IncomingMessage, MessageId, Triage, ValidMessage};
@@ -229,7 +229,11 @@ impl PendingFeed {
 
 /// Opens the escalations the newly stored messages call for. A failure is logged and does not
 /// fail the ingest: the messages are stored.
-async fn open_escalations(ctx: &Ingest<'_>, candidates: &[(usize, Candidate)], report: &IngestReport) {
+async fn open_escalations(
+    ctx: &Ingest<'_>,
+    candidates: &[(usize, Candidate)],
+    report: &IngestReport,
+) {
     let stored: Vec<(ConversationId, &Candidate)> = candidates
         .iter()
         .filter_map(|(pos, candidate)| match report.results.get(*pos) {
@@ -266,7 +270,9 @@ async fn open_escalations(ctx: &Ingest<'_>, candidates: &[(usize, Candidate)], r
                 ctx.events.changed(*conversation, Change::Message);
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, conversation = conversation.0, "an escalation could not be opened"),
+            Err(e) => {
+                tracing::warn!(error = %e, conversation = conversation.0, "an escalation could not be opened")
+            }
         }
     }
 }

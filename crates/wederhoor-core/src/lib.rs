@@ -18,8 +18,8 @@ pub use case::{
     CaseState, DeliveryKind, DeliveryState, Role, is_direct_channel, reply_is_public,
     reply_may_carry_personal_data,
 };
-pub use escalation::{EscalationKind, EscalationState};
 pub use channel::{Channel, LengthLimit, LengthUnit, SignatureStyle, signed_text};
+pub use escalation::{EscalationKind, EscalationState};
 pub use ids::{
     AccountId, AgentId, BoardId, ConversationId, IdeaId, MessageId, ReactionId, ReplyId, SourceId,
 };

@@ -384,7 +384,10 @@ impl Store {
     }
 
     /// The snippet of a case (what its notifications show, after masking).
-    pub async fn conversation_snippet(&self, conversation: ConversationId) -> Result<Option<String>> {
+    pub async fn conversation_snippet(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Option<String>> {
         self.counted(1);
         let row = sqlx::query("SELECT snippet FROM conversations WHERE id = $1")
             .bind(conversation.0)
@@ -454,7 +457,15 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(false) };
         let id: i64 = row.try_get(0)?;
-        audit(&mut tx, Some(actor.0), "watchlist.add", "watchlist", Some(id), handle_key).await?;
+        audit(
+            &mut tx,
+            Some(actor.0),
+            "watchlist.add",
+            "watchlist",
+            Some(id),
+            handle_key,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -470,7 +481,15 @@ impl Store {
             .await?;
         let Some(row) = row else { return Ok(false) };
         let key: String = row.try_get(0)?;
-        audit(&mut tx, Some(actor.0), "watchlist.remove", "watchlist", Some(id), &key).await?;
+        audit(
+            &mut tx,
+            Some(actor.0),
+            "watchlist.remove",
+            "watchlist",
+            Some(id),
+            &key,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -564,11 +583,10 @@ impl Store {
     /// How many webhooks are in each state (`queued`, `sent`, `failed`).
     pub async fn webhook_counts(&self) -> Result<Vec<(String, i64)>> {
         self.counted(1);
-        let rows = sqlx::query(
-            "SELECT state, COUNT(*) FROM webhook_outbox GROUP BY state ORDER BY state",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        let rows =
+            sqlx::query("SELECT state, COUNT(*) FROM webhook_outbox GROUP BY state ORDER BY state")
+                .fetch_all(self.pool())
+                .await?;
         rows.iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect()

@@ -35,10 +35,8 @@ pub use accounts::{
 pub use agents::{Agent, NewAgent, Session, Totp};
 pub use audit_view::{AuditEntry, AuditFilter};
 pub use cluster::ActiveVersions;
-pub use escalations::{
-    EscalationRow, NewEscalation, Notification, WatchedHandle, WebhookItem,
-};
 pub use decisions::{DecisionItem, DecisionKind, TeamModel};
+pub use escalations::{EscalationRow, NewEscalation, Notification, WatchedHandle, WebhookItem};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
     IdeaDetail, IdeaFilter, IdeaSummary, NewBoard, NewIdea, NewReaction, PendingPost, Poster,

@@ -24,9 +24,9 @@ use serde_json::Value;
 use std::sync::Arc;
 use wederhoor_core::{PiiSpan, Sentiment, SentimentLabel, Verdict};
 
-pub use repeat_contact::says_repeat_contact;
 pub use explain::{RuleSummary, SIGNAL_NAMES};
 pub use learned::{DecisionModel, Example, ModelError, ModelInfo, own_handles};
+pub use repeat_contact::says_repeat_contact;
 pub use wederhoor_core::{Action, Triage};
 
 /// The default rules of engagement (DESIGN §4), documented at the top of the file.

@@ -125,6 +125,8 @@ pub struct AppState {
     pub limits: Arc<public::RateLimits>,
     /// Wakes the mail worker when a mail was queued.
     pub mail_wakeup: Arc<Notify>,
+    /// Wakes the notification webhook worker when an escalation queued webhooks.
+    pub webhook_wakeup: Arc<Notify>,
     /// Counts the rules or model changes made on this node ([`AppState::set_rules`]), so the
     /// binary can tell the other nodes at once.
     pub rules_changed: tokio::sync::watch::Sender<u64>,

@@ -45,7 +45,10 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             "escalations.html",
             include_str!("../templates/escalations.html"),
         ),
-        ("watchlist.html", include_str!("../templates/watchlist.html")),
+        (
+            "watchlist.html",
+            include_str!("../templates/watchlist.html"),
+        ),
         ("incident.html", include_str!("../templates/incident.html")),
         ("sources.html", include_str!("../templates/sources.html")),
         (

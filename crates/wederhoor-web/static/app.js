@@ -16,14 +16,6 @@ async function refresh(url, target) {
 function catchUp() {
   if (page === "inbox") {
     refresh(body.dataset.listUrl, document.getElementById("conv-list"));
-  } else if (page === "escalations") {
-    // j / k: the next or previous escalation card (it takes the focus, Tab reaches its buttons).
-    const cards = Array.from(document.querySelectorAll(".escalation-card"));
-    if (!cards.length || (e.key !== "j" && e.key !== "k")) return;
-    const at = cards.indexOf(document.activeElement.closest(".escalation-card"));
-    const next = e.key === "j" ? Math.min(at + 1, cards.length - 1) : Math.max(at - 1, 0);
-    cards[next].focus();
-    e.preventDefault();
   } else if (page === "conversation") {
     refresh("/c/" + body.dataset.conversation + "?fragment=thread", document.getElementById("thread"));
   }
@@ -168,6 +160,14 @@ document.addEventListener("keydown", (e) => {
     else if (e.key === "a" && row) { post(`/c/${row.dataset.id}/assign`, { owner: "me", back: body.dataset.back || "/inbox" }); }
     else if (e.key === "e" && row) { post(`/c/${row.dataset.id}/state`, { state: "closed", back: body.dataset.back || "/inbox" }); }
     else { return; }
+    e.preventDefault();
+  } else if (page === "escalations") {
+    // j / k: the next or previous escalation card (it takes the focus, Tab reaches its buttons).
+    const cards = Array.from(document.querySelectorAll(".escalation-card"));
+    if (!cards.length || (e.key !== "j" && e.key !== "k")) return;
+    const at = cards.indexOf(document.activeElement.closest(".escalation-card"));
+    const next = e.key === "j" ? Math.min(at + 1, cards.length - 1) : Math.max(at - 1, 0);
+    cards[next].focus();
     e.preventDefault();
   } else if (page === "conversation") {
     if (e.key === "r") { document.getElementById("reply-text").focus(); }

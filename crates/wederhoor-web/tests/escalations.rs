@@ -35,20 +35,40 @@ async fn a_text_that_says_repeat_contact_opens_a_repeat_escalation_for_leads() {
         let b = app.backend;
         let lead = app.login_as(&app.lead).await;
         let agent = app.login_as(&app.agent).await;
-        let plain = one(&app, from("p1", "@piet", "Hoe laat gaat het kantoor in Gent open?")).await;
+        let plain = one(
+            &app,
+            from("p1", "@piet", "Hoe laat gaat het kantoor in Gent open?"),
+        )
+        .await;
         let repeat = one(
             &app,
-            from("r1", "@marieke", "Ik heb al zes keer gebeld over mijn geblokkeerde pas en niemand helpt me!"),
+            from(
+                "r1",
+                "@marieke",
+                "Ik heb al zes keer gebeld over mijn geblokkeerde pas en niemand helpt me!",
+            ),
         )
         .await;
         let english = one(
             &app,
-            from("r2", "@john", "I already called three times about my blocked card, please help"),
+            from(
+                "r2",
+                "@john",
+                "I already called three times about my blocked card, please help",
+            ),
         )
         .await;
         assert!(escalations_of(&app, plain).await.is_empty(), "{b}");
-        assert_eq!(kinds(&escalations_of(&app, repeat).await), [EscalationKind::Repeat], "{b}");
-        assert_eq!(kinds(&escalations_of(&app, english).await), [EscalationKind::Repeat], "{b}");
+        assert_eq!(
+            kinds(&escalations_of(&app, repeat).await),
+            [EscalationKind::Repeat],
+            "{b}"
+        );
+        assert_eq!(
+            kinds(&escalations_of(&app, english).await),
+            [EscalationKind::Repeat],
+            "{b}"
+        );
 
         let page = app.get("/escalaties", Some(&lead)).await;
         assert_eq!(page.status, StatusCode::OK, "{b}");
@@ -56,15 +76,29 @@ async fn a_text_that_says_repeat_contact_opens_a_repeat_escalation_for_leads() {
         assert_eq!(html.matches("class=\"escalation-card\"").count(), 2, "{b}");
         assert!(html.contains(&format!("href=\"/c/{}\"", repeat.0)), "{b}");
         assert!(html.contains("Herhaald contact"), "{b}");
-        assert!(html.contains("Klant persoonlijk teruggebeld"), "{b}: checklist");
+        assert!(
+            html.contains("Klant persoonlijk teruggebeld"),
+            "{b}: checklist"
+        );
         // The case page links it, and the inbox badge says a lead is needed; the priority of
         // the case is what the triage gave, like any other.
-        let case = app.get(&format!("/c/{}", repeat.0), Some(&lead)).await.text();
+        let case = app
+            .get(&format!("/c/{}", repeat.0), Some(&lead))
+            .await
+            .text();
         assert!(case.contains("id=\"case-escalations\""), "{b}");
         assert!(case.contains("/escalaties#escalation-"), "{b}");
         // Agents do not see the leads' page.
-        assert_eq!(app.get("/escalaties", Some(&agent)).await.status, StatusCode::FORBIDDEN, "{b}");
-        assert_eq!(app.get("/escalaties", None).await.status.as_u16() / 100, 3, "{b}");
+        assert_eq!(
+            app.get("/escalaties", Some(&agent)).await.status,
+            StatusCode::FORBIDDEN,
+            "{b}"
+        );
+        assert_eq!(
+            app.get("/escalaties", None).await.status.as_u16() / 100,
+            3,
+            "{b}"
+        );
     }
 }
 
@@ -84,7 +118,9 @@ async fn a_contact_writing_again_on_one_topic_across_sources_becomes_a_repeat_co
             })
             .await
             .unwrap();
-        let text = |n: u32| format!("Mijn pinpas is weer geweigerd bij de kassa, dit is poging {n}. Wat is er mis?");
+        let text = |n: u32| {
+            format!("Mijn pinpas is weer geweigerd bij de kassa, dit is poging {n}. Wat is er mis?")
+        };
         let first = one(&app, from("c1", "@sanne", &text(1))).await;
         // Someone else with the same complaint does not count for Sanne.
         one(&app, from("x1", "@bram", &text(1))).await;
@@ -98,7 +134,11 @@ async fn a_contact_writing_again_on_one_topic_across_sources_becomes_a_repeat_co
         app.token = forum_token;
         let list = escalations_of(&app, third).await;
         assert_eq!(kinds(&list), [EscalationKind::Repeat], "{b}");
-        assert!(list[0].reason.starts_with("count 3"), "{b}: {}", list[0].reason);
+        assert!(
+            list[0].reason.starts_with("count 3"),
+            "{b}: {}",
+            list[0].reason
+        );
         // Equal treatment: the escalated case keeps the priority its text gave it.
         assert_eq!(
             app.detail(third).await.summary.priority,
@@ -135,7 +175,11 @@ async fn a_watched_author_is_press_and_the_watchlist_is_validated() {
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}: {bad}");
             assert!(r.text().contains(says), "{b}: {bad}");
         }
-        assert_eq!(add("@x_y", "wrong".into()).await.status, StatusCode::FORBIDDEN, "{b}: CSRF");
+        assert_eq!(
+            add("@x_y", "wrong".into()).await.status,
+            StatusCode::FORBIDDEN,
+            "{b}: CSRF"
+        );
         let r = app
             .post_form(
                 "/escalaties/volglijst",
@@ -143,20 +187,36 @@ async fn a_watched_author_is_press_and_the_watchlist_is_validated() {
                 &[("csrf", &agent.csrf), ("handle", "@iemand")],
             )
             .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}: agents keep no watchlist");
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{b}: agents keep no watchlist"
+        );
         let page = app.get("/escalaties/volglijst", Some(&lead)).await.text();
         assert!(page.contains("@Columnist_Carla"), "{b}");
 
         // A post of the watched columnist, on any platform, is treated like press.
         let c = one(
             &app,
-            from("w1", "@columnist_carla@mastodon.example", "Wat vinden jullie van de nieuwe app van Zuiderbank?"),
+            from(
+                "w1",
+                "@columnist_carla@mastodon.example",
+                "Wat vinden jullie van de nieuwe app van Zuiderbank?",
+            ),
         )
         .await;
         let list = escalations_of(&app, c).await;
         assert_eq!(kinds(&list), [EscalationKind::Press], "{b}");
         assert_eq!(list[0].reason, "watchlist", "{b}");
-        let other = one(&app, from("w2", "@carla", "Wat vinden jullie van de nieuwe app van Zuiderbank?")).await;
+        let other = one(
+            &app,
+            from(
+                "w2",
+                "@carla",
+                "Wat vinden jullie van de nieuwe app van Zuiderbank?",
+            ),
+        )
+        .await;
         assert!(escalations_of(&app, other).await.is_empty(), "{b}");
 
         // Removed, the next post is ordinary again.
@@ -170,7 +230,15 @@ async fn a_watched_author_is_press_and_the_watchlist_is_validated() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         assert!(app.store.watchlist().await.unwrap().is_empty(), "{b}");
-        let later = one(&app, from("w3", "@columnist_carla", "Nog een vraag over de app van Zuiderbank?")).await;
+        let later = one(
+            &app,
+            from(
+                "w3",
+                "@columnist_carla",
+                "Nog een vraag over de app van Zuiderbank?",
+            ),
+        )
+        .await;
         assert!(escalations_of(&app, later).await.is_empty(), "{b}");
     }
 }
@@ -186,14 +254,30 @@ async fn press_and_legal_verdicts_open_press_and_legal_escalations() {
         .await;
         let legal = one(
             &app,
-            from("l1", "@boos", "Zuiderbank blokkeert al weken mijn rekening. Mijn advocaat neemt contact op."),
+            from(
+                "l1",
+                "@boos",
+                "Zuiderbank blokkeert al weken mijn rekening. Mijn advocaat neemt contact op.",
+            ),
         )
         .await;
         let press_list = escalations_of(&app, press).await;
         let legal_list = escalations_of(&app, legal).await;
-        assert_eq!(kinds(&press_list), [EscalationKind::Press], "{b}: {press_list:?}");
-        assert_eq!(kinds(&legal_list), [EscalationKind::Legal], "{b}: {legal_list:?}");
-        assert_eq!(app.detail(legal).await.summary.verdict.as_str(), "escalate", "{b}");
+        assert_eq!(
+            kinds(&press_list),
+            [EscalationKind::Press],
+            "{b}: {press_list:?}"
+        );
+        assert_eq!(
+            kinds(&legal_list),
+            [EscalationKind::Legal],
+            "{b}: {legal_list:?}"
+        );
+        assert_eq!(
+            app.detail(legal).await.summary.verdict.as_str(),
+            "escalate",
+            "{b}"
+        );
     }
 }
 
@@ -210,19 +294,29 @@ async fn viral_growth_opens_a_viral_escalation_without_moving_the_case_in_the_qu
         assert!(escalations_of(&app, c).await.is_empty(), "{b}");
         let r = app.ingest_ok(&post(40)).await;
         assert_eq!(r["results"][0]["status"], "updated", "{b}: {r}");
-        assert!(escalations_of(&app, c).await.is_empty(), "{b}: 40 reposts is no wave");
+        assert!(
+            escalations_of(&app, c).await.is_empty(),
+            "{b}: 40 reposts is no wave"
+        );
         let r = app.ingest_ok(&post(4800)).await;
         assert_eq!(r["results"][0]["status"], "updated", "{b}: {r}");
         let list = escalations_of(&app, c).await;
         assert_eq!(kinds(&list), [EscalationKind::Viral], "{b}");
         assert_eq!(list[0].reason, "reposts 40 4800", "{b}");
-        assert_eq!(app.detail(c).await.summary.priority, before, "{b}: reach never reorders");
+        assert_eq!(
+            app.detail(c).await.summary.priority,
+            before,
+            "{b}: reach never reorders"
+        );
         // Growing further opens nothing new.
         app.ingest_ok(&post(9000)).await;
         assert_eq!(escalations_of(&app, c).await.len(), 1, "{b}");
         let lead = app.login_as(&app.lead).await;
         let html = app.get("/escalaties", Some(&lead)).await.text();
-        assert!(html.contains("bereik groeide van 40 naar 4800 keer gedeeld"), "{b}");
+        assert!(
+            html.contains("bereik groeide van 40 naar 4800 keer gedeeld"),
+            "{b}"
+        );
     }
 }
 
@@ -232,7 +326,15 @@ async fn leads_acknowledge_assign_tick_and_close_each_with_an_audit_row() {
         let b = app.backend;
         let lead = app.login_as(&app.lead).await;
         let agent = app.login_as(&app.agent).await;
-        let c = one(&app, from("a1", "@herhaler", "Voor de derde keer: mijn overboeking is niet aangekomen.")).await;
+        let c = one(
+            &app,
+            from(
+                "a1",
+                "@herhaler",
+                "Voor de derde keer: mijn overboeking is niet aangekomen.",
+            ),
+        )
+        .await;
         let e = escalations_of(&app, c).await.remove(0);
         assert_eq!(e.state, EscalationState::Open, "{b}");
         assert_eq!(e.first_action_at, None, "{b}");
@@ -240,14 +342,23 @@ async fn leads_acknowledge_assign_tick_and_close_each_with_an_audit_row() {
 
         // Roles and CSRF first: nothing changes.
         for what in ["oppakken", "afronden"] {
-            let r = app.post_form(&path(what), Some(&agent), &[("csrf", &agent.csrf)]).await;
+            let r = app
+                .post_form(&path(what), Some(&agent), &[("csrf", &agent.csrf)])
+                .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}: agent {what}");
-            let r = app.post_form(&path(what), Some(&lead), &[("csrf", "nope")]).await;
+            let r = app
+                .post_form(&path(what), Some(&lead), &[("csrf", "nope")])
+                .await;
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}: CSRF {what}");
         }
-        assert_eq!(app.store.escalation(e.id).await.unwrap().unwrap().state, EscalationState::Open);
+        assert_eq!(
+            app.store.escalation(e.id).await.unwrap().unwrap().state,
+            EscalationState::Open
+        );
 
-        let r = app.post_form(&path("oppakken"), Some(&lead), &[("csrf", &lead.csrf)]).await;
+        let r = app
+            .post_form(&path("oppakken"), Some(&lead), &[("csrf", &lead.csrf)])
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
         let now = app.store.escalation(e.id).await.unwrap().unwrap();
         assert_eq!(now.state, EscalationState::Acknowledged, "{b}");
@@ -261,43 +372,108 @@ async fn leads_acknowledge_assign_tick_and_close_each_with_an_audit_row() {
             let app = &app;
             let lead = &lead;
             async move {
-                app.post_form(&path, Some(lead), &[("csrf", &csrf), ("item", item), ("done", done)])
-                    .await
+                app.post_form(
+                    &path,
+                    Some(lead),
+                    &[("csrf", &csrf), ("item", item), ("done", done)],
+                )
+                .await
             }
         };
-        assert_eq!(tick("inform_legal", "1").await.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-        assert_eq!(tick("call_customer", "ja").await.status, StatusCode::BAD_REQUEST, "{b}");
-        assert_eq!(tick("call_customer", "1").await.status, StatusCode::SEE_OTHER, "{b}");
+        assert_eq!(
+            tick("inform_legal", "1").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}"
+        );
+        assert_eq!(
+            tick("call_customer", "ja").await.status,
+            StatusCode::BAD_REQUEST,
+            "{b}"
+        );
+        assert_eq!(
+            tick("call_customer", "1").await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
         let now = app.store.escalation(e.id).await.unwrap().unwrap();
         assert_eq!(now.checks, ["call_customer"], "{b}");
-        assert_eq!(now.first_action_at, Some(first), "{b}: the first action stays the first");
+        assert_eq!(
+            now.first_action_at,
+            Some(first),
+            "{b}: the first action stays the first"
+        );
 
         let assign = |owner: String| {
             let path = path("toewijzen");
             let csrf = lead.csrf.clone();
             let app = &app;
             let lead = &lead;
-            async move { app.post_form(&path, Some(lead), &[("csrf", &csrf), ("owner", &owner)]).await }
+            async move {
+                app.post_form(&path, Some(lead), &[("csrf", &csrf), ("owner", &owner)])
+                    .await
+            }
         };
-        assert_eq!(assign(app.agent.id.0.to_string()).await.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-        assert_eq!(assign("iemand".into()).await.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-        assert_eq!(assign(app.admin.id.0.to_string()).await.status, StatusCode::SEE_OTHER, "{b}");
-        assert_eq!(app.store.escalation(e.id).await.unwrap().unwrap().owner, Some(app.admin.id));
+        assert_eq!(
+            assign(app.agent.id.0.to_string()).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}"
+        );
+        assert_eq!(
+            assign("iemand".into()).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}"
+        );
+        assert_eq!(
+            assign(app.admin.id.0.to_string()).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        assert_eq!(
+            app.store.escalation(e.id).await.unwrap().unwrap().owner,
+            Some(app.admin.id)
+        );
 
         let html = app.get("/escalaties", Some(&lead)).await.text();
         assert!(html.contains("Bea Beheer"), "{b}: the owner is shown");
-        assert!(html.contains("aria-pressed=\"true\""), "{b}: the ticked item");
+        assert!(
+            html.contains("aria-pressed=\"true\""),
+            "{b}: the ticked item"
+        );
 
-        let r = app.post_form(&path("afronden"), Some(&lead), &[("csrf", &lead.csrf)]).await;
+        let r = app
+            .post_form(&path("afronden"), Some(&lead), &[("csrf", &lead.csrf)])
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         let done = app.store.escalation(e.id).await.unwrap().unwrap();
         assert_eq!(done.state, EscalationState::Done, "{b}");
         assert!(done.closed_at.is_some(), "{b}");
-        assert_eq!(tick("read_history", "1").await.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-        let r = app.post_form(&path("oppakken"), Some(&lead), &[("csrf", &lead.csrf)]).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}: closed stays closed");
-        assert!(!app.get("/escalaties", Some(&lead)).await.text().contains("escalation-card"), "{b}");
-        let r = app.post_form("/escalaties/999999/oppakken", Some(&lead), &[("csrf", &lead.csrf)]).await;
+        assert_eq!(
+            tick("read_history", "1").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}"
+        );
+        let r = app
+            .post_form(&path("oppakken"), Some(&lead), &[("csrf", &lead.csrf)])
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{b}: closed stays closed"
+        );
+        assert!(
+            !app.get("/escalaties", Some(&lead))
+                .await
+                .text()
+                .contains("escalation-card"),
+            "{b}"
+        );
+        let r = app
+            .post_form(
+                "/escalaties/999999/oppakken",
+                Some(&lead),
+                &[("csrf", &lead.csrf)],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{b}");
 
         let actions: Vec<String> = app
@@ -310,7 +486,13 @@ async fn leads_acknowledge_assign_tick_and_close_each_with_an_audit_row() {
             .collect();
         assert_eq!(
             actions,
-            ["escalation.open", "escalation.change", "escalation.tick", "escalation.change", "escalation.change"],
+            [
+                "escalation.open",
+                "escalation.change",
+                "escalation.tick",
+                "escalation.change",
+                "escalation.change"
+            ],
             "{b}"
         );
     }
@@ -320,7 +502,10 @@ async fn leads_acknowledge_assign_tick_and_close_each_with_an_audit_row() {
 async fn an_escalation_queues_one_mail_per_lead_and_one_webhook_without_personal_data() {
     for mut app in spawn_apps().await {
         let b = app.backend;
-        app.state.config.escalations.mail_to = vec!["lead@zuiderbank.example".into(), "chef@zuiderbank.example".into()];
+        app.state.config.escalations.mail_to = vec![
+            "lead@zuiderbank.example".into(),
+            "chef@zuiderbank.example".into(),
+        ];
         app.state.config.escalations.webhook_urls = vec!["http://127.0.0.1:9/hooks/abc".into()];
         app.state.config.escalations.language = "en".into();
         let c = one(
@@ -329,16 +514,25 @@ async fn an_escalation_queues_one_mail_per_lead_and_one_webhook_without_personal
         )
         .await;
         // The same case again: no second escalation of the kind, nothing queued again.
-        app.ingest_ok(&json!({ "id": "m2", "text": "Ik heb al zes keer gebeld!", "in_reply_to": "m1",
-            "author": { "handle": "@geheim_handle" } }))
-            .await;
+        app.ingest_ok(
+            &json!({ "id": "m2", "text": "Ik heb al zes keer gebeld!", "in_reply_to": "m1",
+            "author": { "handle": "@geheim_handle" } }),
+        )
+        .await;
         assert_eq!(escalations_of(&app, c).await.len(), 1, "{b}");
         let mails = app.store.claim_due_mail(10, 60_000).await.unwrap();
-        let ours: Vec<_> = mails.iter().filter(|m| m.subject.contains("Escalation")).collect();
+        let ours: Vec<_> = mails
+            .iter()
+            .filter(|m| m.subject.contains("Escalation"))
+            .collect();
         assert_eq!(ours.len(), 2, "{b}: {mails:?}");
         let mut to: Vec<&str> = ours.iter().map(|m| m.to.as_str()).collect();
         to.sort_unstable();
-        assert_eq!(to, ["chef@zuiderbank.example", "lead@zuiderbank.example"], "{b}");
+        assert_eq!(
+            to,
+            ["chef@zuiderbank.example", "lead@zuiderbank.example"],
+            "{b}"
+        );
         for m in &ours {
             for secret in ["0417164300", "0612345678", "geheim_handle"] {
                 assert!(!m.body.contains(secret), "{b}: {secret} in {}", m.body);
@@ -346,7 +540,11 @@ async fn an_escalation_queues_one_mail_per_lead_and_one_webhook_without_personal
         }
         let counts = app.store.webhook_counts().await.unwrap();
         assert_eq!(counts, [("queued".to_owned(), 1)], "{b}");
-        let due = app.store.claim_due_webhooks(10, 60_000, i64::MAX / 2).await.unwrap();
+        let due = app
+            .store
+            .claim_due_webhooks(10, 60_000, i64::MAX / 2)
+            .await
+            .unwrap();
         assert_eq!(due.len(), 1, "{b}");
         let body: Value = serde_json::from_str(&due[0].body).unwrap();
         let text = body["text"].as_str().unwrap();

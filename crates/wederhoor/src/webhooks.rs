@@ -27,15 +27,15 @@ pub async fn run_webhooks(
         if *shutdown.borrow() {
             return;
         }
-        let pause =
-            match wederhoor_app::escalations::deliver_due_webhooks(&store, &notifier).await {
-                Ok(true) => Duration::ZERO,
-                Ok(false) => until_next(&store).await,
-                Err(e) => {
-                    tracing::error!(error = %e, "webhook worker: the store failed; trying again shortly");
-                    STORE_PAUSE
-                }
-            };
+        let pause = match wederhoor_app::escalations::deliver_due_webhooks(&store, &notifier).await
+        {
+            Ok(true) => Duration::ZERO,
+            Ok(false) => until_next(&store).await,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook worker: the store failed; trying again shortly");
+                STORE_PAUSE
+            }
+        };
         if pause.is_zero() {
             continue;
         }

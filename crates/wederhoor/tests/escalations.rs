@@ -64,8 +64,14 @@ fn serve(target: &Target, smtp: &str, hook: &str) -> Server {
         &[],
         &[
             ("WEDERHOOR_MAIL__SMTP_URL", smtp),
-            ("WEDERHOOR_MAIL__FROM", "Wederhoor <wederhoor@zuiderbank.example>"),
-            ("WEDERHOOR_ESCALATIONS__MAIL_TO", "teamleider@zuiderbank.example"),
+            (
+                "WEDERHOOR_MAIL__FROM",
+                "Wederhoor <wederhoor@zuiderbank.example>",
+            ),
+            (
+                "WEDERHOOR_ESCALATIONS__MAIL_TO",
+                "teamleider@zuiderbank.example",
+            ),
             ("WEDERHOOR_ESCALATIONS__WEBHOOK_URLS", hook),
         ],
     )
@@ -121,12 +127,24 @@ async fn an_escalation_mails_the_lead_and_posts_the_webhook_once_also_after_a_re
     let body: serde_json::Value = serde_json::from_str(&posted[0].1).unwrap();
     let text = body["text"].as_str().unwrap();
     assert!(text.contains("herhaald contact"), "{text}");
-    assert!(!text.contains("0612345678") && !text.contains("marieke"), "{text}");
+    assert!(
+        !text.contains("0612345678") && !text.contains("marieke"),
+        "{text}"
+    );
     assert!(posted[0].0.starts_with("escalation:"), "{:?}", posted[0].0);
     let mails = sink.wait_for(1, Duration::from_secs(30)).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
-    assert!(mails[0].to.iter().any(|t| t.contains("teamleider@zuiderbank.example")));
-    assert!(mails[0].body_text().contains("/escalaties"), "{}", mails[0].body_text());
+    assert!(
+        mails[0]
+            .to
+            .iter()
+            .any(|t| t.contains("teamleider@zuiderbank.example"))
+    );
+    assert!(
+        mails[0].body_text().contains("/escalaties"),
+        "{}",
+        mails[0].body_text()
+    );
     assert!(!mails[0].body_text().contains("0612345678"));
 
     // Restart the server (and with it the workers), then open a second escalation.
@@ -144,7 +162,10 @@ async fn an_escalation_mails_the_lead_and_posts_the_webhook_once_also_after_a_re
     // would have arrived before it.
     let posted = hook.wait_for(2).await;
     assert_eq!(posted.len(), 2, "{posted:?}");
-    assert_ne!(posted[0].0, posted[1].0, "the first webhook was posted again: {posted:?}");
+    assert_ne!(
+        posted[0].0, posted[1].0,
+        "the first webhook was posted again: {posted:?}"
+    );
     assert!(posted[1].1.contains("juridisch"), "{}", posted[1].1);
     let mails = sink.wait_for(2, Duration::from_secs(30)).await;
     assert_eq!(mails.len(), 2, "{mails:?}");

@@ -31,7 +31,9 @@ async fn a_lead_works_the_viral_escalation_at_phone_and_desktop_width() {
         page.goto(&format!("{base}/login")).await.unwrap();
         page.fill("#username", "lisa").await.unwrap();
         page.fill("#password", PASSWORD).await.unwrap();
-        page.click_and_wait_navigation("#login-button").await.unwrap();
+        page.click_and_wait_navigation("#login-button")
+            .await
+            .unwrap();
 
         // The nav leads to the page; the demo's viral complaint is on it.
         page.click_and_wait_navigation("header.top nav a[href='/escalaties']")
@@ -51,6 +53,9 @@ async fn a_lead_works_the_viral_escalation_at_phone_and_desktop_width() {
         assert_eq!(fits, true, "{width} px: the page scrolls sideways");
 
         // Keyboard: j moves the focus to a card.
+        page.wait_for("document.documentElement.dataset.js === 'ready'", WAIT)
+            .await
+            .unwrap();
         page.press_key("j").await.unwrap();
         page.wait_for(
             "document.activeElement && document.activeElement.classList.contains('escalation-card')",
@@ -62,7 +67,8 @@ async fn a_lead_works_the_viral_escalation_at_phone_and_desktop_width() {
         // Tick the first item of the viral card, then take it on (the first width does; the
         // second sees it done).
         let first_item = format!("{card} .checklist li:first-child button");
-        let pressed = format!("document.querySelector(\"{first_item}\").getAttribute('aria-pressed')");
+        let pressed =
+            format!("document.querySelector(\"{first_item}\").getAttribute('aria-pressed')");
         if page.eval(&pressed).await.unwrap() == "false" {
             page.click_and_wait_navigation(&first_item).await.unwrap();
         }
@@ -85,14 +91,21 @@ async fn a_lead_works_the_viral_escalation_at_phone_and_desktop_width() {
             .text(&format!("{card} .escalation-first-action"))
             .await
             .unwrap();
-        assert!(first_action.contains("minu"), "{width} px: {first_action:?}");
+        assert!(
+            first_action.contains("minu"),
+            "{width} px: {first_action:?}"
+        );
 
         // The case page links back to the escalation.
-        page.click_and_wait_navigation(&format!("{card} h2 a")).await.unwrap();
+        page.click_and_wait_navigation(&format!("{card} h2 a"))
+            .await
+            .unwrap();
         page.wait_for("!!document.querySelector('#case-escalations a')", WAIT)
             .await
             .unwrap();
-        page.goto(&format!("{base}/escalaties/volglijst")).await.unwrap();
+        page.goto(&format!("{base}/escalaties/volglijst"))
+            .await
+            .unwrap();
         page.audit().await.unwrap();
         let fits = page
             .eval("document.documentElement.scrollWidth <= window.innerWidth")
