@@ -99,7 +99,8 @@ fn row_of(r: &AnyRow) -> Result<EscalationRow> {
 
 impl Store {
     /// Opens an escalation with its notifications, and flags the case for a lead (when it was
-    /// not flagged yet; its priority never changes). `None` when the case already has an
+    /// not flagged yet, and not for viral, which `flag_for_lead` flags with its figures; its
+    /// priority never changes). `None` when the case already has an
     /// escalation of this kind: nothing is queued again.
     pub async fn open_escalation(
         &self,
@@ -124,23 +125,29 @@ impl Store {
             return Ok(None);
         };
         let id: i64 = row.try_get(0)?;
-        sqlx::query(
-            "UPDATE conversations SET lead_flag = $1, lead_flag_at = $2 WHERE id = $3 AND lead_flag IS NULL",
-        )
-        .bind(format!("escalation {}", new.kind))
-        .bind(new.at)
-        .bind(new.conversation.0)
-        .execute(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            None,
-            "case.lead_flag",
-            "conversation",
-            Some(new.conversation.0),
-            &format!("escalation {}", new.kind),
-        )
-        .await?;
+        // A viral case is flagged with its reach figures by `flag_for_lead` right after.
+        let flagged = new.kind != EscalationKind::Viral
+            && sqlx::query(
+                "UPDATE conversations SET lead_flag = $1, lead_flag_at = $2 WHERE id = $3 AND lead_flag IS NULL",
+            )
+            .bind(format!("escalation {}", new.kind))
+            .bind(new.at)
+            .bind(new.conversation.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                > 0;
+        if flagged {
+            audit(
+                &mut tx,
+                None,
+                "case.lead_flag",
+                "conversation",
+                Some(new.conversation.0),
+                &format!("escalation {}", new.kind),
+            )
+            .await?;
+        }
         audit(
             &mut tx,
             None,
