@@ -290,3 +290,41 @@ pub async fn unwatch(
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wederhoor_core::EscalationKind;
+
+    #[test]
+    fn every_kind_state_and_checklist_item_has_dutch_and_english_words() {
+        for lang in [Lang::Nl, Lang::En] {
+            for kind in EscalationKind::ALL {
+                assert!(!text(lang, &format!("escalation_kind_{kind}")).is_empty());
+                for item in kind.checklist() {
+                    let key = format!("escalation_check_{kind}_{item}");
+                    assert!(!text(lang, &key).is_empty(), "{key} in {lang:?}");
+                }
+            }
+            for state in wederhoor_core::EscalationState::ALL {
+                assert!(!text(lang, &format!("escalation_state_{state}")).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn durations_and_reasons_are_told_in_words() {
+        assert_eq!(duration_words(Lang::Nl, 59_000), "0 minuten");
+        assert_eq!(duration_words(Lang::Nl, 60_000), "1 minuut");
+        assert_eq!(duration_words(Lang::En, 3 * 3_600_000), "3 hours");
+        assert_eq!(duration_words(Lang::En, 3 * 86_400_000), "3 days");
+        assert_eq!(
+            reason_words(Lang::Nl, "reposts 2 4800"),
+            "bereik groeide van 2 naar 4800 keer gedeeld"
+        );
+        assert_eq!(
+            reason_words(Lang::En, "watchlist"),
+            "the author is on the watchlist"
+        );
+    }
+}
