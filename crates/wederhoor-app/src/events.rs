@@ -48,6 +48,12 @@ pub trait Events: Send + Sync {
     fn alert(&self, alert: i64) {
         let _ = alert;
     }
+
+    /// An escalation opened and its notifications were queued (after the commit): the mail
+    /// and webhook workers can send them now.
+    fn escalation(&self, escalation: i64) {
+        let _ = escalation;
+    }
 }
 
 /// Nobody listens (the CLI, tests).

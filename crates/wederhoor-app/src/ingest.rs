@@ -10,11 +10,12 @@
 //! Invariant: a message is committed before the report says `stored`; a message already stored
 //! for its source (same external id) is a `duplicate`, never a second row.
 
+use crate::escalations::{self, Candidate, EscalationPolicy};
 use crate::events::{Change, Events, IngestTally};
 use crate::live_alerts::{FeedItem, LiveAlerts};
 use crate::{ActiveRules, Result};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, RwLock};
 use wederhoor_core::{ConversationId, IncomingMessage, MessageId, Triage, ValidMessage};
 use wederhoor_listen::{Sink, SinkError, SinkReport};
@@ -107,6 +108,8 @@ pub struct Ingest<'a> {
     pub alerts: Option<&'a LiveAlerts>,
     /// When growing reach flags a case for a lead.
     pub reach: &'a ReachPolicy,
+    /// When a stored message or growing reach opens an escalation, and whom it notifies.
+    pub escalations: &'a EscalationPolicy,
 }
 
 /// When a re-sent message's reach brings a lead in. Reach never moves a case in the queue
@@ -171,9 +174,17 @@ pub async fn ingest_batch(ctx: &Ingest<'_>, source: &Source, batch: Batch) -> Re
         .filter(|(_, (m, _))| m.reposts > 0 || m.likes > 0)
         .map(|(pos, (m, _))| (*pos, m.reposts, m.likes))
         .collect();
+    // What each message may escalate, by position (pure; opened once the message is stored).
+    let candidates: Vec<(usize, Candidate)> = prepared
+        .positions
+        .iter()
+        .zip(&prepared.valid)
+        .map(|(pos, (m, t))| (*pos, escalations::candidate(m, t)))
+        .collect();
     let mut report =
         store_prepared_with(ctx.store, ctx.rules.version, source, prepared, &extras).await?;
     update_metrics(ctx, source, &metrics, &mut report).await?;
+    open_escalations(ctx, &candidates, &report).await;
     announce(ctx.events, &report);
     if let (Some(alerts), Some(pending)) = (ctx.alerts, pending) {
         feed_stored(alerts, ctx.store, ctx.events, &report, pending).await;
@@ -216,6 +227,56 @@ impl PendingFeed {
     }
 }
 
+/// Opens the escalations the newly stored messages call for. A failure is logged and does not
+/// fail the ingest: the messages are stored.
+async fn open_escalations(
+    ctx: &Ingest<'_>,
+    candidates: &[(usize, Candidate)],
+    report: &IngestReport,
+) {
+    let stored: Vec<(ConversationId, &Candidate)> = candidates
+        .iter()
+        .filter_map(|(pos, candidate)| match report.results.get(*pos) {
+            Some(ItemResult::Stored { conversation, .. }) => Some((*conversation, candidate)),
+            _ => None,
+        })
+        .collect();
+    if stored.is_empty() {
+        return;
+    }
+    // The watchlist is read once per batch.
+    let watched: HashSet<String> = match ctx.store.watchlist().await {
+        Ok(list) => list.into_iter().map(|w| w.handle_key).collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "the watchlist could not be read");
+            HashSet::new()
+        }
+    };
+    for (conversation, candidate) in stored {
+        let conversation = &conversation;
+        let opened = escalations::check_stored(
+            ctx.store,
+            ctx.escalations,
+            &watched,
+            *conversation,
+            candidate,
+        )
+        .await;
+        match opened {
+            Ok(ids) if !ids.is_empty() => {
+                for id in ids {
+                    ctx.events.escalation(id);
+                }
+                ctx.events.changed(*conversation, Change::Message);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, conversation = conversation.0, "an escalation could not be opened")
+            }
+        }
+    }
+}
+
 /// Duplicates that arrive with more reposts or likes raise the stored metrics; growth past the
 /// reach policy flags the case for a lead (one entry in its history, no change of priority).
 async fn update_metrics(
@@ -235,7 +296,21 @@ async fn update_metrics(
         else {
             continue;
         };
-        let flagged = ctx.reach.flags(&change)
+        let viral = ctx.reach.flags(&change);
+        if viral
+            && let Some(id) = escalations::open_viral(
+                ctx.store,
+                &ctx.rules.engine,
+                ctx.escalations,
+                change.conversation,
+                change.reposts_before,
+                change.reposts,
+            )
+            .await?
+        {
+            ctx.events.escalation(id);
+        }
+        let flagged = viral
             && ctx
                 .store
                 .flag_for_lead(
@@ -514,6 +589,7 @@ pub struct ConnectorSink {
     events: Arc<dyn Events>,
     alerts: Option<Arc<LiveAlerts>>,
     reach: ReachPolicy,
+    escalations: EscalationPolicy,
 }
 
 impl ConnectorSink {
@@ -528,7 +604,14 @@ impl ConnectorSink {
             events,
             alerts: None,
             reach: ReachPolicy::default(),
+            escalations: EscalationPolicy::default(),
         }
+    }
+
+    /// The same sink with another escalation policy (`[escalations]` of the configuration).
+    pub fn with_escalations(mut self, escalations: EscalationPolicy) -> ConnectorSink {
+        self.escalations = escalations;
+        self
     }
 
     /// Feeds what the connectors store to the process's live burst detector.
@@ -563,6 +646,7 @@ impl ConnectorSink {
             events: self.events.as_ref(),
             alerts: self.alerts.as_deref(),
             reach: &self.reach,
+            escalations: &self.escalations,
         };
         let report = ingest_batch(&ctx, source, Batch::Checked { messages, extras })
             .await
@@ -613,6 +697,7 @@ impl Sink for ConnectorSink {
             events: self.events.as_ref(),
             alerts: None,
             reach: &self.reach,
+            escalations: &self.escalations,
         };
         edit_message(&ctx, source, &message)
             .await

@@ -20,6 +20,7 @@
 pub mod alerts;
 pub mod backtest;
 pub mod canned;
+pub mod escalations;
 pub mod events;
 pub mod incidents;
 pub mod ingest;

@@ -57,6 +57,7 @@ async fn a_json_batch_is_checked_triaged_stored_and_announced_once_per_conversat
             events: &events,
             alerts: None,
             reach: &wederhoor_app::ingest::ReachPolicy::default(),
+            escalations: &wederhoor_app::escalations::EscalationPolicy::default(),
         };
         let batch = Batch::Json(vec![
             serde_json::json!({"id": "a1", "text": "Mijn pas is geblokkeerd", "author": {"handle": "@klaas"}}),

@@ -6,6 +6,7 @@
 
 pub mod case;
 pub mod channel;
+pub mod escalation;
 pub mod handle;
 pub mod idea;
 pub mod ids;
@@ -18,6 +19,7 @@ pub use case::{
     reply_may_carry_personal_data,
 };
 pub use channel::{Channel, LengthLimit, LengthUnit, SignatureStyle, signed_text};
+pub use escalation::{EscalationKind, EscalationState};
 pub use ids::{
     AccountId, AgentId, BoardId, ConversationId, IdeaId, MessageId, ReactionId, ReplyId, SourceId,
 };

@@ -14,6 +14,7 @@ pub mod email;
 pub mod mailer;
 pub mod mastodon;
 pub mod meta;
+pub mod notify;
 pub mod outbox;
 pub mod poller;
 pub mod query;

@@ -12,6 +12,7 @@ mod agents;
 mod audit_view;
 mod cluster;
 mod decisions;
+mod escalations;
 mod feedback;
 mod feedback_bulk;
 mod followup;
@@ -36,6 +37,7 @@ pub use agents::{Agent, NewAgent, Session, Totp};
 pub use audit_view::{AuditEntry, AuditFilter};
 pub use cluster::ActiveVersions;
 pub use decisions::{DecisionItem, DecisionKind, TeamModel};
+pub use escalations::{EscalationRow, NewEscalation, Notification, WatchedHandle, WebhookItem};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
     IdeaDetail, IdeaFilter, IdeaSummary, NewBoard, NewIdea, NewReaction, PendingPost, Poster,
@@ -609,6 +611,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         14,
         include_str!("migrations/0014_private_followup_canned.sql"),
     ),
+    (15, include_str!("migrations/0015_escalations.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

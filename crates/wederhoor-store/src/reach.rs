@@ -106,13 +106,15 @@ impl Store {
     }
 
     /// Flags a case for a lead with the reason (in the history too). Its priority and place in
-    /// the queue do not change. `false` when it was flagged already.
+    /// the queue do not change. `false` when it was flagged already (a flag set by an
+    /// escalation gives way to the more telling reach figures).
     pub async fn flag_for_lead(&self, conversation: ConversationId, reason: &str) -> Result<bool> {
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         self.counted(2);
         let done = sqlx::query(
-            "UPDATE conversations SET lead_flag = $1, lead_flag_at = $2 WHERE id = $3 AND lead_flag IS NULL",
+            "UPDATE conversations SET lead_flag = $1, lead_flag_at = $2 \
+             WHERE id = $3 AND (lead_flag IS NULL OR lead_flag LIKE 'escalation %')",
         )
         .bind(reason)
         .bind(now_ms())

@@ -12,6 +12,7 @@ mod learned;
 mod ngram;
 mod pii;
 mod pii_fold;
+pub mod repeat_contact;
 mod rules;
 mod sentiment;
 mod signals;
@@ -25,6 +26,7 @@ use wederhoor_core::{PiiSpan, Sentiment, SentimentLabel, Verdict};
 
 pub use explain::{RuleSummary, SIGNAL_NAMES};
 pub use learned::{DecisionModel, Example, ModelError, ModelInfo, own_handles};
+pub use repeat_contact::says_repeat_contact;
 pub use wederhoor_core::{Action, Triage};
 
 /// The default rules of engagement (DESIGN §4), documented at the top of the file.

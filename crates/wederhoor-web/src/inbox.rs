@@ -413,7 +413,8 @@ async fn render_conversation(
     if let Some(text) = followup.inserted.clone() {
         suggested = Some(text);
     }
-    let ctx = minijinja::context! { history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
+    let escalations = state.store.escalations_of(id).await?;
+    let ctx = minijinja::context! { escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
     pages::render(state, "conversation.html", lang, ctx)
 }
 
@@ -424,6 +425,13 @@ pub(crate) fn lead_flag_text(lang: crate::i18n::Lang, code: &str) -> String {
         (Some("viral"), Some(before), Some(after)) => crate::i18n::fill(
             crate::i18n::text(lang, "lead_flag_viral"),
             &[("before", before), ("after", after)],
+        ),
+        (Some("escalation"), Some(kind), None) => crate::i18n::fill(
+            crate::i18n::text(lang, "lead_flag_escalation"),
+            &[(
+                "kind",
+                crate::i18n::text(lang, &format!("escalation_kind_{kind}")),
+            )],
         ),
         _ => code.to_owned(),
     }

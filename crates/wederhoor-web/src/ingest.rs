@@ -55,6 +55,11 @@ impl wederhoor_app::Events for AppState {
             "alert",
         ));
     }
+
+    fn escalation(&self, _escalation: i64) {
+        self.mail_wakeup.notify_one();
+        self.webhook_wakeup.notify_one();
+    }
 }
 
 pub async fn ingest(
@@ -115,6 +120,7 @@ pub(crate) async fn ingest_body(
         events: state,
         alerts: Some(&state.alerts),
         reach: &state.config.reach,
+        escalations: &state.config.escalations,
     };
     let report = ingest_batch(&ctx, source, Batch::Json(values)).await?;
     // A single message that was refused is the client's error; a batch answers per item.

@@ -9,6 +9,7 @@ mod api_sources;
 mod audit;
 mod auth;
 mod error;
+mod escalations;
 pub mod feedback;
 mod followup;
 pub mod i18n;
@@ -75,6 +76,7 @@ pub struct WebConfig {
     pub replies: wederhoor_app::reply::ReplyPolicy,
     /// When growing reach flags a case for a lead (`[reach]`).
     pub reach: wederhoor_app::ingest::ReachPolicy,
+    pub escalations: wederhoor_app::escalations::EscalationPolicy,
 }
 
 impl Default for WebConfig {
@@ -90,6 +92,7 @@ impl Default for WebConfig {
             staff_oidc: None,
             replies: wederhoor_app::reply::ReplyPolicy::default(),
             reach: wederhoor_app::ingest::ReachPolicy::default(),
+            escalations: wederhoor_app::escalations::EscalationPolicy::default(),
         }
     }
 }
@@ -123,6 +126,8 @@ pub struct AppState {
     pub limits: Arc<public::RateLimits>,
     /// Wakes the mail worker when a mail was queued.
     pub mail_wakeup: Arc<Notify>,
+    /// Wakes the notification webhook worker when an escalation queued webhooks.
+    pub webhook_wakeup: Arc<Notify>,
     /// Counts the rules or model changes made on this node ([`AppState::set_rules`]), so the
     /// binary can tell the other nodes at once.
     pub rules_changed: tokio::sync::watch::Sender<u64>,
@@ -149,6 +154,7 @@ impl AppState {
             shutting_down: tokio::sync::watch::Sender::new(false),
             limits: Arc::new(public::RateLimits::default()),
             mail_wakeup: Arc::new(Notify::new()),
+            webhook_wakeup: Arc::new(Notify::new()),
             rules_changed: tokio::sync::watch::Sender::new(0),
             alerts: Arc::new(wederhoor_app::live_alerts::LiveAlerts::default()),
             templates: Arc::new(pages::environment()?),
@@ -295,6 +301,19 @@ fn routes() -> Routes {
         .route("/rules", get(rules::show).post(rules::save))
         .route("/rules/versions/{id}", get(rules::version))
         .route("/rules/model", get(learning::show).post(learning::train))
+        .route("/escalaties", get(escalations::list))
+        .route("/escalaties/{id}/oppakken", post(escalations::acknowledge))
+        .route("/escalaties/{id}/toewijzen", post(escalations::assign))
+        .route("/escalaties/{id}/checklist", post(escalations::tick))
+        .route("/escalaties/{id}/afronden", post(escalations::close))
+        .route(
+            "/escalaties/volglijst",
+            get(escalations::watchlist).post(escalations::watch),
+        )
+        .route(
+            "/escalaties/volglijst/{id}/verwijderen",
+            post(escalations::unwatch),
+        )
         .route("/meldingen", get(incidents::alerts))
         .route("/meldingen/{id}/negeren", post(incidents::dismiss))
         .route("/meldingen/{id}/incident", post(incidents::make))

@@ -151,6 +151,7 @@ pub async fn receive(
         events: &state,
         alerts: Some(&state.alerts),
         reach: &state.config.reach,
+        escalations: &state.config.escalations,
     };
     let batch = wederhoor_app::ingest::Batch::Json(parsed.messages);
     let report = wederhoor_app::ingest::ingest_batch(&ctx, &source, batch).await?;

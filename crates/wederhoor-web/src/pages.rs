@@ -41,6 +41,14 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ),
         ("review.html", include_str!("../templates/review.html")),
         ("alerts.html", include_str!("../templates/alerts.html")),
+        (
+            "escalations.html",
+            include_str!("../templates/escalations.html"),
+        ),
+        (
+            "watchlist.html",
+            include_str!("../templates/watchlist.html"),
+        ),
         ("incident.html", include_str!("../templates/incident.html")),
         ("sources.html", include_str!("../templates/sources.html")),
         (

@@ -867,6 +867,7 @@ pub async fn capture(
         events: &state,
         alerts: Some(&state.alerts),
         reach: &state.config.reach,
+        escalations: &state.config.escalations,
     };
     let batch = wederhoor_app::ingest::Batch::Json(vec![value]);
     let report = wederhoor_app::ingest::ingest_batch(&ctx, &source, batch).await?;

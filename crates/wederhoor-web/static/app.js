@@ -161,6 +161,14 @@ document.addEventListener("keydown", (e) => {
     else if (e.key === "e" && row) { post(`/c/${row.dataset.id}/state`, { state: "closed", back: body.dataset.back || "/inbox" }); }
     else { return; }
     e.preventDefault();
+  } else if (page === "escalations") {
+    // j / k: the next or previous escalation card (it takes the focus, Tab reaches its buttons).
+    const cards = Array.from(document.querySelectorAll(".escalation-card"));
+    if (!cards.length || (e.key !== "j" && e.key !== "k")) return;
+    const at = cards.indexOf(document.activeElement.closest(".escalation-card"));
+    const next = e.key === "j" ? Math.min(at + 1, cards.length - 1) : Math.max(at - 1, 0);
+    cards[next].focus();
+    e.preventDefault();
   } else if (page === "conversation") {
     if (e.key === "r") { document.getElementById("reply-text").focus(); }
     else if (e.key === "a") { document.getElementById("assign-me").submit(); }

@@ -55,6 +55,7 @@ pub struct Config {
     pub summary: SummarySection,
     pub replies: RepliesSection,
     pub reach: ReachSection,
+    pub escalations: EscalationsSection,
 }
 
 /// Several `serve` nodes on one database (PostgreSQL).
@@ -371,6 +372,92 @@ impl ReachSection {
     }
 }
 
+/// Escalations that reach a lead: repeat contact, and whom a new escalation notifies.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EscalationsSection {
+    /// A contact (one handle across sources) with this many messages on one topic within
+    /// `repeat_days` days is a repeat contact; 0: only when the text says so.
+    pub repeat_messages: i64,
+    pub repeat_days: i64,
+    /// Lead addresses, comma-separated, that get a mail for every new escalation (sent by the
+    /// mail worker, `[mail]`); empty: no mail.
+    pub mail_to: String,
+    /// Incoming-webhook URLs (Slack, Mattermost, Teams), comma-separated, that get
+    /// `{"text": …}` for every new escalation; empty: none.
+    pub webhook_urls: String,
+    /// Language of the notifications: `nl` or `en`.
+    pub language: String,
+}
+
+impl Default for EscalationsSection {
+    fn default() -> Self {
+        let p = wederhoor_app::escalations::EscalationPolicy::default();
+        EscalationsSection {
+            repeat_messages: p.repeat_messages,
+            repeat_days: p.repeat_days,
+            mail_to: String::new(),
+            webhook_urls: String::new(),
+            language: p.language,
+        }
+    }
+}
+
+/// Leaves the webhook URLs out (an incoming-webhook URL is its own secret).
+impl std::fmt::Debug for EscalationsSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EscalationsSection")
+            .field("repeat_messages", &self.repeat_messages)
+            .field("repeat_days", &self.repeat_days)
+            .field("mail_to", &self.mail_to)
+            .field("webhook_urls", &comma_list(&self.webhook_urls).len())
+            .field("language", &self.language)
+            .finish()
+    }
+}
+
+fn comma_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl EscalationsSection {
+    /// The policy, with `public_url` for the links in the notifications.
+    pub fn policy(&self, public_url: &str) -> wederhoor_app::escalations::EscalationPolicy {
+        wederhoor_app::escalations::EscalationPolicy {
+            repeat_messages: self.repeat_messages,
+            repeat_days: self.repeat_days,
+            mail_to: comma_list(&self.mail_to),
+            webhook_urls: comma_list(&self.webhook_urls),
+            language: self.language.clone(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if self.repeat_messages < 0 || !(1..=365).contains(&self.repeat_days) {
+            bail!("escalations: repeat_messages must be 0 or more, repeat_days 1 to 365");
+        }
+        if !["nl", "en"].contains(&self.language.as_str()) {
+            bail!("escalations.language: use nl or en");
+        }
+        for to in comma_list(&self.mail_to) {
+            if !to.contains('@') || to.contains(char::is_whitespace) {
+                bail!("escalations.mail_to: {to:?} is not an e-mail address");
+            }
+        }
+        for url in comma_list(&self.webhook_urls) {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                bail!("escalations.webhook_urls: use http(s) URLs");
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Leaves the password in the SMTP URL out.
 impl std::fmt::Debug for MailSection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -444,6 +531,7 @@ impl Default for Config {
             summary: SummarySection::default(),
             replies: RepliesSection::default(),
             reach: ReachSection::default(),
+            escalations: EscalationsSection::default(),
         }
     }
 }
@@ -604,6 +692,7 @@ impl Config {
             bail!("summary.language: use nl or en");
         }
         self.replies.policy()?;
+        self.escalations.check()?;
         if self.reach.flag_reposts < 0
             || !(self.reach.flag_growth_factor == 0.0 || self.reach.flag_growth_factor >= 1.0)
         {

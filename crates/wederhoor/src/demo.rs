@@ -134,6 +134,7 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
             events: &wederhoor_app::NoEvents,
             alerts: None,
             reach: &wederhoor_app::ingest::ReachPolicy::default(),
+            escalations: &wederhoor_app::escalations::EscalationPolicy::default(),
         };
         wederhoor_app::ingest::ingest_batch(
             &ctx,

@@ -16,6 +16,7 @@ mod rules_test;
 mod serve;
 mod sources_file;
 mod summary;
+mod webhooks;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};

@@ -155,12 +155,13 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             secure_cookies: config.server.secure_cookies,
             trust_proxy: config.server.trust_proxy,
             metrics_token: Some(config.server.metrics_token.clone()).filter(|t| !t.is_empty()),
-            public_url,
             oidc,
             staff_oidc,
             body_deadline: Duration::from_secs(config.server.body_timeout_secs),
             replies: config.replies.policy()?,
             reach: config.reach.policy(),
+            escalations: config.escalations.policy(&public_url),
+            public_url,
             ..WebConfig::default()
         },
     )
@@ -200,7 +201,8 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
         Arc::new(state.clone()),
     )
     .with_alerts(state.alerts.clone())
-    .with_reach(state.config.reach);
+    .with_reach(state.config.reach)
+    .with_escalations(state.config.escalations.clone());
     // Background tasks that get time to stop at shutdown.
     let mut stopping: Vec<(&'static str, tokio::task::JoinHandle<()>)> = Vec::new();
     if roles.listen {
@@ -266,6 +268,16 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             config.summary.clone(),
             state.mail_wakeup.clone(),
             state.shutting_down.subscribe(),
+        ));
+        stopping.push((
+            "webhook worker",
+            tokio::spawn(crate::webhooks::run_webhooks(
+                store.clone(),
+                wederhoor_listen::notify::Notifier::new()
+                    .context("building the webhook HTTP client")?,
+                state.webhook_wakeup.clone(),
+                state.shutting_down.subscribe(),
+            )),
         ));
         stopping.push((
             "mail worker",

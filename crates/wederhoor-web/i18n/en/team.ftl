@@ -535,3 +535,79 @@ canned_err_variable = Unknown variable { "{" }{ $variable }{ "}" }. Use only the
 reply_direct = direct message
 reply_public = public
 keys_canned = search canned replies
+## Escalations (issue #12): what brings a team lead in
+nav_escalations = Escalations
+escalations_title = Open escalations
+escalations_intro = Press, legal threats, a message going viral and customers who got in touch before come to a team lead here. Acknowledge that you take it on, assign an owner, work the checklist and close. The case's place in the queue does not change.
+escalations_empty = No open escalations.
+escalation_kind_press = Press
+escalation_kind_legal = Legal
+escalation_kind_viral = Viral
+escalation_kind_repeat = Repeat contact
+escalation_state_open = Open
+escalation_state_acknowledged = Acknowledged
+escalation_state_done = Done
+escalation_case = Case
+escalation_age = Open for
+escalation_owner = Owner
+escalation_no_owner = nobody yet
+escalation_first_action = Time to first action
+escalation_no_action = no action yet
+escalation_checklist = Checklist
+escalation_acknowledge = I'll take this
+escalation_assign = Assign
+escalation_close = Close
+escalation_tick = Tick
+escalation_untick = Untick
+escalation_reason = Trigger
+escalation_reason_text = the customer writes they got in touch before
+escalation_reason_count = several messages on the same topic in a short time
+escalation_reason_watchlist = the author is on the watchlist
+escalation_reason_rule = the triage escalated this message
+escalation_reason_reposts = reach grew from { $before } to { $after } reposts
+escalation_on_case = Escalations of this case
+escalation_open_page = to the escalations
+escalation_check_press_read_thread = Read the whole conversation and earlier contacts
+escalation_check_press_inform_press_office = Press office informed
+escalation_check_press_agree_answer = Answer agreed before we reply
+escalation_check_legal_read_thread = Read the whole conversation and earlier contacts
+escalation_check_legal_inform_legal = Legal informed
+escalation_check_legal_no_admission = Answer checked for no admission of liability
+escalation_check_viral_read_thread = Read the message and its replies
+escalation_check_viral_check_facts = Facts checked
+escalation_check_viral_answer_publicly = Public answer posted with a name
+escalation_check_repeat_read_history = Earlier contacts read
+escalation_check_repeat_call_customer = Customer called back personally
+escalation_check_repeat_report_cause = Cause passed on to the product team
+escalation_unknown_item = That is not on this escalation's checklist.
+escalation_owner_not_lead = Only a team lead or admin can own an escalation.
+escalation_done = This escalation is closed already.
+escalation_minutes =
+    { $n ->
+        [one] { $n } minute
+       *[other] { $n } minutes
+    }
+escalation_hours =
+    { $n ->
+        [one] { $n } hour
+       *[other] { $n } hours
+    }
+escalation_days =
+    { $n ->
+        [one] { $n } day
+       *[other] { $n } days
+    }
+watchlist_title = Watchlist
+watchlist_intro = Journalists, columnists, bloggers and other voices the team leads follow: a message from someone on this list is treated as press.
+watchlist_handle = Account (for example @name or name@server)
+watchlist_note = Note (who is this?)
+watchlist_add = Add
+watchlist_remove = Remove
+watchlist_empty = The watchlist is empty.
+watchlist_added = Added on
+watch_handle_missing = Enter an account.
+watch_handle_bad = An account is letters, digits and _ . - @ (2 to 100 characters, no spaces).
+watch_note_too_long = The note may be at most 200 characters long.
+watch_already = This account is on the watchlist already.
+keys_escalation_next = Next escalation
+lead_flag_escalation = escalation ({ $kind })

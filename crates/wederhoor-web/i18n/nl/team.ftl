@@ -535,3 +535,79 @@ canned_err_variable = Onbekende variabele { "{" }{ $variable }{ "}" }. Gebruik a
 reply_direct = privébericht
 reply_public = openbaar
 keys_canned = standaardantwoord zoeken
+## Escalaties (issue #12): wat een teamleider erbij haalt
+nav_escalations = Escalaties
+escalations_title = Open escalaties
+escalations_intro = Pers, juridische dreiging, een bericht dat viraal gaat en klanten die vaker contact zochten komen hier bij een teamleider. Bevestig dat je het oppakt, wijs een eigenaar aan, werk de checklist af en sluit. De plek in de wachtrij verandert er niet door.
+escalations_empty = Geen open escalaties.
+escalation_kind_press = Pers
+escalation_kind_legal = Juridisch
+escalation_kind_viral = Viraal
+escalation_kind_repeat = Herhaald contact
+escalation_state_open = Open
+escalation_state_acknowledged = Opgepakt
+escalation_state_done = Afgerond
+escalation_case = Zaak
+escalation_age = Open sinds
+escalation_owner = Eigenaar
+escalation_no_owner = nog niemand
+escalation_first_action = Tijd tot eerste actie
+escalation_no_action = nog geen actie
+escalation_checklist = Checklist
+escalation_acknowledge = Ik pak dit op
+escalation_assign = Toewijzen
+escalation_close = Afronden
+escalation_tick = Afvinken
+escalation_untick = Terugzetten
+escalation_reason = Aanleiding
+escalation_reason_text = de klant schrijft dat hij al vaker contact zocht
+escalation_reason_count = meerdere berichten over hetzelfde onderwerp in korte tijd
+escalation_reason_watchlist = afzender staat op de volglijst
+escalation_reason_rule = de triage escaleerde dit bericht
+escalation_reason_reposts = bereik groeide van { $before } naar { $after } keer gedeeld
+escalation_on_case = Escalaties van deze zaak
+escalation_open_page = naar de escalaties
+escalation_check_press_read_thread = Lees het hele gesprek en eerdere contacten
+escalation_check_press_inform_press_office = Woordvoering ingelicht
+escalation_check_press_agree_answer = Reactie afgestemd voordat we antwoorden
+escalation_check_legal_read_thread = Lees het hele gesprek en eerdere contacten
+escalation_check_legal_inform_legal = Juridische zaken ingelicht
+escalation_check_legal_no_admission = Antwoord zonder erkenning van aansprakelijkheid gecontroleerd
+escalation_check_viral_read_thread = Lees het bericht en de reacties erop
+escalation_check_viral_check_facts = Feiten gecontroleerd
+escalation_check_viral_answer_publicly = Publiek antwoord met naam geplaatst
+escalation_check_repeat_read_history = Eerdere contacten gelezen
+escalation_check_repeat_call_customer = Klant persoonlijk teruggebeld
+escalation_check_repeat_report_cause = Oorzaak doorgegeven aan het product
+escalation_unknown_item = Dat staat niet op de checklist van deze escalatie.
+escalation_owner_not_lead = Alleen een teamleider of beheerder kan eigenaar zijn.
+escalation_done = Deze escalatie is al afgerond.
+escalation_minutes =
+    { $n ->
+        [one] { $n } minuut
+       *[other] { $n } minuten
+    }
+escalation_hours =
+    { $n ->
+        [one] { $n } uur
+       *[other] { $n } uur
+    }
+escalation_days =
+    { $n ->
+        [one] { $n } dag
+       *[other] { $n } dagen
+    }
+watchlist_title = Volglijst
+watchlist_intro = Journalisten, columnisten, bloggers en andere stemmen die de teamleiders volgen: een bericht van iemand op deze lijst wordt behandeld als pers.
+watchlist_handle = Account (bijvoorbeeld @naam of naam@server)
+watchlist_note = Notitie (wie is dit?)
+watchlist_add = Toevoegen
+watchlist_remove = Verwijderen
+watchlist_empty = De volglijst is leeg.
+watchlist_added = Toegevoegd op
+watch_handle_missing = Vul een account in.
+watch_handle_bad = Een account bestaat uit letters, cijfers en _ . - @ (2 tot 100 tekens, zonder spaties).
+watch_note_too_long = De notitie mag hoogstens 200 tekens lang zijn.
+watch_already = Dit account staat al op de volglijst.
+keys_escalation_next = Volgende escalatie
+lead_flag_escalation = escalatie ({ $kind })
