@@ -13,7 +13,9 @@
 //! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`],
 //! [`live_alerts::LiveAlerts`] (the burst detector on the live stream) and the incidents made of
 //! its alerts ([`incidents`]); the staff second factor in [`totp`]; a reply through
-//! [`reply::queue_reply`] (with [`reply::composer`]).
+//! [`reply::queue_reply`] (with [`reply::composer`]); satisfaction surveys after a close
+//! ([`surveys::case_closed`], [`surveys::send_due_surveys`], [`surveys::answer`]) and the
+//! leads' reports ([`reports::build_report`], [`reports::report_csv`]).
 
 pub mod alerts;
 pub mod backtest;
@@ -22,8 +24,10 @@ pub mod incidents;
 pub mod ingest;
 pub mod live_alerts;
 pub mod reply;
+pub mod reports;
 pub mod retriage;
 pub mod summary;
+pub mod surveys;
 pub mod totp;
 
 pub use events::{Change, Events, IngestTally, NoEvents};

@@ -11,6 +11,7 @@ pub mod idea;
 pub mod ids;
 pub mod message;
 pub mod pii;
+pub mod satisfaction;
 pub mod triage;
 
 pub use case::{

@@ -8,6 +8,7 @@ pub mod accounts;
 mod api_sources;
 mod audit;
 mod auth;
+pub mod charts;
 mod error;
 pub mod feedback;
 pub mod i18n;
@@ -22,11 +23,13 @@ pub mod oidc;
 mod pages;
 mod privacy;
 pub mod public;
+mod reports;
 pub mod rules;
 pub mod rules_draft;
 pub mod security;
 mod sources;
 mod staff_account;
+pub mod surveys;
 mod system;
 mod webhook_in;
 
@@ -74,6 +77,8 @@ pub struct WebConfig {
     pub replies: wederhoor_app::reply::ReplyPolicy,
     /// When growing reach flags a case for a lead (`[reach]`).
     pub reach: wederhoor_app::ingest::ReachPolicy,
+    /// Satisfaction surveys after a close (`[surveys]`).
+    pub surveys: wederhoor_app::surveys::SurveyPolicy,
 }
 
 impl Default for WebConfig {
@@ -89,6 +94,7 @@ impl Default for WebConfig {
             staff_oidc: None,
             replies: wederhoor_app::reply::ReplyPolicy::default(),
             reach: wederhoor_app::ingest::ReachPolicy::default(),
+            surveys: wederhoor_app::surveys::SurveyPolicy::default(),
         }
     }
 }
@@ -286,6 +292,10 @@ fn routes() -> Routes {
         .route("/incidenten/{id}", get(incidents::show))
         .route("/incidenten/{id}/publiceren", post(incidents::publish))
         .route("/incidenten/{id}/sluiten", post(incidents::close))
+        .route("/rapporten", get(reports::page))
+        .route("/rapporten.csv", get(reports::export))
+        .route("/rapporten/wand", get(reports::wall))
+        .route("/enquete/{token}", get(surveys::show).post(surveys::submit))
         .route("/review", get(rules::review))
         .route("/review/{id}", post(rules::decide))
         .route("/privacy", get(privacy::show))

@@ -54,6 +54,13 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             include_str!("../templates/public_base.html"),
         ),
         ("error.html", include_str!("../templates/error.html")),
+        ("reports.html", include_str!("../templates/reports.html")),
+        ("wall.html", include_str!("../templates/wall.html")),
+        (
+            "wall_body.html",
+            include_str!("../templates/wall_body.html"),
+        ),
+        ("survey.html", include_str!("../templates/survey.html")),
     ]
     .into_iter()
     .chain(crate::feedback::TEMPLATES.iter().copied())
