@@ -54,13 +54,17 @@ async fn a_customer_answers_a_survey_without_javascript_and_a_lead_reads_the_rep
     assert_eq!(token.len(), 64);
 
     let browser = Browser::launch().await.unwrap();
+    let survey = format!("{base}/enquete/{token}?lang=fr");
+    // The accessibility audit needs scripts (axe-core runs in the page): it audits the survey
+    // in a first tab; the customer's tab, without JavaScript, then shows an audited kind of page.
+    let audited = browser.new_page().await.unwrap();
+    audited.set_viewport(390, 844, true).await.unwrap();
+    audited.goto(&survey).await.unwrap();
     let customer = browser.new_page().await.unwrap();
     customer.set_viewport(390, 844, true).await.unwrap();
     customer.disable_javascript().await.unwrap();
-    customer
-        .goto(&format!("{base}/enquete/{token}?lang=fr"))
-        .await
-        .unwrap();
+    customer.goto(&survey).await.unwrap();
+
     assert_eq!(
         customer
             .eval("document.documentElement.lang")
