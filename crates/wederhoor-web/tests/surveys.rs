@@ -260,7 +260,32 @@ async fn a_closed_private_case_gets_one_survey_that_takes_one_answer() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         close(&t, &s, c).await;
         assert!(deliver(&t).await.is_empty(), "{b}: nothing more to send");
+
+        // Erasing the person removes their case and its survey with it.
+        let (source, _) = source_of(&t, "bron-whatsapp").await;
+        t.store
+            .person_erase(source, "+31600000001", Some(t.lead.id), "verzoek klant")
+            .await
+            .unwrap();
+        assert_eq!(
+            t.store.survey_of_conversation(c).await.unwrap(),
+            None,
+            "{b}"
+        );
     }
+}
+
+/// A source by name, with its id.
+async fn source_of(t: &TestApp, name: &str) -> (wederhoor_core::SourceId, String) {
+    let s = t
+        .store
+        .list_sources()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap();
+    (s.id, s.kind)
 }
 
 #[tokio::test]
