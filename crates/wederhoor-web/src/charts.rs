@@ -37,8 +37,8 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const LABEL_WIDTH: i64 = 150;
-const BAR_AREA: i64 = 260;
+const LABEL_WIDTH: i64 = 130;
+const BAR_AREA: i64 = 180;
 const ROW: i64 = 22;
 
 /// Horizontal bars, one row each: the label left, the bar, the value right of it. Negative
@@ -72,8 +72,8 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
         let length = (b.value.abs() * span) / max;
         let x = if b.value < 0 { zero - length } else { zero };
         let mut label = b.label.clone();
-        if label.chars().count() > 22 {
-            label = label.chars().take(21).collect::<String>() + "…";
+        if label.chars().count() > 20 {
+            label = label.chars().take(19).collect::<String>() + "…";
         }
         let value_x = if b.value < 0 {
             zero + 4
@@ -183,8 +183,8 @@ mod tests {
         assert!(svg.contains(">Forum &amp; co</text>"));
         assert!(svg.contains(">10</text>") && svg.contains(">5</text>"));
         // The longest bar fills the area; the other is half of it.
-        assert!(svg.contains("width=\"260\""), "{svg}");
-        assert!(svg.contains("width=\"130\""), "{svg}");
+        assert!(svg.contains("width=\"180\""), "{svg}");
+        assert!(svg.contains("width=\"90\""), "{svg}");
         assert!(!svg.contains("<script"));
     }
 
