@@ -476,6 +476,13 @@ async fn the_report_shows_times_volume_workload_and_nps_of_a_seeded_set() {
         let (_, token) = source(&t, "whatsapp").await;
         let anna = t.login_as(&t.agent).await;
         let lars = t.login_as(&t.lead).await;
+        // The report costs the same number of queries whatever the period holds.
+        let before = t.store.query_count();
+        assert_eq!(
+            t.get("/rapporten", Some(&lars)).await.status,
+            StatusCode::OK
+        );
+        let empty_cost = t.store.query_count() - before;
         // Four cases opened 10, 30, 50 and 70 minutes ago; Anna answers and closes the first
         // two and the fourth, Lars the third. Scores: 10 and 3 for Anna, 9 for Lars; the fourth
         // survey stays unanswered.
@@ -514,7 +521,13 @@ async fn the_report_shows_times_volume_workload_and_nps_of_a_seeded_set() {
         // Median of 4 by nearest rank = the 2nd (30 min); p90 = the 4th (70 min).
         // NPS: promoters 2 (10, 9), detractors 1 (3) of 3 answers = 33; response 3/4 = 75 %.
         // Anna: 10 and 3 → 0 of 2 answers, 3 sent → 67 %; Lars: 9 → 100.
+        let before = t.store.query_count();
         let html = t.get("/rapporten", Some(&lars)).await;
+        assert_eq!(
+            t.store.query_count() - before,
+            empty_cost,
+            "{b}: no query per row"
+        );
         assert_eq!(html.status, StatusCode::OK, "{b}");
         let html = html.text();
         let near = |got: i64, want_min: i64| (got - want_min * 60).abs() <= 5;
