@@ -16,6 +16,9 @@
 //! [`reply::queue_reply`] (with [`reply::composer`]); taking a case private in one action
 //! ([`private::take_private`], with the customer's [`private::request_callback`]) and the canned
 //! replies of the composer ([`canned`]).
+//! [`reply::queue_reply`] (with [`reply::composer`]); satisfaction surveys after a close
+//! ([`surveys::case_closed`], [`surveys::send_due_surveys`], [`surveys::answer`]) and the
+//! leads' reports ([`reports::build_report`], [`reports::report_csv`]).
 
 pub mod alerts;
 pub mod backtest;
@@ -27,8 +30,10 @@ pub mod ingest;
 pub mod live_alerts;
 pub mod private;
 pub mod reply;
+pub mod reports;
 pub mod retriage;
 pub mod summary;
+pub mod surveys;
 pub mod totp;
 
 pub use events::{Change, Events, IngestTally, NoEvents};

@@ -12,6 +12,7 @@ pub mod idea;
 pub mod ids;
 pub mod message;
 pub mod pii;
+pub mod satisfaction;
 pub mod triage;
 
 pub use case::{

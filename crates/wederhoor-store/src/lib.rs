@@ -29,6 +29,7 @@ mod rules;
 mod secrets;
 mod sources;
 mod summary;
+mod surveys;
 
 pub use accounts::{
     Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
@@ -64,6 +65,10 @@ pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use summary::{PeriodCounts, SummarySample};
+pub use surveys::{
+    AgentWorkload, DueSurvey, NewSurvey, ReportTimes, SurveyAnswer, SurveyBrief, SurveyCandidate,
+    SurveyLink, SurveyRow, SurveyView,
+};
 
 use jiff::Timestamp;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -612,6 +617,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("migrations/0014_private_followup_canned.sql"),
     ),
     (15, include_str!("migrations/0015_escalations.sql")),
+    (16, include_str!("migrations/0016_surveys.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -437,6 +437,15 @@ impl Store {
                 "SELECT c.id FROM conversations c WHERE c.id IN ({clist}) \
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)"
             );
+            // Survey answers are the person's words: gone with them; a survey of a case that
+            // is removed goes with it.
+            let sql =
+                format!("UPDATE surveys SET comment = NULL WHERE conversation_id IN ({clist})");
+            query_in(&sql, &affected).execute(&mut *tx).await?;
+            let sql = format!(
+                "DELETE FROM surveys WHERE conversation_id IN ({empty}) OR via_conversation_id IN ({empty})"
+            );
+            query_in(&sql, &affected).execute(&mut *tx).await?;
             let sql = format!("DELETE FROM replies WHERE conversation_id IN ({empty})");
             report.replies_deleted = query_in(&sql, &affected)
                 .execute(&mut *tx)

@@ -57,6 +57,12 @@ impl Store {
                 .rows_affected();
             const EMPTY: &str = "SELECT c.id FROM conversations c WHERE c.source_id = $1 \
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)";
+            sqlx::query(&format!(
+                "DELETE FROM surveys WHERE conversation_id IN ({EMPTY}) OR via_conversation_id IN ({EMPTY})"
+            ))
+            .bind(source.id.0)
+            .execute(&mut *tx)
+            .await?;
             for table in ["replies", "notes", "callback_links"] {
                 sqlx::query(&format!(
                     "DELETE FROM {table} WHERE conversation_id IN ({EMPTY})"

@@ -105,7 +105,9 @@ impl Store {
 
         let rows = sqlx::query(
             "SELECT g.display_name, COUNT(*) FROM replies r JOIN agents g ON g.id = r.agent_id \
-             WHERE r.created_at >= $1 AND r.created_at < $2 GROUP BY r.agent_id, g.display_name",
+             WHERE r.created_at >= $1 AND r.created_at < $2 \
+             AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.reply_id = r.id) \
+             GROUP BY r.agent_id, g.display_name",
         )
         .bind(start_ms)
         .bind(end_ms)
@@ -116,7 +118,8 @@ impl Store {
         }
 
         counts.cases_answered = sqlx::query(
-            "SELECT COUNT(DISTINCT conversation_id) FROM replies WHERE created_at >= $1 AND created_at < $2",
+            "SELECT COUNT(DISTINCT r.conversation_id) FROM replies r WHERE r.created_at >= $1 AND r.created_at < $2 \
+             AND NOT EXISTS (SELECT 1 FROM surveys v WHERE v.reply_id = r.id)",
         )
         .bind(start_ms)
         .bind(end_ms)
@@ -138,7 +141,7 @@ impl Store {
         // period (a case answered again today was first answered earlier).
         let rows = sqlx::query(
             "SELECT c.created_at, f.first_reply FROM (SELECT conversation_id, MIN(created_at) AS first_reply \
-             FROM replies WHERE conversation_id IN \
+             FROM replies r WHERE NOT EXISTS (SELECT 1 FROM surveys v WHERE v.reply_id = r.id) AND r.conversation_id IN \
                (SELECT conversation_id FROM replies WHERE created_at >= $1 AND created_at < $2) \
              GROUP BY conversation_id) f JOIN conversations c ON c.id = f.conversation_id \
              WHERE f.first_reply >= $1 AND f.first_reply < $2",

@@ -406,6 +406,17 @@ impl Page {
         }
     }
 
+    /// Switches the page's own scripts off (DevTools evaluation still works), to check that a
+    /// page works without JavaScript.
+    pub async fn disable_javascript(&self) -> anyhow::Result<()> {
+        self.cmd(
+            "Emulation.setScriptExecutionDisabled",
+            json!({ "value": true }),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The accessibility audit of the page now shown (see [`axe`]); nothing without axe-core.
     pub async fn audit(&self) -> anyhow::Result<()> {
         match &self.inner.audit {

@@ -414,7 +414,8 @@ async fn render_conversation(
         suggested = Some(text);
     }
     let escalations = state.store.escalations_of(id).await?;
-    let ctx = minijinja::context! { escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
+    let survey = crate::surveys::brief_for_staff(state, id).await?;
+    let ctx = minijinja::context! { survey => survey, escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
     pages::render(state, "conversation.html", lang, ctx)
 }
 
@@ -528,6 +529,21 @@ fn history_lines(
                         line.push_str(reason);
                     }
                     line
+                }
+                "survey.schedule" => text(lang, "hist_survey_schedule").to_owned(),
+                "survey.send" => text(lang, "hist_survey_send").to_owned(),
+                "survey.answer" => fill(
+                    text(lang, "hist_survey_answer"),
+                    &[("score", detail.trim_start_matches("score ").trim())],
+                ),
+                "survey.skip" => {
+                    let reason = text(lang, &format!("survey_skip_{}", detail.trim()));
+                    let reason = if reason.is_empty() {
+                        detail.as_str()
+                    } else {
+                        reason
+                    };
+                    fill(text(lang, "hist_survey_skip"), &[("reason", reason)])
                 }
                 "message.edited" => text(lang, "hist_edited").to_owned(),
                 "message.deleted" => text(lang, "hist_deleted").to_owned(),
@@ -836,6 +852,9 @@ pub async fn set_state(
         .parse::<CaseState>()
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     state.store.set_state(id, new_state, auth.agent.id).await?;
+    if new_state == CaseState::Closed {
+        crate::surveys::after_close(&state, id).await?;
+    }
     state.publish(LiveEvent::changed(id, "case"));
     Ok(after_form(id, form.back.as_deref()))
 }

@@ -8,6 +8,7 @@ pub mod accounts;
 mod api_sources;
 mod audit;
 mod auth;
+pub mod charts;
 mod error;
 mod escalations;
 pub mod feedback;
@@ -24,11 +25,13 @@ pub mod oidc;
 mod pages;
 mod privacy;
 pub mod public;
+mod reports;
 pub mod rules;
 pub mod rules_draft;
 pub mod security;
 mod sources;
 mod staff_account;
+pub mod surveys;
 mod system;
 mod webhook_in;
 
@@ -77,6 +80,8 @@ pub struct WebConfig {
     /// When growing reach flags a case for a lead (`[reach]`).
     pub reach: wederhoor_app::ingest::ReachPolicy,
     pub escalations: wederhoor_app::escalations::EscalationPolicy,
+    /// Satisfaction surveys after a close (`[surveys]`).
+    pub surveys: wederhoor_app::surveys::SurveyPolicy,
 }
 
 impl Default for WebConfig {
@@ -93,6 +98,7 @@ impl Default for WebConfig {
             replies: wederhoor_app::reply::ReplyPolicy::default(),
             reach: wederhoor_app::ingest::ReachPolicy::default(),
             escalations: wederhoor_app::escalations::EscalationPolicy::default(),
+            surveys: wederhoor_app::surveys::SurveyPolicy::default(),
         }
     }
 }
@@ -320,6 +326,10 @@ fn routes() -> Routes {
         .route("/incidenten/{id}", get(incidents::show))
         .route("/incidenten/{id}/publiceren", post(incidents::publish))
         .route("/incidenten/{id}/sluiten", post(incidents::close))
+        .route("/rapporten", get(reports::page))
+        .route("/rapporten.csv", get(reports::export))
+        .route("/rapporten/wand", get(reports::wall))
+        .route("/enquete/{token}", get(surveys::show).post(surveys::submit))
         .route("/review", get(rules::review))
         .route("/review/{id}", post(rules::decide))
         .route("/privacy", get(privacy::show))

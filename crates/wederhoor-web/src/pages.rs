@@ -64,6 +64,13 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ("error.html", include_str!("../templates/error.html")),
         ("callback.html", include_str!("../templates/callback.html")),
         ("canned.html", include_str!("../templates/canned.html")),
+        ("reports.html", include_str!("../templates/reports.html")),
+        ("wall.html", include_str!("../templates/wall.html")),
+        (
+            "wall_body.html",
+            include_str!("../templates/wall_body.html"),
+        ),
+        ("survey.html", include_str!("../templates/survey.html")),
     ]
     .into_iter()
     .chain(crate::feedback::TEMPLATES.iter().copied())

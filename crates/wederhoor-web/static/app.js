@@ -18,7 +18,20 @@ function catchUp() {
     refresh(body.dataset.listUrl, document.getElementById("conv-list"));
   } else if (page === "conversation") {
     refresh("/c/" + body.dataset.conversation + "?fragment=thread", document.getElementById("thread"));
+  } else if (page === "wall") {
+    refreshWall();
   }
+}
+
+// The wall view (`/rapporten/wand`): today's figures again after every change, at most one
+// request per two seconds however busy the stream is.
+let wallTimer = null;
+function refreshWall() {
+  if (wallTimer) return;
+  wallTimer = setTimeout(() => {
+    wallTimer = null;
+    refresh("/rapporten/wand?fragment=1", document.getElementById("wall"));
+  }, 2000);
 }
 
 // ----- live updates -----
@@ -52,7 +65,9 @@ function openStream() {
       if (notice) notice.hidden = false;
       return;
     }
-    if (page === "inbox") {
+    if (page === "wall") {
+      if (event.kind !== "presence") refreshWall();
+    } else if (page === "inbox") {
       if (event.kind !== "presence") {
         refresh(body.dataset.listUrl, document.getElementById("conv-list"));
       }

@@ -56,6 +56,72 @@ pub struct Config {
     pub replies: RepliesSection,
     pub reach: ReachSection,
     pub escalations: EscalationsSection,
+    pub surveys: SurveysSection,
+}
+
+/// Satisfaction surveys after a case closes: a link through the case's channel when it is
+/// private, else through a private conversation of the same customer (never in public).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurveysSection {
+    /// Send surveys at all.
+    pub enabled: bool,
+    /// Minutes from the close to the link (0: with the close).
+    pub delay_minutes: i64,
+    /// Days a link can be answered.
+    pub valid_days: i64,
+    /// The channels of cases that get a survey, comma-separated: whatsapp, facebook, instagram,
+    /// bluesky, mastodon, x, email, other.
+    pub channels: String,
+}
+
+impl Default for SurveysSection {
+    fn default() -> Self {
+        let p = wederhoor_app::surveys::SurveyPolicy::default();
+        SurveysSection {
+            enabled: p.enabled,
+            delay_minutes: p.delay_ms / 60_000,
+            valid_days: p.valid_ms / 86_400_000,
+            channels: p
+                .channels
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+}
+
+impl SurveysSection {
+    /// The policy these settings describe; names a wrong setting.
+    pub fn policy(&self) -> anyhow::Result<wederhoor_app::surveys::SurveyPolicy> {
+        if !(0..=60 * 24 * 30).contains(&self.delay_minutes) {
+            bail!("surveys.delay_minutes: from 0 to 43200 (30 days)");
+        }
+        if !(1..=365).contains(&self.valid_days) {
+            bail!("surveys.valid_days: from 1 to 365");
+        }
+        let channels = self
+            .channels
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                c.parse::<wederhoor_core::Channel>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "surveys.channels: {c:?} is not one of whatsapp, facebook, instagram, \
+                         bluesky, mastodon, x, email, other"
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(wederhoor_app::surveys::SurveyPolicy {
+            enabled: self.enabled,
+            delay_ms: self.delay_minutes * 60_000,
+            valid_ms: self.valid_days * 86_400_000,
+            channels,
+        })
+    }
 }
 
 /// Several `serve` nodes on one database (PostgreSQL).
@@ -532,6 +598,7 @@ impl Default for Config {
             replies: RepliesSection::default(),
             reach: ReachSection::default(),
             escalations: EscalationsSection::default(),
+            surveys: SurveysSection::default(),
         }
     }
 }
@@ -693,6 +760,7 @@ impl Config {
         }
         self.replies.policy()?;
         self.escalations.check()?;
+        self.surveys.policy()?;
         if self.reach.flag_reposts < 0
             || !(self.reach.flag_growth_factor == 0.0 || self.reach.flag_growth_factor >= 1.0)
         {

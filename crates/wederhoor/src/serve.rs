@@ -162,10 +162,16 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             reach: config.reach.policy(),
             escalations: config.escalations.policy(&public_url),
             public_url,
+            surveys: config.surveys.policy()?,
             ..WebConfig::default()
         },
     )
     .map_err(|e| anyhow::anyhow!("templates: {e}"))?;
+    if demo {
+        crate::demo_surveys::load(&state)
+            .await
+            .context("the demo's surveys")?;
+    }
     // The live burst detector remembers the waves of the last hours across a restart (and sees
     // the demo's): rebuilt from the stored messages before the first new one arrives.
     let rebuilt = state
@@ -263,6 +269,7 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             store.clone(),
             state.shutting_down.subscribe(),
         ));
+        tokio::spawn(run_surveys(state.clone(), state.shutting_down.subscribe()));
         tokio::spawn(crate::summary::run_summary_mail(
             store.clone(),
             config.summary.clone(),
@@ -420,6 +427,26 @@ async fn run_retention(
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = shutting_down.wait_for(|down| *down) => return,
+        }
+    }
+}
+
+/// Sends the satisfaction surveys whose delay has passed, every half minute (with a delay of 0
+/// the close itself sends them). Several workers are safe: each survey is claimed in the
+/// transaction that queues its link.
+async fn run_surveys(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    if !state.config.surveys.enabled {
+        return;
+    }
+    loop {
+        match wederhoor_web::surveys::send_due(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(surveys = n, "survey links queued"),
+            Err(e) => tracing::error!(error = %e, "sending due surveys failed; trying again"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = shutdown.changed() => return,
         }
     }
 }

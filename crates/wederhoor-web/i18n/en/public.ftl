@@ -442,3 +442,19 @@ callback_link_closed = This link no longer works: the case is closed.
 callback_link_unknown = We don't know this link.
 callback_err_phone = Fill in a valid phone number (8 to 15 digits, for example 06 12345678).
 callback_err_time = Fill in a good time to call (at most 200 characters).
+## The satisfaction survey (/enquete/…) and its invitation
+survey_invitation = Thank you for contacting us. Would you tell us how we helped you? It takes half a minute: { $link }
+survey_title = How did we help you?
+survey_question = How likely are you to recommend us to a friend or family member? (0 = not at all likely, 10 = extremely likely)
+survey_scale_low = 0: not at all likely
+survey_scale_high = 10: extremely likely
+survey_scale_help = Choose one number from 0 to 10.
+survey_comment = Comment (optional)
+survey_comment_help = Please do not include personal data such as your account or phone number.
+survey_send = Send
+survey_thanks = Thank you! Your answer has been received.
+survey_already_answered = This survey has already been answered. Thank you!
+survey_expired = This survey has expired and can no longer be answered.
+survey_unknown = This link does not belong to a survey. Please check that you copied the whole link.
+survey_bad_score = Choose a number from 0 to 10.
+survey_comment_too_long = The comment is too long (at most 2,000 characters).

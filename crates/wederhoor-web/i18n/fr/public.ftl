@@ -440,3 +440,19 @@ callback_link_closed = Ce lien ne fonctionne plus : le dossier est clos.
 callback_link_unknown = Nous ne connaissons pas ce lien.
 callback_err_phone = Indiquez un numéro de téléphone valide (8 à 15 chiffres, par exemple 06 12345678).
 callback_err_time = Indiquez un bon moment pour appeler (200 caractères au plus).
+## The satisfaction survey (/enquete/…) and its invitation
+survey_invitation = Merci de nous avoir contactés. Pouvez-vous nous dire comment nous vous avons aidé ? Cela prend une demi-minute : { $link }
+survey_title = Comment vous avons-nous aidé ?
+survey_question = Quelle est la probabilité que vous nous recommandiez à un ami ou à un proche ? (0 = très improbable, 10 = très probable)
+survey_scale_low = 0 : très improbable
+survey_scale_high = 10 : très probable
+survey_scale_help = Choisissez un chiffre de 0 à 10.
+survey_comment = Commentaire (facultatif)
+survey_comment_help = N'indiquez pas de données personnelles comme votre numéro de compte ou de téléphone.
+survey_send = Envoyer
+survey_thanks = Merci ! Votre réponse a bien été reçue.
+survey_already_answered = Cette enquête a déjà été remplie. Merci !
+survey_expired = Cette enquête a expiré et ne peut plus être remplie.
+survey_unknown = Ce lien ne correspond à aucune enquête. Vérifiez que vous avez copié le lien en entier.
+survey_bad_score = Choisissez un chiffre de 0 à 10.
+survey_comment_too_long = Le commentaire est trop long (2 000 caractères au plus).

@@ -442,3 +442,19 @@ callback_link_closed = Deze link werkt niet meer: de zaak is afgesloten.
 callback_link_unknown = Deze link kennen we niet.
 callback_err_phone = Vul een geldig telefoonnummer in (8 tot 15 cijfers, bijvoorbeeld 06 12345678).
 callback_err_time = Vul een goed moment om te bellen in (hoogstens 200 tekens).
+## The satisfaction survey (/enquete/…) and its invitation
+survey_invitation = Bedankt voor je contact met ons. Wil je ons laten weten hoe we je geholpen hebben? Het kost een halve minuut: { $link }
+survey_title = Hoe hebben we je geholpen?
+survey_question = Hoe waarschijnlijk is het dat je ons aanraadt aan vrienden of familie? (0 = zeer onwaarschijnlijk, 10 = zeer waarschijnlijk)
+survey_scale_low = 0: zeer onwaarschijnlijk
+survey_scale_high = 10: zeer waarschijnlijk
+survey_scale_help = Kies één cijfer van 0 tot en met 10.
+survey_comment = Toelichting (niet verplicht)
+survey_comment_help = Zet hier geen persoonlijke gegevens zoals je rekeningnummer of telefoonnummer in.
+survey_send = Versturen
+survey_thanks = Dank je wel! Je antwoord is ontvangen.
+survey_already_answered = Deze enquête is al ingevuld. Dank je wel!
+survey_expired = Deze enquête is verlopen en kan niet meer worden ingevuld.
+survey_unknown = Deze link hoort niet bij een enquête. Controleer of je de hele link hebt gekopieerd.
+survey_bad_score = Kies een cijfer van 0 tot en met 10.
+survey_comment_too_long = De toelichting is te lang (hoogstens 2000 tekens).
