@@ -13,10 +13,13 @@
 //! [`backtest::backtest_store`], [`summary::daily_summary`], [`alerts::replay`],
 //! [`live_alerts::LiveAlerts`] (the burst detector on the live stream) and the incidents made of
 //! its alerts ([`incidents`]); the staff second factor in [`totp`]; a reply through
-//! [`reply::queue_reply`] (with [`reply::composer`]).
+//! [`reply::queue_reply`] (with [`reply::composer`]); e-cards through [`cards::send_ecard`]; a
+//! broadcast to everyone an incident affects through [`broadcast::broadcast`].
 
 pub mod alerts;
 pub mod backtest;
+pub mod broadcast;
+pub mod cards;
 pub mod events;
 pub mod incidents;
 pub mod ingest;

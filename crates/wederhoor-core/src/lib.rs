@@ -9,6 +9,7 @@ pub mod channel;
 pub mod handle;
 pub mod idea;
 pub mod ids;
+pub mod media;
 pub mod message;
 pub mod pii;
 pub mod triage;
@@ -21,5 +22,6 @@ pub use channel::{Channel, LengthLimit, LengthUnit, SignatureStyle, signed_text}
 pub use ids::{
     AccountId, AgentId, BoardId, ConversationId, IdeaId, MessageId, ReactionId, ReplyId, SourceId,
 };
+pub use media::MediaType;
 pub use message::{IncomingAuthor, IncomingMessage, IncomingMetrics, MessageError, ValidMessage};
 pub use triage::{Action, PiiKind, PiiSpan, Sentiment, SentimentLabel, Triage, Verdict};

@@ -10,6 +10,8 @@
 mod accounts;
 mod agents;
 mod audit_view;
+mod broadcast;
+mod cards;
 mod cluster;
 mod decisions;
 mod feedback;
@@ -33,6 +35,8 @@ pub use accounts::{
 };
 pub use agents::{Agent, NewAgent, Session, Totp};
 pub use audit_view::{AuditEntry, AuditFilter};
+pub use broadcast::{Affected, BroadcastView, PlannedRecipient, RecipientState};
+pub use cards::{CardView, NewCard, content_hash};
 pub use cluster::ActiveVersions;
 pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use feedback::{
@@ -51,7 +55,7 @@ pub use incidents::{
     NewIncident, parse_keys,
 };
 pub use ingest::{AttachmentInfo, BatchExtras, IngestOutcome, NewAttachment, RetriageItem};
-pub use outbox::OutboxItem;
+pub use outbox::{OutboxItem, ReplyMedia};
 pub use privacy::{
     ErasureReport, PersonAttachment, PersonAuthor, PersonConversation, PersonExport, PersonMessage,
     PersonPrecedent,
@@ -603,6 +607,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("migrations/0013_journey_signature_reach.sql"),
     ),
+    (17, include_str!("migrations/0017_cards.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

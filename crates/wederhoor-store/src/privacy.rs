@@ -427,6 +427,12 @@ impl Store {
                 "SELECT c.id FROM conversations c WHERE c.id IN ({clist}) \
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)"
             );
+            // Their cards (the line an agent wrote them) and their place in broadcasts go with
+            // the replies they were sent as.
+            for table in ["cards", "broadcast_recipients"] {
+                let sql = format!("DELETE FROM {table} WHERE conversation_id IN ({empty})");
+                query_in(&sql, &affected).execute(&mut *tx).await?;
+            }
             let sql = format!("DELETE FROM replies WHERE conversation_id IN ({empty})");
             report.replies_deleted = query_in(&sql, &affected)
                 .execute(&mut *tx)

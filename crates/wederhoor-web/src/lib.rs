@@ -8,6 +8,8 @@ pub mod accounts;
 mod api_sources;
 mod audit;
 mod auth;
+mod broadcasts;
+mod cards;
 mod error;
 pub mod feedback;
 pub mod i18n;
@@ -256,6 +258,9 @@ fn routes() -> Routes {
         .route("/c/{id}/assign", post(inbox::assign))
         .route("/c/{id}/state", post(inbox::set_state))
         .route("/c/{id}/presence", post(live::presence))
+        .route("/c/{id}/kaart", get(cards::form).post(cards::send))
+        .route("/c/{id}/kaart.png", get(cards::preview))
+        .route("/kaarten/{file}", get(cards::picture))
         .route("/attachments/{id}", get(inbox::attachment))
         .route("/replies/{id}/sent", post(inbox::mark_sent))
         .route("/replies/{id}/retry", post(inbox::retry))
@@ -286,6 +291,10 @@ fn routes() -> Routes {
         .route("/incidenten/{id}", get(incidents::show))
         .route("/incidenten/{id}/publiceren", post(incidents::publish))
         .route("/incidenten/{id}/sluiten", post(incidents::close))
+        .route(
+            "/incidenten/{id}/rondzending",
+            get(broadcasts::show).post(broadcasts::act),
+        )
         .route("/review", get(rules::review))
         .route("/review/{id}", post(rules::decide))
         .route("/privacy", get(privacy::show))

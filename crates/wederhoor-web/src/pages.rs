@@ -42,6 +42,11 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ("review.html", include_str!("../templates/review.html")),
         ("alerts.html", include_str!("../templates/alerts.html")),
         ("incident.html", include_str!("../templates/incident.html")),
+        ("card.html", include_str!("../templates/card.html")),
+        (
+            "broadcast.html",
+            include_str!("../templates/broadcast.html"),
+        ),
         ("sources.html", include_str!("../templates/sources.html")),
         (
             "public_sources.html",

@@ -421,3 +421,11 @@ kind_trustpilot = Trustpilot
 
 ## Incidents: the public warning banner
 incident_public_label = Warning
+
+## E-cards: the heading on the card and its description, in the customer's language
+card_heading_thanks = Thank you!
+card_heading_sorry = We are sorry
+card_heading_congratulations = Congratulations!
+card_description_thanks = A thank-you card from our webcare team with a personal message
+card_description_sorry = An apology card from our webcare team with a personal message
+card_description_congratulations = A congratulations card from our webcare team with a personal message

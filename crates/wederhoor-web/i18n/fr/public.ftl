@@ -419,3 +419,11 @@ kind_trustpilot = Trustpilot
 
 ## Incidents: the public warning banner
 incident_public_label = Avertissement
+
+## E-cards: the heading on the card and its description, in the customer's language
+card_heading_thanks = Merci !
+card_heading_sorry = Nous sommes désolés
+card_heading_congratulations = Félicitations !
+card_description_thanks = Une carte de remerciement de notre équipe webcare avec un message personnel
+card_description_sorry = Une carte d'excuses de notre équipe webcare avec un message personnel
+card_description_congratulations = Une carte de félicitations de notre équipe webcare avec un message personnel

@@ -421,3 +421,11 @@ kind_trustpilot = Trustpilot
 
 ## Incidents: the public warning banner
 incident_public_label = Waarschuwing
+
+## E-cards: the heading on the card and its description, in the customer's language
+card_heading_thanks = Bedankt!
+card_heading_sorry = Het spijt ons
+card_heading_congratulations = Gefeliciteerd!
+card_description_thanks = Een bedankkaart van ons webcareteam met een persoonlijke boodschap
+card_description_sorry = Een excuuskaart van ons webcareteam met een persoonlijke boodschap
+card_description_congratulations = Een felicitatiekaart van ons webcareteam met een persoonlijke boodschap

@@ -1,0 +1,276 @@
+//! E-cards from a case (`/c/{id}/kaart`: the form with a preview, the preview picture and the
+//! send) and the public link of a card sent as a link (`/kaarten/{hash}.png`): thin handlers
+//! over `wederhoor_app::cards`.
+
+use crate::AppState;
+use crate::auth::{AGENT, Auth};
+use crate::error::AppError;
+use crate::i18n::{Lang, customer_text, text};
+use crate::pages;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use wederhoor_app::cards::{
+    CardOutcome, CardRefusal, CardRequest, CardTemplate, CardText, MAX_LINE_CHARS, send_ecard,
+};
+use wederhoor_core::ConversationId;
+
+#[derive(Deserialize, Default)]
+pub struct CardQuery {
+    #[serde(default)]
+    template: Option<String>,
+    #[serde(default)]
+    line: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CardForm {
+    csrf: String,
+    #[serde(default)]
+    template: String,
+    #[serde(default)]
+    line: String,
+}
+
+fn template_of(name: Option<&str>) -> Result<CardTemplate, AppError> {
+    match name {
+        None | Some("") => Ok(CardTemplate::Thanks),
+        Some(n) => CardTemplate::parse(n)
+            .ok_or_else(|| AppError::BadRequest(format!("unknown card template {n:?}"))),
+    }
+}
+
+/// The card's heading in the customer's language (the language of their messages).
+fn heading(language: &str, template: CardTemplate) -> &'static str {
+    customer_text(language, &format!("card_heading_{}", template.name()))
+}
+
+fn refusal_text(lang: Lang, refusal: &CardRefusal) -> String {
+    text(lang, refusal.key()).replace("{max}", &MAX_LINE_CHARS.to_string())
+}
+
+async fn language_of(state: &AppState, id: ConversationId) -> Result<String, AppError> {
+    let summary = state
+        .store
+        .conversation_summary(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(summary.language)
+}
+
+async fn page(
+    state: &AppState,
+    auth: &Auth<AGENT>,
+    id: ConversationId,
+    template: CardTemplate,
+    line: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let summary = state
+        .store
+        .conversation_summary(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let composer = wederhoor_app::reply::composer(
+        &state.store,
+        &state.config.replies,
+        &summary,
+        &auth.agent.display_name,
+    )
+    .await?;
+    let cards = state.store.cards_of_conversation(id).await?;
+    let preview = (!line.trim().is_empty() && error.is_none()).then(|| {
+        format!(
+            "/c/{}/kaart.png?template={}&line={}",
+            id.0,
+            template.name(),
+            urlencode(line.trim())
+        )
+    });
+    let html = pages::render(
+        state,
+        "card.html",
+        auth.lang,
+        minijinja::context! {
+            agent => &auth.agent,
+            csrf => &auth.csrf,
+            c => &summary,
+            templates => CardTemplate::ALL.iter().map(|t| t.name()).collect::<Vec<_>>(),
+            template => template.name(),
+            line => line,
+            max => MAX_LINE_CHARS,
+            preview => preview,
+            error => error,
+            as_media => wederhoor_app::cards::channel_sends_media(composer.channel),
+            cards => cards,
+        },
+    )?;
+    Ok((status, html).into_response())
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// `GET /c/{id}/kaart`: the e-card form; with a line, its preview (or why it cannot be sent).
+pub async fn form(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Query(query): Query<CardQuery>,
+) -> Result<Response, AppError> {
+    let id = ConversationId(id);
+    let template = template_of(query.template.as_deref())?;
+    let line = query.line.unwrap_or_default();
+    let mut error = None;
+    if !line.trim().is_empty()
+        && let Err(refusal) = wederhoor_app::cards::check_line(&state.active_rules().engine, &line)
+    {
+        error = Some(refusal_text(auth.lang, &refusal));
+    }
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page(&state, &auth, id, template, &line, error, status).await
+}
+
+/// `GET /c/{id}/kaart.png`: the card as it would be sent (PNG).
+pub async fn preview(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Query(query): Query<CardQuery>,
+) -> Result<Response, AppError> {
+    let id = ConversationId(id);
+    let template = template_of(query.template.as_deref())?;
+    let language = language_of(&state, id).await?;
+    let line = query.line.unwrap_or_default();
+    let engine = state.active_rules().engine;
+    let name = auth.agent.display_name.clone();
+    let png = tokio::task::spawn_blocking(move || {
+        wederhoor_app::cards::preview(
+            &engine,
+            &CardText {
+                template,
+                heading: heading(&language, template),
+                line: &line,
+                agent_name: &name,
+            },
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("card preview: {e}")))??;
+    match png {
+        Ok(png) => Ok((
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "private, no-store"),
+            ],
+            png,
+        )
+            .into_response()),
+        Err(refusal) => Err(AppError::Unprocessable(refusal_text(auth.lang, &refusal))),
+    }
+}
+
+/// `POST /c/{id}/kaart`: send the e-card.
+pub async fn send(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Form(form): Form<CardForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let id = ConversationId(id);
+    let template = template_of(Some(&form.template))?;
+    let language = language_of(&state, id).await?;
+    let rules = state.active_rules();
+    let outcome = send_ecard(
+        &state.store,
+        &rules.engine,
+        &state.config.replies,
+        &state,
+        CardRequest {
+            conversation: id,
+            agent: auth.agent.id,
+            card: CardText {
+                template,
+                heading: heading(&language, template),
+                line: &form.line,
+                agent_name: &auth.agent.display_name,
+            },
+            public_url: &state.config.public_url,
+            description: customer_text(&language, &format!("card_description_{}", template.name())),
+        },
+    )
+    .await?;
+    match outcome {
+        CardOutcome::Sent { .. } => {
+            state.outbox_wakeup.notify_one();
+            Ok((
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, format!("/c/{}", id.0))],
+            )
+                .into_response())
+        }
+        CardOutcome::Refused(refusal) => {
+            let error = Some(refusal_text(auth.lang, &refusal));
+            page(
+                &state,
+                &auth,
+                id,
+                template,
+                &form.line,
+                error,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+/// `GET /kaarten/{file}`: the picture of a sent card (`HASH.png`), for channels that take no
+/// media. Public (the customer follows the link); only cards' pictures are served.
+pub async fn picture(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
+    let hash = file.strip_suffix(".png").ok_or(AppError::NotFound)?;
+    if hash.len() != 64
+        || !hash
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
+        return Err(AppError::NotFound);
+    }
+    let (content_type, bytes) = state
+        .store
+        .card_picture(hash)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CACHE_CONTROL,
+                "public, max-age=31536000, immutable".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
