@@ -17,6 +17,7 @@ use wederhoor_triage::Engine;
 
 /// Why one person cannot be reached by the broadcast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Unreachable {
     /// Replies on their source are copied by hand (no connector sends them).
     ManualChannel,

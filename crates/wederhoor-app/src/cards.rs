@@ -27,6 +27,7 @@ const FONT_FAMILY: &str = "DejaVu Sans";
 
 /// The shipped templates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum CardTemplate {
     Thanks,
     Sorry,

@@ -41,7 +41,7 @@ async fn ingest_with(app: &TestApp, token: &str, items: &Value) -> Vec<Conversat
         .unwrap();
     let r = app.send(request).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    r.json()["items"]
+    r.json()["results"]
         .as_array()
         .unwrap()
         .iter()

@@ -95,7 +95,7 @@ async fn ingest_with(app: &TestApp, token: &str, items: serde_json::Value) -> Co
         .unwrap();
     let r = app.send(request).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    conversation_of(&r.json()["items"][0])
+    conversation_of(&r.json()["results"][0])
 }
 
 #[tokio::test]
@@ -272,7 +272,7 @@ async fn an_ecard_on_a_channel_without_media_links_to_its_public_picture() {
         let report = app
             .ingest_ok(&json!([{"id": "f1", "text": "Top geholpen vandaag, dank!", "author": {"handle": "@piet"}}]))
             .await;
-        let id = conversation_of(&report["items"][0]);
+        let id = conversation_of(&report["results"][0]);
         let agent = app.login_as(&app.agent).await;
         let r = app
             .post_form(
