@@ -186,7 +186,7 @@ pub fn card_svg(card: &CardText<'_>) -> String {
          <rect width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"{background}\"/>\n\
          <rect x=\"24\" y=\"24\" width=\"1152\" height=\"627\" rx=\"28\" fill=\"none\" stroke=\"{accent}\" stroke-width=\"8\"/>\n\
          {ornament}\n\
-         <text x=\"600\" y=\"240\" font-size=\"76\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"{accent}\">{}</text>\n\
+         <text x=\"600\" y=\"240\" font-size=\"76\" text-anchor=\"middle\" fill=\"{accent}\">{}</text>\n\
          {text}\
          <text x=\"600\" y=\"600\" font-size=\"40\" text-anchor=\"middle\" fill=\"{ink}\">— {}</text>\n\
          </svg>\n",
