@@ -9,7 +9,7 @@
 use crate::reply::{Composer, ReplyPolicy, composer, personal_data};
 use crate::{Change, Error, Events, Result};
 use std::sync::{Arc, OnceLock};
-use wederhoor_core::{AgentId, Channel, ConversationId, PiiSpan, ReplyId, SignatureStyle};
+use wederhoor_core::{AgentId, ConversationId, DeliveryKind, PiiSpan, ReplyId, SignatureStyle};
 use wederhoor_store::{NewCard, Store, StoreError};
 use wederhoor_triage::Engine;
 
@@ -241,9 +241,10 @@ pub fn preview(engine: &Engine, card: &CardText<'_>) -> Result<Result<Vec<u8>, C
     render_png(&card_svg(&checked)).map(Ok)
 }
 
-/// Whether the connector of `channel` sends media with a reply (else a card goes as a link).
-pub fn channel_sends_media(channel: Channel) -> bool {
-    matches!(channel, Channel::Mastodon)
+/// Whether the connector that delivers replies of this kind sends media with them (else a card
+/// goes as a link). A manual channel never does, whatever the platform.
+pub fn connector_sends_media(delivery: DeliveryKind) -> bool {
+    matches!(delivery, DeliveryKind::Mastodon)
 }
 
 /// An e-card an agent sends on a conversation.
@@ -289,11 +290,12 @@ pub async fn send_ecard(
         .await?
         .ok_or(StoreError::NotFound("conversation"))?;
     let Composer {
-        channel,
-        limit,
-        signature,
-        ..
+        limit, signature, ..
     } = composer(store, policy, &summary, request.card.agent_name).await?;
+    let source = store
+        .source(summary.source_id)
+        .await?
+        .ok_or(StoreError::NotFound("source"))?;
     let card = CardText {
         line,
         ..request.card.clone()
@@ -302,7 +304,7 @@ pub async fn send_ecard(
     let png = tokio::task::spawn_blocking(move || render_png(&svg))
         .await
         .map_err(|e| Error::Internal(format!("card rendering: {e}")))??;
-    let as_media = channel_sends_media(channel);
+    let as_media = connector_sends_media(source.delivery_kind);
     let text = if as_media {
         line.to_owned()
     } else {

@@ -74,13 +74,11 @@ async fn page(
         .conversation_summary(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let composer = wederhoor_app::reply::composer(
-        &state.store,
-        &state.config.replies,
-        &summary,
-        &auth.agent.display_name,
-    )
-    .await?;
+    let source = state
+        .store
+        .source(summary.source_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let cards = state.store.cards_of_conversation(id).await?;
     let preview = (!line.trim().is_empty() && error.is_none()).then(|| {
         format!(
@@ -104,7 +102,7 @@ async fn page(
             max => MAX_LINE_CHARS,
             preview => preview,
             error => error,
-            as_media => wederhoor_app::cards::channel_sends_media(composer.channel),
+            as_media => wederhoor_app::cards::connector_sends_media(source.delivery_kind),
             cards => cards,
         },
     )?;
