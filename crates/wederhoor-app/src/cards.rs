@@ -344,6 +344,146 @@ pub async fn send_ecard(
     })
 }
 
+/// What printed cards may cost (`[cards]` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrintedPolicy {
+    /// What the team may spend on printed cards per calendar month (UTC), in cents.
+    pub monthly_budget_cents: i64,
+    /// What one printed card costs (card, print, stamp), in cents.
+    pub cost_cents: i64,
+}
+
+impl Default for PrintedPolicy {
+    fn default() -> PrintedPolicy {
+        PrintedPolicy {
+            monthly_budget_cents: 5_000,
+            cost_cents: 250,
+        }
+    }
+}
+
+/// The longest recipient name and postal address, in characters, and the most address lines.
+pub const MAX_RECIPIENT_CHARS: usize = 100;
+pub const MAX_ADDRESS_CHARS: usize = 300;
+pub const MAX_ADDRESS_LINES: usize = 6;
+
+/// Why a printed card was not requested.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrintedRefusal {
+    Line(CardRefusal),
+    /// Name missing, too long or with control characters.
+    Recipient,
+    /// Address missing, too long, too many lines or with control characters.
+    Address,
+    /// The month's budget is spent (what is spent, the budget, in cents).
+    OverBudget {
+        spent_cents: i64,
+        budget_cents: i64,
+    },
+}
+
+impl PrintedRefusal {
+    pub fn key(&self) -> &'static str {
+        match self {
+            PrintedRefusal::Line(r) => r.key(),
+            PrintedRefusal::Recipient => "printed_recipient_invalid",
+            PrintedRefusal::Address => "printed_address_invalid",
+            PrintedRefusal::OverBudget { .. } => "printed_over_budget",
+        }
+    }
+}
+
+/// A printed card an agent requests; the address comes from a private channel.
+#[derive(Debug, Clone)]
+pub struct PrintedCardRequest<'a> {
+    pub conversation: ConversationId,
+    pub agent: AgentId,
+    pub template: CardTemplate,
+    pub line: &'a str,
+    pub recipient: &'a str,
+    pub address: &'a str,
+    /// Now (UTC ms): the month whose budget counts.
+    pub now: i64,
+}
+
+/// The UTC calendar month around `now` as `[start, end)` in ms.
+pub fn month_of(now: i64) -> Result<(i64, i64)> {
+    let at = jiff::Timestamp::from_millisecond(now)
+        .map_err(|e| Error::Invalid(format!("time: {e}")))?
+        .to_zoned(jiff::tz::TimeZone::UTC);
+    let start = at
+        .date()
+        .first_of_month()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_err(|e| Error::Internal(format!("month start: {e}")))?;
+    let end = start
+        .checked_add(jiff::Span::new().months(1))
+        .map_err(|e| Error::Internal(format!("month end: {e}")))?;
+    Ok((
+        start.timestamp().as_millisecond(),
+        end.timestamp().as_millisecond(),
+    ))
+}
+
+/// Checks the card and the address and requests the printed card within the month's budget.
+pub async fn request_printed_card(
+    store: &Store,
+    engine: &Engine,
+    policy: PrintedPolicy,
+    request: PrintedCardRequest<'_>,
+) -> Result<Result<i64, PrintedRefusal>> {
+    let line = match check_line(engine, request.line) {
+        Ok(l) => l,
+        Err(r) => return Ok(Err(PrintedRefusal::Line(r))),
+    };
+    let recipient = request.recipient.trim();
+    if recipient.is_empty()
+        || recipient.chars().count() > MAX_RECIPIENT_CHARS
+        || recipient.chars().any(char::is_control)
+    {
+        return Ok(Err(PrintedRefusal::Recipient));
+    }
+    let address: Vec<&str> = request
+        .address
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let address = address.join("\n");
+    if address.chars().count() < 5
+        || address.chars().count() > MAX_ADDRESS_CHARS
+        || address.lines().count() > MAX_ADDRESS_LINES
+        || address.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Ok(Err(PrintedRefusal::Address));
+    }
+    let (month_start, month_end) = month_of(request.now)?;
+    let outcome = store
+        .request_printed_card(&wederhoor_store::NewPrintedCard {
+            conversation: request.conversation,
+            agent: request.agent,
+            template: request.template.name(),
+            line,
+            recipient,
+            address: &address,
+            cost_cents: policy.cost_cents,
+            month_start,
+            month_end,
+            budget_cents: policy.monthly_budget_cents,
+            now: request.now,
+        })
+        .await?;
+    Ok(match outcome {
+        wederhoor_store::PrintedRequest::Requested(id) => Ok(id),
+        wederhoor_store::PrintedRequest::OverBudget { spent_cents } => {
+            Err(PrintedRefusal::OverBudget {
+                spent_cents,
+                budget_cents: policy.monthly_budget_cents,
+            })
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,6 +503,14 @@ mod tests {
         assert!(svg.contains("— Sanne"));
         assert!(!svg.contains("<b>"));
         assert_eq!(xml_escape("a\u{0}b\u{1b}c"), "abc");
+    }
+
+    #[test]
+    fn the_budget_month_is_the_utc_calendar_month() {
+        let now = jiff::Timestamp::from_second(1_709_164_800).unwrap(); // 2024-02-29T00:00Z
+        let (start, end) = month_of(now.as_millisecond()).unwrap();
+        assert_eq!(start, 1_706_745_600_000); // 2024-02-01
+        assert_eq!(end, 1_709_251_200_000); // 2024-03-01
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub use accounts::{
 pub use agents::{Agent, NewAgent, Session, Totp};
 pub use audit_view::{AuditEntry, AuditFilter};
 pub use broadcast::{Affected, BroadcastView, PlannedRecipient, RecipientState};
-pub use cards::{CardView, NewCard, content_hash};
+pub use cards::{CardView, NewCard, NewPrintedCard, PrintedCardView, PrintedRequest, content_hash};
 pub use cluster::ActiveVersions;
 pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use feedback::{
@@ -58,7 +58,7 @@ pub use ingest::{AttachmentInfo, BatchExtras, IngestOutcome, NewAttachment, Retr
 pub use outbox::{OutboxItem, ReplyMedia};
 pub use privacy::{
     ErasureReport, PersonAttachment, PersonAuthor, PersonConversation, PersonExport, PersonMessage,
-    PersonPrecedent,
+    PersonPrecedent, PersonPrintedCard,
 };
 pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};

@@ -82,6 +82,22 @@ pub struct PersonExport {
     pub conversations: Vec<PersonConversation>,
     pub precedents: Vec<PersonPrecedent>,
     pub attachments: Vec<PersonAttachment>,
+    /// Printed cards requested for the person, with the address while the card is not sent.
+    pub printed_cards: Vec<PersonPrintedCard>,
+}
+
+/// A printed card requested for the person.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PersonPrintedCard {
+    pub id: i64,
+    pub conversation_id: ConversationId,
+    pub template: String,
+    pub line: String,
+    pub recipient: Option<String>,
+    pub address: Option<String>,
+    pub state: String,
+    pub requested_at: i64,
+    pub sent_at: Option<i64>,
 }
 
 impl PersonExport {
@@ -95,6 +111,7 @@ impl PersonExport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ErasureReport {
     pub authors_anonymised: u64,
+    pub printed_cards_deleted: u64,
     pub messages_deleted: u64,
     pub conversations_deleted: u64,
     pub conversations_updated: u64,
@@ -172,6 +189,7 @@ impl Store {
             conversations: vec![],
             precedents: vec![],
             attachments: vec![],
+            printed_cards: vec![],
         };
         self.counted(1);
         let authors = person_authors(self.pool(), source, handle).await?;
@@ -286,6 +304,24 @@ impl Store {
                 reason: r.try_get(4)?,
                 rule_id: r.try_get(5)?,
                 created_at: r.try_get(6)?,
+            });
+        }
+        self.counted(1);
+        let sql = format!(
+            "SELECT id, conversation_id, template, line, recipient, address, state, requested_at, sent_at \
+             FROM printed_cards WHERE author_id IN ({list}) ORDER BY id"
+        );
+        for r in query_in(&sql, &authors).fetch_all(self.pool()).await? {
+            export.printed_cards.push(PersonPrintedCard {
+                id: r.try_get(0)?,
+                conversation_id: ConversationId(r.try_get(1)?),
+                template: r.try_get(2)?,
+                line: r.try_get(3)?,
+                recipient: r.try_get(4)?,
+                address: r.try_get(5)?,
+                state: r.try_get(6)?,
+                requested_at: r.try_get(7)?,
+                sent_at: r.try_get(8)?,
             });
         }
         self.counted(1);
@@ -407,6 +443,12 @@ impl Store {
         }
         let sql = format!("DELETE FROM precedents WHERE message_id IN ({mine})");
         report.precedents_deleted = query_in(&sql, &authors)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        // Printed cards for the person (their address) go, sent or not.
+        let sql = format!("DELETE FROM printed_cards WHERE author_id IN ({list})");
+        report.printed_cards_deleted = query_in(&sql, &authors)
             .execute(&mut *tx)
             .await?
             .rows_affected();

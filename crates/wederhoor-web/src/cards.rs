@@ -3,7 +3,7 @@
 //! over `wederhoor_app::cards`.
 
 use crate::AppState;
-use crate::auth::{AGENT, Auth};
+use crate::auth::{AGENT, Auth, LEAD};
 use crate::error::AppError;
 use crate::i18n::{Lang, customer_text, text};
 use crate::pages;
@@ -23,6 +23,9 @@ pub struct CardQuery {
     template: Option<String>,
     #[serde(default)]
     line: Option<String>,
+    /// Set after a printed card was requested (the page says so).
+    #[serde(default)]
+    printed: bool,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +63,21 @@ async fn language_of(state: &AppState, id: ConversationId) -> Result<String, App
     Ok(summary.language)
 }
 
+/// What the printed card form shows again after a refusal.
+#[derive(serde::Serialize, Default)]
+struct PrintedDraft {
+    recipient: String,
+    address: String,
+    error: Option<String>,
+    requested: bool,
+}
+
+/// Cents as euros with a decimal comma ("2,50").
+fn euros(cents: i64) -> String {
+    format!("{},{:02}", cents / 100, (cents % 100).abs())
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn page(
     state: &AppState,
     auth: &Auth<AGENT>,
@@ -68,6 +86,7 @@ async fn page(
     line: &str,
     error: Option<String>,
     status: StatusCode,
+    printed: Option<PrintedDraft>,
 ) -> Result<Response, AppError> {
     let summary = state
         .store
@@ -80,6 +99,10 @@ async fn page(
         .await?
         .ok_or(AppError::NotFound)?;
     let cards = state.store.cards_of_conversation(id).await?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let (from, to) = wederhoor_app::cards::month_of(now)?;
+    let spent = state.store.printed_spent(from, to).await?;
+    let policy = state.config.printed_cards;
     let preview = (!line.trim().is_empty() && error.is_none()).then(|| {
         format!(
             "/c/{}/kaart.png?template={}&line={}",
@@ -104,6 +127,9 @@ async fn page(
             error => error,
             as_media => wederhoor_app::cards::connector_sends_media(source.delivery_kind),
             cards => cards,
+            printed => printed.unwrap_or_default(),
+            budget_left => euros(policy.monthly_budget_cents.saturating_sub(spent).max(0)),
+            card_cost => euros(policy.cost_cents),
         },
     )?;
     Ok((status, html).into_response())
@@ -143,7 +169,11 @@ pub async fn form(
     } else {
         StatusCode::OK
     };
-    page(&state, &auth, id, template, &line, error, status).await
+    let printed = query.printed.then(|| PrintedDraft {
+        requested: true,
+        ..PrintedDraft::default()
+    });
+    page(&state, &auth, id, template, &line, error, status, printed).await
 }
 
 /// `GET /c/{id}/kaart.png`: the card as it would be sent (PNG).
@@ -235,6 +265,7 @@ pub async fn send(
                 &form.line,
                 error,
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }
@@ -271,4 +302,135 @@ pub async fn picture(
         bytes,
     )
         .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PrintedForm {
+    csrf: String,
+    #[serde(default)]
+    template: String,
+    #[serde(default)]
+    line: String,
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    address: String,
+}
+
+/// `POST /c/{id}/kaart/drukwerk`: request a printed card (the address the agent has from a
+/// private channel), within the month's budget.
+pub async fn request_printed(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    Form(form): Form<PrintedForm>,
+) -> Result<Response, AppError> {
+    use wederhoor_app::cards::{PrintedCardRequest, PrintedRefusal, request_printed_card};
+    auth.check_csrf(&form.csrf)?;
+    let id = ConversationId(id);
+    let template = template_of(Some(&form.template))?;
+    let outcome = request_printed_card(
+        &state.store,
+        &state.active_rules().engine,
+        state.config.printed_cards,
+        PrintedCardRequest {
+            conversation: id,
+            agent: auth.agent.id,
+            template,
+            line: &form.line,
+            recipient: &form.recipient,
+            address: &form.address,
+            now: jiff::Timestamp::now().as_millisecond(),
+        },
+    )
+    .await?;
+    match outcome {
+        Ok(_) => Ok((
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/c/{}/kaart?printed=true", id.0))],
+        )
+            .into_response()),
+        Err(refusal) => {
+            let message = match &refusal {
+                PrintedRefusal::Line(r) => refusal_text(auth.lang, r),
+                PrintedRefusal::OverBudget {
+                    spent_cents,
+                    budget_cents,
+                } => text(auth.lang, refusal.key())
+                    .replace("{spent}", &euros(*spent_cents))
+                    .replace("{budget}", &euros(*budget_cents)),
+                _ => text(auth.lang, refusal.key()).replace(
+                    "{max}",
+                    &wederhoor_app::cards::MAX_ADDRESS_CHARS.to_string(),
+                ),
+            };
+            let draft = PrintedDraft {
+                recipient: form.recipient.clone(),
+                address: form.address.clone(),
+                error: Some(message),
+                requested: false,
+            };
+            page(
+                &state,
+                &auth,
+                id,
+                template,
+                &form.line,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(draft),
+            )
+            .await
+        }
+    }
+}
+
+/// `GET /drukwerk`: the fulfilment list of printed cards with the month's budget (leads).
+pub async fn fulfilment(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+) -> Result<Response, AppError> {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let (from, to) = wederhoor_app::cards::month_of(now)?;
+    let spent = state.store.printed_spent(from, to).await?;
+    let cards = state.store.printed_cards().await?;
+    let policy = state.config.printed_cards;
+    let html = pages::render(
+        &state,
+        "printed.html",
+        auth.lang,
+        minijinja::context! {
+            agent => &auth.agent,
+            csrf => &auth.csrf,
+            cards => cards,
+            spent => euros(spent),
+            budget => euros(policy.monthly_budget_cents),
+            over => spent > policy.monthly_budget_cents,
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+/// `POST /drukwerk/{id}/verstuurd`: the card is in the post; its address is forgotten.
+pub async fn mark_printed_sent(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    if !state
+        .store
+        .mark_printed_card_sent(id, auth.agent.id, now)
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/drukwerk")]).into_response())
 }

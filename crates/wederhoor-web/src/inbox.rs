@@ -458,6 +458,7 @@ fn history_lines(
                 }
                 "reply.queue" => text(lang, "hist_reply").to_owned(),
                 "card.send" => text(lang, "hist_card").to_owned(),
+                "card.print_request" => text(lang, "hist_card_print_request").to_owned(),
                 "reply.sent_by_hand" => text(lang, "hist_sent_by_hand").to_owned(),
                 "case.lead_flag" => fill(
                     text(lang, "hist_lead_flag"),

@@ -76,6 +76,8 @@ pub struct WebConfig {
     pub replies: wederhoor_app::reply::ReplyPolicy,
     /// When growing reach flags a case for a lead (`[reach]`).
     pub reach: wederhoor_app::ingest::ReachPolicy,
+    /// What printed cards may cost (`[cards]`).
+    pub printed_cards: wederhoor_app::cards::PrintedPolicy,
 }
 
 impl Default for WebConfig {
@@ -91,6 +93,7 @@ impl Default for WebConfig {
             staff_oidc: None,
             replies: wederhoor_app::reply::ReplyPolicy::default(),
             reach: wederhoor_app::ingest::ReachPolicy::default(),
+            printed_cards: wederhoor_app::cards::PrintedPolicy::default(),
         }
     }
 }
@@ -260,7 +263,10 @@ fn routes() -> Routes {
         .route("/c/{id}/presence", post(live::presence))
         .route("/c/{id}/kaart", get(cards::form).post(cards::send))
         .route("/c/{id}/kaart.png", get(cards::preview))
+        .route("/c/{id}/kaart/drukwerk", post(cards::request_printed))
         .route("/kaarten/{file}", get(cards::picture))
+        .route("/drukwerk", get(cards::fulfilment))
+        .route("/drukwerk/{id}/verstuurd", post(cards::mark_printed_sent))
         .route("/attachments/{id}", get(inbox::attachment))
         .route("/replies/{id}/sent", post(inbox::mark_sent))
         .route("/replies/{id}/retry", post(inbox::retry))

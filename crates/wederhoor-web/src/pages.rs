@@ -43,6 +43,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ("alerts.html", include_str!("../templates/alerts.html")),
         ("incident.html", include_str!("../templates/incident.html")),
         ("card.html", include_str!("../templates/card.html")),
+        ("printed.html", include_str!("../templates/printed.html")),
         (
             "broadcast.html",
             include_str!("../templates/broadcast.html"),

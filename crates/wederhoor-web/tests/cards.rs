@@ -316,3 +316,136 @@ async fn an_ecard_on_a_channel_without_media_links_to_its_public_picture() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
     }
 }
+
+#[tokio::test]
+async fn printed_cards_stay_within_the_monthly_budget_and_forget_the_address_once_sent() {
+    for mut app in spawn_apps().await {
+        let b = app.backend;
+        app.state.config.printed_cards = wederhoor_app::cards::PrintedPolicy {
+            monthly_budget_cents: 500,
+            cost_cents: 250,
+        };
+        let report = app
+            .ingest_ok(&json!([
+                {"id": "p1", "text": "Dank voor het meedenken over mijn lening!", "author": {"handle": "@jan"}},
+                {"id": "p2", "text": "Super geholpen vandaag", "author": {"handle": "@eva"}},
+                {"id": "p3", "text": "Top service", "author": {"handle": "@rob"}},
+            ]))
+            .await;
+        let ids: Vec<ConversationId> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(conversation_of)
+            .collect();
+        let agent = app.login_as(&app.agent).await;
+        let lead = app.login_as(&app.lead).await;
+        let request = |id: ConversationId, address: &'static str| {
+            let path = format!("/c/{}/kaart/drukwerk", id.0);
+            let csrf = agent.csrf.clone();
+            let app = &app;
+            let agent = &agent;
+            async move {
+                app.post_form(
+                    &path,
+                    Some(agent),
+                    &[
+                        ("csrf", &csrf),
+                        ("template", "thanks"),
+                        ("line", "Dank voor je vertrouwen!"),
+                        ("recipient", "J. Jansen"),
+                        ("address", address),
+                    ],
+                )
+                .await
+            }
+        };
+        // An address that is not one is refused; nothing is spent.
+        let r = request(ids[0], "x").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(r.text().contains("id=\"printed-error\""), "{b}");
+        // Two cards fit the budget of 5 euros at 2.50 each; the third does not.
+        let r = request(ids[0], "Dorpsstraat 12\n1234 AB Ergens").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        assert_eq!(
+            r.location(),
+            Some(format!("/c/{}/kaart?printed=true", ids[0].0).as_str())
+        );
+        let r = request(ids[1], "Laan 3\n4321 BA Elders").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let r = request(ids[2], "Weg 9\n1111 AA Hier").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(
+            r.text().contains("budget van deze maand is op"),
+            "{b}: {}",
+            r.text()
+        );
+        // The case history says a card was requested, without the address.
+        let page = app
+            .get(&format!("/c/{}", ids[0].0), Some(&agent))
+            .await
+            .text();
+        assert!(page.contains("Gedrukte kaart aangevraagd"), "{b}");
+        assert!(
+            !page.contains("Dorpsstraat"),
+            "{b}: no address on the case page"
+        );
+
+        // The fulfilment list: leads only, with the addresses of cards still to send.
+        assert_eq!(
+            app.get("/drukwerk", Some(&agent)).await.status,
+            StatusCode::FORBIDDEN,
+            "{b}"
+        );
+        let page = app.get("/drukwerk", Some(&lead)).await.text();
+        assert_eq!(page.matches("data-state=\"requested\"").count(), 2, "{b}");
+        assert!(
+            page.contains("Dorpsstraat 12, 1234 AB Ergens"),
+            "{b}: {page}"
+        );
+        assert!(page.contains("5,00 van 5,00 euro"), "{b}: {page}");
+        let card: i64 = page
+            .split("action=\"/drukwerk/")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let r = app
+            .post_form(
+                &format!("/drukwerk/{card}/verstuurd"),
+                Some(&agent),
+                &[("csrf", &agent.csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{b}");
+        let r = app
+            .post_form(
+                &format!("/drukwerk/{card}/verstuurd"),
+                Some(&lead),
+                &[("csrf", &lead.csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        // Twice is not found (it is sent already).
+        let r = app
+            .post_form(
+                &format!("/drukwerk/{card}/verstuurd"),
+                Some(&lead),
+                &[("csrf", &lead.csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{b}");
+        let page = app.get("/drukwerk", Some(&lead)).await.text();
+        assert_eq!(page.matches("data-state=\"sent\"").count(), 1, "{b}");
+        assert!(
+            !page.contains("Dorpsstraat"),
+            "{b}: the address is forgotten once sent"
+        );
+        // Sending does not give the budget back.
+        let r = request(ids[2], "Weg 9\n1111 AA Hier").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    }
+}

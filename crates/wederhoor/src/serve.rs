@@ -164,6 +164,7 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             body_deadline: Duration::from_secs(config.server.body_timeout_secs),
             replies: config.replies.policy()?,
             reach: config.reach.policy(),
+            printed_cards: config.cards.printed_policy(),
             ..WebConfig::default()
         },
     )

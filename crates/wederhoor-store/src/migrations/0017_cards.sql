@@ -41,3 +41,23 @@ CREATE TABLE IF NOT EXISTS broadcast_recipients (
     unreachable TEXT,
     PRIMARY KEY (broadcast_id, recipient)
 );
+-- A printed card an agent requested for the author of a conversation: the address (personal
+-- data, collected privately; cleared once the card is marked sent), its cost against the monthly
+-- budget, and when it was sent. Exported and erased with the person.
+CREATE TABLE IF NOT EXISTS printed_cards (
+    id {ID},
+    conversation_id BIGINT NOT NULL REFERENCES conversations(id),
+    author_id BIGINT REFERENCES authors(id),
+    agent_id BIGINT NOT NULL REFERENCES agents(id),
+    template TEXT NOT NULL,
+    line TEXT NOT NULL,
+    recipient TEXT,
+    address TEXT,
+    cost_cents BIGINT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'requested',
+    requested_at BIGINT NOT NULL,
+    sent_at BIGINT,
+    sent_by BIGINT REFERENCES agents(id)
+);
+CREATE INDEX IF NOT EXISTS printed_cards_state ON printed_cards (state, requested_at);
+CREATE INDEX IF NOT EXISTS printed_cards_author ON printed_cards (author_id);
