@@ -42,12 +42,13 @@ impl MediaType {
         }
     }
 
-    /// The largest file of this kind a reply may carry (what Mastodon accepts by default:
-    /// 16 MB pictures, 99 MB videos; we keep videos short).
+    /// The largest file of this kind a reply may carry: 5 MB pictures, 15 MB (short) videos —
+    /// well under what Mastodon accepts (16 MB, 99 MB) and under the server's buffered-body
+    /// budget.
     pub fn max_bytes(self) -> usize {
         match self {
-            MediaType::Mp4 => 40 * 1024 * 1024,
-            _ => 8 * 1024 * 1024,
+            MediaType::Mp4 => 15 * 1024 * 1024,
+            _ => 5 * 1024 * 1024,
         }
     }
 }

@@ -41,31 +41,70 @@ pub fn content_hash(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// Stores media once per content hash in `tx`; returns its id.
+async fn insert_media(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<i64> {
+    let sha = content_hash(bytes);
+    sqlx::query(
+        "INSERT INTO media (sha256, content_type, size, bytes, created_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(&sha)
+    .bind(content_type)
+    .bind(bytes.len() as i64)
+    .bind(bytes.to_vec())
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(sqlx::query("SELECT id FROM media WHERE sha256 = $1")
+        .bind(&sha)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?)
+}
+
 impl Store {
+    /// Queues a reply that carries a photo or video (stored once per content hash), in one
+    /// transaction with the media.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_reply_with_media(
+        &self,
+        conversation: ConversationId,
+        agent: AgentId,
+        text: &str,
+        signature: Option<&str>,
+        content_type: &str,
+        bytes: &[u8],
+        description: &str,
+    ) -> Result<ReplyId> {
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(7);
+        let media = insert_media(&mut tx, content_type, bytes).await?;
+        let reply = crate::inbox::insert_reply(
+            &mut tx,
+            conversation,
+            agent,
+            text,
+            signature,
+            Some((media, description)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(reply)
+    }
+
     /// Stores the card's picture (once per content hash), queues the reply (with the picture as
     /// media when `attach`) and records the card, audited, in one transaction.
     pub async fn send_card(&self, card: &NewCard<'_>) -> Result<(i64, ReplyId)> {
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         self.counted(8);
-        let sha = content_hash(card.bytes);
         let now = now_ms();
-        sqlx::query(
-            "INSERT INTO media (sha256, content_type, size, bytes, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (sha256) DO NOTHING",
-        )
-        .bind(&sha)
-        .bind(card.content_type)
-        .bind(card.bytes.len() as i64)
-        .bind(card.bytes.to_vec())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let media: i64 = sqlx::query("SELECT id FROM media WHERE sha256 = $1")
-            .bind(&sha)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+        let media = insert_media(&mut tx, card.content_type, card.bytes).await?;
         let reply = crate::inbox::insert_reply(
             &mut tx,
             card.conversation,

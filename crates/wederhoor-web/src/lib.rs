@@ -19,6 +19,7 @@ mod ingest;
 pub mod learning;
 mod live;
 pub mod markdown;
+mod media_reply;
 mod meta_in;
 pub mod oidc;
 mod pages;
@@ -264,6 +265,12 @@ fn routes() -> Routes {
         .route("/c/{id}/kaart", get(cards::form).post(cards::send))
         .route("/c/{id}/kaart.png", get(cards::preview))
         .route("/c/{id}/kaart/drukwerk", post(cards::request_printed))
+        .route(
+            "/c/{id}/media",
+            post(media_reply::reply_with_media).layer(axum::extract::DefaultBodyLimit::max(
+                media_reply::MEDIA_BODY_BYTES,
+            )),
+        )
         .route("/kaarten/{file}", get(cards::picture))
         .route("/drukwerk", get(cards::fulfilment))
         .route("/drukwerk/{id}/verstuurd", post(cards::mark_printed_sent))

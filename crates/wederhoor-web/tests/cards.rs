@@ -449,3 +449,166 @@ async fn printed_cards_stay_within_the_monthly_budget_and_forget_the_address_onc
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     }
 }
+
+/// A `multipart/form-data` body with the reply's fields and a file.
+fn multipart(csrf: &str, text: &str, file_name: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "grens-4711";
+    let mut body = Vec::new();
+    for (name, value) in [
+        ("csrf", csrf),
+        ("text", text),
+        ("description", "Een foto van de nieuwe pas"),
+    ] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    app: &TestApp,
+    session: &Session,
+    id: ConversationId,
+    name: &str,
+    file: &[u8],
+) -> TestResponse {
+    let (content_type, body) = multipart(&session.csrf, "Zo ziet de nieuwe pas eruit", name, file);
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("/c/{}/media", id.0))
+        .header(header::CONTENT_TYPE, content_type)
+        .header(
+            header::COOKIE,
+            format!("wederhoor_session={}", session.cookie),
+        )
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn a_reply_carries_a_photo_checked_by_its_bytes_to_mastodon() {
+    let (instance, seen) = fake_mastodon().await;
+    for app in spawn_apps().await {
+        let b = app.backend;
+        let token = mastodon_source(&app, &instance).await;
+        let id = ingest_with(
+            &app,
+            &token,
+            json!([{"id": "401", "text": "Hoe ziet de nieuwe pas eruit?", "author": {"handle": "@mila"}}]),
+        )
+        .await;
+        let agent = app.login_as(&app.agent).await;
+        let page = app.get(&format!("/c/{}", id.0), Some(&agent)).await.text();
+        assert!(
+            page.contains("id=\"media-form\""),
+            "{b}: Mastodon takes media"
+        );
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x02\0\0\0\x02\x08\x02\0\0\0".to_vec();
+        png.extend_from_slice(&[7u8; 64]);
+
+        // HTML with a picture's name is not a picture.
+        let r = upload(
+            &app,
+            &agent,
+            id,
+            "pas.png",
+            b"<html><script>alert(1)</script></html>",
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        assert!(
+            r.location().unwrap().contains("error=media_not_media"),
+            "{b}"
+        );
+        // Too large for a picture.
+        let mut big = png.clone();
+        big.resize(5 * 1024 * 1024 + 1, 0);
+        let r = upload(&app, &agent, id, "groot.png", &big).await;
+        assert!(
+            r.location()
+                .unwrap_or_default()
+                .contains("error=media_too_large"),
+            "{b}: {:?}",
+            r.status
+        );
+        assert!(
+            app.detail(id).await.replies.is_empty(),
+            "{b}: nothing queued"
+        );
+
+        let r = upload(&app, &agent, id, "pas.png", &png).await;
+        assert_eq!(r.location(), Some(format!("/c/{}", id.0).as_str()), "{b}");
+        assert_eq!(app.detail(id).await.replies.len(), 1, "{b}");
+        let delivered = wederhoor_listen::run_outbox_once(
+            &app.store,
+            &wederhoor_listen::MastodonConnector::new().unwrap(),
+            &wederhoor_listen::OutboxConfig::default(),
+            &|_| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(delivered, 1, "{b}");
+        let s = seen.lock().unwrap();
+        let (_, body) = s.uploads.last().unwrap();
+        assert!(
+            body.windows(png.len()).any(|w| w == png.as_slice()),
+            "{b}: the file as uploaded"
+        );
+        assert!(
+            String::from_utf8_lossy(body).contains("Een foto van de nieuwe pas"),
+            "{b}"
+        );
+        let status = s.statuses.last().unwrap();
+        assert!(
+            status.iter().any(|(k, _)| k == "media_ids[]"),
+            "{b}: {status:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_channel_without_a_media_connector_refuses_photos() {
+    for app in spawn_apps().await {
+        let b = app.backend;
+        let report = app
+            .ingest_ok(&json!([{"id": "m1", "text": "Foto graag", "author": {"handle": "@kim"}}]))
+            .await;
+        let id = conversation_of(&report["results"][0]);
+        let agent = app.login_as(&app.agent).await;
+        let page = app.get(&format!("/c/{}", id.0), Some(&agent)).await.text();
+        assert!(
+            !page.contains("id=\"media-form\""),
+            "{b}: the manual forum takes no media"
+        );
+        let r = upload(
+            &app,
+            &agent,
+            id,
+            "pas.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+        )
+        .await;
+        assert!(
+            r.location()
+                .unwrap()
+                .contains("error=media_channel_takes_none"),
+            "{b}"
+        );
+        let page = app.get(r.location().unwrap(), Some(&agent)).await.text();
+        assert!(page.contains("Via dit kanaal gaan geen foto"), "{b}");
+        assert!(app.detail(id).await.replies.is_empty(), "{b}");
+    }
+}
