@@ -15,14 +15,17 @@
 //! its alerts ([`incidents`]); the staff second factor in [`totp`]; a reply through
 //! [`reply::queue_reply`] (with [`reply::composer`]); taking a case private in one action
 //! ([`private::take_private`], with the customer's [`private::request_callback`]) and the canned
-//! replies of the composer ([`canned`]).
-//! [`reply::queue_reply`] (with [`reply::composer`]); satisfaction surveys after a close
+//! replies of the composer ([`canned`]); satisfaction surveys after a close
 //! ([`surveys::case_closed`], [`surveys::send_due_surveys`], [`surveys::answer`]) and the
-//! leads' reports ([`reports::build_report`], [`reports::report_csv`]).
+//! leads' reports ([`reports::build_report`], [`reports::report_csv`]); e-cards through
+//! [`cards::send_ecard`]; a broadcast to everyone an incident affects through
+//! [`broadcast::broadcast`].
 
 pub mod alerts;
 pub mod backtest;
+pub mod broadcast;
 pub mod canned;
+pub mod cards;
 pub mod escalations;
 pub mod events;
 pub mod incidents;

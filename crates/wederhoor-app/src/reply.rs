@@ -92,6 +92,8 @@ pub struct Composer {
     pub public: bool,
     /// When WhatsApp's service window closes (UTC ms), on WhatsApp only.
     pub whatsapp_window_end: Option<i64>,
+    /// The channel's connector sends photos and videos with a reply.
+    pub takes_media: bool,
 }
 
 /// The composer of a case for `agent_name`.
@@ -120,6 +122,7 @@ pub async fn composer(
         public: reply_is_public(&source.kind, source.delivery_kind),
         whatsapp_window_end: (source.delivery_kind == DeliveryKind::Whatsapp)
             .then(|| summary.last_message_at.saturating_add(WHATSAPP_WINDOW_MS)),
+        takes_media: crate::cards::connector_sends_media(source.delivery_kind),
     })
 }
 
@@ -206,7 +209,7 @@ pub async fn queue_reply(
     events: &dyn Events,
     request: ReplyRequest<'_>,
 ) -> Result<ReplyOutcome> {
-    queue_reply_as(store, engine, policy, events, request, None).await
+    queue_checked(store, engine, policy, events, request, None, None).await
 }
 
 /// [`queue_reply`], with the reply marked as public (`Some(false)`: it goes out in public
@@ -219,6 +222,108 @@ pub async fn queue_reply_as(
     events: &dyn Events,
     request: ReplyRequest<'_>,
     direct: Option<bool>,
+) -> Result<ReplyOutcome> {
+    queue_checked(store, engine, policy, events, request, direct, None).await
+}
+
+/// A photo or short video an agent attaches to a reply (type told by its bytes).
+#[derive(Debug, Clone)]
+pub struct ReplyAttachment<'a> {
+    pub bytes: &'a [u8],
+    /// What it shows, in words (for screen readers); may be empty.
+    pub description: &'a str,
+}
+
+/// Why a reply's photo or video was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaRefusal {
+    /// Not a PNG, JPEG, GIF, WebP or MP4 by its bytes (whatever its name says).
+    NotMedia,
+    /// Larger than its kind allows (the limit in bytes).
+    TooLarge { max: usize },
+    /// The case's channel has no connector that sends media (manual, webhook, …).
+    ChannelTakesNoMedia,
+    /// The description is longer than 1,500 characters.
+    DescriptionTooLong,
+}
+
+impl MediaRefusal {
+    pub fn key(self) -> &'static str {
+        match self {
+            MediaRefusal::NotMedia => "media_not_media",
+            MediaRefusal::TooLarge { .. } => "media_too_large",
+            MediaRefusal::ChannelTakesNoMedia => "media_channel_takes_none",
+            MediaRefusal::DescriptionTooLong => "media_description_too_long",
+        }
+    }
+}
+
+/// What became of a reply with a photo or video.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaReplyOutcome {
+    /// Checked as every reply is; `Queued` carries the media.
+    Reply(ReplyOutcome),
+    MediaRefused(MediaRefusal),
+}
+
+/// Checks the photo or video (type by magic bytes, size per type, a channel whose connector
+/// sends media), then the reply as [`queue_reply`] does, and queues both in one transaction.
+pub async fn queue_reply_with_media(
+    store: &Store,
+    engine: &Engine,
+    policy: &ReplyPolicy,
+    events: &dyn Events,
+    request: ReplyRequest<'_>,
+    media: ReplyAttachment<'_>,
+) -> Result<MediaReplyOutcome> {
+    let Some(kind) = wederhoor_core::MediaType::sniff(media.bytes) else {
+        return Ok(MediaReplyOutcome::MediaRefused(MediaRefusal::NotMedia));
+    };
+    if media.bytes.len() > kind.max_bytes() {
+        return Ok(MediaReplyOutcome::MediaRefused(MediaRefusal::TooLarge {
+            max: kind.max_bytes(),
+        }));
+    }
+    let description = media.description.trim();
+    if description.chars().count() > 1_500 {
+        return Ok(MediaReplyOutcome::MediaRefused(
+            MediaRefusal::DescriptionTooLong,
+        ));
+    }
+    let summary = store
+        .conversation_summary(request.conversation)
+        .await?
+        .ok_or(StoreError::NotFound("conversation"))?;
+    let source = store
+        .source(summary.source_id)
+        .await?
+        .ok_or(StoreError::NotFound("source"))?;
+    if !crate::cards::connector_sends_media(source.delivery_kind) {
+        return Ok(MediaReplyOutcome::MediaRefused(
+            MediaRefusal::ChannelTakesNoMedia,
+        ));
+    }
+    let outcome = queue_checked(
+        store,
+        engine,
+        policy,
+        events,
+        request,
+        None,
+        Some((kind.content_type(), media.bytes, description)),
+    )
+    .await?;
+    Ok(MediaReplyOutcome::Reply(outcome))
+}
+
+async fn queue_checked(
+    store: &Store,
+    engine: &Engine,
+    policy: &ReplyPolicy,
+    events: &dyn Events,
+    request: ReplyRequest<'_>,
+    direct: Option<bool>,
+    media: Option<(&str, &[u8], &str)>,
 ) -> Result<ReplyOutcome> {
     let text = request.text.trim();
     let refused = |refusal: Refusal| {
@@ -278,14 +383,31 @@ pub async fn queue_reply_as(
             return refused(Refusal::ColleagueAnswered { answers });
         }
     }
-    let reply = store
-        .add_signed_reply(
-            request.conversation,
-            request.agent,
-            text,
-            Some(&composer.signature),
-        )
-        .await?;
+    let reply = match media {
+        None => {
+            store
+                .add_signed_reply(
+                    request.conversation,
+                    request.agent,
+                    text,
+                    Some(&composer.signature),
+                )
+                .await?
+        }
+        Some((content_type, bytes, description)) => {
+            store
+                .add_reply_with_media(
+                    request.conversation,
+                    request.agent,
+                    text,
+                    Some(&composer.signature),
+                    content_type,
+                    bytes,
+                    description,
+                )
+                .await?
+        }
+    };
     if let Some(direct) = direct {
         store.set_reply_direct(reply, direct).await?;
     }

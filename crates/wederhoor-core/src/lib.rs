@@ -10,6 +10,7 @@ pub mod escalation;
 pub mod handle;
 pub mod idea;
 pub mod ids;
+pub mod media;
 pub mod message;
 pub mod pii;
 pub mod satisfaction;
@@ -24,5 +25,6 @@ pub use escalation::{EscalationKind, EscalationState};
 pub use ids::{
     AccountId, AgentId, BoardId, ConversationId, IdeaId, MessageId, ReactionId, ReplyId, SourceId,
 };
+pub use media::MediaType;
 pub use message::{IncomingAuthor, IncomingMessage, IncomingMetrics, MessageError, ValidMessage};
 pub use triage::{Action, PiiKind, PiiSpan, Sentiment, SentimentLabel, Triage, Verdict};

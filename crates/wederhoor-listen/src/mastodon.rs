@@ -828,6 +828,81 @@ pub fn reply_form(item: &OutboxItem) -> Vec<(&'static str, String)> {
     form
 }
 
+/// A `multipart/form-data` body with the media file and its description (Mastodon's
+/// `POST /api/v2/media`), and its content type.
+pub fn media_form(media: &wederhoor_store::ReplyMedia, boundary: &str) -> (Vec<u8>, String) {
+    let extension = media.content_type.rsplit('/').next().unwrap_or("bin");
+    let mut body = Vec::with_capacity(media.bytes.len() + 512);
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\n{}\r\n",
+            media.description.replace(['\r', '\n'], " ")
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"card.{extension}\"\r\n\
+             Content-Type: {}\r\n\r\n",
+            media.content_type
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&media.bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+impl MastodonConnector {
+    /// Uploads a reply's media (`POST /api/v2/media`) and returns its id for `media_ids[]`.
+    async fn upload_media(
+        &self,
+        instance: &str,
+        token: &str,
+        media: &wederhoor_store::ReplyMedia,
+    ) -> Result<String, DeliveryError> {
+        let url = format!("{instance}/api/v2/media");
+        let (body, content_type) = media_form(media, &format!("wederhoor-{}", media.sha256));
+        let response = self
+            .client
+            .post(&url)
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| DeliveryError::Retryable {
+                message: format!("could not reach {url}: {e}"),
+                retry_after: None,
+            })?;
+        let status = response.status();
+        if !status.is_success() {
+            let message = format!("mastodon media upload answered HTTP {}", status.as_u16());
+            return Err(if status.is_server_error() || status.as_u16() == 429 {
+                DeliveryError::Retryable {
+                    message,
+                    retry_after: None,
+                }
+            } else {
+                DeliveryError::Permanent(message)
+            });
+        }
+        let value: serde_json::Value =
+            response
+                .json()
+                .await
+                .map_err(|e| DeliveryError::Retryable {
+                    message: format!("mastodon media upload: unreadable answer: {e}"),
+                    retry_after: None,
+                })?;
+        value
+            .get("id")
+            .and_then(|id| id.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| DeliveryError::Permanent("mastodon media upload: no id".into()))
+    }
+}
+
 impl Connector for MastodonConnector {
     async fn deliver(&self, item: &OutboxItem, secret: Option<&str>) -> Result<(), DeliveryError> {
         let url = item
@@ -843,13 +918,18 @@ impl Connector for MastodonConnector {
         let token = secret.ok_or_else(|| {
             DeliveryError::Permanent("the source has no access token (delivery secret)".into())
         })?;
+        let mut form = reply_form(item);
+        if let Some(media) = &item.media {
+            let id = self.upload_media(&endpoint.instance, token, media).await?;
+            form.push(("media_ids[]", id));
+        }
         let post = format!("{}/api/v1/statuses", endpoint.instance);
         let response = self
             .client
             .post(&post)
             .bearer_auth(token)
             .header("idempotency-key", &item.idempotency_key)
-            .form(&reply_form(item))
+            .form(&form)
             .send()
             .await
             .map_err(|e| DeliveryError::Retryable {

@@ -481,62 +481,9 @@ impl Store {
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         self.counted(5);
-        let row = sqlx::query(
-            "SELECT s.delivery_kind, c.verdict FROM conversations c JOIN sources s ON s.id = c.source_id WHERE c.id = $1",
-        )
-        .bind(conversation.0)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound("conversation"))?;
-        let kind: String = row.try_get(0)?;
-        let verdict: String = row.try_get(1)?;
-        // What the team did: answered (in private when the verdict said so).
-        let decided = match verdict.parse::<Action>() {
-            Ok(a @ (Action::Private | Action::Alert | Action::Escalate)) => a,
-            _ => Action::Respond,
-        };
-        let now = now_ms();
-        let row = sqlx::query(
-            "INSERT INTO replies (conversation_id, agent_id, text, created_at, delivery_kind, state, \
-             next_attempt_at, idempotency_key, signature) VALUES ($1, $2, $3, $4, $5, 'queued', $4, $6, $7) RETURNING id",
-        )
-        .bind(conversation.0)
-        .bind(agent.0)
-        .bind(text)
-        .bind(now)
-        .bind(kind)
-        .bind(random_token())
-        .bind(signature)
-        .fetch_one(&mut *tx)
-        .await?;
-        let reply: i64 = row.try_get(0)?;
-        sqlx::query(
-            "UPDATE conversations SET state = CASE WHEN state = 'private' THEN state ELSE 'waiting' END, \
-             owner_id = COALESCE(owner_id, $1) WHERE id = $2",
-        )
-        .bind(agent.0)
-        .bind(conversation.0)
-        .execute(&mut *tx)
-        .await?;
-        crate::decisions::record_decision(
-            &mut tx,
-            conversation,
-            Some(agent),
-            decided,
-            crate::DecisionKind::Reply,
-        )
-        .await?;
-        audit(
-            &mut tx,
-            Some(agent.0),
-            "reply.queue",
-            "conversation",
-            Some(conversation.0),
-            &format!("reply {reply}"),
-        )
-        .await?;
+        let reply = insert_reply(&mut tx, conversation, agent, text, signature, None).await?;
         tx.commit().await?;
-        Ok(ReplyId(reply))
+        Ok(reply)
     }
 
     /// Replies other agents than `agent` queued on a conversation at or after `since` (UTC ms):
@@ -704,4 +651,75 @@ async fn exists(
         .await?
         .ok_or(StoreError::NotFound("conversation"))?;
     Ok(())
+}
+
+/// Queues a reply in `tx`: the outbox row (with the media it carries, if any: its id and
+/// description), the case waiting on the customer and owned by the agent, the team's decision
+/// and the audit row. The caller holds the writer lock and commits.
+pub(crate) async fn insert_reply(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    conversation: ConversationId,
+    agent: AgentId,
+    text: &str,
+    signature: Option<&str>,
+    media: Option<(i64, &str)>,
+) -> Result<ReplyId> {
+    let row = sqlx::query(
+            "SELECT s.delivery_kind, c.verdict FROM conversations c JOIN sources s ON s.id = c.source_id WHERE c.id = $1",
+        )
+        .bind(conversation.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound("conversation"))?;
+    let kind: String = row.try_get(0)?;
+    let verdict: String = row.try_get(1)?;
+    // What the team did: answered (in private when the verdict said so).
+    let decided = match verdict.parse::<Action>() {
+        Ok(a @ (Action::Private | Action::Alert | Action::Escalate)) => a,
+        _ => Action::Respond,
+    };
+    let now = now_ms();
+    let row = sqlx::query(
+        "INSERT INTO replies (conversation_id, agent_id, text, created_at, delivery_kind, state, \
+             next_attempt_at, idempotency_key, signature, media_id, media_alt) \
+             VALUES ($1, $2, $3, $4, $5, 'queued', $4, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(conversation.0)
+    .bind(agent.0)
+    .bind(text)
+    .bind(now)
+    .bind(kind)
+    .bind(random_token())
+    .bind(signature)
+    .bind(media.map(|m| m.0))
+    .bind(media.map(|m| m.1))
+    .fetch_one(&mut **tx)
+    .await?;
+    let reply: i64 = row.try_get(0)?;
+    sqlx::query(
+            "UPDATE conversations SET state = CASE WHEN state = 'private' THEN state ELSE 'waiting' END, \
+             owner_id = COALESCE(owner_id, $1) WHERE id = $2",
+        )
+        .bind(agent.0)
+        .bind(conversation.0)
+        .execute(&mut **tx)
+        .await?;
+    crate::decisions::record_decision(
+        tx,
+        conversation,
+        Some(agent),
+        decided,
+        crate::DecisionKind::Reply,
+    )
+    .await?;
+    audit(
+        tx,
+        Some(agent.0),
+        "reply.queue",
+        "conversation",
+        Some(conversation.0),
+        &format!("reply {reply}"),
+    )
+    .await?;
+    Ok(ReplyId(reply))
 }

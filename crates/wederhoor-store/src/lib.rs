@@ -10,6 +10,8 @@
 mod accounts;
 mod agents;
 mod audit_view;
+mod broadcast;
+mod cards;
 mod cluster;
 mod decisions;
 mod escalations;
@@ -36,6 +38,8 @@ pub use accounts::{
 };
 pub use agents::{Agent, NewAgent, Session, Totp};
 pub use audit_view::{AuditEntry, AuditFilter};
+pub use broadcast::{Affected, BroadcastView, PlannedRecipient, RecipientState};
+pub use cards::{CardView, NewCard, NewPrintedCard, PrintedCardView, PrintedRequest, content_hash};
 pub use cluster::ActiveVersions;
 pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use escalations::{EscalationRow, NewEscalation, Notification, WatchedHandle, WebhookItem};
@@ -56,10 +60,10 @@ pub use incidents::{
     NewIncident, parse_keys,
 };
 pub use ingest::{AttachmentInfo, BatchExtras, IngestOutcome, NewAttachment, RetriageItem};
-pub use outbox::OutboxItem;
+pub use outbox::{OutboxItem, ReplyMedia};
 pub use privacy::{
     ErasureReport, PersonAttachment, PersonAuthor, PersonConversation, PersonExport, PersonMessage,
-    PersonPrecedent,
+    PersonPrecedent, PersonPrintedCard,
 };
 pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
@@ -618,6 +622,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (15, include_str!("migrations/0015_escalations.sql")),
     (16, include_str!("migrations/0016_surveys.sql")),
+    (17, include_str!("migrations/0017_cards.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -30,6 +30,20 @@ pub struct OutboxItem {
     pub private: bool,
     /// The source is our own account (only then may a Mastodon reply be posted through it).
     pub source_owned: bool,
+    /// What the reply carries besides its text (an e-card), for connectors that send media.
+    pub media: Option<ReplyMedia>,
+}
+
+/// A picture (or video) a reply carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplyMedia {
+    /// `image/png`, `image/jpeg`, `video/mp4`, …
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    /// What it shows, in words (Mastodon's `description`, for screen readers).
+    pub description: String,
+    /// The SHA-256 of the bytes (hex): the name of the public link to it.
+    pub sha256: String,
 }
 
 /// Delivery kinds the outbox worker sends (the others are marked sent by an agent).
@@ -44,10 +58,11 @@ const OUTBOX_SELECT: &str = "SELECT r.id, r.conversation_id, c.source_id, s.name
       ORDER BY m.created_at DESC, m.id DESC LIMIT 1), a.handle, r.delivery_kind, s.url, \
      CASE WHEN r.direct IS NULL THEN c.state WHEN r.direct = 1 THEN 'private' ELSE 'public' END, s.owned, \
      (SELECT m.text FROM messages m WHERE m.conversation_id = c.id \
-      ORDER BY m.created_at DESC, m.id DESC LIMIT 1) \
+      ORDER BY m.created_at DESC, m.id DESC LIMIT 1), \
+     md.content_type, md.bytes, r.media_alt, md.sha256 \
      FROM replies r JOIN conversations c ON c.id = r.conversation_id \
      JOIN sources s ON s.id = c.source_id JOIN agents g ON g.id = r.agent_id \
-     LEFT JOIN authors a ON a.id = c.author_id";
+     LEFT JOIN authors a ON a.id = c.author_id LEFT JOIN media md ON md.id = r.media_id";
 
 fn outbox_item_from_row(r: &sqlx::any::AnyRow) -> Result<OutboxItem> {
     Ok(OutboxItem {
@@ -70,6 +85,15 @@ fn outbox_item_from_row(r: &sqlx::any::AnyRow) -> Result<OutboxItem> {
         private: r.try_get::<String, _>(13)? == "private",
         source_owned: r.try_get::<i64, _>(14)? != 0,
         in_reply_to_text: r.try_get(15)?,
+        media: match r.try_get::<Option<String>, _>(16)? {
+            Some(content_type) => Some(ReplyMedia {
+                content_type,
+                bytes: r.try_get(17)?,
+                description: r.try_get::<Option<String>, _>(18)?.unwrap_or_default(),
+                sha256: r.try_get(19)?,
+            }),
+            None => None,
+        },
     })
 }
 

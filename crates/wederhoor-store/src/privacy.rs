@@ -84,6 +84,22 @@ pub struct PersonExport {
     pub conversations: Vec<PersonConversation>,
     pub precedents: Vec<PersonPrecedent>,
     pub attachments: Vec<PersonAttachment>,
+    /// Printed cards requested for the person, with the address while the card is not sent.
+    pub printed_cards: Vec<PersonPrintedCard>,
+}
+
+/// A printed card requested for the person.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PersonPrintedCard {
+    pub id: i64,
+    pub conversation_id: ConversationId,
+    pub template: String,
+    pub line: String,
+    pub recipient: Option<String>,
+    pub address: Option<String>,
+    pub state: String,
+    pub requested_at: i64,
+    pub sent_at: Option<i64>,
 }
 
 impl PersonExport {
@@ -97,6 +113,7 @@ impl PersonExport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ErasureReport {
     pub authors_anonymised: u64,
+    pub printed_cards_deleted: u64,
     pub messages_deleted: u64,
     pub conversations_deleted: u64,
     pub conversations_updated: u64,
@@ -174,6 +191,7 @@ impl Store {
             conversations: vec![],
             precedents: vec![],
             attachments: vec![],
+            printed_cards: vec![],
         };
         self.counted(1);
         let authors = person_authors(self.pool(), source, handle).await?;
@@ -292,6 +310,24 @@ impl Store {
                 reason: r.try_get(4)?,
                 rule_id: r.try_get(5)?,
                 created_at: r.try_get(6)?,
+            });
+        }
+        self.counted(1);
+        let sql = format!(
+            "SELECT id, conversation_id, template, line, recipient, address, state, requested_at, sent_at \
+             FROM printed_cards WHERE author_id IN ({list}) ORDER BY id"
+        );
+        for r in query_in(&sql, &authors).fetch_all(self.pool()).await? {
+            export.printed_cards.push(PersonPrintedCard {
+                id: r.try_get(0)?,
+                conversation_id: ConversationId(r.try_get(1)?),
+                template: r.try_get(2)?,
+                line: r.try_get(3)?,
+                recipient: r.try_get(4)?,
+                address: r.try_get(5)?,
+                state: r.try_get(6)?,
+                requested_at: r.try_get(7)?,
+                sent_at: r.try_get(8)?,
             });
         }
         self.counted(1);
@@ -416,6 +452,12 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        // Printed cards for the person (their address) go, sent or not.
+        let sql = format!("DELETE FROM printed_cards WHERE author_id IN ({list})");
+        report.printed_cards_deleted = query_in(&sql, &authors)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         for table in ["triage", "message_queries", "attachments"] {
             let sql = format!("DELETE FROM {table} WHERE message_id IN ({mine})");
             query_in(&sql, &authors).execute(&mut *tx).await?;
@@ -446,6 +488,12 @@ impl Store {
                 "DELETE FROM surveys WHERE conversation_id IN ({empty}) OR via_conversation_id IN ({empty})"
             );
             query_in(&sql, &affected).execute(&mut *tx).await?;
+            // Their cards (the line an agent wrote them) and their place in broadcasts go with
+            // the replies they were sent as.
+            for table in ["cards", "broadcast_recipients"] {
+                let sql = format!("DELETE FROM {table} WHERE conversation_id IN ({empty})");
+                query_in(&sql, &affected).execute(&mut *tx).await?;
+            }
             let sql = format!("DELETE FROM replies WHERE conversation_id IN ({empty})");
             report.replies_deleted = query_in(&sql, &affected)
                 .execute(&mut *tx)

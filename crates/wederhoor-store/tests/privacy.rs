@@ -114,8 +114,35 @@ async fn a_person_is_exported_and_erased_and_nobody_else() {
         store.add_reply(c1, lead.id, "Wij helpen u").await.unwrap();
         store.add_note(c1, lead.id, "notitie één").await.unwrap();
         store.add_note(c2, lead.id, "notitie twee").await.unwrap();
+        // A printed card for Klaas: his postal address is his personal data.
+        let requested = store
+            .request_printed_card(&wederhoor_store::NewPrintedCard {
+                conversation: c1,
+                agent: lead.id,
+                template: "thanks",
+                line: "Bedankt voor je geduld",
+                recipient: "Klaas Klant",
+                address: "Kerkstraat 1\n1234 AB Dorp",
+                cost_cents: 250,
+                month_start: 0,
+                month_end: i64::MAX,
+                budget_cents: 1_000,
+                now: 1,
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(requested, wederhoor_store::PrintedRequest::Requested(_)),
+            "{backend}"
+        );
 
         let export = store.person_export(s.id, "@klaas").await.unwrap();
+        assert_eq!(export.printed_cards.len(), 1, "{backend}");
+        assert_eq!(
+            export.printed_cards[0].address.as_deref(),
+            Some("Kerkstraat 1\n1234 AB Dorp"),
+            "{backend}"
+        );
         assert_eq!(export.authors.len(), 1, "{backend}");
         assert_eq!(
             export.authors[0].name.as_deref(),
@@ -149,6 +176,7 @@ async fn a_person_is_exported_and_erased_and_nobody_else() {
             report,
             ErasureReport {
                 authors_anonymised: 1,
+                printed_cards_deleted: 1,
                 messages_deleted: 3,
                 conversations_deleted: 1,
                 conversations_updated: 2,

@@ -487,6 +487,8 @@ fn history_lines(
                     fill(text(lang, "hist_state"), &[("state", word)])
                 }
                 "reply.queue" => text(lang, "hist_reply").to_owned(),
+                "card.send" => text(lang, "hist_card").to_owned(),
+                "card.print_request" => text(lang, "hist_card_print_request").to_owned(),
                 "reply.sent_by_hand" => text(lang, "hist_sent_by_hand").to_owned(),
                 "case.callback_link" => text(lang, "hist_callback_link").to_owned(),
                 "case.callback_request" => text(lang, "hist_callback_request").to_owned(),

@@ -9,6 +9,8 @@ mod api_sources;
 mod audit;
 mod auth;
 pub mod charts;
+mod broadcasts;
+mod cards;
 mod error;
 mod escalations;
 pub mod feedback;
@@ -20,6 +22,7 @@ mod ingest;
 pub mod learning;
 mod live;
 pub mod markdown;
+mod media_reply;
 mod meta_in;
 pub mod oidc;
 mod pages;
@@ -82,6 +85,8 @@ pub struct WebConfig {
     pub escalations: wederhoor_app::escalations::EscalationPolicy,
     /// Satisfaction surveys after a close (`[surveys]`).
     pub surveys: wederhoor_app::surveys::SurveyPolicy,
+    /// What printed cards may cost (`[cards]`).
+    pub printed_cards: wederhoor_app::cards::PrintedPolicy,
 }
 
 impl Default for WebConfig {
@@ -99,6 +104,7 @@ impl Default for WebConfig {
             reach: wederhoor_app::ingest::ReachPolicy::default(),
             escalations: wederhoor_app::escalations::EscalationPolicy::default(),
             surveys: wederhoor_app::surveys::SurveyPolicy::default(),
+            printed_cards: wederhoor_app::cards::PrintedPolicy::default(),
         }
     }
 }
@@ -283,6 +289,18 @@ fn routes() -> Routes {
             "/antwoorden/{id}/verwijderen",
             post(followup::canned_delete),
         )
+        .route("/c/{id}/kaart", get(cards::form).post(cards::send))
+        .route("/c/{id}/kaart.png", get(cards::preview))
+        .route("/c/{id}/kaart/drukwerk", post(cards::request_printed))
+        .route(
+            "/c/{id}/media",
+            post(media_reply::reply_with_media).layer(axum::extract::DefaultBodyLimit::max(
+                media_reply::MEDIA_BODY_BYTES,
+            )),
+        )
+        .route("/kaarten/{file}", get(cards::picture))
+        .route("/drukwerk", get(cards::fulfilment))
+        .route("/drukwerk/{id}/verstuurd", post(cards::mark_printed_sent))
         .route("/attachments/{id}", get(inbox::attachment))
         .route("/replies/{id}/sent", post(inbox::mark_sent))
         .route("/replies/{id}/retry", post(inbox::retry))
@@ -330,6 +348,10 @@ fn routes() -> Routes {
         .route("/rapporten.csv", get(reports::export))
         .route("/rapporten/wand", get(reports::wall))
         .route("/enquete/{token}", get(surveys::show).post(surveys::submit))
+        .route(
+            "/incidenten/{id}/rondzending",
+            get(broadcasts::show).post(broadcasts::act),
+        )
         .route("/review", get(rules::review))
         .route("/review/{id}", post(rules::decide))
         .route("/privacy", get(privacy::show))

@@ -50,6 +50,12 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             include_str!("../templates/watchlist.html"),
         ),
         ("incident.html", include_str!("../templates/incident.html")),
+        ("card.html", include_str!("../templates/card.html")),
+        ("printed.html", include_str!("../templates/printed.html")),
+        (
+            "broadcast.html",
+            include_str!("../templates/broadcast.html"),
+        ),
         ("sources.html", include_str!("../templates/sources.html")),
         (
             "public_sources.html",

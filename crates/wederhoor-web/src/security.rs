@@ -65,6 +65,8 @@ pub fn body_limit(method: &Method, path: &str) -> usize {
         META_BODY_BYTES
     } else if path == "/rules" {
         RULES_BODY_BYTES
+    } else if path.starts_with("/c/") && path.ends_with("/media") {
+        crate::media_reply::MEDIA_BODY_BYTES
     } else {
         FORM_BODY_BYTES
     }

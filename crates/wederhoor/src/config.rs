@@ -57,6 +57,7 @@ pub struct Config {
     pub reach: ReachSection,
     pub escalations: EscalationsSection,
     pub surveys: SurveysSection,
+    pub cards: CardsSection,
 }
 
 /// Satisfaction surveys after a case closes: a link through the case's channel when it is
@@ -121,6 +122,35 @@ impl SurveysSection {
             valid_ms: self.valid_days * 86_400_000,
             channels,
         })
+    }
+}
+
+/// Printed cards: what the team may spend per month and what one card costs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CardsSection {
+    /// What printed cards may cost together per calendar month (UTC), in cents.
+    pub printed_monthly_budget_cents: i64,
+    /// What one printed card costs (card, print, stamp), in cents.
+    pub printed_card_cost_cents: i64,
+}
+
+impl Default for CardsSection {
+    fn default() -> Self {
+        let p = wederhoor_app::cards::PrintedPolicy::default();
+        CardsSection {
+            printed_monthly_budget_cents: p.monthly_budget_cents,
+            printed_card_cost_cents: p.cost_cents,
+        }
+    }
+}
+
+impl CardsSection {
+    pub fn printed_policy(&self) -> wederhoor_app::cards::PrintedPolicy {
+        wederhoor_app::cards::PrintedPolicy {
+            monthly_budget_cents: self.printed_monthly_budget_cents,
+            cost_cents: self.printed_card_cost_cents,
+        }
     }
 }
 
@@ -599,6 +629,7 @@ impl Default for Config {
             reach: ReachSection::default(),
             escalations: EscalationsSection::default(),
             surveys: SurveysSection::default(),
+            cards: CardsSection::default(),
         }
     }
 }
@@ -761,6 +792,11 @@ impl Config {
         self.replies.policy()?;
         self.escalations.check()?;
         self.surveys.policy()?;
+        if self.cards.printed_monthly_budget_cents < 0 || self.cards.printed_card_cost_cents <= 0 {
+            anyhow::bail!(
+                "cards: printed_monthly_budget_cents must be 0 or more, printed_card_cost_cents more than 0"
+            );
+        }
         if self.reach.flag_reposts < 0
             || !(self.reach.flag_growth_factor == 0.0 || self.reach.flag_growth_factor >= 1.0)
         {

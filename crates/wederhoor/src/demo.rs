@@ -150,3 +150,46 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
         .chain(std::iter::once(customer))
         .collect())
 }
+
+/// One e-card already sent in the demo (a thank-you on a case where the customer thanked us),
+/// so the card page of that case lists it; agents send their own from any case ("Kaart sturen").
+/// The demo's sources take no media, so it goes as a link under `public_url`.
+pub async fn send_card(store: &Store, rules: &ActiveRules, public_url: &str) -> anyhow::Result<()> {
+    use wederhoor_app::cards::{CardRequest, CardTemplate, CardText, send_ecard};
+    let Some((sanne, _)) = store.agent_for_login("sanne").await? else {
+        return Ok(());
+    };
+    let filter = wederhoor_store::ConversationFilter::default();
+    for summary in store.list_conversations(&filter, 0, 200).await? {
+        if !summary.snippet.to_lowercase().contains("bedankt") {
+            continue;
+        }
+        let language = summary.language.clone();
+        let template = CardTemplate::Thanks;
+        send_ecard(
+            store,
+            &rules.engine,
+            &wederhoor_app::reply::ReplyPolicy::default(),
+            &wederhoor_app::NoEvents,
+            CardRequest {
+                conversation: summary.id,
+                agent: sanne.id,
+                card: CardText {
+                    template,
+                    heading: wederhoor_web::i18n::customer_text(&language, "card_heading_thanks"),
+                    line: "Fijn om te horen dat we je konden helpen. Tot de volgende keer!",
+                    agent_name: &sanne.display_name,
+                },
+                public_url,
+                description: wederhoor_web::i18n::customer_text(
+                    &language,
+                    "card_description_thanks",
+                ),
+            },
+        )
+        .await
+        .context("demo e-card")?;
+        return Ok(());
+    }
+    Ok(())
+}

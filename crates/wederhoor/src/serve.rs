@@ -121,6 +121,9 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             .context("server.listen is not an address")?,
     };
     let public_url = config.public_url(addr);
+    if demo {
+        crate::demo::send_card(&store, &rules, &public_url).await?;
+    }
     let mailer = if config.mail.smtp_url.is_empty() {
         None
     } else {
@@ -163,6 +166,7 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             escalations: config.escalations.policy(&public_url),
             public_url,
             surveys: config.surveys.policy()?,
+            printed_cards: config.cards.printed_policy(),
             ..WebConfig::default()
         },
     )

@@ -584,3 +584,65 @@ async fn in_the_demo_an_agent_takes_a_case_private_with_a_canned_reply_at_hand()
     eprintln!("screenshots in {}", dir.display());
     drop(server);
 }
+
+/// An agent sends an e-card from a case: the card page (axe-audited, Dutch), the preview of the
+/// picture as rendered on the server, and the reply that carries it (the demo's sources take no
+/// media, so a link to the card's picture, which loads as a 1200 × 675 image).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_sends_an_ecard_from_a_case() {
+    let dir = common::data_dir("journeys-ecard");
+    let target = Target {
+        database_url: Some(format!("sqlite://{}", dir.join("demo.db").display())),
+        data_dir: dir,
+    };
+    let server = target.serve_with(&["--demo"]);
+    let base = server.url.clone();
+    let browser = Browser::launch().await.unwrap();
+    let english = english_phrases();
+    for width in [390, 1280] {
+        let sanne = Journey::new(&browser, &base, width, &english).await;
+        sanne.login("sanne").await;
+        sanne.goto("/inbox").await;
+        let case: String = serde_json::from_value(
+            sanne
+                .page
+                .eval("document.querySelectorAll('tr.conv a.open')[2].getAttribute('href')")
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        sanne.goto(&case).await;
+        sanne.click_and_wait("#send-card").await;
+        assert_eq!(sanne.path().await, format!("{case}/kaart"));
+        sanne.check("the card page").await;
+        sanne
+            .page
+            .eval("document.querySelector('input[name=template][value=sorry]').checked = true")
+            .await
+            .unwrap();
+        let line = format!("Excuses voor het wachten, fijn dat het nu werkt ({width})");
+        sanne.page.fill("#card-line", &line).await.unwrap();
+        sanne.click_and_wait("#card-preview-button").await;
+        sanne.check("the card preview").await;
+        sanne
+            .wait("(() => { const i = document.querySelector('#card-preview img'); return !!i && i.complete && i.naturalWidth === 1200 && i.naturalHeight === 675; })()")
+            .await;
+        sanne.click_and_wait("#card-send-button").await;
+        assert_eq!(sanne.path().await, case);
+        sanne.wait(&contains_js("#thread", &line)).await;
+        sanne.wait(&contains_js("#thread", "/kaarten/")).await;
+        sanne.check("a case after the card").await;
+        let picture: String = serde_json::from_value(
+            sanne
+                .page
+                .eval("(document.querySelector('#thread').textContent.match(/\\/kaarten\\/[0-9a-f]{64}\\.png/) || [''])[0]")
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(picture.starts_with("/kaarten/"), "{picture:?}");
+        sanne.goto(&format!("{case}/kaart")).await;
+        sanne.wait("!!document.querySelector('#cards-sent')").await;
+    }
+    drop(server);
+}

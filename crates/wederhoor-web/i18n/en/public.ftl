@@ -458,3 +458,10 @@ survey_expired = This survey has expired and can no longer be answered.
 survey_unknown = This link does not belong to a survey. Please check that you copied the whole link.
 survey_bad_score = Choose a number from 0 to 10.
 survey_comment_too_long = The comment is too long (at most 2,000 characters).
+## E-cards: the heading on the card and its description, in the customer's language
+card_heading_thanks = Thank you!
+card_heading_sorry = We are sorry
+card_heading_congratulations = Congratulations!
+card_description_thanks = A thank-you card from our webcare team with a personal message
+card_description_sorry = An apology card from our webcare team with a personal message
+card_description_congratulations = A congratulations card from our webcare team with a personal message

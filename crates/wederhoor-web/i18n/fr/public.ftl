@@ -456,3 +456,10 @@ survey_expired = Cette enquête a expiré et ne peut plus être remplie.
 survey_unknown = Ce lien ne correspond à aucune enquête. Vérifiez que vous avez copié le lien en entier.
 survey_bad_score = Choisissez un chiffre de 0 à 10.
 survey_comment_too_long = Le commentaire est trop long (2 000 caractères au plus).
+## E-cards: the heading on the card and its description, in the customer's language
+card_heading_thanks = Merci !
+card_heading_sorry = Nous sommes désolés
+card_heading_congratulations = Félicitations !
+card_description_thanks = Une carte de remerciement de notre équipe webcare avec un message personnel
+card_description_sorry = Une carte d'excuses de notre équipe webcare avec un message personnel
+card_description_congratulations = Une carte de félicitations de notre équipe webcare avec un message personnel

@@ -458,3 +458,10 @@ survey_expired = Deze enquête is verlopen en kan niet meer worden ingevuld.
 survey_unknown = Deze link hoort niet bij een enquête. Controleer of je de hele link hebt gekopieerd.
 survey_bad_score = Kies een cijfer van 0 tot en met 10.
 survey_comment_too_long = De toelichting is te lang (hoogstens 2000 tekens).
+## E-cards: the heading on the card and its description, in the customer's language
+card_heading_thanks = Bedankt!
+card_heading_sorry = Het spijt ons
+card_heading_congratulations = Gefeliciteerd!
+card_description_thanks = Een bedankkaart van ons webcareteam met een persoonlijke boodschap
+card_description_sorry = Een excuuskaart van ons webcareteam met een persoonlijke boodschap
+card_description_congratulations = Een felicitatiekaart van ons webcareteam met een persoonlijke boodschap
