@@ -5,8 +5,10 @@
 //!
 //! What changes per run is frozen before each screenshot: every date and time shown is replaced
 //! by one fixed text of the same shape (the demo's times are relative to now), animations,
-//! transitions and the caret are off, focus is dropped. Ids are stable because the demo loads in
-//! one order into a fresh database.
+//! transitions and the caret are off, focus is dropped. The demo's messages are made for one
+//! fixed moment and moved to now (`WEDERHOOR_TEST_DEMO_ANCHOR`), so they are the same on every
+//! run whatever the time of day; ids are stable because the demo loads in one order into a
+//! fresh database.
 //!
 //! `WEDERHOOR_UPDATE_SCREENSHOTS=1` rewrites the references; on a mismatch the actual screenshot
 //! and a diff image are written to `target/visual/`.
@@ -45,16 +47,31 @@ async fn settle(page: &Page) {
     .await
     .unwrap();
     page.eval(
-        r"(() => {
-            const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-            for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-                const text = n.nodeValue
-                    .replace(/\b\d{2}-\d{2}-\d{4} \d{2}:\d{2}\b/g, '01-01-2026 12:00')
-                    .replace(/\b\d{2}-\d{2}-\d{4}\b/g, '01-01-2026')
-                    .replace(/\b\d{4}-\d{2}-\d{2}\b/g, '2026-01-01');
-                if (text !== n.nodeValue) n.nodeValue = text;
+        r"(async () => {
+            const fix = () => {
+                const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+                for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                    const text = n.nodeValue
+                        .replace(/\b\d{2}-\d{2}-\d{4} \d{2}:\d{2}\b/g, '01-01-2026 12:00')
+                        .replace(/\b\d{2}-\d{2}-\d{4}\b/g, '01-01-2026')
+                        .replace(/\b\d{4}-\d{2}-\d{2}\b/g, '2026-01-01');
+                    if (text !== n.nodeValue) n.nodeValue = text;
+                }
+                for (const el of document.querySelectorAll('time[datetime]')) el.setAttribute('datetime', '2026-01-01');
+            };
+            // A live page may redraw its list once its stream is open (the catch-up): fix the
+            // texts again until the page has been quiet for a quarter of a second.
+            let changed = true;
+            const observer = new MutationObserver(() => { changed = true; });
+            observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+            for (let round = 0; round < 40 && changed; round++) {
+                fix();
+                observer.takeRecords();
+                changed = false;
+                await new Promise(r => setTimeout(r, 250));
             }
-            for (const el of document.querySelectorAll('time[datetime]')) el.setAttribute('datetime', '2026-01-01');
+            observer.disconnect();
+            fix();
             return true;
         })()",
     )
@@ -116,7 +133,11 @@ async fn the_main_pages_look_as_their_references() {
         database_url: Some(format!("sqlite://{}", dir.join("demo.db").display())),
         data_dir: dir,
     };
-    let server = target.serve_with(&["--demo"]);
+    // The same demo messages on every run, whatever the time of day (see `demo.rs`).
+    let server = target.serve_with_env(
+        &["--demo"],
+        &[("WEDERHOOR_TEST_DEMO_ANCHOR", "2026-01-07T13:00:00Z")],
+    );
     let base = server.url.clone();
     let browser = Browser::launch().await.unwrap();
     let shots = Screenshots::new(references(), output());
