@@ -104,41 +104,27 @@ pub fn is_direct_channel(kind: &str) -> bool {
     )
 }
 
-/// Whether a reply on a source of this kind, leaving this way, is seen by the public: posts and
-/// comments on social networks, forums and feeds. E-mail, WhatsApp and direct messages are
-/// private; a generic `webhook` source (a forum, a site, a CRM) is not known to be public, and
-/// there the case state decides (see [`reply_may_carry_personal_data`]).
+/// Whether a reply on a source of this kind, leaving this way, may be seen by the public.
+///
+/// The decision is made for the private side, which is short and explicit: a reply is private
+/// only when it leaves as an e-mail or a WhatsApp message, or answers a source whose kind is a
+/// direct channel ([`is_direct_channel`]: e-mail, WhatsApp, Messenger, a DM or chat). Every other
+/// channel counts as public: posts and comments on social networks, forums, feeds, review and
+/// consumer sites, and also a generic `webhook` source, a `manual` or `import` source and any kind
+/// not known here. Wederhoor cannot see where a webhook's receiver (a forum, a site, a CRM) shows
+/// a reply, and personal data once published cannot be taken back: a personal matter moves to a
+/// private channel instead.
 pub fn reply_is_public(source_kind: &str, delivery: DeliveryKind) -> bool {
-    if is_direct_channel(source_kind)
-        || matches!(delivery, DeliveryKind::Email | DeliveryKind::Whatsapp)
-    {
-        return false;
-    }
-    matches!(
-        delivery,
-        DeliveryKind::Mastodon
-            | DeliveryKind::Bluesky
-            | DeliveryKind::Facebook
-            | DeliveryKind::Instagram
-    ) || matches!(
-        source_kind.to_ascii_lowercase().as_str(),
-        "mastodon"
-            | "bluesky"
-            | "twitter"
-            | "x"
-            | "facebook"
-            | "instagram"
-            | "threads"
-            | "linkedin"
-            | "youtube"
-            | "tiktok"
-            | "reddit"
-            | "rss"
-            | "atom"
-            | "forum"
-            | "review"
-            | "reviews"
-    )
+    let private_delivery = match delivery {
+        DeliveryKind::Email | DeliveryKind::Whatsapp => true,
+        DeliveryKind::Webhook
+        | DeliveryKind::Manual
+        | DeliveryKind::Mastodon
+        | DeliveryKind::Facebook
+        | DeliveryKind::Instagram
+        | DeliveryKind::Bluesky => false,
+    };
+    !(private_delivery || is_direct_channel(source_kind))
 }
 
 /// Whether a reply may carry personal data: never on a public channel, whatever the case
@@ -261,6 +247,14 @@ mod public_reply_tests {
             ("rss", DeliveryKind::Manual),
             ("forum", DeliveryKind::Webhook),
             ("webhook", DeliveryKind::Bluesky),
+            // A generic webhook source, a hand-kept or imported one and a captured consumer-site
+            // post: not known to be private, so public.
+            ("webhook", DeliveryKind::Webhook),
+            ("webhook", DeliveryKind::Manual),
+            ("manual", DeliveryKind::Manual),
+            ("import", DeliveryKind::Manual),
+            ("consumer_site", DeliveryKind::Manual),
+            ("some_new_kind", DeliveryKind::Webhook),
         ] {
             assert!(reply_is_public(kind, delivery), "{kind}/{delivery}");
             for state in CaseState::ALL {
@@ -278,8 +272,10 @@ mod public_reply_tests {
             ("email", DeliveryKind::Email),
             ("whatsapp", DeliveryKind::Whatsapp),
             ("messenger", DeliveryKind::Manual),
-            ("webhook", DeliveryKind::Manual),
-            ("webhook", DeliveryKind::Webhook),
+            ("chat", DeliveryKind::Webhook),
+            // Leaving as an e-mail or a WhatsApp message, whatever the source says.
+            ("webhook", DeliveryKind::Email),
+            ("webhook", DeliveryKind::Whatsapp),
         ] {
             assert!(!reply_is_public(kind, delivery), "{kind}/{delivery}");
             assert!(reply_may_carry_personal_data(

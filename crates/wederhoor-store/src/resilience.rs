@@ -6,13 +6,45 @@
 //! stays at one. Pooled again, that connection refuses every later `BEGIN` with "attempted to
 //! call begin_with at non-zero transaction depth", long after the disk has space again.
 
-use crate::{Backend, Result, Store};
+use crate::{Backend, Result, Store, StoreError};
+
+/// Bytes the SQLite write probe needs free beside the database: a disk with less than this is
+/// full for a batch of messages.
+pub const SPACE_PROBE_BYTES: usize = 256 * 1024;
+
+impl StoreError {
+    /// Whether the database could not write because its disk (or quota) is full: SQLite's
+    /// `SQLITE_FULL` (13), PostgreSQL's `disk_full` (53100), or `ENOSPC` from the file system.
+    /// The web edge answers these 503 "storage full" rather than a bare internal error.
+    pub fn is_storage_full(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Database(db) => {
+                let code = db.code();
+                matches!(code.as_deref(), Some("13" | "53100"))
+                    || db.message().contains("database or disk is full")
+            }
+            sqlx::Error::Io(io) => io.raw_os_error() == Some(28),
+            _ => false,
+        }
+    }
+}
 
 impl Store {
     /// Checks that the database takes a committed write (for `/readyz`): a no-op update of the
     /// newest migration row, so a full disk or a read-only database shows as unready, and ready
     /// again as soon as writes succeed.
+    ///
+    /// On SQLite the probe also writes [`SPACE_PROBE_BYTES`] to a scratch file beside the
+    /// database and syncs it: a no-op update fits in pages SQLite already has (its WAL file is
+    /// reused from the start after a checkpoint), so on a full disk it commits while every
+    /// growing write (a new message) fails with "database or disk is full".
     pub async fn probe_write(&self) -> Result<()> {
+        if self.backend() == Backend::Sqlite {
+            self.probe_space().await?;
+        }
         let _guard = self.writer().await;
         self.counted(1);
         let mut tx = self.write_tx().await?;
@@ -24,6 +56,33 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Writes and removes a scratch file of [`SPACE_PROBE_BYTES`] beside the SQLite database
+    /// file (nothing for an in-memory database).
+    async fn probe_space(&self) -> Result<()> {
+        let files: Vec<(i64, String, String)> = sqlx::query_as("PRAGMA database_list")
+            .fetch_all(self.pool())
+            .await?;
+        let Some((_, _, file)) = files.into_iter().find(|(_, name, _)| name == "main") else {
+            return Ok(());
+        };
+        if file.is_empty() {
+            return Ok(());
+        }
+        let probe = std::path::PathBuf::from(format!("{file}-space-probe"));
+        let written = tokio::task::spawn_blocking(move || {
+            use std::io::Write as _;
+            let result = std::fs::File::create(&probe).and_then(|mut f| {
+                f.write_all(&[0u8; SPACE_PROBE_BYTES])?;
+                f.sync_all()
+            });
+            let _ = std::fs::remove_file(&probe);
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e))))?;
+        written.map_err(|e| StoreError::Database(sqlx::Error::Io(e)))
     }
 
     /// Makes every write probe fail (`on`) or succeed again, as a full disk would: for tests of

@@ -22,6 +22,7 @@ mod base64;
 mod cdp;
 pub mod fake_oidc;
 pub mod smtp_sink;
+pub mod visual;
 
 pub use fake_oidc::{FakeOidc, FakeOidcConfig, OidcUser, TokenMode};
 pub use smtp_sink::{ReceivedMail, SmtpSink};
@@ -619,17 +620,57 @@ impl Page {
     /// Emulate a viewport of `width`×`height` CSS pixels: a phone (`mobile`: device scale 2,
     /// the page's `meta viewport` honoured) or a desktop window (scale 1). Stays until changed.
     pub async fn set_viewport(&self, width: u32, height: u32, mobile: bool) -> anyhow::Result<()> {
+        self.set_viewport_at_scale(width, height, mobile, if mobile { 2 } else { 1 })
+            .await
+    }
+
+    /// [`Page::set_viewport`] with a chosen device scale (1 keeps a phone's screenshot small).
+    pub async fn set_viewport_at_scale(
+        &self,
+        width: u32,
+        height: u32,
+        mobile: bool,
+        scale: u32,
+    ) -> anyhow::Result<()> {
         self.cmd(
             "Emulation.setDeviceMetricsOverride",
             json!({
                 "width": width,
                 "height": height,
-                "deviceScaleFactor": if mobile { 2 } else { 1 },
+                "deviceScaleFactor": scale,
                 "mobile": mobile,
             }),
         )
         .await?;
         Ok(())
+    }
+
+    /// Adds a style sheet with `css` to the page now shown (gone after the next navigation). A
+    /// constructed style sheet, so the page's Content-Security-Policy (no inline styles) does
+    /// not refuse it.
+    pub async fn add_style(&self, css: &str) -> anyhow::Result<()> {
+        let js = format!(
+            "(() => {{ const s = new CSSStyleSheet(); s.replaceSync({css}); \
+             document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; return true; }})()",
+            css = js_str(css),
+        );
+        self.eval(&js).await.context("adding a style sheet")?;
+        Ok(())
+    }
+
+    /// A PNG screenshot of the viewport as it is.
+    pub async fn screenshot(&self) -> anyhow::Result<Vec<u8>> {
+        let shot = self
+            .cmd(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "fromSurface": true, "captureBeyondViewport": false }),
+            )
+            .await?;
+        let data = shot
+            .get("data")
+            .and_then(Value::as_str)
+            .ok_or_else(|| anyhow!("Page.captureScreenshot returned no data"))?;
+        base64::decode(data).context("decoding the screenshot")
     }
 
     /// Resize the viewport to `width`×`height` CSS pixels (scale 1), take a

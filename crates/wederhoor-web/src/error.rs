@@ -6,6 +6,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use wederhoor_store::StoreError;
 
+/// What a client reads when the database's disk is full (API clients retry on 503).
+const STORAGE_FULL: &str =
+    "storage full: the database cannot take writes now, nothing was stored; try again later";
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not logged in")]
@@ -52,6 +56,9 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            // A full disk is the operator's to fix and passes without a restart once space is
+            // freed: unavailable, not an internal error.
+            AppError::Store(e) if e.is_storage_full() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -62,6 +69,7 @@ impl AppError {
         match self {
             AppError::Store(StoreError::NotFound(what)) => format!("{what} not found"),
             AppError::Store(StoreError::Conflict(m)) => m.clone(),
+            AppError::Store(e) if e.is_storage_full() => STORAGE_FULL.to_owned(),
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
                 "internal error".to_owned()
             }
@@ -121,6 +129,9 @@ impl AppError {
             AppError::Unprocessable(m) => ("error_422_text", Some(m.clone()), None),
             AppError::TooLarge(d) => ("error_413_text", None, Some(d.clone())),
             AppError::Store(StoreError::Conflict(m)) => ("error_409_text", None, Some(m.clone())),
+            AppError::Store(e) if e.is_storage_full() => {
+                ("error_503_text", None, Some(STORAGE_FULL.to_owned()))
+            }
             _ => ("error_500_text", None, None),
         };
         ErrorPage {

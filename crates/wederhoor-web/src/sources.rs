@@ -932,4 +932,40 @@ mod tests {
         }
         assert!(SOURCE_KINDS.contains(&DEFAULT_KIND) && SOURCE_KINDS.contains(&CAPTURE_KIND));
     }
+
+    /// Whether a reply may reach the public is decided for every kind a source can have (issue
+    /// 14): a new kind must be added here with its decision, and only e-mail and WhatsApp are
+    /// private; a generic webhook source is public whatever its delivery.
+    #[test]
+    fn every_kind_has_an_explicit_decision_whether_its_replies_are_public() {
+        use wederhoor_core::reply_is_public;
+        let public = [
+            "rss",
+            "mastodon",
+            "bluesky",
+            "webhook",
+            "facebook",
+            "instagram",
+            "forum",
+            "consumer_site",
+            "manual",
+            "import",
+        ];
+        let private = ["email", "whatsapp"];
+        let mut decided: Vec<&str> = public.iter().chain(private.iter()).copied().collect();
+        let mut kinds = SOURCE_KINDS.to_vec();
+        decided.sort_unstable();
+        kinds.sort_unstable();
+        assert_eq!(decided, kinds, "a source kind without a decision");
+        for k in public {
+            for delivery in [DeliveryKind::Manual, DeliveryKind::Webhook] {
+                assert!(reply_is_public(k, delivery), "{k}/{delivery}");
+            }
+        }
+        for k in private {
+            for delivery in [DeliveryKind::Manual, DeliveryKind::Webhook] {
+                assert!(!reply_is_public(k, delivery), "{k}/{delivery}");
+            }
+        }
+    }
 }

@@ -284,7 +284,7 @@ async fn source_of_kind(t: &TestApp, kind: &str, delivery: DeliveryKind) -> (Sou
     t.store
         .create_source(&NewSource {
             kind: kind.into(),
-            name: format!("bron-{kind}"),
+            name: format!("bron-{kind}-{delivery}"),
             delivery_kind: delivery,
             delivery_url: None,
             delivery_secret: None,
@@ -304,9 +304,14 @@ async fn personal_data_is_refused_on_every_public_channel_whatever_the_case_stat
             ("facebook", DeliveryKind::Facebook, false),
             ("instagram", DeliveryKind::Instagram, false),
             ("mastodon", DeliveryKind::Manual, false),
+            // A generic webhook source and a captured consumer-site post are public too.
+            ("webhook", DeliveryKind::Webhook, false),
+            ("webhook", DeliveryKind::Manual, false),
+            ("consumer_site", DeliveryKind::Manual, false),
             // E-mail is private, but confidential content by e-mail is refused by policy
             // (`[replies] allow_confidential_email`, off by default; tests/private.rs).
             ("email", DeliveryKind::Email, false),
+            ("whatsapp", DeliveryKind::Whatsapp, true),
         ] {
             let (_, token) = source_of_kind(&t, kind, delivery).await;
             let r = ingest_with(

@@ -19,6 +19,8 @@ const NOT_CONFIG: &[&str] = &[
     "WEDERHOOR_BIN",
     "WEDERHOOR_AXE",
     "WEDERHOOR_REQUIRE_AXE",
+    "WEDERHOOR_UPDATE_SCREENSHOTS",
+    "WEDERHOOR_FUZZ_",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -11,6 +11,33 @@ use wederhoor_web::{ActiveRules, ItemResult, ingest_values};
 /// The password of every demo login (shown when the demo starts).
 pub const PASSWORD: &str = "webcare-demo";
 
+/// A test setting (not configuration): the demo's messages are made as if it were this moment
+/// (RFC 3339) and then moved to now, so every run gets the same messages at the same distances
+/// from now whatever the time of day (the demo keeps its messages out of the night of the moment
+/// it is made for). The visual regression test sets it.
+pub const ANCHOR_ENV: &str = "WEDERHOOR_TEST_DEMO_ANCHOR";
+
+/// The demo messages for `now`, or, with [`ANCHOR_ENV`] set, those of the anchor moved to `now`.
+fn anchored_demo_messages(
+    now: jiff::Timestamp,
+) -> anyhow::Result<Vec<wederhoor_core::IncomingMessage>> {
+    let Ok(anchor) = std::env::var(ANCHOR_ENV) else {
+        return Ok(demo_messages(now));
+    };
+    let anchor: jiff::Timestamp = anchor
+        .parse()
+        .with_context(|| format!("{ANCHOR_ENV}={anchor:?} is not an RFC 3339 moment"))?;
+    let shift = now.duration_since(anchor);
+    let mut messages = demo_messages(anchor);
+    for m in &mut messages {
+        if let Some(at) = m.created_at.as_deref() {
+            let at: jiff::Timestamp = at.parse().context("a demo message's time")?;
+            m.created_at = Some(at.checked_add(shift)?.to_string());
+        }
+    }
+    Ok(messages)
+}
+
 const AGENTS: &[(&str, &str, Role)] = &[
     ("beheer", "Beheer", Role::Admin),
     ("lisa", "Lisa de Vries", Role::Lead),
@@ -55,7 +82,7 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
     let mut by_source: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
     // One post that goes viral after it arrived: re-sent below with its reposts grown.
     let mut viral: Option<(String, serde_json::Value)> = None;
-    for m in demo_messages(jiff::Timestamp::now()) {
+    for m in anchored_demo_messages(jiff::Timestamp::now())? {
         if viral.is_none()
             && m.metrics.as_ref().and_then(|x| x.reposts).unwrap_or(0) > 0
             && m.text.as_deref().is_some_and(|t| t.contains("Zuiderbank"))

@@ -1,5 +1,8 @@
 //! Crash safety: SIGKILL the server while messages are being ingested; after a restart every
 //! acknowledged message is there exactly once, and re-sending everything duplicates nothing.
+//! And a full disk (a small tmpfs, where the machine lets the test mount one): writes fail with
+//! a clear error and `/readyz` is unready while it is full, and both recover without a restart
+//! once space is freed, with nothing acknowledged lost.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -152,4 +155,191 @@ async fn acknowledged_messages_survive_sigkill_exactly_once() {
         );
         assert_eq!(unique, sent.iter().collect::<HashSet<_>>(), "{backend}");
     }
+}
+
+/// A tmpfs mounted for one test; unmounted (lazily, so a straggling file handle cannot keep it)
+/// when dropped.
+struct Tmpfs(std::path::PathBuf);
+
+impl Tmpfs {
+    /// Mounts a tmpfs of `size` at a fresh directory, or says why it cannot.
+    fn mount(name: &str, size: &str) -> Result<Tmpfs, String> {
+        let dir = common::data_dir(name);
+        let out = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(&dir)
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if !out.status.success() {
+            let _ = std::fs::remove_dir(&dir);
+            return Err(format!(
+                "mount -t tmpfs refused ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(Tmpfs(dir))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// Fills the file system of `path` with a file of zeros until it refuses more; returns the
+/// file's path.
+fn fill_up(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write as _;
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    loop {
+        match file.write(&chunk) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(28) => break, // ENOSPC
+            Err(e) => panic!("filling {}: {e}", path.display()),
+        }
+    }
+    // The last partial chunks, byte by byte in small pieces, so not a page is left.
+    for size in [4096, 512, 1] {
+        while file.write(&chunk[..size]).is_ok_and(|n| n > 0) {}
+    }
+    let _ = file.sync_all();
+    path
+}
+
+/// Sends one batch and returns the HTTP status and body.
+async fn ingest_raw(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    ids: &[String],
+) -> (u16, String) {
+    let body: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "text": format!("Mijn betaling {id} staat nog open, kunnen jullie kijken? {}", "x".repeat(400)), "author": {"handle": "@klant", "name": "Klaas"}}))
+        .collect();
+    let response = client
+        .post(format!("{url}/api/v1/ingest"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+async fn readyz(client: &reqwest::Client, url: &str) -> u16 {
+    client
+        .get(format!("{url}/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_fails_writes_clearly_and_recovers_without_a_restart() {
+    let tmpfs = match Tmpfs::mount("full-disk", "12m") {
+        Ok(t) => t,
+        Err(why) => {
+            eprintln!(
+                "full-disk test skipped: {why} (it needs root, or CAP_SYS_ADMIN, to mount a tmpfs)"
+            );
+            return;
+        }
+    };
+    let target = Target {
+        data_dir: tmpfs.0.clone(),
+        database_url: None,
+    };
+    let token = target.add_source("Forum", &[]);
+    let server = target.serve();
+    let client = reqwest::Client::new();
+    let mut acked: Vec<String> = Vec::new();
+    let mut next = 0_usize;
+    let mut batch = |n: usize| -> Vec<String> {
+        let ids: Vec<String> = (next..next + n).map(|i| format!("disk-{i}")).collect();
+        next += n;
+        ids
+    };
+
+    // Some messages while there is room.
+    for _ in 0..4 {
+        let ids = batch(25);
+        let (status, body) = ingest_raw(&client, &server.url, &token, &ids).await;
+        assert_eq!(status, 200, "{body}");
+        acked.extend(ids);
+    }
+    assert_eq!(readyz(&client, &server.url).await, 200);
+
+    // The disk fills up: writes fail with a clear error, and the server says it is not ready.
+    let filler = fill_up(&tmpfs.0);
+    let mut refused = 0;
+    let mut last_error = String::new();
+    for _ in 0..10 {
+        let ids = batch(25);
+        let (status, body) = ingest_raw(&client, &server.url, &token, &ids).await;
+        if status == 200 {
+            // SQLite may still fit a batch in pages it already has; those are acknowledged.
+            acked.extend(ids);
+            continue;
+        }
+        refused += 1;
+        assert!(
+            (500..600).contains(&status),
+            "a write on a full disk answered {status}: {body}"
+        );
+        last_error = body;
+    }
+    assert!(refused > 0, "no write failed on a full disk");
+    let error: serde_json::Value = serde_json::from_str(&last_error)
+        .unwrap_or_else(|e| panic!("the error is not JSON ({e}): {last_error}"));
+    let message = error["error"].as_str().unwrap_or_default().to_lowercase();
+    assert!(
+        message.contains("full") || message.contains("space") || message.contains("vol"),
+        "the error does not say the disk is full: {last_error}"
+    );
+    assert_eq!(
+        readyz(&client, &server.url).await,
+        503,
+        "/readyz said ready on a full disk"
+    );
+
+    // Space comes back: writes succeed again and the server is ready, without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    for round in 0..10 {
+        let ids = batch(25);
+        let (status, body) = ingest_raw(&client, &server.url, &token, &ids).await;
+        assert_eq!(status, 200, "write {round} after space came back: {body}");
+        acked.extend(ids);
+    }
+    assert_eq!(readyz(&client, &server.url).await, 200);
+
+    // Nothing acknowledged was lost: re-sending every acknowledged message stores nothing new.
+    for chunk in acked.chunks(100) {
+        let results = send_batch(&client, &server.url, &token, chunk)
+            .await
+            .expect("the server answers");
+        for (id, status) in results {
+            assert_eq!(status, "duplicate", "acknowledged {id} was not stored");
+        }
+    }
+    drop(server);
+    drop(tmpfs);
 }

@@ -1,5 +1,5 @@
-//! Connection limits of `serve` (issue 14): stalled clients are disconnected after the header
-//! and body timeouts, and the per-address cap refuses one address's extra connection while
+//! Connection limits of `serve` (issue 14): stalled clients are disconnected after the header,
+//! body and idle timeouts, and the per-address cap refuses one address's extra connection while
 //! another address is still served. Timeouts are shortened to 1 s through the configuration.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -90,6 +90,59 @@ async fn stalled_headers_and_stalled_bodies_are_disconnected_after_their_timeout
         .unwrap();
     let answer = read_until_closed(&mut idle, Duration::from_secs(15)).await;
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+
+    // The server still serves.
+    let ok = reqwest::get(format!("{}/healthz", server.url))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn a_connection_on_which_nothing_moves_is_closed_after_the_idle_timeout() {
+    // The header timeout (which also bounds an idle keep-alive connection) is a minute, so a
+    // close within the bound below can only be the idle timeout's.
+    let t = Target::sqlite("limits-idle");
+    let server = t.serve_with_env(
+        &[],
+        &[
+            ("WEDERHOOR_SERVER__HEADER_TIMEOUT_SECS", "60"),
+            ("WEDERHOOR_SERVER__BODY_TIMEOUT_SECS", "60"),
+            ("WEDERHOOR_SERVER__IDLE_TIMEOUT_SECS", "1"),
+        ],
+    );
+    let to = addr(&server);
+    let bound = Duration::from_secs(20);
+
+    // A client that opens a connection and never sends a byte.
+    let started = Instant::now();
+    let mut silent = TcpStream::connect(to).await.unwrap();
+    let answer = read_until_closed(&mut silent, bound).await;
+    assert!(answer.is_empty(), "{:?}", String::from_utf8_lossy(&answer));
+    assert!(started.elapsed() >= Duration::from_millis(900));
+
+    // A client that sends half its headers and stalls.
+    let started = Instant::now();
+    let mut half = TcpStream::connect(to).await.unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nAccept: */")
+        .await
+        .unwrap();
+    read_until_closed(&mut half, bound).await;
+    assert!(started.elapsed() >= Duration::from_millis(900));
+
+    // A kept-alive connection after a full answer, with no next request.
+    let started = Instant::now();
+    let mut kept = TcpStream::connect(to).await.unwrap();
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut kept, bound).await;
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    assert!(started.elapsed() >= Duration::from_millis(900));
 
     // The server still serves.
     let ok = reqwest::get(format!("{}/healthz", server.url))
