@@ -202,7 +202,17 @@ pub async fn feed_stored(
     report: &IngestReport,
     pending: PendingFeed,
 ) {
-    let items = pending.items(report);
+    feed_items(alerts, store, events, pending.items(report)).await;
+}
+
+/// Feeds stored messages (see [`PendingFeed::items`]) to the burst detector; a failure to store
+/// an alert is logged, never lost ingest.
+pub async fn feed_items(
+    alerts: &LiveAlerts,
+    store: &Store,
+    events: &dyn Events,
+    items: Vec<FeedItem>,
+) {
     if let Err(e) = alerts.feed(store, events, items).await {
         tracing::warn!(error = %e, "the burst detector could not store an alert");
     }

@@ -10,7 +10,7 @@ use std::time::Instant;
 use wederhoor_app::ActiveRules;
 use wederhoor_app::NoEvents;
 use wederhoor_app::ingest::{ItemResult, PreparedBatch, prepare_values, store_prepared};
-use wederhoor_app::live_alerts::LiveAlerts;
+use wederhoor_app::live_alerts::{FeedItem, LiveAlerts};
 use wederhoor_core::DeliveryKind;
 use wederhoor_store::{NewSource, Source, Store};
 use wederhoor_triage::Engine;
@@ -41,8 +41,11 @@ pub async fn import_files(
     let mut listed = 0usize;
     // Imported messages of the last hours go through the burst detector too (rebuilt from the
     // stored ones first, so a wave half in the store and half in the file is seen).
-    let alerts = LiveAlerts::default();
+    let alerts = Arc::new(LiveAlerts::default());
     alerts.rebuild(store, &NoEvents).await?;
+    // The detector is fed a stored batch while the database stores the next one (in order: a
+    // batch's feed starts when the one before it has finished).
+    let mut feeding: Option<tokio::task::JoinHandle<()>> = None;
     // Batches read and handed to the blocking pool to be parsed and triaged, in file order: as
     // many as there are cores (and one more), so triage runs on every core while the database
     // stores the oldest.
@@ -85,16 +88,24 @@ pub async fn import_files(
                 break;
             };
             let parsed = next.await.context("triage task")?;
-            store_batch(
+            let stored = store_batch(
                 store,
                 rules,
                 &mut sources,
-                &alerts,
                 parsed,
                 &mut summary,
                 &mut listed,
             )
             .await?;
+            if let Some(before) = feeding.take() {
+                before.await.context("burst detector task")?;
+            }
+            let (alerts, store) = (alerts.clone(), store.clone());
+            feeding = Some(tokio::spawn(async move {
+                for items in stored {
+                    wederhoor_app::ingest::feed_items(&alerts, &store, &NoEvents, items).await;
+                }
+            }));
             if progress {
                 let rate = summary.lines as f64 / started.elapsed().as_secs_f64().max(0.001);
                 eprint!(
@@ -109,6 +120,9 @@ pub async fn import_files(
                 let _ = std::io::stderr().flush();
             }
         }
+    }
+    if let Some(last) = feeding.take() {
+        last.await.context("burst detector task")?;
     }
     if progress {
         eprintln!();
@@ -282,11 +296,11 @@ async fn store_batch(
     store: &Store,
     rules: &ActiveRules,
     sources: &mut BTreeMap<String, Source>,
-    alerts: &LiveAlerts,
     batch: ParsedBatch,
     summary: &mut Summary,
     listed: &mut usize,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Vec<FeedItem>>> {
+    let mut stored = Vec::new();
     summary.lines += batch.lines;
     for (line, why) in &batch.rejected {
         summary.rejected += 1;
@@ -310,7 +324,7 @@ async fn store_batch(
         };
         let feed = prepared.pending_feed();
         let report = store_prepared(store, rules.version, &source, prepared).await?;
-        wederhoor_app::ingest::feed_stored(alerts, store, &NoEvents, &report, feed).await;
+        stored.push(feed.items(&report));
         for (line, result) in lines.iter().zip(report.results) {
             match result {
                 ItemResult::Stored { .. } => summary.stored += 1,
@@ -324,5 +338,5 @@ async fn store_batch(
             }
         }
     }
-    Ok(())
+    Ok(stored)
 }
