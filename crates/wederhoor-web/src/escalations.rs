@@ -6,9 +6,10 @@ use crate::auth::{Auth, LEAD};
 use crate::error::AppError;
 use crate::i18n::{Lang, fill, plural, text};
 use crate::pages;
+use crate::system::{CsrfForm, see_other};
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use wederhoor_app::escalations::{self, EscalationError, Invalid};
@@ -108,17 +109,8 @@ pub async fn list(
     )
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
 fn back_to(id: i64) -> Response {
-    (
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, format!("/escalaties#escalation-{id}"))],
-    )
-        .into_response()
+    see_other(format!("/escalaties#escalation-{id}"))
 }
 
 /// `POST /escalaties/{id}/oppakken`: the lead takes the escalation on.
@@ -198,11 +190,7 @@ pub async fn close(
     escalations::close(&state.store, id, auth.agent.id)
         .await
         .map_err(|e| AppError::from_escalation(e, auth.lang))?;
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, "/escalaties".to_owned())],
-    )
-        .into_response())
+    Ok(see_other("/escalaties"))
 }
 
 async fn watchlist_page(
@@ -253,11 +241,7 @@ pub async fn watch(
 ) -> Result<Response, AppError> {
     auth.check_csrf(&form.csrf)?;
     match escalations::watch(&state.store, &form.handle, &form.note, auth.agent.id).await {
-        Ok(()) => Ok((
-            StatusCode::SEE_OTHER,
-            [(header::LOCATION, "/escalaties/volglijst".to_owned())],
-        )
-            .into_response()),
+        Ok(()) => Ok(see_other("/escalaties/volglijst")),
         Err(EscalationError::Invalid(why)) => {
             let page = watchlist_page(
                 &state,
@@ -284,11 +268,7 @@ pub async fn unwatch(
     escalations::unwatch(&state.store, id, auth.agent.id)
         .await
         .map_err(|e| AppError::from_escalation(e, auth.lang))?;
-    Ok((
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, "/escalaties/volglijst".to_owned())],
-    )
-        .into_response())
+    Ok(see_other("/escalaties/volglijst"))
 }
 
 #[cfg(test)]

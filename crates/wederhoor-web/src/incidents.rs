@@ -6,10 +6,10 @@ use crate::auth::{AGENT, Auth, LEAD};
 use crate::error::AppError;
 use crate::i18n::{Lang, plural, text};
 use crate::pages;
+use crate::system::{CsrfForm, see_other};
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use serde::{Deserialize, Serialize};
 use wederhoor_app::incidents::{self, IncidentError, IncidentInput};
 use wederhoor_store::{AlertView, IncidentBrief};
@@ -96,15 +96,6 @@ pub async fn alerts(
     )
 }
 
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
-fn see_other(to: String) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
-}
-
 /// `POST /meldingen/{id}/negeren`: dismiss an open alert.
 pub async fn dismiss(
     State(state): State<AppState>,
@@ -116,7 +107,7 @@ pub async fn dismiss(
     incidents::dismiss_alert(&state.store, id, auth.agent.id)
         .await
         .map_err(|e| AppError::from_incident(e, auth.lang))?;
-    Ok(see_other("/meldingen".into()))
+    Ok(see_other("/meldingen"))
 }
 
 #[derive(Deserialize)]

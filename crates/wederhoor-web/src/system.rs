@@ -329,9 +329,15 @@ pub async fn add_agent(
     Ok(page.into_response())
 }
 
+/// A form that carries only its CSRF token (buttons that act: close, acknowledge, retriage …).
 #[derive(Deserialize)]
 pub struct CsrfForm {
     pub(crate) csrf: String,
+}
+
+/// `303 See Other` to `to`: where a form post sends the browser back.
+pub(crate) fn see_other(to: impl Into<String>) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.into())]).into_response()
 }
 
 pub async fn retriage(
