@@ -172,6 +172,18 @@ pub struct ClusterSection {
     /// Seconds between checks of the active rules version in the database (a save on another
     /// node; with NATS the change arrives at once and this is the fallback).
     pub rules_poll_secs: u64,
+    /// How the listening connectors hand over what they read: `direct` (into the database) or
+    /// `jetstream` (a durable NATS JetStream stream, stored by the `worker` nodes; needs
+    /// `nats_url`).
+    pub ingest_bus: String,
+    /// The JetStream stream of the ingest bus.
+    pub ingest_stream: String,
+    /// Subject prefix of the ingest bus (one subject per source below it).
+    pub ingest_subject: String,
+    /// Seconds in which JetStream drops a re-published message (same source and id).
+    pub ingest_duplicate_window_secs: u64,
+    /// Seconds before a message a worker took but did not acknowledge (it died) is redelivered.
+    pub ingest_ack_wait_secs: u64,
 }
 
 impl Default for ClusterSection {
@@ -181,6 +193,11 @@ impl Default for ClusterSection {
             roles: "web,listen,worker".into(),
             lease_secs: 30,
             rules_poll_secs: 5,
+            ingest_bus: "direct".into(),
+            ingest_stream: "WEDERHOOR_INGEST".into(),
+            ingest_subject: "wederhoor.ingest".into(),
+            ingest_duplicate_window_secs: 600,
+            ingest_ack_wait_secs: 30,
         }
     }
 }
@@ -742,6 +759,34 @@ impl Config {
         {
             bail!("cluster.node_id: at most 64 characters, without spaces");
         }
+        match self.cluster.ingest_bus.as_str() {
+            "direct" => {}
+            "jetstream" if self.nats_url.is_empty() => {
+                bail!(
+                    "cluster.ingest_bus = \"jetstream\" needs nats_url (the NATS server with JetStream)"
+                )
+            }
+            "jetstream" => {}
+            other => bail!("cluster.ingest_bus: \"direct\" or \"jetstream\", not {other:?}"),
+        }
+        let token = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+        };
+        if !token(&self.cluster.ingest_stream) || self.cluster.ingest_stream.contains('.') {
+            bail!("cluster.ingest_stream: a stream name of letters, digits, '_' and '-'");
+        }
+        if !token(&self.cluster.ingest_subject) {
+            bail!(
+                "cluster.ingest_subject: a subject like wederhoor.ingest, without spaces or wildcards"
+            );
+        }
+        if self.cluster.ingest_duplicate_window_secs < 1 || self.cluster.ingest_ack_wait_secs < 1 {
+            bail!(
+                "cluster: ingest_duplicate_window_secs and ingest_ack_wait_secs must be at least 1"
+            );
+        }
         if self.outbox.max_attempts < 1 {
             bail!("outbox.max_attempts: must be at least 1");
         }
@@ -951,6 +996,35 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_jetstream_ingest_bus_needs_nats_and_a_known_name() {
+        let e =
+            Config::load(None, env(&[("WEDERHOOR_CLUSTER__INGEST_BUS", "jetstream")])).unwrap_err();
+        assert!(format!("{e:#}").contains("needs nats_url"), "{e:#}");
+        let e = Config::load(None, env(&[("WEDERHOOR_CLUSTER__INGEST_BUS", "kafka")])).unwrap_err();
+        assert!(format!("{e:#}").contains("\"kafka\""), "{e:#}");
+        let e = Config::load(
+            None,
+            env(&[
+                ("WEDERHOOR_NATS_URL", "nats://127.0.0.1:4222"),
+                ("WEDERHOOR_CLUSTER__INGEST_BUS", "jetstream"),
+                ("WEDERHOOR_CLUSTER__INGEST_STREAM", "a.b"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(format!("{e:#}").contains("ingest_stream"), "{e:#}");
+        let c = Config::load(
+            None,
+            env(&[
+                ("WEDERHOOR_NATS_URL", "nats://127.0.0.1:4222"),
+                ("WEDERHOOR_CLUSTER__INGEST_BUS", "jetstream"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.cluster.ingest_stream, "WEDERHOOR_INGEST");
+        assert_eq!(c.cluster.ingest_subject, "wederhoor.ingest");
     }
 
     #[test]

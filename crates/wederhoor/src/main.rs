@@ -11,6 +11,7 @@ mod demo_feedback;
 mod demo_surveys;
 mod http_server;
 mod import;
+mod ingest_bus;
 mod learn;
 mod mail;
 mod rules_test;

@@ -204,8 +204,9 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
     let events = state.clone();
     let on_change: Arc<dyn Fn(wederhoor_core::ConversationId) + Send + Sync> =
         Arc::new(move |c| events.publish(LiveEvent::changed(c, "delivery")));
-    // Every listening connector hands what it reads to the ingest use case.
-    let sink = wederhoor_app::ingest::ConnectorSink::new(
+    // Every listening connector hands what it reads to the ingest use case: directly, or
+    // through the JetStream ingest bus that the worker nodes consume.
+    let direct_sink = wederhoor_app::ingest::ConnectorSink::new(
         store.clone(),
         state.rules.clone(),
         Arc::new(state.clone()),
@@ -213,6 +214,18 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
     .with_alerts(state.alerts.clone())
     .with_reach(state.config.reach)
     .with_escalations(state.config.escalations.clone());
+    let nats = if config.nats_url.is_empty() {
+        None
+    } else {
+        Some(crate::bus::connect(&config.nats_url).await?)
+    };
+    let ingest_bus = match (&nats, config.cluster.ingest_bus.as_str()) {
+        (Some(client), "jetstream") => {
+            Some(crate::ingest_bus::IngestBus::open(client.clone(), &config.cluster).await?)
+        }
+        _ => None,
+    };
+    let sink = crate::ingest_bus::NodeSink::new(direct_sink.clone(), ingest_bus.clone());
     // Background tasks that get time to stop at shutdown.
     let mut stopping: Vec<(&'static str, tokio::task::JoinHandle<()>)> = Vec::new();
     if roles.listen {
@@ -268,6 +281,18 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             )),
         ));
     }
+    if let (true, Some(bus)) = (roles.worker, ingest_bus) {
+        stopping.push((
+            "ingest worker",
+            tokio::spawn(crate::ingest_bus::run_consumer(
+                bus,
+                store.clone(),
+                direct_sink,
+                Duration::from_secs(config.cluster.ingest_ack_wait_secs),
+                state.shutting_down.subscribe(),
+            )),
+        ));
+    }
     if roles.worker {
         tokio::spawn(run_retention(
             store.clone(),
@@ -302,10 +327,7 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
     }
     // Several web nodes on one database share their live events over NATS.
     let mut rules_bus = None;
-    let bridge = if config.nats_url.is_empty() {
-        None
-    } else {
-        let client = crate::bus::connect(&config.nats_url).await?;
+    let bridge = if let Some(client) = nats {
         let incoming = crate::bus::subscribe(&client, &config.nats_subject).await?;
         rules_bus =
             Some(crate::cluster::RulesBus::subscribe(client.clone(), &config.nats_subject).await?);
@@ -316,6 +338,8 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             config.nats_subject.clone(),
             state.shutting_down.subscribe(),
         )))
+    } else {
+        None
     };
     // A rules save or a trained model on any node becomes active on this one too.
     tokio::spawn(crate::cluster::run_rules_sync(
