@@ -29,6 +29,7 @@ pub mod cards;
 pub mod escalations;
 pub mod events;
 pub mod incidents;
+pub mod learning;
 pub mod ingest;
 pub mod live_alerts;
 pub mod private;

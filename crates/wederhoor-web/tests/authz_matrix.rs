@@ -98,6 +98,7 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("GET", "/incidenten/{id}/rondzending", [303, 303, 403, 403, 404, 404]),
     ("GET", "/rules", [303, 303, 403, 403, 200, 200]),
     ("GET", "/rules/model", [303, 303, 403, 403, 200, 200]),
+    ("GET", "/rules/model/{id}", [303, 303, 403, 403, 404, 404]),
     ("GET", "/rules/versions/{id}", [303, 303, 403, 403, 404, 404]),
     ("GET", "/static/{file}", [200, 200, 200, 200, 200, 200]),
     ("GET", "/terugbellen/{token}", [410, 410, 410, 410, 410, 410]),
@@ -174,6 +175,8 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("POST", "/incidenten/{id}/rondzending", [303, 303, 403, 403, 422, 422]),
     ("POST", "/rules", [303, 303, 403, 403, 422, 422]),
     ("POST", "/rules/model", [303, 303, 403, 403, 200, 200]),
+    ("POST", "/rules/model/rollback", [303, 303, 403, 403, 200, 200]),
+    ("POST", "/rules/model/{id}/activate", [303, 303, 403, 403, 404, 404]),
     ("POST", "/terugbellen/{token}", [410, 410, 410, 410, 410, 410]),
     ("PUT", "/api/v1/sources/{id}", [401, 401, 403, 403, 403, 422]),
 ];
