@@ -9,7 +9,7 @@ use crate::retriage::{stored_input, triage_stored};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::sync::Arc;
-use wederhoor_core::AgentId;
+use wederhoor_core::{Action, AgentId, ConversationId};
 use wederhoor_store::{NewTeamModel, Store};
 use wederhoor_triage::{DecisionModel, Engine};
 
@@ -240,3 +240,18 @@ pub async fn rollback_team_model(
     Ok(Some((id, active.with_model(Some(model)))))
 }
 
+
+/// Use case: an agent puts another verdict on a case than the engine gave (not `review`); the
+/// override is kept as the team's decision and teaches the next model version. False when the
+/// case already had that verdict.
+pub async fn override_verdict(
+    store: &Store,
+    conversation: ConversationId,
+    action: Action,
+    actor: AgentId,
+) -> Result<bool> {
+    if action == Action::Review {
+        return Err(Error::Invalid("review is not a verdict an agent gives".into()));
+    }
+    Ok(store.override_verdict(conversation, action, actor).await?)
+}

@@ -1,5 +1,5 @@
 //! The team's decisions (what the team did with a message: a lead's review decision, a reply, a
-//! case closed without a reply) and the versions of the model learned from them.
+//! case closed without a reply, a verdict an agent overrode) and the versions of the model learned from them.
 
 use crate::{Result, RetriageItem, Store, StoreError, audit, now_ms};
 use sqlx::Row;
@@ -14,6 +14,8 @@ pub enum DecisionKind {
     Reply,
     /// An agent closed the case without a reply.
     Close,
+    /// An agent put another verdict on the case than the engine gave.
+    Override,
 }
 
 impl DecisionKind {
@@ -22,6 +24,7 @@ impl DecisionKind {
             DecisionKind::Review => "review",
             DecisionKind::Reply => "reply",
             DecisionKind::Close => "close",
+            DecisionKind::Override => "override",
         }
     }
 }
@@ -78,7 +81,7 @@ pub(crate) async fn record_decision(
 ) -> Result<()> {
     let conflict = match kind {
         DecisionKind::Close => "DO NOTHING",
-        DecisionKind::Review | DecisionKind::Reply => {
+        DecisionKind::Review | DecisionKind::Reply | DecisionKind::Override => {
             "DO UPDATE SET action = excluded.action, kind = excluded.kind, \
              agent_id = excluded.agent_id, created_at = excluded.created_at"
         }
@@ -99,6 +102,58 @@ pub(crate) async fn record_decision(
 }
 
 impl Store {
+    /// An agent overrides the verdict of a conversation with `action` (not `review`): the
+    /// conversation takes it, and it is kept as the team's decision on its newest message
+    /// (audited as `verdict.override`). False when the verdict already was `action`.
+    pub async fn override_verdict(
+        &self,
+        conversation: ConversationId,
+        action: Action,
+        actor: AgentId,
+    ) -> Result<bool> {
+        if action == Action::Review {
+            return Err(StoreError::Conflict(
+                "a verdict is overridden with an action other than review".into(),
+            ));
+        }
+        let _guard = self.writer().await;
+        let mut tx = self.write_tx().await?;
+        self.counted(4);
+        let was: String = sqlx::query("SELECT verdict FROM conversations WHERE id = $1")
+            .bind(conversation.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("conversation"))?
+            .try_get(0)?;
+        if was == action.as_str() {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE conversations SET verdict = $1 WHERE id = $2")
+            .bind(action.as_str())
+            .bind(conversation.0)
+            .execute(&mut *tx)
+            .await?;
+        record_decision(
+            &mut tx,
+            conversation,
+            Some(actor),
+            action,
+            DecisionKind::Override,
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(actor.0),
+            "verdict.override",
+            "conversation",
+            Some(conversation.0),
+            &format!("{was} -> {}", action.as_str()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// How many decisions are kept.
     pub async fn decisions_count(&self) -> Result<i64> {
         self.counted(1);

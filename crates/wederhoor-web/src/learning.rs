@@ -3,7 +3,7 @@
 //! against the active version), activate it, or roll back to the version active before. The use
 //! cases are in `wederhoor_app::learning`.
 
-use crate::auth::{Auth, LEAD};
+use crate::auth::{AGENT, Auth, LEAD};
 use crate::error::AppError;
 use crate::i18n::text;
 use crate::system::{CsrfForm, see_other};
@@ -11,6 +11,7 @@ use crate::{ActiveRules, AppState, pages};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use wederhoor_app::learning;
+use wederhoor_core::{Action, ConversationId};
 use wederhoor_store::Store;
 use wederhoor_triage::Engine;
 
@@ -175,4 +176,30 @@ pub async fn rollback(
             page(&state, &auth, Some(error)).await
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct OverrideForm {
+    csrf: String,
+    action: String,
+}
+
+/// `POST /c/{id}/oordeel`: an agent gives the case another verdict (kept as a decision).
+pub async fn override_verdict(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<OverrideForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let action = form
+        .action
+        .parse::<Action>()
+        .ok()
+        .filter(|a| *a != Action::Review)
+        .ok_or_else(|| AppError::Unprocessable(text(auth.lang, "decision_action").to_owned()))?;
+    let conversation = ConversationId(id);
+    learning::override_verdict(&state.store, conversation, action, auth.agent.id).await?;
+    state.publish(crate::LiveEvent::changed(conversation, "case"));
+    Ok(see_other(format!("/c/{id}")))
 }

@@ -274,6 +274,7 @@ fn routes() -> Routes {
         .route("/c/{id}/note", post(inbox::note))
         .route("/c/{id}/assign", post(inbox::assign))
         .route("/c/{id}/state", post(inbox::set_state))
+        .route("/c/{id}/oordeel", post(learning::override_verdict))
         .route("/c/{id}/presence", post(live::presence))
         .route("/c/{id}/prive", post(followup::take_private))
         .route(

@@ -135,6 +135,7 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("POST", "/c/{id}/media", [303, 303, 400, 400, 400, 400]),
     ("POST", "/drukwerk/{id}/verstuurd", [303, 303, 403, 403, 404, 404]),
     ("POST", "/c/{id}/state", [303, 303, 422, 422, 422, 422]),
+    ("POST", "/c/{id}/oordeel", [303, 303, 422, 422, 422, 422]),
     ("POST", "/capture", [303, 303, 422, 422, 422, 422]),
     ("POST", "/ideeen/beheer/afdeling", [303, 303, 303, 303, 303, 303]),
     ("POST", "/ideeen/beheer/borden", [403, 403, 403, 403, 403, 422]),

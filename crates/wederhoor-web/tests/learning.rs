@@ -284,3 +284,45 @@ async fn model_versions_are_activated_and_rolled_back() {
         assert_eq!(t.store.active_team_model().await.unwrap().unwrap().0, v2, "{b}");
     }
 }
+
+#[tokio::test]
+async fn an_agents_override_is_kept_as_a_decision() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let agent = t.login_as(&t.agent).await;
+        let r = t.ingest_ok(&msg("o1", &share_question(1))).await;
+        let conv = conversation_of(&r["results"][0]);
+        assert_eq!(t.detail(conv).await.summary.verdict, Action::Respond, "{b}");
+        let page = t.get(&format!("/c/{conv}"), Some(&agent)).await.text();
+        assert!(page.contains("id=\"verdict-form\""), "{b}");
+
+        // `review` is not a verdict an agent gives; a wrong token changes nothing.
+        let path = format!("/c/{conv}/oordeel");
+        let r = t
+            .post_form(&path, Some(&agent), &[("csrf", &agent.csrf), ("action", "review")])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let r = t
+            .post_form(&path, Some(&agent), &[("csrf", "wrong"), ("action", "ignore")])
+            .await;
+        assert_ne!(r.status, StatusCode::SEE_OTHER, "{b}");
+        assert_eq!(t.store.decisions_count().await.unwrap(), 0, "{b}");
+
+        let r = t
+            .post_form(&path, Some(&agent), &[("csrf", &agent.csrf), ("action", "ignore")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        assert_eq!(r.location(), Some(format!("/c/{conv}").as_str()), "{b}");
+        assert_eq!(t.detail(conv).await.summary.verdict, Action::Ignore, "{b}");
+        let kept = t.store.decisions_for_training(10).await.unwrap();
+        assert_eq!(kept.len(), 1, "{b}");
+        assert_eq!(kept[0].action, Action::Ignore, "{b}");
+        assert!(kept[0].item.text.contains("koersdoel 1"), "{b}");
+        // The same verdict again keeps one decision.
+        let r = t
+            .post_form(&path, Some(&agent), &[("csrf", &agent.csrf), ("action", "ignore")])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
+        assert_eq!(t.store.decisions_count().await.unwrap(), 1, "{b}");
+    }
+}

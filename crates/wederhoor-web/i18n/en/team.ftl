@@ -777,3 +777,4 @@ model_from = Now
 model_to = With this version
 model_count = Count
 model_message = Message
+verdict_override = Change the verdict

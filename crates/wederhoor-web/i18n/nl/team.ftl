@@ -777,3 +777,4 @@ model_from = Nu
 model_to = Met deze versie
 model_count = Aantal
 model_message = Bericht
+verdict_override = Oordeel wijzigen
