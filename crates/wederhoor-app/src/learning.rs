@@ -170,7 +170,10 @@ pub async fn backtest_team_model(
             }
             changed += 1;
             let (from, to) = (old.verdict.action.as_str(), new.verdict.action.as_str());
-            match transitions.iter_mut().find(|t| t.from == from && t.to == to) {
+            match transitions
+                .iter_mut()
+                .find(|t| t.from == from && t.to == to)
+            {
                 Some(t) => t.count += 1,
                 None => transitions.push(Transition {
                     from: from.to_owned(),
@@ -240,7 +243,6 @@ pub async fn rollback_team_model(
     Ok(Some((id, active.with_model(Some(model)))))
 }
 
-
 /// Use case: an agent puts another verdict on a case than the engine gave (not `review`); the
 /// override is kept as the team's decision and teaches the next model version. False when the
 /// case already had that verdict.
@@ -251,7 +253,9 @@ pub async fn override_verdict(
     actor: AgentId,
 ) -> Result<bool> {
     if action == Action::Review {
-        return Err(Error::Invalid("review is not a verdict an agent gives".into()));
+        return Err(Error::Invalid(
+            "review is not a verdict an agent gives".into(),
+        ));
     }
     Ok(store.override_verdict(conversation, action, actor).await?)
 }

@@ -193,7 +193,11 @@ impl Store {
 
     /// Stores a new version of the learned model, inactive until a lead activates it (audited).
     /// `metrics` is what its cross-validation measured (JSON, shown with the version).
-    pub async fn save_team_model(&self, new: &NewTeamModel<'_>, actor: Option<AgentId>) -> Result<i64> {
+    pub async fn save_team_model(
+        &self,
+        new: &NewTeamModel<'_>,
+        actor: Option<AgentId>,
+    ) -> Result<i64> {
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         self.counted(2);

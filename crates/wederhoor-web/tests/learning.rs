@@ -91,8 +91,15 @@ async fn the_teams_replies_and_closes_teach_later_verdicts() {
         let versions = t.store.team_models(5).await.unwrap();
         assert_eq!(versions.len(), 1, "{b}");
         let v1 = versions[0].id;
-        assert_eq!(r.location(), Some(format!("/rules/model/{v1}?nieuw=1").as_str()), "{b}");
-        assert!(!versions[0].active, "{b}: not in use before a lead activates it");
+        assert_eq!(
+            r.location(),
+            Some(format!("/rules/model/{v1}?nieuw=1").as_str()),
+            "{b}"
+        );
+        assert!(
+            !versions[0].active,
+            "{b}: not in use before a lead activates it"
+        );
         assert_eq!(versions[0].decisions, 30, "{b}");
         assert!(versions[0].size > 0, "{b}");
         assert!(versions[0].metrics.contains("holdout_together"), "{b}");
@@ -109,7 +116,10 @@ async fn the_teams_replies_and_closes_teach_later_verdicts() {
         assert!(html.contains("id=\"model-notice\""), "{b}: {html}");
         assert!(html.contains("30 besluiten"), "{b}");
         assert!(html.contains("id=\"model-transitions\""), "{b}: {html}");
-        assert!(html.contains("koersdoel"), "{b}: the changed messages are listed");
+        assert!(
+            html.contains("koersdoel"),
+            "{b}: the changed messages are listed"
+        );
         assert!(html.contains("id=\"activate-model\""), "{b}");
         let r = t
             .post_form(
@@ -169,7 +179,9 @@ async fn decide(t: &TestApp, agent: &Session, from: usize, n: usize) {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
-        let r = t.ingest_ok(&msg(&format!("s{i}"), &share_question(i))).await;
+        let r = t
+            .ingest_ok(&msg(&format!("s{i}"), &share_question(i)))
+            .await;
         let conv = conversation_of(&r["results"][0]);
         let r = t
             .post_form(
@@ -192,7 +204,11 @@ async fn model_versions_are_activated_and_rolled_back() {
 
         // Nothing to roll back to yet: the page says so.
         let r = t
-            .post_form("/rules/model/rollback", Some(&lead), &[("csrf", &lead.csrf)])
+            .post_form(
+                "/rules/model/rollback",
+                Some(&lead),
+                &[("csrf", &lead.csrf)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
         assert!(r.text().contains("Er is geen eerdere versie"), "{b}");
@@ -227,12 +243,21 @@ async fn model_versions_are_activated_and_rolled_back() {
         let v2 = versions[0].id;
         assert!(v2 > v1 && !versions[0].active && versions[1].active, "{b}");
         assert_eq!(versions[0].decisions, 40, "{b}");
-        let html = t.get(&format!("/rules/model/{v2}"), Some(&lead)).await.text();
+        let html = t
+            .get(&format!("/rules/model/{v2}"), Some(&lead))
+            .await
+            .text();
         assert!(html.contains("id=\"model-backtest-summary\""), "{b}");
         assert!(html.contains("id=\"activate-model\""), "{b}");
         // Version 1's page, against itself in use: nothing changes, no activate button.
-        let html = t.get(&format!("/rules/model/{v1}"), Some(&lead)).await.text();
-        assert!(html.contains("krijgen er 0 een ander oordeel"), "{b}: {html}");
+        let html = t
+            .get(&format!("/rules/model/{v1}"), Some(&lead))
+            .await
+            .text();
+        assert!(
+            html.contains("krijgen er 0 een ander oordeel"),
+            "{b}: {html}"
+        );
         assert!(!html.contains("id=\"activate-model\""), "{b}");
         assert_eq!(
             t.get("/rules/model/999999", Some(&lead)).await.status,
@@ -252,14 +277,26 @@ async fn model_versions_are_activated_and_rolled_back() {
         let page = t.get("/rules/model", Some(&lead)).await.text();
         assert!(page.contains("id=\"model-rollback\""), "{b}");
         assert!(page.contains(&format!("Terug naar versie {v1}")), "{b}");
-        assert_eq!(t.store.active_team_model().await.unwrap().unwrap().0, v2, "{b}");
+        assert_eq!(
+            t.store.active_team_model().await.unwrap().unwrap().0,
+            v2,
+            "{b}"
+        );
 
         // Roll back: version 1 is active again, in the store and in the running engine.
         let r = t
-            .post_form("/rules/model/rollback", Some(&lead), &[("csrf", &lead.csrf)])
+            .post_form(
+                "/rules/model/rollback",
+                Some(&lead),
+                &[("csrf", &lead.csrf)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
-        assert_eq!(t.store.active_team_model().await.unwrap().unwrap().0, v1, "{b}");
+        assert_eq!(
+            t.store.active_team_model().await.unwrap().unwrap().0,
+            v1,
+            "{b}"
+        );
         let versions = t.store.team_models(5).await.unwrap();
         assert!(versions[1].active && !versions[0].active, "{b}");
         let r = t.ingest_ok(&msg("q2", &share_question(102))).await;
@@ -267,13 +304,24 @@ async fn model_versions_are_activated_and_rolled_back() {
         assert_eq!(t.detail(conv).await.summary.verdict, Action::Ignore, "{b}");
         // Rolling back again undoes the rollback (version 2 was active before).
         let r = t
-            .post_form("/rules/model/rollback", Some(&lead), &[("csrf", &lead.csrf)])
+            .post_form(
+                "/rules/model/rollback",
+                Some(&lead),
+                &[("csrf", &lead.csrf)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
-        assert_eq!(t.store.active_team_model().await.unwrap().unwrap().0, v2, "{b}");
+        assert_eq!(
+            t.store.active_team_model().await.unwrap().unwrap().0,
+            v2,
+            "{b}"
+        );
 
         // Agents can neither activate nor roll back; a wrong token changes nothing.
-        for path in [format!("/rules/model/{v1}/activate"), "/rules/model/rollback".into()] {
+        for path in [
+            format!("/rules/model/{v1}/activate"),
+            "/rules/model/rollback".into(),
+        ] {
             let r = t
                 .post_form(&path, Some(&agent), &[("csrf", &agent.csrf)])
                 .await;
@@ -281,7 +329,11 @@ async fn model_versions_are_activated_and_rolled_back() {
             let r = t.post_form(&path, Some(&lead), &[("csrf", "wrong")]).await;
             assert_ne!(r.status, StatusCode::SEE_OTHER, "{b}");
         }
-        assert_eq!(t.store.active_team_model().await.unwrap().unwrap().0, v2, "{b}");
+        assert_eq!(
+            t.store.active_team_model().await.unwrap().unwrap().0,
+            v2,
+            "{b}"
+        );
     }
 }
 
@@ -299,17 +351,29 @@ async fn an_agents_override_is_kept_as_a_decision() {
         // `review` is not a verdict an agent gives; a wrong token changes nothing.
         let path = format!("/c/{conv}/oordeel");
         let r = t
-            .post_form(&path, Some(&agent), &[("csrf", &agent.csrf), ("action", "review")])
+            .post_form(
+                &path,
+                Some(&agent),
+                &[("csrf", &agent.csrf), ("action", "review")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         let r = t
-            .post_form(&path, Some(&agent), &[("csrf", "wrong"), ("action", "ignore")])
+            .post_form(
+                &path,
+                Some(&agent),
+                &[("csrf", "wrong"), ("action", "ignore")],
+            )
             .await;
         assert_ne!(r.status, StatusCode::SEE_OTHER, "{b}");
         assert_eq!(t.store.decisions_count().await.unwrap(), 0, "{b}");
 
         let r = t
-            .post_form(&path, Some(&agent), &[("csrf", &agent.csrf), ("action", "ignore")])
+            .post_form(
+                &path,
+                Some(&agent),
+                &[("csrf", &agent.csrf), ("action", "ignore")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         assert_eq!(r.location(), Some(format!("/c/{conv}").as_str()), "{b}");
@@ -320,7 +384,11 @@ async fn an_agents_override_is_kept_as_a_decision() {
         assert!(kept[0].item.text.contains("koersdoel 1"), "{b}");
         // The same verdict again keeps one decision.
         let r = t
-            .post_form(&path, Some(&agent), &[("csrf", &agent.csrf), ("action", "ignore")])
+            .post_form(
+                &path,
+                Some(&agent),
+                &[("csrf", &agent.csrf), ("action", "ignore")],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         assert_eq!(t.store.decisions_count().await.unwrap(), 1, "{b}");

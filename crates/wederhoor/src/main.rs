@@ -108,10 +108,18 @@ enum Command {
     /// team's replies, closes and review decisions), kept inactive with its backtest unless
     /// --activate is given (leads see and activate versions on /rules/model).
     Learn {
-        #[arg(long, required_unless_present = "from_store", conflicts_with = "from_store")]
+        #[arg(
+            long,
+            required_unless_present = "from_store",
+            conflicts_with = "from_store"
+        )]
         decisions: Option<PathBuf>,
         /// Where to write the model.
-        #[arg(long, required_unless_present = "from_store", conflicts_with = "from_store")]
+        #[arg(
+            long,
+            required_unless_present = "from_store",
+            conflicts_with = "from_store"
+        )]
         out: Option<PathBuf>,
         /// Learn from the decisions kept in the configured database.
         #[arg(long)]

@@ -129,14 +129,34 @@ fn learning_from_the_store_needs_decisions_and_one_source_of_them() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("learning from the stored decisions"), "{err}");
-    assert!(err.contains("too few") || err.contains("at least two"), "{err}");
+    assert!(
+        err.contains("too few") || err.contains("at least two"),
+        "{err}"
+    );
     // A file and the store at once, or --activate without the store, are refused.
     let out = t.run(
-        &["learn", "--from-store", "--decisions", "x.jsonl", "--out", "m"],
+        &[
+            "learn",
+            "--from-store",
+            "--decisions",
+            "x.jsonl",
+            "--out",
+            "m",
+        ],
         "",
     );
     assert!(!out.status.success());
-    let out = t.run(&["learn", "--activate", "--decisions", "x.jsonl", "--out", "m"], "");
+    let out = t.run(
+        &[
+            "learn",
+            "--activate",
+            "--decisions",
+            "x.jsonl",
+            "--out",
+            "m",
+        ],
+        "",
+    );
     assert!(!out.status.success());
     let out = t.run(&["learn", "--out", "m"], "");
     assert!(!out.status.success());
