@@ -19,7 +19,9 @@
 //! ([`surveys::case_closed`], [`surveys::send_due_surveys`], [`surveys::answer`]) and the
 //! leads' reports ([`reports::build_report`], [`reports::report_csv`]); e-cards through
 //! [`cards::send_ecard`]; a broadcast to everyone an incident affects through
-//! [`broadcast::broadcast`].
+//! [`broadcast::broadcast`]; the model learned from the team's decisions, in versions that are
+//! trained, backtested, activated and rolled back ([`learning`]), and an agent's override of a
+//! verdict ([`learning::override_verdict`]).
 
 pub mod alerts;
 pub mod backtest;
@@ -30,6 +32,7 @@ pub mod escalations;
 pub mod events;
 pub mod incidents;
 pub mod ingest;
+pub mod learning;
 pub mod live_alerts;
 pub mod private;
 pub mod reply;

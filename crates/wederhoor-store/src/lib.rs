@@ -41,7 +41,7 @@ pub use audit_view::{AuditEntry, AuditFilter};
 pub use broadcast::{Affected, BroadcastView, PlannedRecipient, RecipientState};
 pub use cards::{CardView, NewCard, NewPrintedCard, PrintedCardView, PrintedRequest, content_hash};
 pub use cluster::ActiveVersions;
-pub use decisions::{DecisionItem, DecisionKind, TeamModel};
+pub use decisions::{DecisionItem, DecisionKind, NewTeamModel, TeamModel};
 pub use escalations::{EscalationRow, NewEscalation, Notification, WatchedHandle, WebhookItem};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
@@ -623,6 +623,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("migrations/0015_escalations.sql")),
     (16, include_str!("migrations/0016_surveys.sql")),
     (17, include_str!("migrations/0017_cards.sql")),
+    (24, include_str!("migrations/0024_team_model_versions.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -139,9 +139,9 @@ struct Inner {
     sentiment: sentiment::SentimentModel,
     abuse: abuse::AbuseModel,
     pii: pii::PiiModel,
-    topics: topics::TopicModel,
+    topics: Arc<topics::TopicModel>,
     signals: signals::SignalModel,
-    rules: rules::RuleSet,
+    rules: Arc<rules::RuleSet>,
     /// Topic indexes that do not count as substance (praise, press_legal).
     light_topics: Vec<usize>,
     /// The taxonomy text this engine was built with (new rules versions reuse it).
@@ -203,8 +203,8 @@ impl Engine {
             abuse: abuse::AbuseModel::new()?,
             pii: pii::PiiModel::new()?,
             signals: signals::SignalModel::new(&brand)?,
-            topics,
-            rules,
+            topics: Arc::new(topics),
+            rules: Arc::new(rules),
             light_topics,
             brand,
             taxonomy: topics_toml.to_owned(),
@@ -266,14 +266,22 @@ impl Engine {
             return (Vec::new(), Vec::new());
         };
         let own = learned::own_handles(decided.iter().map(|(i, _)| i.text));
+        // The rules' verdicts on the decisions are what they will say once the model is used:
+        // with the team's own handles known to the brand (a `learn` without a brand profile, or
+        // a profile that misses a handle customers write to, would otherwise judge every
+        // message as not put to us, and the model's trust against the rules would be chosen
+        // against rules that never answer).
+        let branded = inner.with_own_handles(&own);
+        let judge = branded.as_ref().unwrap_or(inner);
         let examples = decided
             .iter()
             .map(|(input, decision)| {
                 let a = inner.analyse(input);
-                let facts = inner.facts(&a, input);
-                let matched = inner.rules.matching(&facts);
-                let rules = inner
-                    .decide(&matched, &a.signals)
+                let ra = judge.analyse(input);
+                let facts = judge.facts(&ra, input);
+                let matched = judge.rules.matching(&facts);
+                let rules = judge
+                    .decide(&matched, &ra.signals)
                     .map(|r| r.action)
                     .unwrap_or(Action::Review);
                 Example {
@@ -518,6 +526,39 @@ fn pct(p: f32) -> u32 {
 }
 
 impl Inner {
+    /// This engine's rules and models for its brand with the team's `own` handles added (None
+    /// when the brand already has them all, or the brand's word lists cannot be built).
+    fn with_own_handles(&self, own: &[String]) -> Option<Inner> {
+        let known = |h: &String| {
+            self.brand
+                .handles
+                .iter()
+                .any(|b| b.trim_start_matches('@').eq_ignore_ascii_case(h))
+        };
+        let missing: Vec<String> = own
+            .iter()
+            .filter(|h| !known(h))
+            .map(|h| format!("@{h}"))
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let mut brand = self.brand.clone();
+        brand.handles.extend(missing);
+        Some(Inner {
+            lang: lang::LangModel::new(),
+            sentiment: sentiment::SentimentModel::new().ok()?,
+            abuse: abuse::AbuseModel::new().ok()?,
+            pii: pii::PiiModel::new().ok()?,
+            signals: signals::SignalModel::new(&brand).ok()?,
+            topics: Arc::clone(&self.topics),
+            rules: Arc::clone(&self.rules),
+            light_topics: self.light_topics.clone(),
+            taxonomy: self.taxonomy.clone(),
+            brand,
+        })
+    }
+
     fn analyse(&self, input: &TriageInput<'_>) -> Analysis {
         let text = input.text;
         let norm = text::normalize(text);

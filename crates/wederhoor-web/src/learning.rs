@@ -1,118 +1,54 @@
-//! The per-installation model learned from the team's decisions (issue #10): a lead trains a new
-//! version from the kept decisions; the page shows how many verdicts it changes, and the active
-//! engine weighs it next to the rules from then on.
+//! The per-installation model learned from the team's decisions (issue #10), for leads on
+//! `/rules/model`: train a new version (kept inactive), see what it would change (its backtest
+//! against the active version), activate it, or roll back to the version active before. The use
+//! cases are in `wederhoor_app::learning`.
 
-use crate::auth::{Auth, LEAD};
+use crate::auth::{AGENT, Auth, LEAD};
 use crate::error::AppError;
 use crate::i18n::text;
-use crate::system::CsrfForm;
+use crate::system::{CsrfForm, see_other};
 use crate::{ActiveRules, AppState, pages};
-use axum::Form;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use std::sync::Arc;
-use wederhoor_core::AgentId;
+use wederhoor_app::learning;
+use wederhoor_core::{Action, ConversationId};
 use wederhoor_store::Store;
-use wederhoor_triage::{DecisionModel, Engine};
+use wederhoor_triage::Engine;
 
-/// At most this many of the newest decisions are learned from.
-const MAX_DECISIONS: i64 = 50_000;
-/// Stored messages compared between the old and the new verdicts when a version is made.
-const COMPARE: i64 = 5_000;
+pub use wederhoor_app::learning::TrainReport;
 
-/// What training a new version did.
-#[derive(Debug, Clone)]
-pub struct TrainReport {
-    pub version: i64,
-    pub decisions: usize,
-    pub holdout: f32,
-    pub changes: usize,
-    pub compared: usize,
-}
-
-/// The engine with the store's active learned model, if there is one and it can be read (a
-/// damaged model is logged and left out: the rules alone still decide).
+/// The engine with the store's active learned model (see [`learning::with_active_model`]).
 pub async fn with_active_model(store: &Store, engine: Engine) -> Result<Engine, AppError> {
-    match store.active_team_model().await? {
-        Some((version, bytes)) => match DecisionModel::from_bytes(&bytes) {
-            Ok(m) => Ok(engine.with_model(Some(Arc::new(m)))),
-            Err(e) => {
-                tracing::error!(version, error = %e, "the active learned model cannot be read; the rules decide alone");
-                Ok(engine.with_model(None))
-            }
-        },
-        None => Ok(engine),
-    }
+    Ok(learning::with_active_model(store, engine).await?)
 }
 
-/// Use case: learn a new model version from the team's kept decisions, measure how many stored
-/// verdicts it changes, store it as the active version and use it from now on.
+/// Use case (kept here for callers of the web crate): learn a new, inactive model version.
 pub async fn train_team_model(
     state: &AppState,
-    actor: Option<AgentId>,
+    actor: Option<wederhoor_core::AgentId>,
 ) -> Result<TrainReport, AppError> {
-    let decisions = state.store.decisions_for_training(MAX_DECISIONS).await?;
-    let sample = state.store.messages_for_backtest(COMPARE).await?;
     let active = state.active_rules();
-    let rules_only = active.engine.with_model(None);
-    let (model, compared, changes) = tokio::task::spawn_blocking(move || {
-        let decided: Vec<_> = decisions
-            .iter()
-            .map(|d| (crate::system::stored_input(&d.item), d.action))
-            .collect();
-        let (examples, own) = rules_only.examples(&decided);
-        let model = Arc::new(DecisionModel::train(&examples, own)?);
-        let with = rules_only.with_model(Some(Arc::clone(&model)));
-        let changes = sample
-            .iter()
-            .filter(|b| {
-                crate::system::triage_stored(&with, &b.item)
-                    .verdict
-                    .action
-                    .as_str()
-                    != b.action
-            })
-            .count();
-        Ok::<_, wederhoor_triage::ModelError>((model, sample.len(), changes))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let n: usize = model.info.trained_on.iter().map(|(_, n)| n).sum();
-    let holdout = model.info.holdout_balanced_accuracy;
-    let version = state
-        .store
-        .save_team_model(
-            &model.to_bytes(),
-            n as i64,
-            f64::from(holdout),
-            changes as i64,
-            compared as i64,
-            actor,
-        )
-        .await?;
+    Ok(learning::train_team_model(&state.store, &active.engine, actor).await?)
+}
+
+/// Puts `engine` (the active rules with another learned model) in use on this node and tells
+/// the others.
+fn use_engine(state: &AppState, engine: Engine) {
     let now = state.active_rules();
     state.set_rules(ActiveRules {
-        engine: now.engine.with_model(Some(model)),
+        engine,
         version: now.version,
     });
-    Ok(TrainReport {
-        version,
-        decisions: n,
-        holdout,
-        changes,
-        compared,
-    })
 }
 
 async fn page(
     state: &AppState,
     auth: &Auth<LEAD>,
-    notice: Option<String>,
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let count = state.store.decisions_count().await?;
     let versions = state.store.team_models(20).await?;
+    let previous = state.store.previous_team_model().await?;
     let html = pages::render(
         state,
         "model.html",
@@ -122,7 +58,7 @@ async fn page(
             csrf => &auth.csrf,
             decisions => count,
             versions => versions,
-            notice => notice,
+            previous => previous,
             error => error,
             min_decisions => 20,
         },
@@ -132,34 +68,26 @@ async fn page(
 
 /// `GET /rules/model`: the kept decisions and the model versions.
 pub async fn show(State(state): State<AppState>, auth: Auth<LEAD>) -> Result<Response, AppError> {
-    page(&state, &auth, None, None).await
+    page(&state, &auth, None).await
 }
 
-/// `POST /rules/model`: train a new version now.
+/// `POST /rules/model`: train a new version now (inactive; its page shows the backtest).
 pub async fn train(
     State(state): State<AppState>,
     auth: Auth<LEAD>,
-    Form(form): Form<CsrfForm>,
+    axum::Form(form): axum::Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&form.csrf)?;
-    // Nothing new since the active version: another version would be the same model.
+    // Nothing new since the newest version: another version would be the same model.
     let count = state.store.decisions_count().await?;
     if let Some(last) = state.store.team_models(1).await?.first()
         && last.decisions == count
     {
         let error = text(auth.lang, "model_no_new").replace("{version}", &last.id.to_string());
-        return page(&state, &auth, None, Some(error)).await;
+        return page(&state, &auth, Some(error)).await;
     }
     match train_team_model(&state, Some(auth.agent.id)).await {
-        Ok(r) => {
-            let notice = text(auth.lang, "model_trained")
-                .replace("{version}", &r.version.to_string())
-                .replace("{decisions}", &r.decisions.to_string())
-                .replace("{holdout}", &format!("{:.0}", r.holdout * 100.0))
-                .replace("{changes}", &r.changes.to_string())
-                .replace("{compared}", &r.compared.to_string());
-            page(&state, &auth, Some(notice), None).await
-        }
+        Ok(r) => Ok(see_other(format!("/rules/model/{}?nieuw=1", r.version))),
         Err(AppError::BadRequest(why)) => {
             tracing::info!(reason = %why, "no new model version");
             let error = format!(
@@ -167,8 +95,111 @@ pub async fn train(
                 text(auth.lang, "model_not_trained"),
                 text(auth.lang, "model_needs").replace("{n}", "20")
             );
-            page(&state, &auth, None, Some(error)).await
+            page(&state, &auth, Some(error)).await
         }
         Err(e) => Err(e),
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct VersionQuery {
+    #[serde(default)]
+    nieuw: Option<String>,
+}
+
+/// `GET /rules/model/{id}`: one version, its figures and its backtest against the active one.
+pub async fn version(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<VersionQuery>,
+) -> Result<Response, AppError> {
+    let versions = state.store.team_models(1_000).await?;
+    let Some(v) = versions.into_iter().find(|v| v.id == id) else {
+        return Err(AppError::NotFound);
+    };
+    let metrics: serde_json::Value =
+        serde_json::from_str(&v.metrics).unwrap_or(serde_json::Value::Null);
+    let active = state.active_rules();
+    let backtest =
+        learning::backtest_team_model(&state.store, &active.engine, id, learning::COMPARE)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let html = pages::render(
+        &state,
+        "model_version.html",
+        auth.lang,
+        minijinja::context! {
+            agent => &auth.agent,
+            csrf => &auth.csrf,
+            v => &v,
+            metrics => metrics,
+            backtest => backtest,
+            fresh => q.nieuw.is_some(),
+        },
+    )?;
+    Ok(html.into_response())
+}
+
+/// `POST /rules/model/{id}/activate`: make this version the active one.
+pub async fn activate(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let active = state.active_rules();
+    let engine =
+        learning::activate_team_model(&state.store, &active.engine, id, Some(auth.agent.id))
+            .await?
+            .ok_or(AppError::NotFound)?;
+    use_engine(&state, engine);
+    Ok(see_other("/rules/model"))
+}
+
+/// `POST /rules/model/rollback`: activate again the version that was active before.
+pub async fn rollback(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let active = state.active_rules();
+    match learning::rollback_team_model(&state.store, &active.engine, Some(auth.agent.id)).await? {
+        Some((_, engine)) => {
+            use_engine(&state, engine);
+            Ok(see_other("/rules/model"))
+        }
+        None => {
+            let error = text(auth.lang, "model_no_previous").to_owned();
+            page(&state, &auth, Some(error)).await
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct OverrideForm {
+    csrf: String,
+    action: String,
+}
+
+/// `POST /c/{id}/oordeel`: an agent gives the case another verdict (kept as a decision).
+pub async fn override_verdict(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<OverrideForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let action = form
+        .action
+        .parse::<Action>()
+        .ok()
+        .filter(|a| *a != Action::Review)
+        .ok_or_else(|| AppError::Unprocessable(text(auth.lang, "decision_action").to_owned()))?;
+    let conversation = ConversationId(id);
+    learning::override_verdict(&state.store, conversation, action, auth.agent.id).await?;
+    state.publish(crate::LiveEvent::changed(conversation, "case"));
+    Ok(see_other(format!("/c/{id}")))
 }

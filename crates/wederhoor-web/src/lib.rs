@@ -274,6 +274,7 @@ fn routes() -> Routes {
         .route("/c/{id}/note", post(inbox::note))
         .route("/c/{id}/assign", post(inbox::assign))
         .route("/c/{id}/state", post(inbox::set_state))
+        .route("/c/{id}/oordeel", post(learning::override_verdict))
         .route("/c/{id}/presence", post(live::presence))
         .route("/c/{id}/prive", post(followup::take_private))
         .route(
@@ -325,6 +326,9 @@ fn routes() -> Routes {
         .route("/rules", get(rules::show).post(rules::save))
         .route("/rules/versions/{id}", get(rules::version))
         .route("/rules/model", get(learning::show).post(learning::train))
+        .route("/rules/model/rollback", post(learning::rollback))
+        .route("/rules/model/{id}", get(learning::version))
+        .route("/rules/model/{id}/activate", post(learning::activate))
         .route("/escalaties", get(escalations::list))
         .route("/escalaties/{id}/oppakken", post(escalations::acknowledge))
         .route("/escalaties/{id}/toewijzen", post(escalations::assign))

@@ -36,6 +36,10 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ("rules.html", include_str!("../templates/rules.html")),
         ("model.html", include_str!("../templates/model.html")),
         (
+            "model_version.html",
+            include_str!("../templates/model_version.html"),
+        ),
+        (
             "rules_version.html",
             include_str!("../templates/rules_version.html"),
         ),

@@ -359,4 +359,4 @@ pub async fn retriage(
     Ok(page.into_response())
 }
 
-pub use wederhoor_app::retriage::{retriage_all, stored_input, triage_stored};
+pub use wederhoor_app::retriage::retriage_all;

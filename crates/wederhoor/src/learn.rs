@@ -94,3 +94,40 @@ pub fn learn(engine: &Engine, decisions: &Path, out: &Path) -> anyhow::Result<us
     );
     Ok(skipped)
 }
+
+/// `wederhoor learn --from-store`: a new model version from the decisions the store keeps, with
+/// what it would change against the active engine; activated at once with `activate`.
+pub async fn learn_from_store(
+    store: &wederhoor_store::Store,
+    config: &crate::config::Config,
+    activate: bool,
+) -> anyhow::Result<()> {
+    use wederhoor_app::learning;
+    let rules = crate::serve::load_rules(store, config).await?;
+    let r = learning::train_team_model(store, &rules.engine, None)
+        .await
+        .context("learning from the stored decisions")?;
+    println!(
+        "version {} learned from {} decisions ({} KiB): on the later decisions the model alone agrees {:.3}, rules and model together {:.3} (review {:.1} %); {} of the newest {} verdicts change against the active version",
+        r.version,
+        r.decisions,
+        r.size.div_ceil(1024),
+        r.holdout,
+        r.together,
+        r.review_share * 100.0,
+        r.changes,
+        r.compared
+    );
+    if activate {
+        learning::activate_team_model(store, &rules.engine, r.version, None)
+            .await?
+            .context("the new version disappeared")?;
+        println!("version {} is now active", r.version);
+    } else {
+        println!(
+            "version {} is kept inactive; a lead activates it on /rules/model",
+            r.version
+        );
+    }
+    Ok(())
+}

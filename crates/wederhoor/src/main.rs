@@ -104,12 +104,30 @@ enum Command {
     /// Learn from the team's decisions: JSON Lines in the ingest schema plus
     /// "decision": "respond|ignore|no_engage|private|alert|escalate". Bad lines are reported
     /// with their number and skipped.
+    ///
+    /// With --from-store: learn a new model version from the decisions the server keeps (the
+    /// team's replies, closes and review decisions), kept inactive with its backtest unless
+    /// --activate is given (leads see and activate versions on /rules/model).
     Learn {
-        #[arg(long)]
-        decisions: PathBuf,
+        #[arg(
+            long,
+            required_unless_present = "from_store",
+            conflicts_with = "from_store"
+        )]
+        decisions: Option<PathBuf>,
         /// Where to write the model.
+        #[arg(
+            long,
+            required_unless_present = "from_store",
+            conflicts_with = "from_store"
+        )]
+        out: Option<PathBuf>,
+        /// Learn from the decisions kept in the configured database.
         #[arg(long)]
-        out: PathBuf,
+        from_store: bool,
+        /// With --from-store: make the new version the active one at once.
+        #[arg(long, requires = "from_store")]
+        activate: bool,
         /// Brand profile (TOML).
         #[arg(long)]
         brand: Option<PathBuf>,
@@ -332,11 +350,18 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Command::Learn {
                 decisions,
                 out,
+                from_store,
+                activate,
                 brand,
                 rules,
             } => {
-                let engine = cli_engine(&config, rules, brand, None)?;
-                learn::learn(&engine, &decisions, &out)?;
+                if from_store {
+                    let store = open_store(&config).await?;
+                    learn::learn_from_store(&store, &config, activate).await?;
+                } else if let (Some(decisions), Some(out)) = (decisions, out) {
+                    let engine = cli_engine(&config, rules, brand, None)?;
+                    learn::learn(&engine, &decisions, &out)?;
+                }
             }
             Command::Alerts {
                 command: AlertsCommand::Replay { file, brand },

@@ -120,3 +120,44 @@ fn a_damaged_model_or_too_few_decisions_is_a_clear_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn learning_from_the_store_needs_decisions_and_one_source_of_them() {
+    let t = Target::sqlite("learn-store");
+    // A fresh installation keeps no decisions yet: a clear error, no version.
+    let out = t.run(&["learn", "--from-store"], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("learning from the stored decisions"), "{err}");
+    assert!(
+        err.contains("too few") || err.contains("at least two"),
+        "{err}"
+    );
+    // A file and the store at once, or --activate without the store, are refused.
+    let out = t.run(
+        &[
+            "learn",
+            "--from-store",
+            "--decisions",
+            "x.jsonl",
+            "--out",
+            "m",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    let out = t.run(
+        &[
+            "learn",
+            "--activate",
+            "--decisions",
+            "x.jsonl",
+            "--out",
+            "m",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    let out = t.run(&["learn", "--out", "m"], "");
+    assert!(!out.status.success());
+}

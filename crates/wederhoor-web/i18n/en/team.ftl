@@ -760,3 +760,21 @@ media_not_media = This file is not a photo or video (PNG, JPEG, GIF, WebP or MP4
 media_too_large = The file is too large: photos up to 5 MB, videos up to 15 MB.
 media_channel_takes_none = This channel takes no photos or videos.
 media_description_too_long = The description is too long: at most 1,500 characters.
+
+## verdict
+model_inactive_hint = A new version is kept first without changing anything: its page shows which verdicts it changes, and then you put it in use. An earlier version can always be put in use again.
+model_size = Size
+model_activate = Put in use
+model_rollback = Back to version { $version }
+model_no_previous = No earlier version was ever in use.
+model_learned = Version { $version } learned from { $decisions } decisions. It is not in use yet: see below what it changes.
+model_rules_alone = Agrees with the team, rules alone
+model_together = Agrees with the team, rules and model together
+model_review_share = Share for review (rules and model together)
+model_backtest = What this version changes
+model_backtest_summary = Of the newest { $compared } messages, { $changed } get another verdict than with the version in use now.
+model_from = Now
+model_to = With this version
+model_count = Count
+model_message = Message
+verdict_override = Change the verdict

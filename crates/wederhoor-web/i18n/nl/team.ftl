@@ -760,3 +760,21 @@ media_not_media = Dit bestand is geen foto of video (PNG, JPEG, GIF, WebP of MP4
 media_too_large = Het bestand is te groot: foto's tot 5 MB, video's tot 15 MB.
 media_channel_takes_none = Via dit kanaal gaan geen foto's of video's mee.
 media_description_too_long = De beschrijving is te lang: hoogstens 1.500 tekens.
+
+## verdict
+model_inactive_hint = Een nieuwe versie wordt eerst bewaard zonder iets te veranderen: bekijk op de pagina van de versie welke oordelen zij verandert en zet haar dan in gebruik. Een eerdere versie kan altijd weer in gebruik worden genomen.
+model_size = Grootte
+model_activate = In gebruik nemen
+model_rollback = Terug naar versie { $version }
+model_no_previous = Er is geen eerdere versie die in gebruik was.
+model_learned = Versie { $version } geleerd van { $decisions } besluiten. Zij is nog niet in gebruik: bekijk hieronder wat zij verandert.
+model_rules_alone = Eens met het team, regels alleen
+model_together = Eens met het team, regels en model samen
+model_review_share = Aandeel ter beoordeling (regels en model samen)
+model_backtest = Wat deze versie verandert
+model_backtest_summary = Van de nieuwste { $compared } berichten krijgen er { $changed } een ander oordeel dan met de versie die nu in gebruik is.
+model_from = Nu
+model_to = Met deze versie
+model_count = Aantal
+model_message = Bericht
+verdict_override = Oordeel wijzigen
