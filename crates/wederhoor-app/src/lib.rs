@@ -31,6 +31,7 @@ pub mod events;
 pub mod incidents;
 pub mod ingest;
 pub mod live_alerts;
+pub mod panels;
 pub mod private;
 pub mod reply;
 pub mod reports;
