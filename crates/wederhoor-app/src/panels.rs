@@ -221,7 +221,11 @@ pub async fn answer(
     if q.is_published() {
         return Ok(Err(PanelRefusal::Closed));
     }
-    if !store.panel_memberships(account.id).await?.contains(&q.panel) {
+    if !store
+        .panel_memberships(account.id)
+        .await?
+        .contains(&q.panel)
+    {
         return Ok(Err(PanelRefusal::NotAMember));
     }
     let Some(answer) = parse_answer(&q, value, text) else {
@@ -268,11 +272,7 @@ pub async fn publish_results(
 
 /// The results of a question as the public (or the team) sees them: the question and its
 /// counts. Free-text answers are left out unless `for_team`.
-pub async fn results(
-    store: &Store,
-    q: &PanelQuestion,
-    for_team: bool,
-) -> Result<PanelTally> {
+pub async fn results(store: &Store, q: &PanelQuestion, for_team: bool) -> Result<PanelTally> {
     let mut tally = store.panel_tally(q).await?;
     if !for_team {
         tally.texts.clear();

@@ -60,9 +60,7 @@ impl PanelQuestionKind {
     }
 
     pub fn parse(s: &str) -> Option<PanelQuestionKind> {
-        PanelQuestionKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        PanelQuestionKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -325,10 +323,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        Ok(self
-            .with_ideas(vec![question_from_row(&row)?])
-            .await?
-            .pop())
+        Ok(self.with_ideas(vec![question_from_row(&row)?]).await?.pop())
     }
 
     /// The newest panel questions, for the team (two queries).
@@ -393,7 +388,11 @@ impl Store {
             let done = answered.contains(&q.id);
             out.push((q, done));
         }
-        out.sort_by(|a, b| b.0.created_at.cmp(&a.0.created_at).then(b.0.id.cmp(&a.0.id)));
+        out.sort_by(|a, b| {
+            b.0.created_at
+                .cmp(&a.0.created_at)
+                .then(b.0.id.cmp(&a.0.id))
+        });
         Ok(out)
     }
 

@@ -477,7 +477,14 @@ async fn member_question(
         .panel_questions_answered_by(account.id)
         .await?
         .contains(&q.id);
-    Ok((q, if answered { Shown::Answered } else { Shown::Open }))
+    Ok((
+        q,
+        if answered {
+            Shown::Answered
+        } else {
+            Shown::Open
+        },
+    ))
 }
 
 /// `GET /panel/{id}`: the question for a member of its panel, or its published results.

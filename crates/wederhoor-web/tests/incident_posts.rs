@@ -181,17 +181,16 @@ async fn a_published_warning_is_posted_once_on_our_own_mastodon_account() {
             key.as_deref(),
             Some(format!("incident-post:{incident}:{}", targets[0].source.0).as_str())
         );
-        let field = |name: &str| {
-            form.iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
+        let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         assert!(field("status").unwrap().contains(warning), "{b}");
         assert_eq!(field("visibility").as_deref(), Some("public"), "{b}");
         assert_eq!(field("in_reply_to_id"), None, "{b}");
         drop(posted);
         let page = app.get(&location, Some(&lead)).await.text();
-        assert!(page.contains("data-kind=\"posted\""), "{b}: on the timeline");
+        assert!(
+            page.contains("data-kind=\"posted\""),
+            "{b}: on the timeline"
+        );
         let targets = app.store.incident_post_targets(incident).await.unwrap();
         assert_eq!(targets[0].state.as_deref(), Some("sent"), "{b}");
     }

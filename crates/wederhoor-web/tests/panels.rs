@@ -127,12 +127,31 @@ async fn members_answer_once_and_only_published_results_are_public() {
         // Joining and leaving from the account.
         let page = app.get_with_cookies("/account/panels", &anna.cookies).await;
         assert_eq!(page.status, StatusCode::OK, "{b}");
-        assert!(page.text().contains("id=\"panel-consumer\" data-member=\"no\""), "{b}");
-        assert_eq!(membership(&app, &anna, "consumer", "join").await, StatusCode::SEE_OTHER);
-        assert_eq!(membership(&app, &carl, "consumer", "join").await, StatusCode::SEE_OTHER);
-        assert_eq!(membership(&app, &bob, "business", "join").await, StatusCode::SEE_OTHER);
-        assert_eq!(membership(&app, &bob, "consumer", "join").await, StatusCode::SEE_OTHER);
-        assert_eq!(membership(&app, &bob, "consumer", "leave").await, StatusCode::SEE_OTHER);
+        assert!(
+            page.text()
+                .contains("id=\"panel-consumer\" data-member=\"no\""),
+            "{b}"
+        );
+        assert_eq!(
+            membership(&app, &anna, "consumer", "join").await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            membership(&app, &carl, "consumer", "join").await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            membership(&app, &bob, "business", "join").await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            membership(&app, &bob, "consumer", "join").await,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            membership(&app, &bob, "consumer", "leave").await,
+            StatusCode::SEE_OTHER
+        );
         assert_eq!(
             membership(&app, &unverified, "consumer", "join").await,
             StatusCode::FORBIDDEN,
@@ -142,10 +161,20 @@ async fn members_answer_once_and_only_published_results_are_public() {
             membership(&app, &anna, "gold", "join").await,
             StatusCode::UNPROCESSABLE_ENTITY
         );
-        assert_eq!(app.store.panel_memberships(anna.id).await.unwrap(), vec![Panel::Consumer]);
-        assert_eq!(app.store.panel_memberships(bob.id).await.unwrap(), vec![Panel::Business]);
+        assert_eq!(
+            app.store.panel_memberships(anna.id).await.unwrap(),
+            vec![Panel::Consumer]
+        );
+        assert_eq!(
+            app.store.panel_memberships(bob.id).await.unwrap(),
+            vec![Panel::Business]
+        );
         let page = app.get_with_cookies("/account/panels", &anna.cookies).await;
-        assert!(page.text().contains("id=\"panel-consumer\" data-member=\"yes\""), "{b}");
+        assert!(
+            page.text()
+                .contains("id=\"panel-consumer\" data-member=\"yes\""),
+            "{b}"
+        );
 
         // The lead asks the consumer panel; a choice question with one choice is refused.
         let lead = app.login_as(&app.lead).await;
@@ -172,7 +201,10 @@ async fn members_answer_once_and_only_published_results_are_public() {
             &[
                 ("panel", "consumer"),
                 ("title", "Spaarrekening voor kinderen"),
-                ("question", "Hoe graag wilt u een spaarrekening op naam van uw kind?"),
+                (
+                    "question",
+                    "Hoe graag wilt u een spaarrekening op naam van uw kind?",
+                ),
                 ("kind", "scale"),
                 ("choices", ""),
                 ("ideas", &idea_ref),
@@ -186,12 +218,19 @@ async fn members_answer_once_and_only_published_results_are_public() {
         // Members of the panel see it; others do not, and nothing is public yet.
         let open = app.get_with_cookies("/account/panels", &anna.cookies).await;
         assert!(open.text().contains(&format!("/panel/{id}")), "{b}");
-        let form = app.get_with_cookies(&format!("/panel/{id}"), &anna.cookies).await;
+        let form = app
+            .get_with_cookies(&format!("/panel/{id}"), &anna.cookies)
+            .await;
         assert_eq!(form.status, StatusCode::OK, "{b}");
         assert!(form.text().contains("id=\"panel-form\""), "{b}");
-        let other = app.get_with_cookies(&format!("/panel/{id}"), &bob.cookies).await;
+        let other = app
+            .get_with_cookies(&format!("/panel/{id}"), &bob.cookies)
+            .await;
         assert_eq!(other.status, StatusCode::NOT_FOUND, "{b}");
-        assert_eq!(answer(&app, &bob, id, "7", "").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            answer(&app, &bob, id, "7", "").await.status,
+            StatusCode::NOT_FOUND
+        );
         let anonymous = app.get_with_cookies(&format!("/panel/{id}"), "").await;
         assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "{b}");
 
@@ -206,7 +245,10 @@ async fn members_answer_once_and_only_published_results_are_public() {
         let again = answer(&app, &anna, id, "2", "").await;
         assert_eq!(again.status, StatusCode::CONFLICT, "{b}");
         assert!(again.text().contains("id=\"panel-answered\""), "{b}");
-        assert_eq!(answer(&app, &carl, id, "10", "").await.status, StatusCode::OK);
+        assert_eq!(
+            answer(&app, &carl, id, "10", "").await.status,
+            StatusCode::OK
+        );
         let q = app.store.panel_question(id).await.unwrap().unwrap();
         let tally = app.store.panel_tally(&q).await.unwrap();
         assert_eq!(tally.answers, 2, "{b}");
@@ -262,7 +304,9 @@ async fn members_answer_once_and_only_published_results_are_public() {
         assert!(html.contains("we bouwen de kinderrekening"), "{b}");
         assert!(html.contains("<svg class=\"chart bar-chart\""), "{b}");
         assert!(html.contains("2 antwoorden"), "{b}");
-        let r = app.get_with_cookies(&format!("/ideeen/{}", idea.0), "").await;
+        let r = app
+            .get_with_cookies(&format!("/ideeen/{}", idea.0), "")
+            .await;
         let page = match r.location() {
             Some(to) => app.get_with_cookies(to, "").await.text(),
             None => r.text(),
@@ -270,7 +314,10 @@ async fn members_answer_once_and_only_published_results_are_public() {
         assert!(page.contains("we bouwen de kinderrekening"), "{b}");
         let own = app.get_with_cookies(&format!("/panel/{id}"), "").await;
         assert_eq!(own.status, StatusCode::OK);
-        assert!(own.text().contains("Sparen voor de kinderen"), "{b}: linked idea");
+        assert!(
+            own.text().contains("Sparen voor de kinderen"),
+            "{b}: linked idea"
+        );
         let late = answer(&app, &carl, id, "1", "").await;
         assert_eq!(late.status, StatusCode::CONFLICT, "{b}");
         let q = app.store.panel_question(id).await.unwrap().unwrap();
@@ -283,7 +330,10 @@ async fn free_text_stays_with_the_team_and_follows_the_account() {
     for app in spawn_apps().await {
         let b = app.backend;
         let dana = customer(&app, "dana@example.nl", true).await;
-        assert_eq!(membership(&app, &dana, "business", "join").await, StatusCode::SEE_OTHER);
+        assert_eq!(
+            membership(&app, &dana, "business", "join").await,
+            StatusCode::SEE_OTHER
+        );
         let lead = app.login_as(&app.lead).await;
         let id = ask(
             &app,
@@ -298,14 +348,26 @@ async fn free_text_stays_with_the_team_and_follows_the_account() {
             ],
         )
         .await;
-        let r = answer(&app, &dana, id, "", "Bel mij op 0612345678 over batchbetalingen").await;
+        let r = answer(
+            &app,
+            &dana,
+            id,
+            "",
+            "Bel mij op 0612345678 over batchbetalingen",
+        )
+        .await;
         assert_eq!(r.status, StatusCode::OK, "{b}");
         let staff = app.get(&format!("/panels/{id}"), Some(&lead)).await.text();
         assert!(staff.contains("batchbetalingen"), "{b}");
-        assert!(!staff.contains("0612345678"), "{b}: masked for the team too");
+        assert!(
+            !staff.contains("0612345678"),
+            "{b}: masked for the team too"
+        );
 
         // The account's export holds the membership and the answer.
-        let export = app.get_with_cookies("/account/gegevens", &dana.cookies).await;
+        let export = app
+            .get_with_cookies("/account/gegevens", &dana.cookies)
+            .await;
         assert_eq!(export.status, StatusCode::OK);
         let json = export.json();
         assert_eq!(json["panels"]["memberships"][0]["panel"], "business", "{b}");
@@ -315,18 +377,30 @@ async fn free_text_stays_with_the_team_and_follows_the_account() {
             .post_form(
                 &format!("/panels/{id}/publiceren"),
                 Some(&lead),
-                &[("csrf", &lead.csrf), ("conclusion", "Batchbetalingen staan op de lijst.")],
+                &[
+                    ("csrf", &lead.csrf),
+                    ("conclusion", "Batchbetalingen staan op de lijst."),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let public = app.get_with_cookies("/ideeen", "").await.text();
         assert!(public.contains("Batchbetalingen staan op de lijst."), "{b}");
         assert!(public.contains("1 antwoord"), "{b}");
-        assert!(!public.contains("over batchbetalingen"), "{b}: free text is never published");
+        assert!(
+            !public.contains("over batchbetalingen"),
+            "{b}: free text is never published"
+        );
 
         // Deleting the account removes the membership and the text; the count stays.
         app.store.delete_account(dana.id).await.unwrap();
-        assert!(app.store.panel_memberships(dana.id).await.unwrap().is_empty());
+        assert!(
+            app.store
+                .panel_memberships(dana.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let q = app.store.panel_question(id).await.unwrap().unwrap();
         let tally = app.store.panel_tally(&q).await.unwrap();
         assert_eq!(tally.answers, 1, "{b}");
