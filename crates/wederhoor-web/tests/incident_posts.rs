@@ -174,7 +174,7 @@ async fn a_published_warning_is_posted_once_on_our_own_mastodon_account() {
         let before = seen.lock().unwrap().len();
         assert_eq!(deliver(&app).await, 1, "{b}");
         assert_eq!(deliver(&app).await, 0, "{b}");
-        let posted = seen.lock().unwrap();
+        let posted = seen.lock().unwrap().clone();
         assert_eq!(posted.len(), before + 1, "{b}");
         let (key, form) = posted.last().unwrap();
         assert_eq!(
@@ -185,7 +185,6 @@ async fn a_published_warning_is_posted_once_on_our_own_mastodon_account() {
         assert!(field("status").unwrap().contains(warning), "{b}");
         assert_eq!(field("visibility").as_deref(), Some("public"), "{b}");
         assert_eq!(field("in_reply_to_id"), None, "{b}");
-        drop(posted);
         let page = app.get(&location, Some(&lead)).await.text();
         assert!(
             page.contains("data-kind=\"posted\""),
