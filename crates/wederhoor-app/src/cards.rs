@@ -244,7 +244,7 @@ pub fn preview(engine: &Engine, card: &CardText<'_>) -> Result<Result<Vec<u8>, C
 /// Whether the connector that delivers replies of this kind sends media with them (else a card
 /// goes as a link). A manual channel never does, whatever the platform.
 pub fn connector_sends_media(delivery: DeliveryKind) -> bool {
-    matches!(delivery, DeliveryKind::Mastodon)
+    matches!(delivery, DeliveryKind::Mastodon | DeliveryKind::Whatsapp)
 }
 
 /// An e-card an agent sends on a conversation.

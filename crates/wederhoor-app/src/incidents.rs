@@ -3,7 +3,8 @@
 //! page when public), a suggested reply that the inbox offers on every matching message —;
 //! publishes or withdraws the warning; closes the incident with its outcome.
 //!
-//! Posts on our own accounts through the outbox are not made (yet): the warning is the banner.
+//! A published warning can also go out as posts on our own accounts, through the outbox
+//! ([`post_warning`]: a preview first, then queued once per account).
 
 use crate::live_alerts::LiveAlerts;
 use wederhoor_core::AgentId;
@@ -26,6 +27,10 @@ pub enum Invalid {
     TooLong,
     /// The public warning contains personal data.
     PersonalData,
+    /// Only a published warning of an open incident is posted.
+    NotPublic,
+    /// The post would not fit a status on our accounts.
+    PostTooLong,
 }
 
 impl Invalid {
@@ -38,6 +43,8 @@ impl Invalid {
             Invalid::OutcomeMissing => "incident_outcome_missing",
             Invalid::TooLong => "incident_text_too_long",
             Invalid::PersonalData => "incident_no_pii",
+            Invalid::NotPublic => "incident_post_not_public",
+            Invalid::PostTooLong => "incident_post_too_long",
         }
     }
 }
@@ -178,6 +185,75 @@ pub async fn close_incident(
     store.close_incident(incident, &outcome, actor).await?;
     alerts.incidents_changed();
     Ok(())
+}
+
+/// The longest post, in characters: a Mastodon status holds 500, and the connector adds the
+/// signature line.
+pub const POST_MAX: usize = 440;
+
+/// The text of an incident's post: its title, then its warning.
+pub fn post_text(title: &str, warning: &str) -> String {
+    format!("{title}\n\n{warning}")
+}
+
+/// What posting the warning on our own accounts does (the preview), or did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PostPlan {
+    pub text: String,
+    /// Our accounts that can post, each with its post once queued.
+    pub targets: Vec<wederhoor_store::PostTarget>,
+    /// Why it cannot be posted now (`None`: it can).
+    #[serde(skip)]
+    pub refused: Option<Invalid>,
+    /// How many posts this call queued (0 for a preview, or when all were queued before).
+    pub queued: usize,
+}
+
+/// Use case: post an incident's published warning on our own accounts through the outbox.
+/// Without `send` it is the preview; with it each account without a post yet gets one, queued
+/// in one transaction (a second call queues nothing new). A warning with personal data, an
+/// unpublished or closed incident, or a text too long for a status is refused.
+pub async fn post_warning(
+    store: &Store,
+    engine: &Engine,
+    incident: i64,
+    actor: AgentId,
+    send: bool,
+    now: i64,
+) -> Result<PostPlan, IncidentError> {
+    let view = store
+        .incident(incident)
+        .await?
+        .ok_or(StoreError::NotFound("incident"))?;
+    let text = post_text(&view.title, &view.warning);
+    let refused = if view.state != "open" || !view.public {
+        Some(Invalid::NotPublic)
+    } else if has_personal_data(engine, &text) {
+        Some(Invalid::PersonalData)
+    } else if text.chars().count() > POST_MAX {
+        Some(Invalid::PostTooLong)
+    } else {
+        None
+    };
+    let mut plan = PostPlan {
+        text,
+        targets: store.incident_post_targets(incident).await?,
+        refused,
+        queued: 0,
+    };
+    if !send {
+        return Ok(plan);
+    }
+    if let Some(why) = plan.refused {
+        return Err(IncidentError::Invalid(why));
+    }
+    plan.queued = store
+        .queue_incident_posts(incident, &plan.text, &plan.targets, actor, now)
+        .await?;
+    if plan.queued > 0 {
+        plan.targets = store.incident_post_targets(incident).await?;
+    }
+    Ok(plan)
 }
 
 /// Buckets of a growth curve: counts of `times` (milliseconds, oldest first) in at most

@@ -34,6 +34,7 @@ pub mod incidents;
 pub mod ingest;
 pub mod learning;
 pub mod live_alerts;
+pub mod panels;
 pub mod private;
 pub mod reply;
 pub mod reports;

@@ -27,7 +27,10 @@
 //! `{"messaging_product":"whatsapp","to":<wa id>,"type":"text","text":{"body":…}}`; Facebook
 //! `POST {base}/{comment_id}/comments` with `{"message":…}`; Instagram
 //! `POST {base}/{ig_comment_id}/replies` with `{"message":…}`; all with
-//! `Authorization: Bearer <access_token>`. The text is the reply and `\n— ` plus the
+//! `Authorization: Bearer <access_token>`. A WhatsApp reply with a photo or video first uploads
+//! it (`POST {base}/{phone_number_id}/media`, multipart `messaging_product`, `type`, `file`,
+//! answering `{"id"}`) and then sends `"type":"image"|"video"` with `{"id", "caption"}`.
+//! The text is the reply and `\n— ` plus the
 //! signature the reply was queued with (the agent's name per the channel's signature policy).
 //!
 //! **Idempotency.** The Graph API takes no idempotency key. A crash between Meta accepting a
@@ -315,13 +318,138 @@ impl MetaConnector {
     }
 }
 
+/// A `multipart/form-data` body for the WhatsApp Cloud API's media upload
+/// (`POST /{phone_number_id}/media`: `messaging_product`, `type` and the `file`), and its
+/// content type.
+pub fn whatsapp_media_form(
+    media: &wederhoor_store::ReplyMedia,
+    boundary: &str,
+) -> (Vec<u8>, String) {
+    let extension = media.content_type.rsplit('/').next().unwrap_or("bin");
+    let mut body = Vec::with_capacity(media.bytes.len() + 512);
+    for (name, value) in [
+        ("messaging_product", "whatsapp"),
+        ("type", media.content_type.as_str()),
+    ] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"reply.{extension}\"\r\n\
+             Content-Type: {}\r\n\r\n",
+            media.content_type
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&media.bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+/// The WhatsApp message that sends uploaded media (`type` `image` or `video`, by its id) with
+/// the reply's text as its caption.
+pub fn whatsapp_media_message(
+    to: &str,
+    content_type: &str,
+    media_id: &str,
+    caption: &str,
+) -> Value {
+    let kind = if content_type.starts_with("video/") {
+        "video"
+    } else {
+        "image"
+    };
+    let mut message = json!({"messaging_product": "whatsapp", "to": to, "type": kind});
+    if let Some(fields) = message.as_object_mut() {
+        fields.insert(kind.to_owned(), json!({"id": media_id, "caption": caption}));
+    }
+    message
+}
+
+impl MetaConnector {
+    /// Uploads a WhatsApp reply's photo or video; its media id.
+    async fn upload_whatsapp_media(
+        &self,
+        phone: &str,
+        token: &str,
+        media: &wederhoor_store::ReplyMedia,
+    ) -> Result<String, DeliveryError> {
+        let url = format!("{}/{phone}/media", self.base);
+        let (body, content_type) =
+            whatsapp_media_form(media, &format!("wederhoor-{}", media.sha256));
+        let response = self
+            .client
+            .post(&url)
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| DeliveryError::Retryable {
+                message: format!("could not reach the Graph API: {e}"),
+                retry_after: None,
+            })?;
+        let status = response.status();
+        if !status.is_success() {
+            let message = format!(
+                "the WhatsApp media upload answered HTTP {}",
+                status.as_u16()
+            );
+            return Err(
+                if status.is_server_error() || matches!(status.as_u16(), 408 | 429) {
+                    DeliveryError::Retryable {
+                        message,
+                        retry_after: None,
+                    }
+                } else {
+                    DeliveryError::Permanent(message)
+                },
+            );
+        }
+        response
+            .json::<Value>()
+            .await
+            .ok()
+            .and_then(|v| v.get("id").and_then(Value::as_str).map(str::to_owned))
+            .ok_or_else(|| {
+                DeliveryError::Permanent("the WhatsApp media upload answered no id".into())
+            })
+    }
+}
+
 impl Connector for MetaConnector {
     async fn deliver(&self, item: &OutboxItem, secret: Option<&str>) -> Result<(), DeliveryError> {
         let secret = secret.ok_or_else(|| {
             DeliveryError::Permanent("the source has no Meta settings (delivery secret)".into())
         })?;
         let settings = MetaSettings::parse(secret).map_err(DeliveryError::Permanent)?;
-        let (url, body) = self.request(item, &settings)?;
+        let (url, mut body) = self.request(item, &settings)?;
+        // A photo or video: WhatsApp uploads it first and sends it by id, the text as its
+        // caption. Facebook and Instagram comment replies are sent as text only (their
+        // connectors do not take media, so no such reply is queued for them).
+        if let Some(media) = &item.media {
+            match (item.delivery_kind, settings.phone_number_id.as_deref()) {
+                (DeliveryKind::Whatsapp, Some(phone)) => {
+                    let id = self
+                        .upload_whatsapp_media(phone, &settings.access_token, media)
+                        .await?;
+                    let to = body.get("to").and_then(Value::as_str).unwrap_or_default();
+                    let caption = wederhoor_core::signed_text(&item.text, &item.agent_name);
+                    body = whatsapp_media_message(to, &media.content_type, &id, &caption);
+                }
+                _ => {
+                    return Err(DeliveryError::Permanent(format!(
+                        "{} replies are sent without media",
+                        item.delivery_kind.as_str()
+                    )));
+                }
+            }
+        }
         let response = self
             .client
             .post(&url)

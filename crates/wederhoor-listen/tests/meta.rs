@@ -31,6 +31,8 @@ type Call = (String, Option<String>, Value);
 struct Fake {
     status: u16,
     calls: Vec<Call>,
+    /// (path, Content-Type, body) of each POST, as sent.
+    raw: Vec<(String, String, String)>,
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -42,6 +44,13 @@ async fn post(
     body: String,
 ) -> Response {
     let mut f = fake.lock().unwrap();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    f.raw
+        .push((format!("/{node}/{edge}"), content_type, body.clone()));
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -251,5 +260,72 @@ async fn replies_go_to_the_graph_api_and_failures_are_recorded() {
         assert!(err.contains("400"), "{backend}: {err}");
         assert!(err.contains("Invalid parameter"), "{backend}: {err}");
         assert!(store.due_replies(10).await.unwrap().is_empty(), "{backend}");
+    }
+}
+
+/// A WhatsApp reply with a photo: the Cloud API's media upload (multipart, with
+/// `messaging_product` and `type`), then a message of type `image` that names the uploaded id
+/// and carries the signed text as its caption; a video goes as `video`.
+#[tokio::test]
+async fn a_whatsapp_reply_with_media_uploads_it_then_sends_it_by_id() {
+    use wederhoor_listen::Connector;
+    use wederhoor_store::{OutboxItem, ReplyMedia};
+    let (base, fake) = start_fake().await;
+    let secret = json!({"verify_token": "v", "app_secret": "a", "access_token": "page-token",
+                        "phone_number_id": "106540352242922"})
+    .to_string();
+    let connector = MetaConnector::with_base(&base).unwrap();
+    for (content_type, kind) in [("image/png", "image"), ("video/mp4", "video")] {
+        let item = OutboxItem {
+            reply: ReplyId(1),
+            conversation: ConversationId(1),
+            source: SourceId(1),
+            source_name: "whatsapp".into(),
+            delivery_url: None,
+            text: "Hierbij de foto van de nieuwe pas".into(),
+            agent_name: "Mehmet".into(),
+            idempotency_key: format!("k-{kind}"),
+            attempts: 0,
+            in_reply_to: Some("wamid.in1".into()),
+            in_reply_to_text: None,
+            author_handle: Some("31612345678".into()),
+            delivery_kind: DeliveryKind::Whatsapp,
+            source_url: None,
+            private: true,
+            source_owned: true,
+            media: Some(ReplyMedia {
+                content_type: content_type.into(),
+                bytes: b"not really a picture".to_vec(),
+                description: "De nieuwe pas".into(),
+                sha256: "ab12".into(),
+            }),
+        };
+        connector.deliver(&item, Some(&secret)).await.unwrap();
+        let f = fake.lock().unwrap();
+        let n = f.raw.len();
+        let (path, upload_type, upload) = f.raw[n - 2].clone();
+        assert_eq!(path, "/106540352242922/media");
+        assert!(
+            upload_type.starts_with("multipart/form-data; boundary="),
+            "{upload_type}"
+        );
+        assert!(
+            upload.contains("name=\"messaging_product\"\r\n\r\nwhatsapp"),
+            "{upload}"
+        );
+        assert!(
+            upload.contains(&format!("name=\"type\"\r\n\r\n{content_type}")),
+            "{upload}"
+        );
+        assert!(upload.contains("not really a picture"), "{upload}");
+        let (path, auth, body) = f.calls[f.calls.len() - 1].clone();
+        assert_eq!(path, "/106540352242922/messages");
+        assert_eq!(auth.as_deref(), Some("Bearer page-token"));
+        assert_eq!(
+            body,
+            json!({"messaging_product": "whatsapp", "to": "31612345678", "type": kind,
+                   kind: {"id": "106540352242922_reply",
+                          "caption": "Hierbij de foto van de nieuwe pas\n— Mehmet"}}),
+        );
     }
 }

@@ -90,6 +90,8 @@ pub struct AccountExport {
     pub votes: Vec<serde_json::Value>,
     pub following: Vec<i64>,
     pub reports: Vec<serde_json::Value>,
+    /// Panel memberships and answers (`panels.rs`).
+    pub panels: serde_json::Value,
 }
 
 /// What an OIDC provider told us about a person.
@@ -498,14 +500,17 @@ impl Store {
         let now = now_ms();
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
-        self.counted(7);
+        self.counted(9);
         for sql in [
             "UPDATE ideas SET author_name = '' WHERE account_id = $1",
             "UPDATE idea_reactions SET author_name = '' WHERE account_id = $1",
             "DELETE FROM account_sessions WHERE account_id = $1",
             "DELETE FROM account_tokens WHERE account_id = $1",
             "DELETE FROM idea_followers WHERE account_id = $1",
-        ] {
+        ]
+        .into_iter()
+        .chain(crate::panels::ERASE_PANEL_DATA)
+        {
             sqlx::query(sql).bind(id.0).execute(&mut *tx).await?;
         }
         sqlx::query(
@@ -602,6 +607,7 @@ impl Store {
             }))
         })
         .collect::<Result<Vec<_>>>()?;
+        let panels = self.panel_export(id).await?;
         Ok(Some(AccountExport {
             exported_at: now_ms(),
             account,
@@ -610,6 +616,7 @@ impl Store {
             votes,
             following,
             reports,
+            panels,
         }))
     }
 

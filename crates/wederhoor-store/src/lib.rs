@@ -19,10 +19,12 @@ mod feedback;
 mod feedback_bulk;
 mod followup;
 mod inbox;
+mod incident_posts;
 mod incidents;
 mod ingest;
 mod maintenance;
 mod outbox;
+mod panels;
 mod privacy;
 mod reach;
 mod resilience;
@@ -55,12 +57,17 @@ pub use inbox::{
     ConversationDetail, ConversationFilter, ConversationSummary, InboxSort, MessageView, NoteView,
     ReplyView, VerdictCount,
 };
+pub use incident_posts::{POSTING_KINDS, PostTarget};
 pub use incidents::{
     AlertMember, AlertSample, AlertView, BurstRow, IncidentBrief, IncidentEvent, IncidentView,
     NewIncident, parse_keys,
 };
 pub use ingest::{AttachmentInfo, BatchExtras, IngestOutcome, NewAttachment, RetriageItem};
 pub use outbox::{OutboxItem, ReplyMedia};
+pub use panels::{
+    NewPanelQuestion, Panel, PanelAnswer, PanelAnswerOutcome, PanelQuestion, PanelQuestionKind,
+    PanelTally,
+};
 pub use privacy::{
     ErasureReport, PersonAttachment, PersonAuthor, PersonConversation, PersonExport, PersonMessage,
     PersonPrecedent, PersonPrintedCard,
@@ -624,6 +631,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("migrations/0016_surveys.sql")),
     (17, include_str!("migrations/0017_cards.sql")),
     (24, include_str!("migrations/0024_team_model_versions.sql")),
+    (23, include_str!("migrations/0023_panels.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

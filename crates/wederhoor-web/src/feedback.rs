@@ -414,6 +414,11 @@ pub async fn list(
         prev_url => (l.page > 1).then(|| query_base(l.page - 1)),
         next_url => more.then(|| query_base(l.page + 1)),
         warnings => crate::incidents::public_warnings(&state).await?,
+        panel_results => if l.page == 1 {
+            crate::panels::public_results(&state, lang, None).await?
+        } else {
+            Vec::new()
+        },
     };
     render_public(&state, &visitor, "ideas.html", ctx, StatusCode::OK)
 }
@@ -640,7 +645,13 @@ async fn render_idea(
         text(lang, "feedback_hidden_title").to_owned()
     };
     let share_title = shown_title.clone();
+    let panel_results = if visible_body {
+        crate::panels::public_results(state, lang, Some(id)).await?
+    } else {
+        Vec::new()
+    };
     let ctx = minijinja::context! {
+        panel_results => panel_results,
         idea => minijinja::context! {
             id => id.0,
             title => shown_title,

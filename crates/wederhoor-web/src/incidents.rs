@@ -186,6 +186,19 @@ pub async fn show(
         })
         .collect();
     let may_act = auth.agent.role.allows(wederhoor_core::Role::Lead);
+    let posts = if may_act {
+        let rules = state.active_rules();
+        let plan =
+            incidents::post_warning(&state.store, &rules.engine, id, auth.agent.id, false, 0)
+                .await
+                .map_err(|e| AppError::from_incident(e, lang))?;
+        Some(minijinja::context! {
+            refused => plan.refused.map(|why| text(lang, why.key())),
+            ..minijinja::Value::from_serialize(&plan)
+        })
+    } else {
+        None
+    };
     pages::render(
         &state,
         "incident.html",
@@ -197,6 +210,7 @@ pub async fn show(
             alert => alert_context(&incident.alert, lang, &state.config.brand_name),
             timeline => timeline,
             may_act => may_act,
+            posts => posts,
         },
     )
 }
@@ -251,6 +265,32 @@ pub async fn close(
     )
     .await
     .map_err(|e| AppError::from_incident(e, auth.lang))?;
+    Ok(see_other(format!("/incidenten/{id}")))
+}
+
+/// `POST /incidenten/{id}/posten`: queue the published warning as a post on each of our own
+/// accounts that has none yet (the incident page shows the preview and each post's state).
+pub async fn post(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    auth.check_csrf(&form.csrf)?;
+    let rules = state.active_rules();
+    let plan = incidents::post_warning(
+        &state.store,
+        &rules.engine,
+        id,
+        auth.agent.id,
+        true,
+        jiff::Timestamp::now().as_millisecond(),
+    )
+    .await
+    .map_err(|e| AppError::from_incident(e, auth.lang))?;
+    if plan.queued > 0 {
+        state.outbox_wakeup.notify_one();
+    }
     Ok(see_other(format!("/incidenten/{id}")))
 }
 

@@ -26,6 +26,7 @@ mod media_reply;
 mod meta_in;
 pub mod oidc;
 mod pages;
+mod panels;
 mod privacy;
 pub mod public;
 mod reports;
@@ -347,6 +348,7 @@ fn routes() -> Routes {
         .route("/meldingen/{id}/incident", post(incidents::make))
         .route("/incidenten/{id}", get(incidents::show))
         .route("/incidenten/{id}/publiceren", post(incidents::publish))
+        .route("/incidenten/{id}/posten", post(incidents::post))
         .route("/incidenten/{id}/sluiten", post(incidents::close))
         .route("/rapporten", get(reports::page))
         .route("/rapporten.csv", get(reports::export))
@@ -437,6 +439,18 @@ fn routes() -> Routes {
         )
         .route("/account/verwijderen", post(accounts::delete))
         .route("/taal", get(accounts::switch_language))
+        // panels
+        .route("/panels", get(panels::list).post(panels::create))
+        .route("/panels/{id}", get(panels::show))
+        .route("/panels/{id}/publiceren", post(panels::publish))
+        .route(
+            "/account/panels",
+            get(panels::account_page).post(panels::account_save),
+        )
+        .route(
+            "/panel/{id}",
+            get(panels::question_page).post(panels::question_answer),
+        )
         .route("/healthz", get(system::healthz))
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(system::metrics))

@@ -85,6 +85,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     .into_iter()
     .chain(crate::feedback::TEMPLATES.iter().copied())
     .chain(crate::accounts::TEMPLATES.iter().copied())
+    .chain(crate::panels::TEMPLATES.iter().copied())
     {
         env.add_template(name, source)?;
     }

@@ -424,6 +424,7 @@ pub async fn load(store: &Store, agents: &[Agent]) -> anyhow::Result<(String, St
         )
     };
 
+    let mut created: Vec<(&str, IdeaId)> = Vec::new();
     for idea in IDEAS {
         let board = *boards.get(idea.board).context("demo board")?;
         let id: IdeaId = store
@@ -436,6 +437,7 @@ pub async fn load(store: &Store, agents: &[Agent]) -> anyhow::Result<(String, St
             })
             .await
             .with_context(|| format!("demo idea {:?}", idea.title))?;
+        created.push((idea.title, id));
         for voter in idea.voters {
             let (account, _) = customers.get(*voter).context("demo voter")?;
             store.vote(id, *account).await?;
@@ -503,6 +505,16 @@ pub async fn load(store: &Store, agents: &[Agent]) -> anyhow::Result<(String, St
             store.pin_idea(id, true, agent).await?;
         }
     }
+    let (lead, _, _) = staff("lisa")?;
+    crate::demo_panels::load(
+        store,
+        &wederhoor_triage::Engine::default_engine(),
+        &customers,
+        lead,
+        &created,
+    )
+    .await
+    .context("the demo's panels")?;
     Ok((
         CUSTOMER_EMAIL.to_owned(),
         "klant op de ideeënpagina".to_owned(),

@@ -61,4 +61,16 @@ async fn the_demo_has_both_boards_and_ideas_in_four_colours() {
     );
     assert!(detail.reactions.iter().any(|r| r.parent_id.is_some()));
     assert!(!detail.history.is_empty());
+
+    // Panels (#13): one published question with answers and a conclusion, linked to an idea.
+    let published = store.published_panel_questions(None, 10).await.unwrap();
+    assert_eq!(published.len(), 1, "{published:?}");
+    let q = &published[0];
+    assert!(q.answers >= 3 && q.conclusion.is_some(), "{q:?}");
+    assert_eq!(q.ideas.len(), 1, "{q:?}");
+    let linked = store
+        .published_panel_questions(Some(wederhoor_core::IdeaId(q.ideas[0].0)), 10)
+        .await
+        .unwrap();
+    assert_eq!(linked.len(), 1);
 }

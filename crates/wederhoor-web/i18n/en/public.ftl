@@ -465,3 +465,47 @@ card_heading_congratulations = Congratulations!
 card_description_thanks = A thank-you card from our webcare team with a personal message
 card_description_sorry = An apology card from our webcare team with a personal message
 card_description_congratulations = A congratulations card from our webcare team with a personal message
+
+## panels
+panel_name_consumer = Consumer panel
+panel_name_business = Business panel
+panel_account_title = My panels
+panel_account_link = Panels: help us shape our services
+panel_account_intro = As a panel member you now and then get a short question about our services. Your answer counts once; what we learn from it is published with the outcome on the ideas page. You can stop at any time.
+panel_member = member
+panel_join = Join
+panel_leave = Leave
+panel_open_questions = Open questions for you
+panel_no_open_questions = There are no open questions for you right now.
+panel_answered = answered
+panel_scale_low = 0 = not at all
+panel_scale_high = 10 = completely
+panel_text_help = Please leave out personal details such as your account number or phone number.
+panel_once = You can answer this question once.
+panel_send = Send answer
+panel_thanks = Thank you! Your answer has been saved. When the outcome is known, you can read it on the ideas page.
+panel_back_to_account = Back to my panels
+panel_results_heading = Outcomes of our panels
+panel_results_intro = What members of our consumer and business panels answered, and what we do with it.
+panel_n_answers =
+    { $n ->
+        [one] { $n } answer
+       *[other] { $n } answers
+    }
+panel_average = average
+panel_conclusion = Our conclusion
+panel_concerns = Concerns:
+panel_chart_title = Answers
+panel_err_unknown_panel = This panel does not exist.
+panel_err_not_allowed = Please confirm your e-mail address first.
+panel_err_title = Give a title of at most 120 characters.
+panel_err_question = Give a question of at most 500 characters.
+panel_err_kind = Choose the kind of question.
+panel_err_choices = A choice question has 2 to 8 choices of at most 80 characters, one per line.
+panel_err_idea = One of the ideas named does not exist.
+panel_err_answer = Choose or write an answer.
+panel_err_not_member = This question is for the members of another panel.
+panel_err_already_answered = You have already answered this question. Thank you!
+panel_err_closed = This question is closed; its outcome is shown below.
+panel_err_conclusion = Write a conclusion of at most 2,000 characters.
+panel_err_personal_data = The conclusion is published and must not contain personal data.

@@ -778,3 +778,50 @@ model_to = With this version
 model_count = Count
 model_message = Message
 verdict_override = Change the verdict
+## panels
+nav_panels = Panels
+panels_title = Consumer and business panel
+panels_intro = Ask one panel a question (a score from 0 to 10, a choice or free text). Each member answers once; publish the outcome with your conclusion on the ideas page, next to the ideas the question concerns.
+panels_name_consumer = Consumer panel
+panels_name_business = Business panel
+panels_n_members =
+    { $n ->
+        [one] { $n } member
+       *[other] { $n } members
+    }
+panels_questions = Questions
+panels_none = There are no panel questions yet.
+panels_question_title = Title
+panels_panel = Panel
+panels_answers = Answers
+panels_state = State
+panels_state_open = open
+panels_state_published = published
+panels_new = New panel question
+panels_question = Question
+panels_kind = Kind of question
+panels_kind_scale = Score from 0 to 10
+panels_kind_choice = Choice
+panels_kind_text = Free text
+panels_choices = Choices (choice questions only)
+panels_choices_help = One choice per line, 2 to 8.
+panels_ideas = Concerns ideas
+panels_ideas_help = Idea numbers separated by commas (for example 12, 14).
+panels_ask = Ask the question
+panels_average = Average score
+panels_texts = Free-text answers (personal data masked; never published)
+panels_concerns = Concerns:
+panels_conclusion = Conclusion
+panels_publish = Publish the outcome
+panels_publish_help = Publishing closes the question: the counts, the chart and your conclusion appear on the ideas page. Free-text answers stay within the team.
+panels_publish_button = Close and publish
+panels_public_link = See the public outcome
+incident_event_posted = Warning queued as a post by { $who } on: { $detail }
+incident_posts_title = Posts on our own accounts
+incident_posts_help = The published warning goes out as a post on our own accounts, through the outbox. One post per account; sending again queues nothing new.
+incident_posts_preview = Preview
+incident_posts_none = There is no account of ours that can post (an owned Mastodon source).
+incident_posts_button = Post on our accounts
+incident_posts_not_yet = not posted yet
+incident_post_not_public = Only the published warning of an open incident is posted.
+incident_post_too_long = The title and the warning together are too long for a post (at most 440 characters).

@@ -463,3 +463,47 @@ card_heading_congratulations = Félicitations !
 card_description_thanks = Une carte de remerciement de notre équipe webcare avec un message personnel
 card_description_sorry = Une carte d'excuses de notre équipe webcare avec un message personnel
 card_description_congratulations = Une carte de félicitations de notre équipe webcare avec un message personnel
+
+## panels
+panel_name_consumer = Panel consommateurs
+panel_name_business = Panel entreprises
+panel_account_title = Mes panels
+panel_account_link = Panels : aidez-nous à améliorer nos services
+panel_account_intro = En tant que membre d'un panel, vous recevez de temps en temps une courte question sur nos services. Votre réponse compte une fois ; ce que nous en apprenons est publié avec le résultat sur la page des idées. Vous pouvez arrêter à tout moment.
+panel_member = membre
+panel_join = Devenir membre
+panel_leave = Quitter
+panel_open_questions = Questions ouvertes pour vous
+panel_no_open_questions = Aucune question ne vous attend pour le moment.
+panel_answered = répondu
+panel_scale_low = 0 = pas du tout
+panel_scale_high = 10 = tout à fait
+panel_text_help = N'indiquez pas de données personnelles, comme votre numéro de compte ou de téléphone.
+panel_once = Vous pouvez répondre une seule fois à cette question.
+panel_send = Envoyer la réponse
+panel_thanks = Merci ! Votre réponse est enregistrée. Le résultat sera publié sur la page des idées.
+panel_back_to_account = Retour à mes panels
+panel_results_heading = Résultats de nos panels
+panel_results_intro = Ce que les membres de nos panels consommateurs et entreprises ont répondu, et ce que nous en faisons.
+panel_n_answers =
+    { $n ->
+        [one] { $n } réponse
+       *[other] { $n } réponses
+    }
+panel_average = moyenne
+panel_conclusion = Notre conclusion
+panel_concerns = Concerne :
+panel_chart_title = Réponses
+panel_err_unknown_panel = Ce panel n'existe pas.
+panel_err_not_allowed = Veuillez d'abord confirmer votre adresse e-mail.
+panel_err_title = Donnez un titre de 120 caractères au plus.
+panel_err_question = Donnez une question de 500 caractères au plus.
+panel_err_kind = Choisissez le type de question.
+panel_err_choices = Une question à choix a de 2 à 8 choix de 80 caractères au plus, un par ligne.
+panel_err_idea = L'une des idées citées n'existe pas.
+panel_err_answer = Choisissez ou écrivez une réponse.
+panel_err_not_member = Cette question est destinée aux membres d'un autre panel.
+panel_err_already_answered = Vous avez déjà répondu à cette question. Merci !
+panel_err_closed = Cette question est close ; son résultat figure ci-dessous.
+panel_err_conclusion = Écrivez une conclusion de 2 000 caractères au plus.
+panel_err_personal_data = La conclusion est publiée et ne doit pas contenir de données personnelles.

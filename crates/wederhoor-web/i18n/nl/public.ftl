@@ -465,3 +465,47 @@ card_heading_congratulations = Gefeliciteerd!
 card_description_thanks = Een bedankkaart van ons webcareteam met een persoonlijke boodschap
 card_description_sorry = Een excuuskaart van ons webcareteam met een persoonlijke boodschap
 card_description_congratulations = Een felicitatiekaart van ons webcareteam met een persoonlijke boodschap
+
+## panels
+panel_name_consumer = Consumentenpanel
+panel_name_business = Zakelijk panel
+panel_account_title = Mijn panels
+panel_account_link = Panels: denk mee over onze diensten
+panel_account_intro = Als panellid krijgt u af en toe een korte vraag over onze diensten. Uw antwoord telt één keer; wat we ervan leren publiceren we met de uitkomst op de ideeënpagina. U kunt altijd weer stoppen.
+panel_member = lid
+panel_join = Word lid
+panel_leave = Stop als lid
+panel_open_questions = Open vragen voor u
+panel_no_open_questions = Er staan nu geen vragen voor u open.
+panel_answered = beantwoord
+panel_scale_low = 0 = helemaal niet
+panel_scale_high = 10 = helemaal wel
+panel_text_help = Zet hier geen persoonlijke gegevens in, zoals uw rekeningnummer of telefoonnummer.
+panel_once = U kunt deze vraag één keer beantwoorden.
+panel_send = Antwoord versturen
+panel_thanks = Dank u wel! Uw antwoord is opgeslagen. Als de uitkomst bekend is, leest u die op de ideeënpagina.
+panel_back_to_account = Terug naar mijn panels
+panel_results_heading = Uitkomsten van onze panels
+panel_results_intro = Wat leden van ons consumenten- en zakelijk panel antwoordden, en wat wij ermee doen.
+panel_n_answers =
+    { $n ->
+        [one] { $n } antwoord
+       *[other] { $n } antwoorden
+    }
+panel_average = gemiddeld
+panel_conclusion = Onze conclusie
+panel_concerns = Gaat over:
+panel_chart_title = Antwoorden
+panel_err_unknown_panel = Dit panel bestaat niet.
+panel_err_not_allowed = Bevestig eerst uw e-mailadres.
+panel_err_title = Geef een titel van hoogstens 120 tekens.
+panel_err_question = Geef een vraag van hoogstens 500 tekens.
+panel_err_kind = Kies het soort vraag.
+panel_err_choices = Een keuzevraag heeft 2 tot 8 keuzes van hoogstens 80 tekens, één per regel.
+panel_err_idea = Een van de genoemde ideeën bestaat niet.
+panel_err_answer = Kies of schrijf een antwoord.
+panel_err_not_member = Deze vraag is voor de leden van een ander panel.
+panel_err_already_answered = U heeft deze vraag al beantwoord. Dank u wel!
+panel_err_closed = Deze vraag is gesloten; de uitkomst staat hieronder.
+panel_err_conclusion = Schrijf een conclusie van hoogstens 2.000 tekens.
+panel_err_personal_data = De conclusie wordt openbaar en mag geen persoonlijke gegevens bevatten.

@@ -778,3 +778,50 @@ model_to = Met deze versie
 model_count = Aantal
 model_message = Bericht
 verdict_override = Oordeel wijzigen
+## panels
+nav_panels = Panels
+panels_title = Consumenten- en zakelijk panel
+panels_intro = Stel één panel een vraag (een cijfer van 0 tot 10, een keuze of vrije tekst). Elk lid antwoordt één keer; publiceer de uitkomst met uw conclusie op de ideeënpagina, naast de ideeën waar de vraag over gaat.
+panels_name_consumer = Consumentenpanel
+panels_name_business = Zakelijk panel
+panels_n_members =
+    { $n ->
+        [one] { $n } lid
+       *[other] { $n } leden
+    }
+panels_questions = Vragen
+panels_none = Er zijn nog geen panelvragen.
+panels_question_title = Titel
+panels_panel = Panel
+panels_answers = Antwoorden
+panels_state = Status
+panels_state_open = open
+panels_state_published = gepubliceerd
+panels_new = Nieuwe panelvraag
+panels_question = Vraag
+panels_kind = Soort vraag
+panels_kind_scale = Cijfer van 0 tot 10
+panels_kind_choice = Keuze
+panels_kind_text = Vrije tekst
+panels_choices = Keuzes (alleen bij een keuzevraag)
+panels_choices_help = Eén keuze per regel, 2 tot 8.
+panels_ideas = Gaat over ideeën
+panels_ideas_help = Nummers van ideeën, gescheiden door komma's (bijvoorbeeld 12, 14).
+panels_ask = Vraag stellen
+panels_average = Gemiddeld cijfer
+panels_texts = Antwoorden in vrije tekst (persoonlijke gegevens gemaskeerd; worden nooit gepubliceerd)
+panels_concerns = Gaat over:
+panels_conclusion = Conclusie
+panels_publish = Uitkomst publiceren
+panels_publish_help = Publiceren sluit de vraag: de aantallen, de grafiek en uw conclusie komen op de ideeënpagina. Antwoorden in vrije tekst blijven binnen het team.
+panels_publish_button = Sluiten en publiceren
+panels_public_link = Bekijk de openbare uitkomst
+incident_event_posted = Waarschuwing in de wachtrij gezet als bericht door { $who } op: { $detail }
+incident_posts_title = Berichten op onze eigen accounts
+incident_posts_help = De gepubliceerde waarschuwing gaat als bericht op onze eigen accounts, via de uitgaande wachtrij. Eén bericht per account; nog eens versturen zet niets nieuws klaar.
+incident_posts_preview = Voorbeeld
+incident_posts_none = Er is geen eigen account dat berichten kan plaatsen (een eigen Mastodon-bron).
+incident_posts_button = Op onze accounts plaatsen
+incident_posts_not_yet = nog niet geplaatst
+incident_post_not_public = Alleen een gepubliceerde waarschuwing van een open incident wordt geplaatst.
+incident_post_too_long = De titel en de waarschuwing samen zijn te lang voor een bericht (hoogstens 440 tekens).
