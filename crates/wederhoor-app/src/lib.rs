@@ -25,6 +25,7 @@ pub mod alerts;
 pub mod backtest;
 pub mod broadcast;
 pub mod canned;
+pub mod contacts;
 pub mod cards;
 pub mod escalations;
 pub mod events;

@@ -17,6 +17,61 @@ pub fn same_handle(a: &str, b: &str) -> bool {
     handle_key(a) == handle_key(b)
 }
 
+/// An e-mail address in one form for comparing (contact suggestions): trimmed, lower case.
+/// `None` unless it reads as `local@domain.tld` (no leading `@`, so a fediverse handle such as
+/// `@sanne@mastodon.nl` is not taken for an address).
+pub fn email_key(text: &str) -> Option<String> {
+    let t = text.trim().trim_end_matches(['.', ',', ';', ')']);
+    let (local, domain) = t.split_once('@')?;
+    let ok = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && t.chars().all(|c| !c.is_whitespace());
+    ok.then(|| t.to_lowercase())
+}
+
+/// A phone number in one form for comparing (contact suggestions): its digits with the country
+/// code, Dutch by default (`06-12345678`, `+31 6 12345678`, `0031612345678` and the WhatsApp id
+/// `31612345678` are all `31612345678`). `None` for fewer than 9 or more than 15 digits, or
+/// letters in it.
+pub fn phone_key(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.chars().any(|c| c.is_alphabetic()) {
+        return None;
+    }
+    let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+    let international = t.starts_with('+');
+    let number = if international {
+        digits
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        rest.to_owned()
+    } else if let Some(rest) = digits.strip_prefix('0') {
+        format!("31{rest}")
+    } else {
+        digits
+    };
+    (9..=15).contains(&number.len()).then_some(number)
+}
+
+/// The spellings under which a phone number may be stored as a handle (a WhatsApp id, with `+`,
+/// or the Dutch national form), for looking up authors by their stored handle key.
+pub fn phone_spellings(key: &str) -> Vec<String> {
+    let mut out = vec![key.to_owned(), format!("+{key}")];
+    if let Some(national) = key.strip_prefix("31") {
+        out.push(format!("0{national}"));
+    }
+    out
+}
+
+/// A person's name in one form for comparing (contact suggestions): words joined by one space,
+/// lower case. `None` for fewer than two words (a first name alone says too little).
+pub fn name_key(name: &str) -> Option<String> {
+    let words: Vec<String> = name.split_whitespace().map(str::to_lowercase).collect();
+    (words.len() >= 2).then(|| words.join(" "))
+}
+
 /// What a person typed as the author of a post copied from elsewhere (the capture form).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CapturedAuthor {
@@ -90,5 +145,19 @@ mod tests {
             (n.handle(), n.name()),
             (Some("Jan de Vries"), Some("Jan de Vries"))
         );
+    }
+    #[test]
+    fn emails_phones_and_names_have_one_form_for_comparing() {
+        assert_eq!(email_key(" Sanne@Example.NL ").as_deref(), Some("sanne@example.nl"));
+        assert_eq!(email_key("@sanne@mastodon.nl"), None);
+        assert_eq!(email_key("sanne"), None);
+        for p in ["06-12345678", "+31 6 12345678", "0031612345678", "31612345678"] {
+            assert_eq!(phone_key(p).as_deref(), Some("31612345678"), "{p}");
+        }
+        assert_eq!(phone_key("12345"), None);
+        assert_eq!(phone_key("sanne123456789"), None);
+        assert!(phone_spellings("31612345678").contains(&"0612345678".to_owned()));
+        assert_eq!(name_key(" Sanne  de Vries ").as_deref(), Some("sanne de vries"));
+        assert_eq!(name_key("Sanne"), None);
     }
 }

@@ -13,6 +13,7 @@ mod audit_view;
 mod broadcast;
 mod cards;
 mod cluster;
+mod contacts;
 mod decisions;
 mod escalations;
 mod feedback;
@@ -41,6 +42,7 @@ pub use audit_view::{AuditEntry, AuditFilter};
 pub use broadcast::{Affected, BroadcastView, PlannedRecipient, RecipientState};
 pub use cards::{CardView, NewCard, NewPrintedCard, PrintedCardView, PrintedRequest, content_hash};
 pub use cluster::ActiveVersions;
+pub use contacts::{ContactAuthor, ContactLookup, ContactView, TimelineEntry};
 pub use decisions::{DecisionItem, DecisionKind, TeamModel};
 pub use escalations::{EscalationRow, NewEscalation, Notification, WatchedHandle, WebhookItem};
 pub use feedback::{
@@ -623,6 +625,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("migrations/0015_escalations.sql")),
     (16, include_str!("migrations/0016_surveys.sql")),
     (17, include_str!("migrations/0017_cards.sql")),
+    (18, include_str!("migrations/0018_contacts.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.
