@@ -123,7 +123,8 @@ pub async fn timeline(
 
 /// Other contacts that may be the same person: the same handle on another source, the same
 /// name (two words or more), or an e-mail address or phone number that one of them has as its
-/// handle and the other has too, as a handle or in a message. Three queries.
+/// handle and the other has too, as a handle or in a message. Two queries. The other
+/// contacts' e-mail addresses and phone numbers are masked.
 pub async fn suggestions(
     store: &Store,
     contact: &ContactView,
@@ -196,6 +197,13 @@ pub async fn suggestions(
         }
         if reasons.is_empty() {
             continue;
+        }
+        // Another contact may be another person: their address or number is shown masked.
+        let mut candidate = candidate;
+        if let Some(e) = email_key(&candidate.handle) {
+            candidate.handle = mask_email(&e);
+        } else if let Some(p) = phone_key(&candidate.handle) {
+            candidate.handle = mask_phone(&p);
         }
         let s = by_contact
             .entry(candidate.contact_id)

@@ -103,6 +103,29 @@ fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// The authors of contact `id` inside a transaction; `NotFound` when `id` is not a contact (no
+/// such author, or its author is in another contact now).
+async fn contact_members(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64) -> Result<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT id, COALESCE(contact_id, id) FROM authors WHERE id = $1 OR contact_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut ids = Vec::new();
+    for r in &rows {
+        let (author, contact): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+        if contact != id {
+            return Err(StoreError::NotFound("contact"));
+        }
+        ids.push(author);
+    }
+    if ids.is_empty() {
+        return Err(StoreError::NotFound("contact"));
+    }
+    Ok(ids)
+}
+
 impl Store {
     /// The contact with `id` and its authors. One query.
     pub async fn contact(&self, id: i64) -> Result<ContactLookup> {
@@ -285,31 +308,8 @@ impl Store {
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         self.counted(6);
-        let members = |id: i64| {
-            sqlx::query(
-                "SELECT id, COALESCE(contact_id, id) FROM authors WHERE id = $1 OR contact_id = $1 \
-                 ORDER BY id",
-            )
-            .bind(id)
-        };
-        let mut sides = Vec::new();
-        for id in [into, other] {
-            let rows = members(id).fetch_all(&mut *tx).await?;
-            let mut ids = Vec::new();
-            for r in &rows {
-                let (author, contact): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
-                if contact != id {
-                    // The id names an author that is in another contact now.
-                    return Err(StoreError::NotFound("contact"));
-                }
-                ids.push(author);
-            }
-            if ids.is_empty() {
-                return Err(StoreError::NotFound("contact"));
-            }
-            sides.push(ids);
-        }
-        let (kept, joining) = (&sides[0], &sides[1]);
+        let kept = contact_members(&mut tx, into).await?;
+        let joining = contact_members(&mut tx, other).await?;
         let at = now_ms();
         sqlx::query(
             "INSERT INTO contacts (id, display_name, created_at, merged_by) VALUES ($1, '', $2, $3) \
@@ -320,7 +320,7 @@ impl Store {
         .bind(actor.0)
         .execute(&mut *tx)
         .await?;
-        let all: Vec<i64> = kept.iter().chain(joining).copied().collect();
+        let all: Vec<i64> = kept.iter().chain(&joining).copied().collect();
         let sql = format!(
             "UPDATE authors SET contact_id = $1 WHERE id IN ({})",
             placeholders(2, all.len())

@@ -12,6 +12,7 @@ mod broadcasts;
 mod cards;
 pub mod charts;
 mod error;
+mod contacts;
 mod escalations;
 pub mod feedback;
 mod followup;
@@ -338,6 +339,9 @@ fn routes() -> Routes {
             "/escalaties/volglijst/{id}/verwijderen",
             post(escalations::unwatch),
         )
+        .route("/contacten/{id}", get(contacts::show))
+        .route("/contacten/{id}/samenvoegen", post(contacts::merge))
+        .route("/contacten/{id}/losmaken", post(contacts::split))
         .route("/meldingen", get(incidents::alerts))
         .route("/meldingen/{id}/negeren", post(incidents::dismiss))
         .route("/meldingen/{id}/incident", post(incidents::make))
