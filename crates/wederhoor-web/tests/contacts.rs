@@ -127,6 +127,15 @@ async fn merging_shows_both_channels_in_one_timeline_and_splitting_restores_them
 
         let history = t.store.audit_of("contact", k_social).await.unwrap();
         assert!(history.iter().any(|h| h.2 == "contact.merge" && h.1.as_deref() == Some("Anna Agent")), "{b}: {history:?}");
+        // A lead's privacy export of the Mastodon handle covers the merged e-mail author too.
+        let lead = t.login_as(&t.lead).await;
+        let export = t
+            .get("/privacy/export?source=zuiderbank-mastodon&handle=%40sanne", Some(&lead))
+            .await;
+        assert_eq!(export.status, StatusCode::OK, "{b}");
+        let export = export.json();
+        assert_eq!(export["authors"].as_array().unwrap().len(), 2, "{b}: {export}");
+        assert_eq!(export["messages"].as_array().unwrap().len(), 2, "{b}");
         assert!(page.contains("Contacten samengevoegd"), "{b}");
 
         // Splitting the e-mail author off restores two contacts.
