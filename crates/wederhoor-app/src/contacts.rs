@@ -163,12 +163,12 @@ pub async fn suggestions(
     }
     // Look the identifiers up by the stored handle key of an author who has one as its handle.
     let mut keys = handle_keys.clone();
-    keys.extend(emails.iter().map(|e| wederhoor_core::channel::handle_key(e)));
+    keys.extend(emails.iter().map(|e| wederhoor_core::handle::handle_key(e)));
     for p in &phones {
         keys.extend(
             phone_spellings(p)
                 .iter()
-                .map(|s| wederhoor_core::channel::handle_key(s)),
+                .map(|s| wederhoor_core::handle::handle_key(s)),
         );
     }
     let keys: Vec<String> = keys.into_iter().filter(|k| !k.is_empty()).collect();

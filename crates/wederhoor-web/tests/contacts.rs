@@ -316,3 +316,40 @@ async fn the_contact_page_runs_the_same_queries_for_a_short_and_a_long_timeline(
         assert!(!second.contains("id=\"contact-older\""), "{b}: last page");
     }
 }
+
+#[tokio::test]
+async fn the_privacy_lookup_goes_through_the_one_handle_key_but_never_takes_a_namesake() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let mastodon = source(&t, "mastodon").await;
+        for (id, handle) in [
+            ("p-1", "@Sanne@mastodon.nl"),
+            ("p-2", "@sanne@social.nl"),
+            ("p-3", "@sanne.dv@mastodon.nl"),
+        ] {
+            ingest_to(
+                &t,
+                &mastodon,
+                &json!({"id": id, "text": "Over mijn pas", "author": {"handle": handle}}),
+            )
+            .await;
+        }
+        let lead = t.login_as(&t.lead).await;
+        for typed in ["sanne%40mastodon.nl", "%40SANNE%40mastodon.nl"] {
+            let export = t
+                .get(
+                    &format!("/privacy/export?source=zuiderbank-mastodon&handle={typed}"),
+                    Some(&lead),
+                )
+                .await
+                .json();
+            let handles: Vec<&str> = export["authors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["handle"].as_str().unwrap())
+                .collect();
+            assert_eq!(handles, ["@Sanne@mastodon.nl"], "{b}: {typed}");
+        }
+    }
+}
