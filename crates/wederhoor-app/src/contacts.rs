@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use wederhoor_core::AgentId;
 use wederhoor_core::handle::{email_key, name_key, phone_key, phone_spellings};
 use wederhoor_core::triage::{PiiKind, PiiSpan};
-use wederhoor_store::{ContactAuthor, ContactLookup, ContactView, Store, StoreError, TimelineEntry};
+use wederhoor_store::{
+    ContactAuthor, ContactLookup, ContactView, Store, StoreError, TimelineEntry,
+};
 
 /// Lines on one page of the timeline.
 pub const TIMELINE_PAGE: i64 = 50;
@@ -179,7 +181,11 @@ pub async fn suggestions(
     let mut by_contact: BTreeMap<i64, Suggestion> = BTreeMap::new();
     for candidate in candidates {
         let mut reasons = Vec::new();
-        if let Some(k) = candidate.handle_key.as_ref().filter(|k| handle_keys.contains(*k)) {
+        if let Some(k) = candidate
+            .handle_key
+            .as_ref()
+            .filter(|k| handle_keys.contains(*k))
+        {
             reasons.push(Reason::Handle(k.clone()));
         }
         if let Some(n) = candidate.name.as_deref().and_then(name_key)

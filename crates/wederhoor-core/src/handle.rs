@@ -152,7 +152,10 @@ mod tests {
         // Only ASCII is folded (the store folds the same way on both backends).
         assert_eq!(spelling("@Émile"), "Émile");
         // One key across platforms, but not one person on a source.
-        assert_eq!(handle_key("@sanne@social.nl"), handle_key("@sanne@mastodon.nl"));
+        assert_eq!(
+            handle_key("@sanne@social.nl"),
+            handle_key("@sanne@mastodon.nl")
+        );
         assert!(!same_handle("@sanne@social.nl", "@sanne@mastodon.nl"));
     }
 
@@ -183,16 +186,27 @@ mod tests {
     }
     #[test]
     fn emails_phones_and_names_have_one_form_for_comparing() {
-        assert_eq!(email_key(" Sanne@Example.NL ").as_deref(), Some("sanne@example.nl"));
+        assert_eq!(
+            email_key(" Sanne@Example.NL ").as_deref(),
+            Some("sanne@example.nl")
+        );
         assert_eq!(email_key("@sanne@mastodon.nl"), None);
         assert_eq!(email_key("sanne"), None);
-        for p in ["06-12345678", "+31 6 12345678", "0031612345678", "31612345678"] {
+        for p in [
+            "06-12345678",
+            "+31 6 12345678",
+            "0031612345678",
+            "31612345678",
+        ] {
             assert_eq!(phone_key(p).as_deref(), Some("31612345678"), "{p}");
         }
         assert_eq!(phone_key("12345"), None);
         assert_eq!(phone_key("sanne123456789"), None);
         assert!(phone_spellings("31612345678").contains(&"0612345678".to_owned()));
-        assert_eq!(name_key(" Sanne  de Vries ").as_deref(), Some("sanne de vries"));
+        assert_eq!(
+            name_key(" Sanne  de Vries ").as_deref(),
+            Some("sanne de vries")
+        );
         assert_eq!(name_key("Sanne"), None);
     }
 }

@@ -77,7 +77,10 @@ async fn merging_shows_both_channels_in_one_timeline_and_splitting_restores_them
         let s = t.login_as(&t.agent).await;
         let case = t.get(&format!("/c/{social}"), Some(&s)).await.text();
         assert!(!case.contains(&case_link(email)), "{b}: not linked yet");
-        assert!(case.contains(&format!("href=\"/contacten/{k_social}\"")), "{b}");
+        assert!(
+            case.contains(&format!("href=\"/contacten/{k_social}\"")),
+            "{b}"
+        );
 
         // A wrong CSRF token merges nothing.
         let r = t
@@ -98,7 +101,10 @@ async fn merging_shows_both_channels_in_one_timeline_and_splitting_restores_them
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
-        assert_eq!(r.location(), Some(format!("/contacten/{k_social}").as_str()));
+        assert_eq!(
+            r.location(),
+            Some(format!("/contacten/{k_social}").as_str())
+        );
         assert_eq!(contact_of(&t, email).await, k_social, "{b}");
 
         // One timeline with both channels' cases and messages, newest first.
@@ -106,35 +112,66 @@ async fn merging_shows_both_channels_in_one_timeline_and_splitting_restores_them
         assert_eq!(page.status, StatusCode::OK, "{b}");
         let page = page.text();
         for c in [social, email] {
-            assert!(page.contains(&format!("data-kind=\"case\" data-conversation=\"{c}\"")), "{b}: {c}");
-            assert!(page.contains(&format!("data-kind=\"message\" data-conversation=\"{c}\"")), "{b}: {c}");
+            assert!(
+                page.contains(&format!("data-kind=\"case\" data-conversation=\"{c}\"")),
+                "{b}: {c}"
+            );
+            assert!(
+                page.contains(&format!("data-kind=\"message\" data-conversation=\"{c}\"")),
+                "{b}: {c}"
+            );
         }
-        assert!(page.contains("zuiderbank-mastodon") && page.contains("zuiderbank-email"), "{b}");
-        let newest = page.find(&format!("data-conversation=\"{email}\"")).unwrap();
-        let older = page.find(&format!("data-conversation=\"{social}\"")).unwrap();
+        assert!(
+            page.contains("zuiderbank-mastodon") && page.contains("zuiderbank-email"),
+            "{b}"
+        );
+        let newest = page
+            .find(&format!("data-conversation=\"{email}\""))
+            .unwrap();
+        let older = page
+            .find(&format!("data-conversation=\"{social}\""))
+            .unwrap();
         assert!(newest < older, "{b}: newest first");
         // The old id of the e-mail author's contact leads to the merged contact.
         let moved = t.get(&format!("/contacten/{k_email}"), Some(&s)).await;
         assert_eq!(moved.status, StatusCode::SEE_OTHER, "{b}");
-        assert_eq!(moved.location(), Some(format!("/contacten/{k_social}").as_str()));
+        assert_eq!(
+            moved.location(),
+            Some(format!("/contacten/{k_social}").as_str())
+        );
 
         // The case page's earlier contacts show the other channel's case, linked.
         let case = t.get(&format!("/c/{social}"), Some(&s)).await.text();
         assert!(case.contains(&case_link(email)), "{b}");
-        assert!(case.contains(&format!("data-conversation=\"{email}\" data-linked=\"1\"")), "{b}");
+        assert!(
+            case.contains(&format!("data-conversation=\"{email}\" data-linked=\"1\"")),
+            "{b}"
+        );
         let case = t.get(&format!("/c/{email}"), Some(&s)).await.text();
         assert!(case.contains(&case_link(social)), "{b}");
 
         let history = t.store.audit_of("contact", k_social).await.unwrap();
-        assert!(history.iter().any(|h| h.2 == "contact.merge" && h.1.as_deref() == Some("Anna Agent")), "{b}: {history:?}");
+        assert!(
+            history
+                .iter()
+                .any(|h| h.2 == "contact.merge" && h.1.as_deref() == Some("Anna Agent")),
+            "{b}: {history:?}"
+        );
         // A lead's privacy export of the Mastodon handle covers the merged e-mail author too.
         let lead = t.login_as(&t.lead).await;
         let export = t
-            .get("/privacy/export?source=zuiderbank-mastodon&handle=%40sanne", Some(&lead))
+            .get(
+                "/privacy/export?source=zuiderbank-mastodon&handle=%40sanne",
+                Some(&lead),
+            )
             .await;
         assert_eq!(export.status, StatusCode::OK, "{b}");
         let export = export.json();
-        assert_eq!(export["authors"].as_array().unwrap().len(), 2, "{b}: {export}");
+        assert_eq!(
+            export["authors"].as_array().unwrap().len(),
+            2,
+            "{b}: {export}"
+        );
         assert_eq!(export["messages"].as_array().unwrap().len(), 2, "{b}");
         assert!(page.contains("Contacten samengevoegd"), "{b}");
 
@@ -154,9 +191,17 @@ async fn merging_shows_both_channels_in_one_timeline_and_splitting_restores_them
         assert!(!case.contains(&case_link(email)), "{b}: split");
         let alone = t.get(&format!("/contacten/{k_email}"), Some(&s)).await;
         assert_eq!(alone.status, StatusCode::OK, "{b}");
-        assert!(!alone.text().contains(&format!("data-conversation=\"{social}\"")), "{b}");
+        assert!(
+            !alone
+                .text()
+                .contains(&format!("data-conversation=\"{social}\"")),
+            "{b}"
+        );
         let history = t.store.audit_of("contact", k_social).await.unwrap();
-        assert!(history.iter().any(|h| h.2 == "contact.unmerge"), "{b}: {history:?}");
+        assert!(
+            history.iter().any(|h| h.2 == "contact.unmerge"),
+            "{b}: {history:?}"
+        );
 
         // Merge again the other way round, then split off the author the contact is named by:
         // the rest keeps going under the other author's id.
@@ -281,8 +326,16 @@ async fn suggestions_for_the_same_email_phone_handle_and_name_with_details_maske
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}");
         let page = t.get(&format!("/contacten/{k}"), Some(&s)).await.text();
-        assert!(!page.contains(&format!("data-contact=\"{mail_contact}\"")), "{b}: merged, no longer suggested");
-        assert!(page.contains(&format!("data-kind=\"case\" data-conversation=\"{by_mail}\"")), "{b}");
+        assert!(
+            !page.contains(&format!("data-contact=\"{mail_contact}\"")),
+            "{b}: merged, no longer suggested"
+        );
+        assert!(
+            page.contains(&format!(
+                "data-kind=\"case\" data-conversation=\"{by_mail}\""
+            )),
+            "{b}"
+        );
     }
 }
 
@@ -303,15 +356,20 @@ async fn the_contact_page_runs_the_same_queries_for_a_short_and_a_long_timeline(
         };
         let (few, _) = measure().await;
         let batch: Vec<Value> = (1..70)
-            .map(|i| json!({"id": format!("q-{i}"), "text": format!("Bericht {i} over mijn pas"),
-                             "author": {"handle": "@klaas", "name": "Klaas Visser"}}))
+            .map(|i| {
+                json!({"id": format!("q-{i}"), "text": format!("Bericht {i} over mijn pas"),
+                             "author": {"handle": "@klaas", "name": "Klaas Visser"}})
+            })
             .collect();
         t.ingest_ok(&json!(batch)).await;
         let (many, html) = measure().await;
         assert_eq!(few, many, "{b}: no query per line");
         assert_eq!(html.matches("<li data-kind=").count(), 50, "{b}: one page");
         assert!(html.contains("id=\"contact-older\""), "{b}");
-        let second = t.get(&format!("/contacten/{k}?pagina=3"), Some(&s)).await.text();
+        let second = t
+            .get(&format!("/contacten/{k}?pagina=3"), Some(&s))
+            .await
+            .text();
         assert!(second.contains("<li data-kind="), "{b}: page 3");
         assert!(!second.contains("id=\"contact-older\""), "{b}: last page");
     }

@@ -33,13 +33,29 @@ async fn the_demo_has_a_customer_on_two_channels_in_one_contact_and_a_suggestion
     let ContactLookup::Found(view) = store.contact(contact).await.unwrap() else {
         panic!("contact {contact}");
     };
-    let sources: Vec<&str> = view.authors.iter().map(|a| a.source_name.as_str()).collect();
+    let sources: Vec<&str> = view
+        .authors
+        .iter()
+        .map(|a| a.source_name.as_str())
+        .collect();
     assert_eq!(sources, ["Mastodon", "E-mail webcare"]);
     let first = person.messages[0].conversation_id;
     let earlier = store.earlier_contacts(first, 20).await.unwrap();
-    assert!(earlier.iter().any(|e| e.linked && e.source_name == "E-mail webcare"), "{earlier:?}");
-    assert!(earlier.iter().any(|e| !e.linked && e.source_name == "Bluesky"), "{earlier:?}");
-    let suggestions = wederhoor_app::contacts::suggestions(&store, &view).await.unwrap();
+    assert!(
+        earlier
+            .iter()
+            .any(|e| e.linked && e.source_name == "E-mail webcare"),
+        "{earlier:?}"
+    );
+    assert!(
+        earlier
+            .iter()
+            .any(|e| !e.linked && e.source_name == "Bluesky"),
+        "{earlier:?}"
+    );
+    let suggestions = wederhoor_app::contacts::suggestions(&store, &view)
+        .await
+        .unwrap();
     assert_eq!(suggestions.len(), 1, "{suggestions:?}");
     assert_eq!(suggestions[0].authors[0].source_name, "Bluesky");
 }
