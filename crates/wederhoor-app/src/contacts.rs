@@ -263,6 +263,43 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{}{tail}", "•".repeat(n.saturating_sub(2)))
 }
 
+/// Contacts found by a handle (any spelling: its handle key), a full name or a contact number
+/// (`#12`), each with the authors that matched (e-mail addresses and phone numbers masked).
+pub async fn search(store: &Store, query: &str) -> Result<Vec<ContactView>, ContactError> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Ok(vec![]);
+    }
+    if let Ok(id) = query.trim_start_matches('#').parse::<i64>() {
+        return Ok(match store.contact(id).await? {
+            ContactLookup::Found(c) => vec![c],
+            _ => vec![],
+        });
+    }
+    let key = wederhoor_core::handle::handle_key(query);
+    let name = query
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut found: Vec<ContactView> = Vec::new();
+    for mut author in store.search_contacts(&key, &name, 50).await? {
+        if let Some(e) = email_key(&author.handle) {
+            author.handle = mask_email(&e);
+        } else if let Some(p) = phone_key(&author.handle) {
+            author.handle = mask_phone(&p);
+        }
+        match found.iter_mut().find(|c| c.id == author.contact_id) {
+            Some(c) => c.authors.push(author),
+            None => found.push(ContactView {
+                id: author.contact_id,
+                authors: vec![author],
+            }),
+        }
+    }
+    Ok(found)
+}
+
 /// Merges contact `other` into contact `into` (every author of `other` joins), audited with the
 /// agent. Returns the contact they are now.
 pub async fn merge(

@@ -298,6 +298,27 @@ impl Store {
         rows.iter().map(author_of).collect()
     }
 
+    /// Authors whose handle key is `handle_key` or whose name in lower case is `name`, with
+    /// their contacts (the contacts search). One query, at most `limit`.
+    pub async fn search_contacts(
+        &self,
+        handle_key: &str,
+        name: &str,
+        limit: i64,
+    ) -> Result<Vec<ContactAuthor>> {
+        self.counted(1);
+        let rows = sqlx::query(&format!(
+            "{AUTHOR_SELECT} WHERE (a.handle_key = $1 OR lower(a.name) = $2) AND s.deleted_at IS NULL \
+             ORDER BY COALESCE(a.contact_id, a.id), a.id LIMIT $3"
+        ))
+        .bind(handle_key)
+        .bind(name)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(author_of).collect()
+    }
+
     /// Merges contact `other` into contact `into`: every author of `other` joins `into`. Audited
     /// (`contact.merge`, author ids only) in the same transaction. `Conflict` when they are one
     /// contact already, `NotFound` when either is not (or no longer) a contact.

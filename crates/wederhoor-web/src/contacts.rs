@@ -92,6 +92,36 @@ pub async fn show(
 }
 
 #[derive(Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /contacten?q=`: find a contact by handle, full name or number.
+pub async fn search(
+    State(state): State<AppState>,
+    auth: Auth<AGENT>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    let q: String = query.q.chars().take(200).collect();
+    let found = contacts::search(&state.store, &q)
+        .await
+        .map_err(|e| AppError::from_contact(e, auth.lang))?;
+    Ok(pages::render(
+        &state,
+        "contacts.html",
+        auth.lang,
+        minijinja::context! {
+            agent => &auth.agent,
+            csrf => &auth.csrf,
+            q => q,
+            found => found,
+        },
+    )?
+    .into_response())
+}
+
+#[derive(Deserialize)]
 pub struct MergeForm {
     csrf: String,
     #[serde(default)]

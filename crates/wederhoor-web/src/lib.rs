@@ -339,6 +339,7 @@ fn routes() -> Routes {
             "/escalaties/volglijst/{id}/verwijderen",
             post(escalations::unwatch),
         )
+        .route("/contacten", get(contacts::search))
         .route("/contacten/{id}", get(contacts::show))
         .route("/contacten/{id}/samenvoegen", post(contacts::merge))
         .route("/contacten/{id}/losmaken", post(contacts::split))

@@ -411,3 +411,46 @@ async fn the_privacy_lookup_goes_through_the_one_handle_key_but_never_takes_a_na
         }
     }
 }
+
+#[tokio::test]
+async fn contacts_are_found_by_handle_name_or_number_with_addresses_masked() {
+    for t in spawn_apps().await {
+        let b = t.backend;
+        let mastodon = source(&t, "mastodon").await;
+        let mail = source(&t, "email").await;
+        let social = ingest_to(
+            &t,
+            &mastodon,
+            &json!({"id": "z-1", "text": "Waar blijft mijn pas?",
+                    "author": {"handle": "@joke_b@mastodon.nl", "name": "Joke Bakker"}}),
+        )
+        .await;
+        let by_mail = ingest_to(
+            &t,
+            &mail,
+            &json!({"id": "z-2", "text": "Nog steeds geen pas",
+                    "author": {"handle": "joke@example.nl", "name": "Joke Bakker"}}),
+        )
+        .await;
+        let s = t.login_as(&t.agent).await;
+        let k = contact_of(&t, social).await;
+        for q in ["%40Joke_B", "joke%20bakker", &format!("%23{k}")] {
+            let page = t.get(&format!("/contacten?q={q}"), Some(&s)).await;
+            assert_eq!(page.status, StatusCode::OK, "{b}: {q}");
+            let page = page.text();
+            assert!(
+                page.contains(&format!("<li data-contact=\"{k}\">")),
+                "{b}: {q}"
+            );
+            assert!(!page.contains("joke@example.nl"), "{b}: {q}: masked");
+        }
+        let page = t.get("/contacten?q=joke%20bakker", Some(&s)).await.text();
+        let other = contact_of(&t, by_mail).await;
+        assert!(
+            page.contains(&format!("<li data-contact=\"{other}\">")),
+            "{b}"
+        );
+        let none = t.get("/contacten?q=niemand", Some(&s)).await.text();
+        assert!(none.contains("Geen contact gevonden."), "{b}");
+    }
+}

@@ -790,3 +790,7 @@ contact_newer = Newer
 contact_older = Older
 contact_history_contact_merge = Contacts merged
 contact_history_contact_unmerge = Author split off
+contacts_search_title = Find contacts
+contacts_search_label = Handle, full name or contact number
+contacts_search_button = Search
+contacts_search_none = No contact found.

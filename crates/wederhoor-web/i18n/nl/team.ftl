@@ -790,3 +790,7 @@ contact_newer = Nieuwer
 contact_older = Ouder
 contact_history_contact_merge = Contacten samengevoegd
 contact_history_contact_unmerge = Afzender losgemaakt
+contacts_search_title = Contacten zoeken
+contacts_search_label = Gebruikersnaam, volledige naam of contactnummer
+contacts_search_button = Zoeken
+contacts_search_none = Geen contact gevonden.
