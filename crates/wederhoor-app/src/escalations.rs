@@ -185,7 +185,7 @@ pub fn candidate(message: &ValidMessage, triage: &Triage) -> Candidate {
     }
     Candidate {
         kinds,
-        handle_key: wederhoor_core::channel::handle_key(&message.author_handle),
+        handle_key: wederhoor_core::handle::handle_key(&message.author_handle),
         topic: triage.topics.first().cloned(),
         snippet: snippet(&wederhoor_core::pii::mask(&message.text, &triage.pii)),
     }
@@ -510,7 +510,7 @@ pub async fn watch(
     if note.chars().count() > NOTE_MAX {
         return Err(EscalationError::Invalid(Invalid::NoteTooLong));
     }
-    let key = wederhoor_core::channel::handle_key(&handle);
+    let key = wederhoor_core::handle::handle_key(&handle);
     if !store
         .watch_handle(&handle, &key, note, actor, now_ms())
         .await?

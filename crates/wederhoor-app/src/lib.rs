@@ -28,6 +28,7 @@ pub mod backtest;
 pub mod broadcast;
 pub mod canned;
 pub mod cards;
+pub mod contacts;
 pub mod escalations;
 pub mod events;
 pub mod incidents;

@@ -362,7 +362,8 @@ impl Store {
         Ok(true)
     }
 
-    /// How many messages the author of `conversation` (by handle across sources) wrote since
+    /// How many messages the contact of `conversation`'s author (its merged authors, and the same
+    /// handle across sources) wrote since
     /// `since`, in conversations with `topic` (or, without one, in conversations without topic).
     pub async fn contact_messages_on_topic(
         &self,
@@ -377,7 +378,9 @@ impl Store {
         };
         let row = sqlx::query(
             "SELECT COUNT(*) FROM conversations me JOIN authors mine ON mine.id = me.author_id \
-             JOIN authors a ON a.handle_key = mine.handle_key \
+             JOIN authors a ON a.id IN (SELECT mine.id \
+               UNION SELECT x.id FROM authors x WHERE x.contact_id = mine.contact_id \
+               UNION SELECT y.id FROM authors y WHERE y.handle_key = mine.handle_key) \
              JOIN conversations c ON c.author_id = a.id \
              JOIN messages m ON m.conversation_id = c.id AND m.author_id = a.id \
              WHERE me.id = $1 AND m.created_at >= $2 AND c.topics LIKE $3",

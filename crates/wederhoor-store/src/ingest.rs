@@ -179,7 +179,7 @@ impl Store {
         let mut authors: HashMap<String, i64> = HashMap::new();
         let keys: Vec<String> = handles
             .iter()
-            .map(|m| wederhoor_core::channel::handle_key(&m.author_handle))
+            .map(|m| wederhoor_core::handle::handle_key(&m.author_handle))
             .collect();
         let mut cells = Vec::with_capacity(handles.len() * 5);
         for (m, key) in handles.iter().zip(&keys) {

@@ -13,6 +13,7 @@ mod audit_view;
 mod broadcast;
 mod cards;
 mod cluster;
+mod contacts;
 mod decisions;
 mod escalations;
 mod feedback;
@@ -44,6 +45,7 @@ pub use broadcast::{Affected, BroadcastView, PlannedRecipient, RecipientState};
 pub use cards::{CardView, NewCard, NewPrintedCard, PrintedCardView, PrintedRequest, content_hash};
 pub use cluster::ActiveVersions;
 pub use decisions::{DecisionItem, DecisionKind, NewTeamModel, TeamModel};
+pub use contacts::{ContactAuthor, ContactLookup, ContactView, TimelineEntry};
 pub use escalations::{EscalationRow, NewEscalation, Notification, WatchedHandle, WebhookItem};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
@@ -632,6 +634,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("migrations/0017_cards.sql")),
     (24, include_str!("migrations/0024_team_model_versions.sql")),
     (23, include_str!("migrations/0023_panels.sql")),
+    (18, include_str!("migrations/0018_contacts.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

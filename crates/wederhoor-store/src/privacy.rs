@@ -159,19 +159,26 @@ fn query_in<'q>(
 }
 
 /// The author ids of a person: the authors whose handle is a spelling of `handle` in that source
-/// (`wederhoor_core::handle::handle_key`: with or without `@`, any letter case; read through the
-/// index `authors_handle_key`) and, if one is linked to a contact, every author of the contact.
+/// (`wederhoor_core::handle::same_handle`: with or without `@`, any ASCII letter case), found
+/// through the one handle key (`authors.handle_key`, index `authors_contact_key`) and checked by
+/// spelling, so two people who share a key on one source are never one person here; and, if one
+/// is linked to a contact, every author of the contact. Rows stored before the key dropped
+/// platform decoration carry their lower-case spelling as key: both are looked up.
 async fn person_authors<'e, E>(executor: E, source: SourceId, handle: &str) -> Result<Vec<i64>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
+    let spelling = wederhoor_core::handle::spelling(handle);
     let rows = sqlx::query(
         "SELECT DISTINCT b.id FROM authors a JOIN authors b \
          ON b.id = a.id OR (a.contact_id IS NOT NULL AND b.contact_id = a.contact_id) \
-         WHERE a.source_id = $1 AND lower(ltrim(a.handle, '@')) = lower(CAST($2 AS TEXT)) ORDER BY b.id",
+         WHERE a.handle_key IN ($2, $3, $4) AND a.source_id = $1 \
+         AND lower(ltrim(a.handle, '@')) = lower(CAST($3 AS TEXT)) ORDER BY b.id",
     )
     .bind(source.0)
     .bind(wederhoor_core::handle::handle_key(handle))
+    .bind(spelling.as_str())
+    .bind(spelling.to_lowercase())
     .fetch_all(executor)
     .await?;
     rows.iter()

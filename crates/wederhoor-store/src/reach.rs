@@ -31,6 +31,11 @@ pub struct EarlierContact {
     pub state: CaseState,
     pub snippet: String,
     pub message_count: i64,
+    /// Whether the other case's author is in the same contact (merged, or the same author);
+    /// `false`: only the same handle on another source, a hint to merge.
+    pub linked: bool,
+    /// The contact of the other case's author.
+    pub contact_id: i64,
 }
 
 impl Store {
@@ -137,9 +142,10 @@ impl Store {
         Ok(true)
     }
 
-    /// The other conversations of a conversation's author: the same author on its source, and
-    /// the same handle on other sources (by `handle_key`: `@sanne`, `@sanne@mastodon.nl` and
-    /// `@sanne.bsky.social` are one); newest first, at most `limit`. One query.
+    /// The other conversations of a conversation's contact: every author of its contact (merged
+    /// authors on other sources too), and, as a hint (`linked` false), the same handle on other
+    /// sources (by `handle_key`: `@sanne`, `@sanne@mastodon.nl` and `@sanne.bsky.social` are
+    /// one); newest first, at most `limit`. One query.
     pub async fn earlier_contacts(
         &self,
         conversation: ConversationId,
@@ -148,9 +154,14 @@ impl Store {
         self.counted(1);
         let rows = sqlx::query(
             "SELECT c.id, s.name, s.kind, a.handle, c.created_at, c.last_message_at, c.verdict, c.state, \
-             c.snippet, c.message_count \
+             c.snippet, c.message_count, \
+             CASE WHEN COALESCE(a.contact_id, a.id) = COALESCE(mine.contact_id, mine.id) THEN 1 ELSE 0 END, \
+             COALESCE(a.contact_id, a.id) \
              FROM conversations me JOIN authors mine ON mine.id = me.author_id \
-             JOIN authors a ON a.handle_key = mine.handle_key \
+             JOIN authors a ON a.id IN ( \
+               SELECT mine.id \
+               UNION SELECT x.id FROM authors x WHERE x.contact_id = mine.contact_id \
+               UNION SELECT y.id FROM authors y WHERE y.handle_key = mine.handle_key) \
              JOIN conversations c ON c.author_id = a.id \
              JOIN sources s ON s.id = c.source_id \
              WHERE me.id = $1 AND c.id <> me.id AND s.deleted_at IS NULL \
@@ -183,6 +194,8 @@ impl Store {
                         })?,
                     snippet: r.try_get(8)?,
                     message_count: r.try_get(9)?,
+                    linked: r.try_get::<i64, _>(10)? == 1,
+                    contact_id: r.try_get(11)?,
                 })
             })
             .collect()

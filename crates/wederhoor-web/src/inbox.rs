@@ -386,6 +386,7 @@ async fn render_conversation(
     let agents = state.store.list_agents().await?;
     let history = history_lines(lang, &history, &agents);
     let contacts = state.store.earlier_contacts(id, 20).await?;
+    let contact_id = state.store.contact_of_conversation(id).await?;
     let lead_flag = detail
         .summary
         .lead_flag
@@ -415,7 +416,7 @@ async fn render_conversation(
     }
     let escalations = state.store.escalations_of(id).await?;
     let survey = crate::surveys::brief_for_staff(state, id).await?;
-    let ctx = minijinja::context! { survey => survey, escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
+    let ctx = minijinja::context! { survey => survey, escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, contact_id => contact_id, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
     pages::render(state, "conversation.html", lang, ctx)
 }
 

@@ -11,6 +11,7 @@ mod auth;
 mod broadcasts;
 mod cards;
 pub mod charts;
+mod contacts;
 mod error;
 mod escalations;
 pub mod feedback;
@@ -343,6 +344,10 @@ fn routes() -> Routes {
             "/escalaties/volglijst/{id}/verwijderen",
             post(escalations::unwatch),
         )
+        .route("/contacten", get(contacts::search))
+        .route("/contacten/{id}", get(contacts::show))
+        .route("/contacten/{id}/samenvoegen", post(contacts::merge))
+        .route("/contacten/{id}/losmaken", post(contacts::split))
         .route("/meldingen", get(incidents::alerts))
         .route("/meldingen/{id}/negeren", post(incidents::dismiss))
         .route("/meldingen/{id}/incident", post(incidents::make))

@@ -15,6 +15,8 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     for (name, source) in [
         ("base.html", include_str!("../templates/base.html")),
+        ("contact.html", include_str!("../templates/contact.html")),
+        ("contacts.html", include_str!("../templates/contacts.html")),
         ("login.html", include_str!("../templates/login.html")),
         (
             "login_code.html",

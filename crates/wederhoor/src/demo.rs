@@ -170,12 +170,79 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
         )
         .await?;
     }
+    one_customer_on_three_channels(store, rules, &sources, sanne).await?;
     let customer = crate::demo_feedback::load(store, &agents).await?;
     Ok(AGENTS
         .iter()
         .map(|(u, _, r)| ((*u).to_owned(), r.to_string()))
         .chain(std::iter::once(customer))
         .collect())
+}
+
+/// One customer who wrote on Mastodon and then by e-mail (one contact, merged by an agent, so
+/// each case's earlier contacts show the other channel), and once more on Bluesky: a suggestion
+/// to merge on the contact page (same handle and name).
+async fn one_customer_on_three_channels(
+    store: &Store,
+    rules: &ActiveRules,
+    sources: &BTreeMap<String, wederhoor_store::Source>,
+    agent: wederhoor_core::AgentId,
+) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now();
+    let ago = |hours: i64| -> anyhow::Result<String> {
+        Ok(now
+            .checked_sub(jiff::SignedDuration::from_hours(hours))?
+            .to_string())
+    };
+    let posts = [
+        (
+            "Mastodon",
+            "demo-contact-1",
+            "@marloes_kramer@mastodon.nl",
+            "@zuiderbank Mijn nieuwe pinpas is na vijf werkdagen nog steeds niet binnen. Wie kan me helpen?",
+            30,
+        ),
+        (
+            "E-mail webcare",
+            "demo-contact-2",
+            "marloes.kramer@example.nl",
+            "Beste Zuiderbank, ik schreef gisteren al op Mastodon: mijn nieuwe pinpas is nog steeds niet bezorgd. Kunnen jullie een nieuwe sturen?",
+            20,
+        ),
+        (
+            "Bluesky",
+            "demo-contact-3",
+            "@marloes-kramer.bsky.social",
+            "Nog steeds geen pinpas van @zuiderbank. Morgen ga ik naar het kantoor.",
+            6,
+        ),
+    ];
+    let mut contacts = Vec::new();
+    for (name, id, handle, text, hours) in posts {
+        let source = sources
+            .get(name)
+            .with_context(|| format!("demo source {name:?} is not defined"))?;
+        let value = serde_json::json!({
+            "id": id, "text": text, "created_at": ago(hours)?,
+            "author": {"handle": handle, "name": "Marloes Kramer"},
+        });
+        let report =
+            ingest_values(store, &rules.engine, rules.version, source, vec![value]).await?;
+        for r in report.results {
+            if let ItemResult::Stored { conversation, .. } = r {
+                contacts.push(
+                    store
+                        .contact_of_conversation(conversation)
+                        .await?
+                        .context("the demo customer's contact")?,
+                );
+            }
+        }
+    }
+    if let [mastodon, email, ..] = contacts.as_slice() {
+        wederhoor_app::contacts::merge(store, *mastodon, *email, agent).await?;
+    }
+    Ok(())
 }
 
 /// One e-card already sent in the demo (a thank-you on a case where the customer thanked us),
