@@ -18,8 +18,9 @@
 //! replies of the composer ([`canned`]); satisfaction surveys after a close
 //! ([`surveys::case_closed`], [`surveys::send_due_surveys`], [`surveys::answer`]) and the
 //! leads' reports ([`reports::build_report`], [`reports::report_csv`]); e-cards through
-//! [`cards::send_ecard`]; a broadcast to everyone an incident affects through
-//! [`broadcast::broadcast`].
+//! [`cards::send_ecard`]; a broadcast to everyone an incident or a fixed structural issue
+//! affects through [`broadcast::broadcast`]; structural issues ([`structural`]) and the
+//! next-best-action hints of the case page ([`hints::hints_for_case`]).
 
 pub mod alerts;
 pub mod backtest;
@@ -28,6 +29,7 @@ pub mod canned;
 pub mod cards;
 pub mod escalations;
 pub mod events;
+pub mod hints;
 pub mod incidents;
 pub mod ingest;
 pub mod live_alerts;
@@ -35,6 +37,7 @@ pub mod private;
 pub mod reply;
 pub mod reports;
 pub mod retriage;
+pub mod structural;
 pub mod summary;
 pub mod surveys;
 pub mod totp;
