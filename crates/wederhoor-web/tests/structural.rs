@@ -229,7 +229,7 @@ async fn a_fixed_issue_reaches_every_affected_person_once_through_their_own_chan
 
         // The issue page: four cases, counted per day they came in (Amsterdam).
         let page = t.get(&path, Some(&lead)).await;
-        assert_eq!(page.status, StatusCode::OK, "{b}");
+        assert_eq!(page.status, StatusCode::OK, "{b}: {}", page.text());
         let html = page.text();
         assert!(html.contains("id=\"issue-cases\" data-count=\"4\""), "{b}");
         let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
