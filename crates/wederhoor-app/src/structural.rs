@@ -502,7 +502,7 @@ mod tests {
             cases_that_day: 0,
             cases_week_before: 0,
         };
-        let listed = summary_issues(&[day.clone()], 0, 100);
+        let listed = summary_issues(std::slice::from_ref(&day), 0, 100);
         assert!(listed[0].new && !listed[0].growing);
         assert!(summary_issues(&[day], 100, 200).is_empty());
     }

@@ -249,7 +249,47 @@ async fn a_fixed_issue_reaches_every_affected_person_once_through_their_own_chan
             "{b}: {desc}"
         );
         assert_eq!(html.matches("class=\"issue-case\"").count(), 4, "{b}");
+        let before = t.store.query_count();
         let list = t.get("/structureel", Some(&lead)).await.text();
+        let one_issue = t.store.query_count() - before;
+        // The list costs the same queries with more issues and cases.
+        let r = t
+            .post_form(
+                "/structureel",
+                Some(&lead),
+                &[
+                    ("csrf", &lead.csrf),
+                    ("titel", "App crasht bij inloggen"),
+                    ("beschrijving", ""),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
+        let second: i64 = r
+            .location()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            link(&t, &agent, other, &second.to_string()).await.status,
+            StatusCode::SEE_OTHER,
+            "{b}"
+        );
+        let before = t.store.query_count();
+        let list_two = t.get("/structureel", Some(&lead)).await.text();
+        assert_eq!(
+            t.store.query_count() - before,
+            one_issue,
+            "{b}: no query per issue"
+        );
+        assert_eq!(
+            list_two.matches("class=\"structural-issue\"").count(),
+            2,
+            "{b}"
+        );
         assert!(
             list.contains(&format!("data-issue=\"{id}\" data-state=\"open\"")),
             "{b}"
