@@ -295,6 +295,29 @@ async fn a_fixed_issue_reaches_every_affected_person_once_through_their_own_chan
             "{b}"
         );
 
+        // The daily summary lists it as new today, with the cases that came in today.
+        let zone = jiff::tz::TimeZone::get("Europe/Amsterdam").unwrap();
+        let today = jiff::Timestamp::now().to_zoned(zone.clone()).date();
+        let summary = wederhoor_app::summary::daily_summary(&t.store, today, &zone)
+            .await
+            .unwrap();
+        let listed = summary
+            .structural_issues
+            .iter()
+            .find(|i| i.id == id)
+            .unwrap();
+        assert!(listed.new, "{b}");
+        assert_eq!(
+            listed.cases_that_day,
+            per_day.get(&today.to_string()).copied().unwrap_or(0),
+            "{b}"
+        );
+        assert!(
+            wederhoor_app::summary::render_text(&summary, wederhoor_app::summary::Language::Dutch)
+                .contains("Pas ingeslikt door automaat"),
+            "{b}"
+        );
+
         // No broadcast before it is fixed.
         let broadcast = format!("{path}/rondzending");
         let notice = "Goed nieuws: de storing met ingeslikte passen is verholpen.";
