@@ -1,7 +1,8 @@
-//! Broadcast to everyone an incident affects: the same message to each person through their own
-//! channel (the newest of their conversations among the incident's messages), with a preview and
-//! a dry run (how many per channel, who cannot be reached and why), then one reply per reachable
-//! person in the outbox, in one transaction.
+//! Broadcast to everyone an incident or a fixed structural issue affects: the same message to
+//! each person through their own channel (the newest of their conversations among the incident's
+//! messages, or among the issue's linked cases), with a preview and a dry run (how many per
+//! channel, who cannot be reached and why), then one reply per reachable person in the outbox, in
+//! one transaction.
 //!
 //! Nobody is skipped or favoured: every affected person is a recipient exactly once (contacts
 //! by contact, others by author), in the order of their key, and reach plays no part. Whoever
@@ -10,9 +11,10 @@
 use crate::reply::{MAX_TEXT_BYTES, ReplyPolicy, personal_data};
 use crate::{Change, Events, Result};
 use std::collections::BTreeMap;
+use wederhoor_core::StructuralState;
 use wederhoor_core::channel::WHATSAPP_WINDOW_MS;
 use wederhoor_core::{AgentId, Channel, DeliveryKind, PiiSpan, signed_text};
-use wederhoor_store::{Affected, PlannedRecipient, Store, StoreError};
+use wederhoor_store::{Affected, BroadcastSubject, PlannedRecipient, Store, StoreError};
 use wederhoor_triage::Engine;
 
 /// Why one person cannot be reached by the broadcast.
@@ -55,6 +57,8 @@ pub enum BroadcastRefusal {
     },
     /// The incident is closed.
     IncidentClosed,
+    /// The structural issue is not (or no longer) fixed: only a fix is announced.
+    IssueNotFixed,
 }
 
 impl BroadcastRefusal {
@@ -64,6 +68,7 @@ impl BroadcastRefusal {
             BroadcastRefusal::TooLong => "text_too_long",
             BroadcastRefusal::PersonalData { .. } => "broadcast_pii",
             BroadcastRefusal::IncidentClosed => "broadcast_incident_closed",
+            BroadcastRefusal::IssueNotFixed => "broadcast_issue_not_fixed",
         }
     }
 }
@@ -93,7 +98,8 @@ pub struct DryRun {
 /// A broadcast an agent plans or sends.
 #[derive(Debug, Clone)]
 pub struct BroadcastRequest<'a> {
-    pub incident: i64,
+    /// The incident (open) or structural issue (fixed) whose affected people it reaches.
+    pub subject: BroadcastSubject,
     pub agent: AgentId,
     pub agent_name: &'a str,
     pub text: &'a str,
@@ -167,14 +173,28 @@ pub async fn broadcast(
     if let Some(refusal) = check_text(engine, text) {
         return Ok(BroadcastOutcome::Refused(refusal));
     }
-    let incident = store
-        .incident(request.incident)
-        .await?
-        .ok_or(StoreError::NotFound("incident"))?;
-    if incident.state != "open" {
-        return Ok(BroadcastOutcome::Refused(BroadcastRefusal::IncidentClosed));
-    }
-    let audience = store.incident_audience(request.incident).await?;
+    let audience = match request.subject {
+        BroadcastSubject::Incident(id) => {
+            let incident = store
+                .incident(id)
+                .await?
+                .ok_or(StoreError::NotFound("incident"))?;
+            if incident.state != "open" {
+                return Ok(BroadcastOutcome::Refused(BroadcastRefusal::IncidentClosed));
+            }
+            store.incident_audience(id).await?
+        }
+        BroadcastSubject::StructuralIssue(id) => {
+            let issue = store
+                .structural_issue(id)
+                .await?
+                .ok_or(StoreError::NotFound("structural issue"))?;
+            if issue.state != StructuralState::Fixed {
+                return Ok(BroadcastOutcome::Refused(BroadcastRefusal::IssueNotFixed));
+            }
+            store.structural_audience(id).await?
+        }
+    };
     let mut plan = DryRun {
         per_channel: BTreeMap::new(),
         reachable: 0,
@@ -213,7 +233,7 @@ pub async fn broadcast(
         return Ok(BroadcastOutcome::Planned(plan));
     }
     let broadcast = store
-        .queue_broadcast(request.incident, request.agent, text, &planned)
+        .queue_broadcast_for(request.subject, request.agent, text, &planned)
         .await?;
     for p in planned.iter().filter(|p| p.unreachable.is_none()) {
         events.changed(p.conversation, Change::Reply);

@@ -18,10 +18,11 @@
 //! replies of the composer ([`canned`]); satisfaction surveys after a close
 //! ([`surveys::case_closed`], [`surveys::send_due_surveys`], [`surveys::answer`]) and the
 //! leads' reports ([`reports::build_report`], [`reports::report_csv`]); e-cards through
-//! [`cards::send_ecard`]; a broadcast to everyone an incident affects through
-//! [`broadcast::broadcast`]; the model learned from the team's decisions, in versions that are
-//! trained, backtested, activated and rolled back ([`learning`]), and an agent's override of a
-//! verdict ([`learning::override_verdict`]).
+//! [`cards::send_ecard`]; a broadcast to everyone an incident or a fixed structural issue
+//! affects through [`broadcast::broadcast`]; structural issues ([`structural`]) and the
+//! next-best-action hints of the case page ([`hints::hints_for_case`]); the model learned from
+//! the team's decisions, in versions that are trained, backtested, activated and rolled back
+//! ([`learning`]), and an agent's override of a verdict ([`learning::override_verdict`]).
 
 pub mod alerts;
 pub mod backtest;
@@ -31,6 +32,7 @@ pub mod cards;
 pub mod contacts;
 pub mod escalations;
 pub mod events;
+pub mod hints;
 pub mod incidents;
 pub mod ingest;
 pub mod learning;
@@ -40,6 +42,7 @@ pub mod private;
 pub mod reply;
 pub mod reports;
 pub mod retriage;
+pub mod structural;
 pub mod summary;
 pub mod surveys;
 pub mod totp;

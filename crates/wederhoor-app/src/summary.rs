@@ -58,6 +58,9 @@ pub struct DailySummary {
     pub top_topics: Vec<TopicCount>,
     /// The first escalated or alerted messages, personal data masked.
     pub samples: Vec<Sample>,
+    /// Structural issues made that day or growing (cases that came in that day against the
+    /// week before).
+    pub structural_issues: Vec<crate::structural::SummaryIssue>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -150,7 +153,17 @@ pub async fn daily_summary(
             }
         })
         .collect();
+    let (start_ms, end_ms) = (
+        start.timestamp().as_millisecond(),
+        end.timestamp().as_millisecond(),
+    );
+    let structural_issues = crate::structural::summary_issues(
+        &store.structural_day(start_ms, end_ms).await?,
+        start_ms,
+        end_ms,
+    );
     Ok(DailySummary {
+        structural_issues,
         date: date.to_string(),
         time_zone: zone.iana_name().unwrap_or("UTC").to_owned(),
         start: start.timestamp().to_string(),
@@ -232,6 +245,10 @@ struct Words {
     topics: &'static str,
     samples: &'static str,
     minutes: &'static str,
+    structural: &'static str,
+    structural_new: &'static str,
+    structural_growing: &'static str,
+    structural_cases: &'static str,
 }
 
 const DUTCH: Words = Words {
@@ -254,6 +271,10 @@ const DUTCH: Words = Words {
     topics: "Meest genoemde onderwerpen",
     samples: "Voorbeelden van escalaties en waarschuwingen",
     minutes: "min",
+    structural: "Structurele problemen, nieuw of groeiend",
+    structural_new: "nieuw",
+    structural_growing: "groeit",
+    structural_cases: "zaken die dag / de week ervoor",
 };
 
 const ENGLISH: Words = Words {
@@ -276,6 +297,10 @@ const ENGLISH: Words = Words {
     topics: "Most mentioned topics",
     samples: "Examples of escalations and alerts",
     minutes: "min",
+    structural: "Structural issues, new or growing",
+    structural_new: "new",
+    structural_growing: "growing",
+    structural_cases: "cases that day / the week before",
 };
 
 /// The subject line of the summary mail.
@@ -360,6 +385,26 @@ pub fn render_text(summary: &DailySummary, language: Language) -> String {
     }
     for t in &summary.top_topics {
         let _ = writeln!(out, "  {}: {}", t.topic, t.messages);
+    }
+    if !summary.structural_issues.is_empty() {
+        let _ = writeln!(out, "{}:", w.structural);
+        for i in &summary.structural_issues {
+            let marks: Vec<&str> = [(i.new, w.structural_new), (i.growing, w.structural_growing)]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, word)| *word)
+                .collect();
+            let _ = writeln!(
+                out,
+                "  #{} {} [{}] — {}: {} / {}",
+                i.id,
+                i.title,
+                marks.join(", "),
+                w.structural_cases,
+                i.cases_that_day,
+                i.cases_week_before
+            );
+        }
     }
     if !summary.samples.is_empty() {
         let _ = writeln!(out, "{}:", w.samples);

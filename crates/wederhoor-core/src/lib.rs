@@ -14,6 +14,7 @@ pub mod media;
 pub mod message;
 pub mod pii;
 pub mod satisfaction;
+pub mod structural;
 pub mod triage;
 
 pub use case::{
@@ -27,4 +28,5 @@ pub use ids::{
 };
 pub use media::MediaType;
 pub use message::{IncomingAuthor, IncomingMessage, IncomingMetrics, MessageError, ValidMessage};
+pub use structural::StructuralState;
 pub use triage::{Action, PiiKind, PiiSpan, Sentiment, SentimentLabel, Triage, Verdict};

@@ -1,10 +1,36 @@
-//! Broadcasts to everyone an incident affects: who they are (one row per contact, or per author
-//! without a contact), the broadcast queued as one reply per reachable recipient in one
-//! transaction, and what became of each.
+//! Broadcasts to everyone an incident or a fixed structural issue affects: who they are (one row
+//! per contact, or per author without a contact), the broadcast queued as one reply per reachable
+//! recipient in one transaction, and what became of each. The structural issue's audience is in
+//! `structural.rs`.
 
 use crate::{Result, Store, StoreError, audit, now_ms};
 use sqlx::Row;
 use wederhoor_core::{AgentId, ConversationId, DeliveryKind};
+
+/// What a broadcast is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BroadcastSubject {
+    Incident(i64),
+    StructuralIssue(i64),
+}
+
+impl BroadcastSubject {
+    /// The `broadcasts` column that holds the subject, and its id.
+    fn column(self) -> (&'static str, i64) {
+        match self {
+            BroadcastSubject::Incident(id) => ("incident_id", id),
+            BroadcastSubject::StructuralIssue(id) => ("structural_issue_id", id),
+        }
+    }
+
+    /// The audit object kind.
+    fn object_kind(self) -> &'static str {
+        match self {
+            BroadcastSubject::Incident(_) => "incident",
+            BroadcastSubject::StructuralIssue(_) => "structural_issue",
+        }
+    }
+}
 
 /// One person an incident affects, with the conversation the broadcast would answer: the newest
 /// of theirs among the incident's messages.
@@ -39,7 +65,7 @@ pub struct PlannedRecipient {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct BroadcastView {
     pub id: i64,
-    pub incident_id: i64,
+    pub incident_id: Option<i64>,
     pub text: String,
     pub agent_name: String,
     pub created_at: i64,
@@ -113,13 +139,31 @@ impl Store {
         text: &str,
         recipients: &[PlannedRecipient],
     ) -> Result<i64> {
+        self.queue_broadcast_for(
+            BroadcastSubject::Incident(incident),
+            agent,
+            text,
+            recipients,
+        )
+        .await
+    }
+
+    /// [`Store::queue_broadcast`] for any subject.
+    pub async fn queue_broadcast_for(
+        &self,
+        subject: BroadcastSubject,
+        agent: AgentId,
+        text: &str,
+        recipients: &[PlannedRecipient],
+    ) -> Result<i64> {
+        let (column, subject_id) = subject.column();
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         self.counted(3 + 6 * recipients.len() as u64);
-        let id: i64 = sqlx::query(
-            "INSERT INTO broadcasts (incident_id, text, agent_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(incident)
+        let id: i64 = sqlx::query(&format!(
+            "INSERT INTO broadcasts ({column}, text, agent_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id"
+        ))
+        .bind(subject_id)
         .bind(text)
         .bind(agent.0)
         .bind(now_ms())
@@ -162,8 +206,8 @@ impl Store {
             &mut tx,
             Some(agent.0),
             "broadcast.queue",
-            "incident",
-            Some(incident),
+            subject.object_kind(),
+            Some(subject_id),
             &format!(
                 "broadcast {id}: {queued} queued, {} not reachable",
                 recipients.len() - queued
@@ -176,12 +220,20 @@ impl Store {
 
     /// The broadcasts of an incident, newest first, each with the state of every recipient.
     pub async fn broadcasts_of_incident(&self, incident: i64) -> Result<Vec<BroadcastView>> {
+        self.broadcasts_of(BroadcastSubject::Incident(incident))
+            .await
+    }
+
+    /// The broadcasts of an incident or an issue, newest first, each with the state of every
+    /// recipient.
+    pub async fn broadcasts_of(&self, subject: BroadcastSubject) -> Result<Vec<BroadcastView>> {
+        let (column, subject_id) = subject.column();
         self.counted(2);
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT b.id, b.incident_id, b.text, g.display_name, b.created_at FROM broadcasts b \
-             JOIN agents g ON g.id = b.agent_id WHERE b.incident_id = $1 ORDER BY b.id DESC",
-        )
-        .bind(incident)
+             JOIN agents g ON g.id = b.agent_id WHERE b.{column} = $1 ORDER BY b.id DESC"
+        ))
+        .bind(subject_id)
         .fetch_all(self.pool())
         .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -195,15 +247,15 @@ impl Store {
                 recipients: Vec::new(),
             });
         }
-        let states = sqlx::query(
+        let states = sqlx::query(&format!(
             "SELECT br.broadcast_id, br.conversation_id, a.handle, s.name, s.delivery_kind, r.state, \
                     r.last_error, br.unreachable \
              FROM broadcasts b JOIN broadcast_recipients br ON br.broadcast_id = b.id \
              JOIN conversations c ON c.id = br.conversation_id JOIN sources s ON s.id = c.source_id \
              LEFT JOIN authors a ON a.id = c.author_id LEFT JOIN replies r ON r.id = br.reply_id \
-             WHERE b.incident_id = $1 ORDER BY br.broadcast_id, br.recipient",
-        )
-        .bind(incident)
+             WHERE b.{column} = $1 ORDER BY br.broadcast_id, br.recipient"
+        ))
+        .bind(subject_id)
         .fetch_all(self.pool())
         .await?;
         for r in &states {

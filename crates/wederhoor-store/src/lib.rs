@@ -33,6 +33,7 @@ mod retention;
 mod rules;
 mod secrets;
 mod sources;
+mod structural;
 mod summary;
 mod surveys;
 
@@ -41,7 +42,7 @@ pub use accounts::{
 };
 pub use agents::{Agent, NewAgent, Session, Totp};
 pub use audit_view::{AuditEntry, AuditFilter};
-pub use broadcast::{Affected, BroadcastView, PlannedRecipient, RecipientState};
+pub use broadcast::{Affected, BroadcastSubject, BroadcastView, PlannedRecipient, RecipientState};
 pub use cards::{CardView, NewCard, NewPrintedCard, PrintedCardView, PrintedRequest, content_hash};
 pub use cluster::ActiveVersions;
 pub use decisions::{DecisionItem, DecisionKind, NewTeamModel, TeamModel};
@@ -77,6 +78,10 @@ pub use privacy::{
 pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
+pub use structural::{
+    IssueBrief, IssueDay, IssueVocabulary, LinkedCase, NewStructuralIssue, PersonFacts,
+    StructuralEdit, StructuralIssue,
+};
 pub use summary::{PeriodCounts, SummarySample};
 pub use surveys::{
     AgentWorkload, DueSurvey, NewSurvey, ReportTimes, SurveyAnswer, SurveyBrief, SurveyCandidate,
@@ -328,7 +333,24 @@ impl Store {
             let sql = source
                 .replace("{ID}", id)
                 .replace("{REAL}", real)
-                .replace("{BLOB}", blob);
+                .replace("{BLOB}", blob)
+                // A line for one backend only: the other reads it as a comment (stripped below).
+                .replace(
+                    "{SQLITE}",
+                    if self.backend == Backend::Sqlite {
+                        ""
+                    } else {
+                        "--"
+                    },
+                )
+                .replace(
+                    "{POSTGRES}",
+                    if self.backend == Backend::Postgres {
+                        ""
+                    } else {
+                        "--"
+                    },
+                );
             // Comments go first (they may contain ';'); then the file splits into statements.
             let without_comments: String = sql
                 .lines()
@@ -603,7 +625,8 @@ const SQLITE_PRAGMAS: [&str; 5] = [
     "PRAGMA cache_size=-65536",
 ];
 
-/// The schema, as numbered migrations (`{ID}`, `{REAL}` and `{BLOB}` are filled in per backend). Never
+/// The schema, as numbered migrations (`{ID}`, `{REAL}` and `{BLOB}` are filled in per backend; a line
+/// that starts with `{SQLITE}` or `{POSTGRES}` runs on that backend only). Never
 /// edit a migration that has shipped; add the next number instead.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("schema.sql")),
@@ -635,6 +658,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (24, include_str!("migrations/0024_team_model_versions.sql")),
     (23, include_str!("migrations/0023_panels.sql")),
     (18, include_str!("migrations/0018_contacts.sql")),
+    (22, include_str!("migrations/0022_structural_issues.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

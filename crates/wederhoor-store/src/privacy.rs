@@ -496,8 +496,8 @@ impl Store {
             );
             query_in(&sql, &affected).execute(&mut *tx).await?;
             // Their cards (the line an agent wrote them) and their place in broadcasts go with
-            // the replies they were sent as.
-            for table in ["cards", "broadcast_recipients"] {
+            // the replies they were sent as; the links of their cases to structural issues too.
+            for table in ["cards", "broadcast_recipients", "structural_issue_cases"] {
                 let sql = format!("DELETE FROM {table} WHERE conversation_id IN ({empty})");
                 query_in(&sql, &affected).execute(&mut *tx).await?;
             }

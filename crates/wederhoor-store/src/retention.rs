@@ -63,7 +63,12 @@ impl Store {
             .bind(source.id.0)
             .execute(&mut *tx)
             .await?;
-            for table in ["replies", "notes", "callback_links"] {
+            for table in [
+                "replies",
+                "notes",
+                "callback_links",
+                "structural_issue_cases",
+            ] {
                 sqlx::query(&format!(
                     "DELETE FROM {table} WHERE conversation_id IN ({EMPTY})"
                 ))

@@ -1,7 +1,7 @@
-//! Broadcast to everyone an incident affects (`/incidenten/{id}/rondzending`, leads): the form
-//! with the message, the dry run (counts per channel, who cannot be reached and why), the send,
-//! and each earlier broadcast with the delivery state of every recipient. A thin handler over
-//! `wederhoor_app::broadcast`.
+//! Broadcast to everyone an incident affects (`/incidenten/{id}/rondzending`, leads) or a fixed
+//! structural issue affects (`/structureel/{id}/rondzending`): the form with the message, the dry
+//! run (counts per channel, who cannot be reached and why), the send, and each earlier broadcast
+//! with the delivery state of every recipient. Thin handlers over `wederhoor_app::broadcast`.
 
 use crate::AppState;
 use crate::auth::{Auth, LEAD};
@@ -14,6 +14,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use wederhoor_app::broadcast::{BroadcastOutcome, BroadcastRequest, DryRun, broadcast};
+use wederhoor_core::StructuralState;
+use wederhoor_store::BroadcastSubject;
 
 #[derive(Deserialize)]
 pub struct BroadcastForm {
@@ -25,17 +27,63 @@ pub struct BroadcastForm {
     action: String,
 }
 
+/// What the broadcast page says about its subject: the title and way back, whether a broadcast
+/// may go now, and the text the form starts from.
+struct Subject {
+    title: String,
+    back: String,
+    back_label: &'static str,
+    action: String,
+    open: bool,
+    default_text: String,
+}
+
+async fn subject_of(
+    state: &AppState,
+    auth: &Auth<LEAD>,
+    subject: BroadcastSubject,
+) -> Result<Subject, AppError> {
+    Ok(match subject {
+        BroadcastSubject::Incident(id) => {
+            let i = state.store.incident(id).await?.ok_or(AppError::NotFound)?;
+            Subject {
+                title: i.title,
+                back: format!("/incidenten/{id}"),
+                back_label: text(auth.lang, "incident_label"),
+                action: format!("/incidenten/{id}/rondzending"),
+                open: i.state == "open",
+                default_text: i.reply,
+            }
+        }
+        BroadcastSubject::StructuralIssue(id) => {
+            let i = state
+                .store
+                .structural_issue(id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Subject {
+                title: i.title,
+                back: format!("/structureel/{id}"),
+                back_label: text(auth.lang, "structural_label"),
+                action: format!("/structureel/{id}/rondzending"),
+                open: i.state == StructuralState::Fixed,
+                default_text: i.resolution,
+            }
+        }
+    })
+}
+
 async fn page(
     state: &AppState,
     auth: &Auth<LEAD>,
-    id: i64,
+    subject: BroadcastSubject,
     message: &str,
     plan: Option<&DryRun>,
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let incident = state.store.incident(id).await?.ok_or(AppError::NotFound)?;
-    let broadcasts = state.store.broadcasts_of_incident(id).await?;
+    let s = subject_of(state, auth, subject).await?;
+    let broadcasts = state.store.broadcasts_of(subject).await?;
     let html = pages::render(
         state,
         "broadcast.html",
@@ -43,8 +91,13 @@ async fn page(
         minijinja::context! {
             agent => &auth.agent,
             csrf => &auth.csrf,
-            i => &incident,
-            message => if message.is_empty() { incident.reply.as_str() } else { message },
+            subject_title => &s.title,
+            back => &s.back,
+            back_label => s.back_label,
+            action => &s.action,
+            open => s.open,
+            not_fixed => matches!(subject, BroadcastSubject::StructuralIssue(_)) && !s.open,
+            message => if message.is_empty() { s.default_text.as_str() } else { message },
             plan => plan,
             error => error,
             broadcasts => broadcasts,
@@ -59,7 +112,8 @@ pub async fn show(
     auth: Auth<LEAD>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    page(&state, &auth, id, "", None, None, StatusCode::OK).await
+    let subject = BroadcastSubject::Incident(id);
+    page(&state, &auth, subject, "", None, None, StatusCode::OK).await
 }
 
 /// `POST /incidenten/{id}/rondzending`: the dry run (`action=dry`) or the send (`action=send`).
@@ -68,6 +122,37 @@ pub async fn act(
     auth: Auth<LEAD>,
     Path(id): Path<i64>,
     Form(form): Form<BroadcastForm>,
+) -> Result<Response, AppError> {
+    act_on(state, auth, BroadcastSubject::Incident(id), form).await
+}
+
+/// `GET /structureel/{id}/rondzending`: the form (once the issue is fixed) and the earlier
+/// broadcasts.
+pub async fn show_structural(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let subject = BroadcastSubject::StructuralIssue(id);
+    page(&state, &auth, subject, "", None, None, StatusCode::OK).await
+}
+
+/// `POST /structureel/{id}/rondzending`: the dry run or the send to everyone the fixed issue
+/// affects.
+pub async fn act_structural(
+    State(state): State<AppState>,
+    auth: Auth<LEAD>,
+    Path(id): Path<i64>,
+    Form(form): Form<BroadcastForm>,
+) -> Result<Response, AppError> {
+    act_on(state, auth, BroadcastSubject::StructuralIssue(id), form).await
+}
+
+async fn act_on(
+    state: AppState,
+    auth: Auth<LEAD>,
+    subject: BroadcastSubject,
+    form: BroadcastForm,
 ) -> Result<Response, AppError> {
     auth.check_csrf(&form.csrf)?;
     let send = match form.action.as_str() {
@@ -86,7 +171,7 @@ pub async fn act(
         &state.config.replies,
         &state,
         BroadcastRequest {
-            incident: id,
+            subject,
             agent: auth.agent.id,
             agent_name: &auth.agent.display_name,
             text: &form.text,
@@ -100,7 +185,7 @@ pub async fn act(
             page(
                 &state,
                 &auth,
-                id,
+                subject,
                 &form.text,
                 Some(&plan),
                 None,
@@ -110,18 +195,15 @@ pub async fn act(
         }
         BroadcastOutcome::Queued { .. } => {
             state.outbox_wakeup.notify_one();
-            Ok((
-                StatusCode::SEE_OTHER,
-                [(header::LOCATION, format!("/incidenten/{id}/rondzending"))],
-            )
-                .into_response())
+            let back = subject_of(&state, &auth, subject).await?.action;
+            Ok((StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response())
         }
         BroadcastOutcome::Refused(refusal) => {
             let error = Some(text(auth.lang, refusal.key()).to_owned());
             page(
                 &state,
                 &auth,
-                id,
+                subject,
                 &form.text,
                 None,
                 error,

@@ -280,6 +280,7 @@ pub async fn conversation(
             suggested_incident: query.antwoord,
             canned_search: query.standaard,
             canned_use: query.standaard_id,
+            structural_issue: query.structureel,
         },
     )
     .await
@@ -292,6 +293,8 @@ pub(crate) struct PageExtra {
     pub suggested_incident: Option<i64>,
     pub canned_search: Option<String>,
     pub canned_use: Option<i64>,
+    /// A fixed structural issue whose resolution text goes into the composer (a hint's action).
+    pub structural_issue: Option<i64>,
 }
 
 /// A reply the composer shows again: the agent's text, what was refused in it, and the
@@ -416,7 +419,12 @@ async fn render_conversation(
     }
     let escalations = state.store.escalations_of(id).await?;
     let survey = crate::surveys::brief_for_staff(state, id).await?;
-    let ctx = minijinja::context! { survey => survey, escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, contact_id => contact_id, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
+    let structural = crate::structural::case_panel(state, lang, id, &detail.summary).await?;
+    let hints = crate::structural::case_hints(state, lang, id, now).await?;
+    if let Some(text) = crate::structural::fixed_text(state, extra.structural_issue).await? {
+        suggested = Some(text);
+    }
+    let ctx = minijinja::context! { structural => structural, hints => hints, survey => survey, escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, contact_id => contact_id, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
     pages::render(state, "conversation.html", lang, ctx)
 }
 
@@ -517,6 +525,8 @@ fn history_lines(
                     fill(text(lang, "hist_reply_skipped"), &[("reason", reason)])
                 }
                 "note.add" => text(lang, "hist_note").to_owned(),
+                "structural.link" => text(lang, "hist_structural_link").to_owned(),
+                "structural.unlink" => text(lang, "hist_structural_unlink").to_owned(),
                 "review.decide" => {
                     // "{action} (precedent {id}): {reason}"
                     let (verdict, reason) = match detail.split_once(':') {
@@ -624,6 +634,8 @@ pub struct FragmentQuery {
     standaard: Option<String>,
     /// A canned reply whose text (filled in for this case) goes into the composer.
     standaard_id: Option<i64>,
+    /// A fixed structural issue whose resolution text goes into the composer.
+    structureel: Option<i64>,
 }
 
 #[derive(Deserialize)]

@@ -36,6 +36,7 @@ pub mod rules_draft;
 pub mod security;
 mod sources;
 mod staff_account;
+mod structural;
 pub mod surveys;
 mod system;
 mod webhook_in;
@@ -362,6 +363,24 @@ fn routes() -> Routes {
         .route(
             "/incidenten/{id}/rondzending",
             get(broadcasts::show).post(broadcasts::act),
+        )
+        .route(
+            "/structureel",
+            get(structural::list).post(structural::create),
+        )
+        .route(
+            "/structureel/{id}",
+            get(structural::show).post(structural::edit),
+        )
+        .route("/structureel/{id}/status", post(structural::set_state))
+        .route(
+            "/structureel/{id}/rondzending",
+            get(broadcasts::show_structural).post(broadcasts::act_structural),
+        )
+        .route("/c/{id}/structureel", post(structural::link))
+        .route(
+            "/c/{id}/structureel/{issue}/ontkoppelen",
+            post(structural::unlink),
         )
         .route("/review", get(rules::review))
         .route("/review/{id}", post(rules::decide))

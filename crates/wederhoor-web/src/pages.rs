@@ -62,6 +62,14 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             "broadcast.html",
             include_str!("../templates/broadcast.html"),
         ),
+        (
+            "structural.html",
+            include_str!("../templates/structural.html"),
+        ),
+        (
+            "structural_list.html",
+            include_str!("../templates/structural_list.html"),
+        ),
         ("sources.html", include_str!("../templates/sources.html")),
         (
             "public_sources.html",

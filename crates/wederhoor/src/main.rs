@@ -9,6 +9,7 @@ mod demo;
 mod demo_data;
 mod demo_feedback;
 mod demo_panels;
+mod demo_structural;
 mod demo_surveys;
 mod http_server;
 mod import;

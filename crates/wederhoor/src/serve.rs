@@ -175,6 +175,9 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
         crate::demo_surveys::load(&state)
             .await
             .context("the demo's surveys")?;
+        crate::demo_structural::load(&state)
+            .await
+            .context("the demo's structural issue")?;
     }
     // The live burst detector remembers the waves of the last hours across a restart (and sees
     // the demo's): rebuilt from the stored messages before the first new one arrives.

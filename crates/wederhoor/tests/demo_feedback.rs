@@ -73,4 +73,11 @@ async fn the_demo_has_both_boards_and_ideas_in_four_colours() {
         .await
         .unwrap();
     assert_eq!(linked.len(), 1);
+    // The demo's structural issue, in progress with its linked cases, for a lead to see.
+    let issues = store.structural_issues(false).await.unwrap();
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].title, "Pas ingeslikt door automaat");
+    assert_eq!(issues[0].cases, 5);
+    assert_eq!(issues[0].state, wederhoor_core::StructuralState::InProgress);
+    assert!(!issues[0].resolution.is_empty());
 }
