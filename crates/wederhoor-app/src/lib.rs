@@ -35,6 +35,7 @@ pub mod private;
 pub mod reply;
 pub mod reports;
 pub mod retriage;
+pub mod service_levels;
 pub mod summary;
 pub mod surveys;
 pub mod totp;

@@ -14,6 +14,7 @@ pub mod media;
 pub mod message;
 pub mod pii;
 pub mod satisfaction;
+pub mod service_level;
 pub mod triage;
 
 pub use case::{

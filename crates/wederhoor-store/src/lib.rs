@@ -27,6 +27,7 @@ mod privacy;
 mod reach;
 mod resilience;
 mod retention;
+mod service_levels;
 mod rules;
 mod secrets;
 mod sources;
@@ -67,6 +68,10 @@ pub use privacy::{
 };
 pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
+pub use service_levels::{
+    AgentRouting, AssignableAgent, DueInput, DueSignal, DueUpdate, OpenedCase, Promise,
+    ServiceLevelTimes, UnassignedCase,
+};
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use summary::{PeriodCounts, SummarySample};
 pub use surveys::{
@@ -623,6 +628,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("migrations/0015_escalations.sql")),
     (16, include_str!("migrations/0016_surveys.sql")),
     (17, include_str!("migrations/0017_cards.sql")),
+    (21, include_str!("migrations/0021_service_levels.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -48,7 +48,7 @@ fn reason_words(lang: Lang, reason: &str) -> String {
             text(lang, "escalation_reason_reposts"),
             &[("before", before), ("after", after)],
         ),
-        (Some(code @ ("text" | "count" | "watchlist" | "rule")), ..) => {
+        (Some(code @ ("text" | "count" | "watchlist" | "rule" | "first_response" | "resolution")), ..) => {
             text(lang, &format!("escalation_reason_{code}")).to_owned()
         }
         _ => reason.to_owned(),

@@ -8,6 +8,7 @@ mod config;
 mod demo;
 mod demo_data;
 mod demo_feedback;
+mod demo_service_levels;
 mod demo_surveys;
 mod http_server;
 mod import;

@@ -760,3 +760,60 @@ media_not_media = Dit bestand is geen foto of video (PNG, JPEG, GIF, WebP of MP4
 media_too_large = Het bestand is te groot: foto's tot 5 MB, video's tot 15 MB.
 media_channel_takes_none = Via dit kanaal gaan geen foto's of video's mee.
 media_description_too_long = De beschrijving is te lang: hoogstens 1.500 tekens.
+
+## sla
+sort_due = eerst verlopend
+sla_left = nog { $time }
+sla_overdue = { $time } te laat
+sla_unit_min = min
+sla_unit_hours = uur
+sla_unit_days = werkdagen
+sla_kind_first_response = Eerste reactie uiterlijk
+sla_kind_resolution = Afgehandeld uiterlijk
+snooze_back = Terug van uitstel
+snooze_title = Uitstellen of opvolgen
+snooze_until = Uitgesteld tot
+snooze_until_label = Terug in de inbox op
+snooze_note_label = Afspraak met de klant (optioneel)
+snooze_button = Uitstellen
+snooze_wake = Terug in de inbox
+snooze_bad_time = Kies een datum en tijd.
+snooze_in_past = Kies een moment in de toekomst.
+snooze_too_long = Uitstellen kan hoogstens een jaar.
+snooze_note_invalid = De afspraak is te lang (hoogstens 500 tekens) of bevat stuurtekens.
+promises_title = Afspraken en uitgestelde zaken
+promises_intro = Zaken die tot een moment uit de inbox zijn, met de afspraak die de klant is beloofd. Verlopen afspraken staan bovenaan.
+promises_n_overdue =
+    { $n ->
+        [one] { $n } afspraak is verlopen
+       *[other] { $n } afspraken zijn verlopen
+    }
+promises_case = Zaak
+promises_due = Opvolgen op
+promises_note = Afspraak
+promises_overdue = verlopen
+promises_snooze_only = (alleen uitgesteld)
+promises_none = Er zijn geen uitgestelde zaken of afspraken.
+nav_promises = Afspraken
+routing_title = Beschikbaarheid
+routing_intro = Nieuwe zaken worden automatisch verdeeld over wie beschikbaar is, per team en taal.
+routing_available = Je bent beschikbaar.
+routing_away = Je bent afwezig: je krijgt geen nieuwe zaken.
+routing_available_label = Beschikbaar voor nieuwe zaken
+routing_team = Team
+routing_languages = Talen (bijvoorbeeld nl,en)
+routing_save = Opslaan
+routing_team_invalid = De teamnaam is te lang (hoogstens 60 tekens) of bevat stuurtekens.
+routing_languages_invalid = Geef talen als taalcodes met komma's, zoals nl,en.
+escalation_kind_service_level = Servicenorm overschreden
+escalation_check_service_level_read_thread = Gesprek gelezen
+escalation_check_service_level_answer_customer = Klant geantwoord of iemand aangewezen
+escalation_check_service_level_check_workload = Werkverdeling van het team bekeken
+escalation_reason_first_response = de eerste reactie is later dan de servicenorm
+escalation_reason_resolution = de afhandeling duurt langer dan de servicenorm
+report_business_hours = Binnen kantoortijd
+report_first_response_business = Eerste reactie (kantoortijd)
+report_resolution_business = Doorlooptijd (kantoortijd)
+report_attainment = Servicenorm gehaald
+report_attainment_first = eerste reactie
+report_attainment_resolution = afhandeling
