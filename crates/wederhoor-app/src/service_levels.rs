@@ -221,9 +221,8 @@ pub fn choose_assignments(
         .max()
         .unwrap_or(0);
     for case in cases {
-        let speaks = |a: &AssignableAgent| {
-            a.languages.is_empty() || a.languages.iter().any(|l| *l == case.language)
-        };
+        let speaks =
+            |a: &AssignableAgent| a.languages.is_empty() || a.languages.contains(&case.language);
         let pick = match mode {
             AssignmentMode::Off => return Vec::new(),
             AssignmentMode::RoundRobin => agents
@@ -392,7 +391,10 @@ pub fn business_csv(b: &BusinessTimes) -> String {
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     let mut out = String::new();
     for (name, value) in [
-        ("first_response_median_secs", opt(b.first_response.median_secs)),
+        (
+            "first_response_median_secs",
+            opt(b.first_response.median_secs),
+        ),
         ("first_response_p90_secs", opt(b.first_response.p90_secs)),
         ("resolution_median_secs", opt(b.resolution.median_secs)),
         ("resolution_p90_secs", opt(b.resolution.p90_secs)),

@@ -323,20 +323,24 @@ impl ServiceLevels {
             None => (TimerKind::FirstResponse, target.first_response_minutes),
             Some(_) => (TimerKind::Resolution, target.resolution_minutes),
         };
-        let due_at = self.calendar.add_business_minutes(case.opened_at, minutes)?;
-        let used_ms = self.calendar.business_ms_between(case.opened_at, now_ms);
+        let due_at = self
+            .calendar
+            .add_business_minutes(case.opened_at, minutes)?;
         let target_ms = minutes.saturating_mul(MINUTE_MS);
-        let state = if now_ms >= due_at {
-            TimerState::Breached
-        } else if used_ms.saturating_mul(100) >= target_ms.saturating_mul(self.warn_percent) {
-            TimerState::Warning
+        // Only the span that matters is walked: the time used while the target is ahead (at
+        // most the target's days), the time overdue after it.
+        let (state, minutes_left) = if now_ms >= due_at {
+            let overdue = self.calendar.business_ms_between(due_at, now_ms);
+            (TimerState::Breached, -(overdue / MINUTE_MS))
         } else {
-            TimerState::Ok
-        };
-        let minutes_left = if now_ms >= due_at {
-            -(self.calendar.business_ms_between(due_at, now_ms) / MINUTE_MS)
-        } else {
-            (target_ms - used_ms).div_euclid(MINUTE_MS)
+            let used_ms = self.calendar.business_ms_between(case.opened_at, now_ms);
+            let warned = used_ms.saturating_mul(100) >= target_ms.saturating_mul(self.warn_percent);
+            let state = if warned {
+                TimerState::Warning
+            } else {
+                TimerState::Ok
+            };
+            (state, (target_ms - used_ms).div_euclid(MINUTE_MS))
         };
         Some(Timer {
             kind,
@@ -349,7 +353,9 @@ impl ServiceLevels {
     /// Whether the first response met its target (`None` while unanswered and not yet due).
     pub fn first_response_met(&self, case: &CaseClock, now_ms: i64) -> Option<bool> {
         let minutes = self.target(case.priority).first_response_minutes;
-        let due = self.calendar.add_business_minutes(case.opened_at, minutes)?;
+        let due = self
+            .calendar
+            .add_business_minutes(case.opened_at, minutes)?;
         match case.first_reply_at {
             Some(at) => Some(at <= due),
             None if now_ms >= due => Some(false),

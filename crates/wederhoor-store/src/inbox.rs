@@ -42,8 +42,12 @@ pub enum InboxSort {
 }
 
 impl InboxSort {
-    pub const ALL: &'static [InboxSort] =
-        &[InboxSort::Newest, InboxSort::Priority, InboxSort::Waiting, InboxSort::Due];
+    pub const ALL: &'static [InboxSort] = &[
+        InboxSort::Newest,
+        InboxSort::Priority,
+        InboxSort::Waiting,
+        InboxSort::Due,
+    ];
 
     /// `newest`, `priority` or `waiting`.
     pub fn parse(s: &str) -> Option<InboxSort> {

@@ -185,29 +185,29 @@ pub async fn page(
         Ok((period, r)) => {
             let b = business_of(&state, &period).await?;
             (
-            None,
-            minijinja::context! {
-                r => &r,
-                b => &b,
-                b_first_median => duration_words(lang, b.first_response.median_secs),
-                b_first_p90 => duration_words(lang, b.first_response.p90_secs),
-                b_resolution_median => duration_words(lang, b.resolution.median_secs),
-                b_resolution_p90 => duration_words(lang, b.resolution.p90_secs),
-                van => period.from.to_string(),
-                tot => period.to.to_string(),
-                charts => charts(lang, &r),
-                first_median => duration_words(lang, r.first_response.median_secs),
-                first_p90 => duration_words(lang, r.first_response.p90_secs),
-                resolution_median => duration_words(lang, r.resolution.median_secs),
-                resolution_p90 => duration_words(lang, r.resolution.p90_secs),
-                nps_agents => labelled(lang, &r.nps_by_agent, ""),
-                nps_topics => labelled(lang, &r.nps_by_topic, "topic_"),
-                nps_channels => labelled(lang, &r.nps_by_channel, "channel_"),
-                nps_periods => labelled(lang, &r.nps_by_period, ""),
-                answered => r.nps.tally.answered(),
-            },
-            StatusCode::OK,
-        )
+                None,
+                minijinja::context! {
+                    r => &r,
+                    b => &b,
+                    b_first_median => duration_words(lang, b.first_response.median_secs),
+                    b_first_p90 => duration_words(lang, b.first_response.p90_secs),
+                    b_resolution_median => duration_words(lang, b.resolution.median_secs),
+                    b_resolution_p90 => duration_words(lang, b.resolution.p90_secs),
+                    van => period.from.to_string(),
+                    tot => period.to.to_string(),
+                    charts => charts(lang, &r),
+                    first_median => duration_words(lang, r.first_response.median_secs),
+                    first_p90 => duration_words(lang, r.first_response.p90_secs),
+                    resolution_median => duration_words(lang, r.resolution.median_secs),
+                    resolution_p90 => duration_words(lang, r.resolution.p90_secs),
+                    nps_agents => labelled(lang, &r.nps_by_agent, ""),
+                    nps_topics => labelled(lang, &r.nps_by_topic, "topic_"),
+                    nps_channels => labelled(lang, &r.nps_by_channel, "channel_"),
+                    nps_periods => labelled(lang, &r.nps_by_period, ""),
+                    answered => r.nps.tally.answered(),
+                },
+                StatusCode::OK,
+            )
         }
         Err(message) => (
             Some(message),

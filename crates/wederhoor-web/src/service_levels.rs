@@ -89,9 +89,15 @@ pub fn timers(
         .filter_map(|c| {
             let t = service_levels::timer(levels, c, now)?;
             let label = if t.state == TimerState::Breached {
-                crate::i18n::fill(text(lang, "sla_overdue"), &[("time", &minutes_words(lang, t.minutes_left))])
+                crate::i18n::fill(
+                    text(lang, "sla_overdue"),
+                    &[("time", &minutes_words(lang, t.minutes_left))],
+                )
             } else {
-                crate::i18n::fill(text(lang, "sla_left"), &[("time", &minutes_words(lang, t.minutes_left))])
+                crate::i18n::fill(
+                    text(lang, "sla_left"),
+                    &[("time", &minutes_words(lang, t.minutes_left))],
+                )
             };
             Some((
                 c.id.0.to_string(),

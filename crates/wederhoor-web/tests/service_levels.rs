@@ -11,9 +11,7 @@ use axum::http::StatusCode;
 use common::{TestApp, attr_after, conversation_of, inbox_rows, spawn_apps};
 use serde_json::{Value, json};
 use wederhoor_app::service_levels::{AssignmentMode, ServiceLevelPolicy};
-use wederhoor_core::service_level::{
-    BusinessCalendar, ServiceLevels, Target,
-};
+use wederhoor_core::service_level::{BusinessCalendar, ServiceLevels, Target};
 use wederhoor_core::{ConversationId, EscalationKind, Role};
 use wederhoor_store::NewAgent;
 use wederhoor_triage::Engine;
@@ -101,7 +99,9 @@ fn row_of(html: &str, c: ConversationId) -> String {
 }
 
 async fn sweep(t: &TestApp) -> wederhoor_app::service_levels::SweepOutcome {
-    wederhoor_web::service_levels::sweep(&t.state).await.unwrap()
+    wederhoor_web::service_levels::sweep(&t.state)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -123,7 +123,10 @@ async fn a_case_warns_before_its_target_then_is_overdue_escalated_and_past_sla()
         t.state.clock.advance(40 * MINUTE);
         let row = row_of(&t.get("/inbox", Some(&s)).await.text(), fresh);
         assert!(row.contains("data-sla=\"warning\""), "{b}: {row}");
-        assert!(row.contains("nog 10 min") || row.contains("nog 9 min"), "{b}: {row}");
+        assert!(
+            row.contains("nog 10 min") || row.contains("nog 9 min"),
+            "{b}: {row}"
+        );
 
         // The sweep computes the targets, warns once and escalates the breach once.
         let first = sweep(&t).await;
@@ -131,7 +134,10 @@ async fn a_case_warns_before_its_target_then_is_overdue_escalated_and_past_sla()
         assert_eq!(first.breaches, [late], "{b}");
         assert_eq!(first.warnings.len(), 2, "{b}: both passed their warning");
         let again = sweep(&t).await;
-        assert!(again.breaches.is_empty() && again.warnings.is_empty(), "{b}");
+        assert!(
+            again.breaches.is_empty() && again.warnings.is_empty(),
+            "{b}"
+        );
         let escalations = t.store.escalations_of(late).await.unwrap();
         assert_eq!(escalations.len(), 1, "{b}");
         assert_eq!(escalations[0].kind, EscalationKind::ServiceLevel, "{b}");
@@ -230,12 +236,19 @@ async fn a_snoozed_case_leaves_the_inbox_and_comes_back_marked() {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
         let inbox = t.get("/inbox", Some(&s)).await.text();
-        assert!(row_of(&inbox, c).is_empty(), "{b}: a snoozed case is hidden");
+        assert!(
+            row_of(&inbox, c).is_empty(),
+            "{b}: a snoozed case is hidden"
+        );
         let lead = t.login_as(&t.lead).await;
         let promises = t.get("/beloftes", Some(&lead)).await.text();
         assert_eq!(
-            attr_after(&promises, &format!("data-conversation=\"{c}\""), "data-overdue")
-                .as_deref(),
+            attr_after(
+                &promises,
+                &format!("data-conversation=\"{c}\""),
+                "data-overdue"
+            )
+            .as_deref(),
             Some("0"),
             "{b}"
         );
@@ -249,8 +262,12 @@ async fn a_snoozed_case_leaves_the_inbox_and_comes_back_marked() {
         assert!(row.contains("Bellen over de nieuwe pas"), "{b}");
         let promises = t.get("/beloftes", Some(&lead)).await.text();
         assert_eq!(
-            attr_after(&promises, &format!("data-conversation=\"{c}\""), "data-overdue")
-                .as_deref(),
+            attr_after(
+                &promises,
+                &format!("data-conversation=\"{c}\""),
+                "data-overdue"
+            )
+            .as_deref(),
             Some("1"),
             "{b}"
         );
@@ -266,7 +283,10 @@ async fn a_snoozed_case_leaves_the_inbox_and_comes_back_marked() {
         let promises = t.get("/beloftes", Some(&lead)).await.text();
         assert!(promises.contains("id=\"promises-none\""), "{b}");
         // An agent may not read the leads' list.
-        assert_eq!(t.get("/beloftes", Some(&s)).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            t.get("/beloftes", Some(&s)).await.status,
+            StatusCode::FORBIDDEN
+        );
     }
 }
 
@@ -297,7 +317,11 @@ async fn round_robin_alternates_between_available_agents_and_skips_one_who_is_aw
             .post_form(
                 "/me/beschikbaarheid",
                 Some(&lead),
-                &[("csrf", &lead.csrf), ("team", "webcare"), ("languages", "nl, en")],
+                &[
+                    ("csrf", &lead.csrf),
+                    ("team", "webcare"),
+                    ("languages", "nl, en"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{b}: {}", r.text());
@@ -331,7 +355,11 @@ async fn round_robin_alternates_between_available_agents_and_skips_one_who_is_aw
         assert!(sweep(&t).await.assigned.is_empty(), "{b}");
         let next = ingest_one(&t, question("rr4", "@k4", 1)).await;
         sweep(&t).await;
-        assert_eq!(t.detail(next).await.summary.owner_id, Some(t.agent.id), "{b}");
+        assert_eq!(
+            t.detail(next).await.summary.owner_id,
+            Some(t.agent.id),
+            "{b}"
+        );
         let inbox = t.get("/inbox?unassigned=1", Some(&lead)).await.text();
         assert_eq!(inbox_rows(&inbox), 0, "{b}");
     }
@@ -373,7 +401,11 @@ async fn the_report_shows_first_response_and_resolution_within_business_hours() 
         // whatever the day the test runs.
         let mut cases = Vec::new();
         for (i, minutes_ago) in [120, 1_800, 4_500, 8_640].into_iter().enumerate() {
-            let c = ingest_one(&t, question(&format!("rep{i}"), &format!("@r{i}"), minutes_ago)).await;
+            let c = ingest_one(
+                &t,
+                question(&format!("rep{i}"), &format!("@r{i}"), minutes_ago),
+            )
+            .await;
             let r = t
                 .post_form(
                     &format!("/c/{c}/reply"),

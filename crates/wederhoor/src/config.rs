@@ -1019,7 +1019,9 @@ impl ServiceLevelsSection {
                 bail!("service_levels: the {name} targets must be 1 to {year} minutes");
             }
             if resolution < first {
-                bail!("service_levels: resolution_{name} must not be shorter than first_response_{name}");
+                bail!(
+                    "service_levels: resolution_{name} must not be shorter than first_response_{name}"
+                );
             }
             Ok(Target {
                 first_response_minutes: first,
@@ -1213,4 +1215,3 @@ mod tests {
         }
     }
 }
-

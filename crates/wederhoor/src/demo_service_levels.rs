@@ -22,7 +22,10 @@ pub async fn load(state: &AppState) -> anyhow::Result<()> {
     let outcome =
         service_levels::sweep(store, &quiet, &state.config.escalations, &NoEvents, now).await?;
     if let Some(first) = outcome.breaches.first() {
-        let snippet = store.conversation_snippet(*first).await?.unwrap_or_default();
+        let snippet = store
+            .conversation_snippet(*first)
+            .await?
+            .unwrap_or_default();
         wederhoor_app::escalations::open(
             store,
             &state.config.escalations,

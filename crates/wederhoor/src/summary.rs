@@ -41,7 +41,7 @@ pub async fn run(
         jiff::Timestamp::now().as_millisecond(),
     )
     .await
-        .with_context(|| format!("summarising {date}"))?;
+    .with_context(|| format!("summarising {date}"))?;
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
         Format::Text => print!("{}", render_text(&summary, language)),
