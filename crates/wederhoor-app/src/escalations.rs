@@ -353,10 +353,12 @@ pub fn kind_name(language: &str, kind: EscalationKind) -> &'static str {
         ("en", EscalationKind::Legal) => "legal",
         ("en", EscalationKind::Viral) => "viral",
         ("en", EscalationKind::Repeat) => "repeat contact",
+        ("en", EscalationKind::ServiceLevel) => "service level missed",
         (_, EscalationKind::Press) => "pers",
         (_, EscalationKind::Legal) => "juridisch",
         (_, EscalationKind::Viral) => "viraal",
         (_, EscalationKind::Repeat) => "herhaald contact",
+        (_, EscalationKind::ServiceLevel) => "servicenorm overschreden",
     }
 }
 

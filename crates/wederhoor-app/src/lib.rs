@@ -43,6 +43,7 @@ pub mod reply;
 pub mod reports;
 pub mod retriage;
 pub mod structural;
+pub mod service_levels;
 pub mod summary;
 pub mod surveys;
 pub mod totp;

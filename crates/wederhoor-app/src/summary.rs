@@ -46,6 +46,9 @@ pub struct DailySummary {
     pub not_answered: NotAnswered,
     /// Messages escalated to a lead that day.
     pub escalations: i64,
+    /// Cases opened that day that missed their first-response target (answered late, or still
+    /// unanswered after it), counted in business hours from the configured targets.
+    pub past_sla: i64,
     /// Messages that raised an alert (phishing, fraud) that day.
     pub alerts: i64,
     pub cases: CaseCounts,
@@ -106,13 +109,41 @@ pub fn day_range(date: Date, zone: &TimeZone) -> Result<(jiff::Zoned, jiff::Zone
     Ok((start, end))
 }
 
-/// The summary of `date` in `zone`, counted from the store.
+/// The summary of `date` in `zone`, counted from the store, with the default service levels
+/// at the current time.
 pub async fn daily_summary(
     store: &Store,
     date: Date,
     zone: &TimeZone,
 ) -> Result<DailySummary, SummaryError> {
+    let levels = crate::service_levels::ServiceLevelPolicy::default().levels;
+    daily_summary_at(
+        store,
+        date,
+        zone,
+        &levels,
+        jiff::Timestamp::now().as_millisecond(),
+    )
+    .await
+}
+
+/// The summary of `date` in `zone` with the configured service levels, `past_sla` as it
+/// stands at `now_ms`.
+pub async fn daily_summary_at(
+    store: &Store,
+    date: Date,
+    zone: &TimeZone,
+    levels: &wederhoor_core::service_level::ServiceLevels,
+    now_ms: i64,
+) -> Result<DailySummary, SummaryError> {
     let (start, end) = day_range(date, zone)?;
+    let opened = store
+        .cases_opened_between(
+            start.timestamp().as_millisecond(),
+            end.timestamp().as_millisecond(),
+        )
+        .await?;
+    let past_sla = crate::service_levels::past_sla(levels, &opened, now_ms);
     let counts = store
         .period_counts(
             start.timestamp().as_millisecond(),
@@ -175,6 +206,7 @@ pub async fn daily_summary(
             no_engage: verdict("no_engage"),
         },
         escalations: verdict("escalate"),
+        past_sla,
         alerts: verdict("alert"),
         cases: CaseCounts {
             opened: counts.cases_opened,
@@ -238,6 +270,7 @@ struct Words {
     ignore: &'static str,
     no_engage: &'static str,
     escalations: &'static str,
+    past_sla: &'static str,
     alerts: &'static str,
     replies_by_agent: &'static str,
     first_response: &'static str,
@@ -264,6 +297,7 @@ const DUTCH: Words = Words {
     ignore: "genegeerd (ignore)",
     no_engage: "niet op ingegaan (no_engage)",
     escalations: "Geëscaleerd naar een teamleider",
+    past_sla: "Zaken over de servicenorm (eerste reactie)",
     alerts: "Waarschuwingen (phishing, fraude)",
     replies_by_agent: "Antwoorden per medewerker",
     first_response: "Mediane tijd tot eerste antwoord",
@@ -290,6 +324,7 @@ const ENGLISH: Words = Words {
     ignore: "ignored (ignore)",
     no_engage: "not engaged (no_engage)",
     escalations: "Escalated to a team lead",
+    past_sla: "Cases past their service level (first response)",
     alerts: "Alerts (phishing, fraud)",
     replies_by_agent: "Replies per agent",
     first_response: "Median time to first reply",
@@ -363,6 +398,7 @@ pub fn render_text(summary: &DailySummary, language: Language) -> String {
         w.no_engage
     );
     let _ = writeln!(out, "{}: {}", w.escalations, summary.escalations);
+    let _ = writeln!(out, "{}: {}", w.past_sla, summary.past_sla);
     let _ = writeln!(out, "{}: {}", w.alerts, summary.alerts);
     list(&mut out, w.replies_by_agent, &summary.replies_by_agent);
     match summary.first_response_median_secs {

@@ -14,6 +14,7 @@ named_enum!(
         Legal => "legal",
         Viral => "viral",
         Repeat => "repeat",
+        ServiceLevel => "service_level",
     }
 );
 
@@ -35,6 +36,7 @@ impl EscalationKind {
             EscalationKind::Legal => &["read_thread", "inform_legal", "no_admission"],
             EscalationKind::Viral => &["read_thread", "check_facts", "answer_publicly"],
             EscalationKind::Repeat => &["read_history", "call_customer", "report_cause"],
+            EscalationKind::ServiceLevel => &["read_thread", "answer_customer", "check_workload"],
         }
     }
 

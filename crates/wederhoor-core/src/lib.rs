@@ -15,6 +15,7 @@ pub mod message;
 pub mod pii;
 pub mod satisfaction;
 pub mod structural;
+pub mod service_level;
 pub mod triage;
 
 pub use case::{

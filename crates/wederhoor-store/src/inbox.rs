@@ -21,6 +21,8 @@ pub struct ConversationFilter {
     pub unassigned: bool,
     /// The order of the list (not a filter: counts ignore it).
     pub sort: InboxSort,
+    /// `Some(now)`: leave out cases snoozed until after `now` (the counts still hold them).
+    pub awake_at: Option<i64>,
 }
 
 /// The order of the inbox list.
@@ -34,11 +36,18 @@ pub enum InboxSort {
     /// Conversations still waiting for our answer (not closed or waiting for the customer, no
     /// reply since their newest message) first, the one waiting longest at the top.
     Waiting,
+    /// The case whose service-level target falls due first at the top (as the service-level
+    /// sweep computed it); cases without a target last.
+    Due,
 }
 
 impl InboxSort {
-    pub const ALL: &'static [InboxSort] =
-        &[InboxSort::Newest, InboxSort::Priority, InboxSort::Waiting];
+    pub const ALL: &'static [InboxSort] = &[
+        InboxSort::Newest,
+        InboxSort::Priority,
+        InboxSort::Waiting,
+        InboxSort::Due,
+    ];
 
     /// `newest`, `priority` or `waiting`.
     pub fn parse(s: &str) -> Option<InboxSort> {
@@ -50,6 +59,7 @@ impl InboxSort {
             InboxSort::Newest => "newest",
             InboxSort::Priority => "priority",
             InboxSort::Waiting => "waiting",
+            InboxSort::Due => "due",
         }
     }
 
@@ -60,6 +70,10 @@ impl InboxSort {
             InboxSort::Waiting => {
                 "CASE WHEN c.state IN ('closed', 'waiting') OR EXISTS (SELECT 1 FROM replies r \
                  WHERE r.conversation_id = c.id AND r.created_at >= c.last_message_at) THEN 1 ELSE 0 END, \
+                 c.last_message_at ASC, c.id ASC"
+            }
+            InboxSort::Due => {
+                "CASE WHEN c.due_at IS NULL OR c.state = 'closed' THEN 1 ELSE 0 END, c.due_at ASC, \
                  c.last_message_at ASC, c.id ASC"
             }
         }
@@ -89,6 +103,12 @@ pub struct ConversationSummary {
     pub lead_flag: Option<String>,
     #[serde(skip)]
     pub author_id: Option<i64>,
+    /// When the team first replied (the service-level timer's first target).
+    pub first_reply_at: Option<i64>,
+    /// Snoozed or promised until then (the case leaves the inbox until then).
+    pub snoozed_until: Option<i64>,
+    /// The follow-up promise's note, if the snooze is one.
+    pub snooze_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -168,7 +188,9 @@ pub struct ConversationDetail {
 
 const SUMMARY_SELECT: &str = "SELECT c.id, c.source_id, s.name AS source_name, a.handle, a.name AS author_name, \
      c.state, c.owner_id, g.display_name AS owner_name, c.verdict, c.priority, c.language, c.topics, \
-     c.snippet, c.message_count, c.created_at, c.last_message_at, c.lead_flag, c.author_id \
+     c.snippet, c.message_count, c.created_at, c.last_message_at, c.lead_flag, c.author_id, \
+     (SELECT MIN(r.created_at) FROM replies r WHERE r.conversation_id = c.id) AS first_reply_at, \
+     c.snoozed_until, c.snooze_note \
      FROM conversations c JOIN sources s ON s.id = c.source_id \
      LEFT JOIN authors a ON a.id = c.author_id LEFT JOIN agents g ON g.id = c.owner_id";
 
@@ -254,6 +276,9 @@ fn summary_from_row(r: &AnyRow) -> Result<ConversationSummary> {
         last_message_at: r.try_get("last_message_at")?,
         lead_flag: r.try_get("lead_flag")?,
         author_id: r.try_get("author_id")?,
+        first_reply_at: r.try_get("first_reply_at")?,
+        snoozed_until: r.try_get("snoozed_until")?,
+        snooze_note: r.try_get("snooze_note")?,
     })
 }
 
@@ -282,6 +307,12 @@ fn filter_sql(filter: &ConversationFilter, skip_verdict: bool) -> (String, Vec<F
     }
     if let Some(o) = filter.owner {
         push("c.owner_id = ?", FilterValue::Int(o.0));
+    }
+    if let (Some(now), false) = (filter.awake_at, skip_verdict) {
+        push(
+            "(c.snoozed_until IS NULL OR c.snoozed_until <= ?)",
+            FilterValue::Int(now),
+        );
     }
     if filter.unassigned {
         clauses.push("c.owner_id IS NULL".to_owned());

@@ -32,6 +32,7 @@ mod resilience;
 mod retention;
 mod rules;
 mod secrets;
+mod service_levels;
 mod sources;
 mod structural;
 mod summary;
@@ -77,6 +78,10 @@ pub use privacy::{
 };
 pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
+pub use service_levels::{
+    AgentRouting, AssignableAgent, DueInput, DueSignal, DueUpdate, OpenedCase, Promise,
+    ServiceLevelTimes, UnassignedCase,
+};
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use structural::{
     IssueBrief, IssueDay, IssueVocabulary, LinkedCase, NewStructuralIssue, PersonFacts,
@@ -659,6 +664,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (23, include_str!("migrations/0023_panels.sql")),
     (18, include_str!("migrations/0018_contacts.sql")),
     (22, include_str!("migrations/0022_structural_issues.sql")),
+    (21, include_str!("migrations/0021_service_levels.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

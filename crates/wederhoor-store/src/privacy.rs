@@ -47,6 +47,9 @@ pub struct PersonConversation {
     pub notes: Vec<NoteView>,
     /// Call-back requests left through one-time links (phone number, good time).
     pub callbacks: Vec<crate::CallbackLink>,
+    /// A follow-up promised to the person (snoozed until, the agent's note).
+    pub snoozed_until: Option<i64>,
+    pub snooze_note: Option<String>,
 }
 
 /// A lead's decision on one of the person's messages.
@@ -245,7 +248,8 @@ impl Store {
         if !conversations.is_empty() {
             let clist = placeholders(1, conversations.len());
             let sql = format!(
-                "SELECT c.id, s.name, c.state, c.verdict, c.message_count, c.created_at, c.last_message_at \
+                "SELECT c.id, s.name, c.state, c.verdict, c.message_count, c.created_at, c.last_message_at, \
+                 c.snoozed_until, c.snooze_note \
                  FROM conversations c JOIN sources s ON s.id = c.source_id WHERE c.id IN ({clist}) ORDER BY c.id"
             );
             for r in query_in(&sql, &conversations)
@@ -263,6 +267,8 @@ impl Store {
                     replies: vec![],
                     notes: vec![],
                     callbacks: vec![],
+                    snoozed_until: r.try_get(7)?,
+                    snooze_note: r.try_get(8)?,
                 });
             }
             let sql = format!(

@@ -48,9 +48,12 @@ fn reason_words(lang: Lang, reason: &str) -> String {
             text(lang, "escalation_reason_reposts"),
             &[("before", before), ("after", after)],
         ),
-        (Some(code @ ("text" | "count" | "watchlist" | "rule")), ..) => {
-            text(lang, &format!("escalation_reason_{code}")).to_owned()
-        }
+        (
+            Some(
+                code @ ("text" | "count" | "watchlist" | "rule" | "first_response" | "resolution"),
+            ),
+            ..,
+        ) => text(lang, &format!("escalation_reason_{code}")).to_owned(),
         _ => reason.to_owned(),
     }
 }

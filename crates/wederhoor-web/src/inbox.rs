@@ -68,8 +68,9 @@ impl InboxQuery {
             sort: match non_empty(&self.sort) {
                 None => InboxSort::default(),
                 Some(s) => InboxSort::parse(s)
-                    .ok_or_else(|| bad("sort", &"expected newest, priority or waiting"))?,
+                    .ok_or_else(|| bad("sort", &"expected newest, priority, waiting or due"))?,
             },
+            awake_at: None,
         })
     }
 
@@ -127,7 +128,11 @@ pub async fn list(
     auth: Auth<AGENT>,
     Query(query): Query<InboxQuery>,
 ) -> Result<Html<String>, AppError> {
-    let filter = query.filter(auth.agent.id)?;
+    let now = state.clock.now_ms();
+    let filter = ConversationFilter {
+        awake_at: Some(now),
+        ..query.filter(auth.agent.id)?
+    };
     let page = query.page.unwrap_or(1).max(1);
     let rows = state
         .store
@@ -135,12 +140,15 @@ pub async fn list(
         .await?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     let rows: Vec<ConversationSummary> = rows.into_iter().take(PAGE_SIZE as usize).collect();
+    let timers = crate::service_levels::timers(&state, auth.lang, &rows, now);
     let counts = state.store.count_conversations_by_verdict(&filter).await?;
     let total: i64 = counts.iter().map(|c| c.count).sum();
     let ctx = minijinja::context! {
         agent => &auth.agent,
         csrf => &auth.csrf,
         rows => &rows,
+        timers => &timers,
+        now => now,
         counts => &counts,
         total => total,
         query => &query,

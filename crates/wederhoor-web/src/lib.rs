@@ -34,6 +34,7 @@ mod reports;
 pub mod rules;
 pub mod rules_draft;
 pub mod security;
+pub mod service_levels;
 mod sources;
 mod staff_account;
 mod structural;
@@ -90,6 +91,8 @@ pub struct WebConfig {
     pub surveys: wederhoor_app::surveys::SurveyPolicy,
     /// What printed cards may cost (`[cards]`).
     pub printed_cards: wederhoor_app::cards::PrintedPolicy,
+    /// Targets, business hours and auto-assignment (`[service_levels]`).
+    pub service_levels: wederhoor_app::service_levels::ServiceLevelPolicy,
 }
 
 impl Default for WebConfig {
@@ -108,6 +111,7 @@ impl Default for WebConfig {
             escalations: wederhoor_app::escalations::EscalationPolicy::default(),
             surveys: wederhoor_app::surveys::SurveyPolicy::default(),
             printed_cards: wederhoor_app::cards::PrintedPolicy::default(),
+            service_levels: wederhoor_app::service_levels::ServiceLevelPolicy::default(),
         }
     }
 }
@@ -148,6 +152,8 @@ pub struct AppState {
     pub rules_changed: tokio::sync::watch::Sender<u64>,
     /// This process's live burst detector (fed by every ingest of this node).
     pub alerts: Arc<wederhoor_app::live_alerts::LiveAlerts>,
+    /// The server's time (tests move it instead of sleeping).
+    pub clock: service_levels::Clock,
     templates: Arc<minijinja::Environment<'static>>,
 }
 
@@ -172,6 +178,7 @@ impl AppState {
             webhook_wakeup: Arc::new(Notify::new()),
             rules_changed: tokio::sync::watch::Sender::new(0),
             alerts: Arc::new(wederhoor_app::live_alerts::LiveAlerts::default()),
+            clock: service_levels::Clock::default(),
             templates: Arc::new(pages::environment()?),
         })
     }
@@ -479,4 +486,8 @@ fn routes() -> Routes {
         .route("/readyz", get(system::readyz))
         .route("/metrics", get(system::metrics))
         .route("/static/{file}", get(system::asset))
+        .route("/c/{id}/snooze", post(service_levels::snooze))
+        .route("/c/{id}/wake", post(service_levels::wake))
+        .route("/beloftes", get(service_levels::promises))
+        .route("/me/beschikbaarheid", post(service_levels::set_routing))
 }

@@ -91,6 +91,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             include_str!("../templates/wall_body.html"),
         ),
         ("survey.html", include_str!("../templates/survey.html")),
+        ("promises.html", include_str!("../templates/promises.html")),
     ]
     .into_iter()
     .chain(crate::feedback::TEMPLATES.iter().copied())

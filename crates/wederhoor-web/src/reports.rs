@@ -156,6 +156,23 @@ async fn report_of(
     Ok(Ok((period, report)))
 }
 
+/// The report's first response, resolution and attainment within business hours.
+async fn business_of(
+    state: &AppState,
+    period: &Period,
+) -> Result<wederhoor_app::service_levels::BusinessTimes, AppError> {
+    wederhoor_app::service_levels::business_report(
+        &state.store,
+        &state.config.service_levels.levels,
+        period,
+    )
+    .await
+    .map_err(|e| match e {
+        wederhoor_app::Error::Store(s) => AppError::Store(s),
+        other => AppError::Internal(other.to_string()),
+    })
+}
+
 /// `GET /rapporten`: the report of a period (the last seven days unless `van`/`tot` say
 /// otherwise).
 pub async fn page(
@@ -165,25 +182,33 @@ pub async fn page(
 ) -> Result<Response, AppError> {
     let lang = auth.lang;
     let (error, ctx, status) = match report_of(&state, lang, &q).await? {
-        Ok((period, r)) => (
-            None,
-            minijinja::context! {
-                r => &r,
-                van => period.from.to_string(),
-                tot => period.to.to_string(),
-                charts => charts(lang, &r),
-                first_median => duration_words(lang, r.first_response.median_secs),
-                first_p90 => duration_words(lang, r.first_response.p90_secs),
-                resolution_median => duration_words(lang, r.resolution.median_secs),
-                resolution_p90 => duration_words(lang, r.resolution.p90_secs),
-                nps_agents => labelled(lang, &r.nps_by_agent, ""),
-                nps_topics => labelled(lang, &r.nps_by_topic, "topic_"),
-                nps_channels => labelled(lang, &r.nps_by_channel, "channel_"),
-                nps_periods => labelled(lang, &r.nps_by_period, ""),
-                answered => r.nps.tally.answered(),
-            },
-            StatusCode::OK,
-        ),
+        Ok((period, r)) => {
+            let b = business_of(&state, &period).await?;
+            (
+                None,
+                minijinja::context! {
+                    r => &r,
+                    b => &b,
+                    b_first_median => duration_words(lang, b.first_response.median_secs),
+                    b_first_p90 => duration_words(lang, b.first_response.p90_secs),
+                    b_resolution_median => duration_words(lang, b.resolution.median_secs),
+                    b_resolution_p90 => duration_words(lang, b.resolution.p90_secs),
+                    van => period.from.to_string(),
+                    tot => period.to.to_string(),
+                    charts => charts(lang, &r),
+                    first_median => duration_words(lang, r.first_response.median_secs),
+                    first_p90 => duration_words(lang, r.first_response.p90_secs),
+                    resolution_median => duration_words(lang, r.resolution.median_secs),
+                    resolution_p90 => duration_words(lang, r.resolution.p90_secs),
+                    nps_agents => labelled(lang, &r.nps_by_agent, ""),
+                    nps_topics => labelled(lang, &r.nps_by_topic, "topic_"),
+                    nps_channels => labelled(lang, &r.nps_by_channel, "channel_"),
+                    nps_periods => labelled(lang, &r.nps_by_period, ""),
+                    answered => r.nps.tally.answered(),
+                },
+                StatusCode::OK,
+            )
+        }
         Err(message) => (
             Some(message),
             minijinja::context! {
@@ -229,7 +254,8 @@ pub async fn export(
             ),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
-        reports::report_csv(&report),
+        reports::report_csv(&report)
+            + &wederhoor_app::service_levels::business_csv(&business_of(&state, &period).await?),
     )
         .into_response())
 }

@@ -44,6 +44,7 @@ async fn render_me(
     let on = totp::is_on(&state.store, auth.agent.id)
         .await
         .map_err(app_error)?;
+    let routing = state.store.agent_routing(auth.agent.id).await.ok();
     let html = pages::render(
         state,
         "me.html",
@@ -52,6 +53,7 @@ async fn render_me(
             agent => &auth.agent,
             csrf => &auth.csrf,
             totp_on => on,
+            routing => routing,
             enrolment => enrolment,
             error => error,
             notice => notice,

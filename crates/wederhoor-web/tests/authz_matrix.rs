@@ -202,6 +202,11 @@ const MATRIX: &[(&str, &str, [u16; 6])] = &[
     ("POST", "/rules/model/{id}/activate", [303, 303, 403, 403, 404, 404]),
     ("POST", "/terugbellen/{token}", [410, 410, 410, 410, 410, 410]),
     ("PUT", "/api/v1/sources/{id}", [401, 401, 403, 403, 403, 422]),
+    // sla
+    ("GET", "/beloftes", [303, 303, 403, 403, 200, 200]),
+    ("POST", "/c/{id}/snooze", [303, 303, 422, 422, 422, 422]),
+    ("POST", "/c/{id}/wake", [303, 303, 303, 303, 303, 303]),
+    ("POST", "/me/beschikbaarheid", [303, 303, 303, 303, 303, 303]),
 ];
 
 /// Fields of the feedback forms, empty: those handlers read the form before they check the

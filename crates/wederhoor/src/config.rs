@@ -60,6 +60,7 @@ pub struct Config {
     pub escalations: EscalationsSection,
     pub surveys: SurveysSection,
     pub cards: CardsSection,
+    pub service_levels: ServiceLevelsSection,
 }
 
 /// Satisfaction surveys after a case closes: a link through the case's channel when it is
@@ -649,6 +650,7 @@ impl Default for Config {
             escalations: EscalationsSection::default(),
             surveys: SurveysSection::default(),
             cards: CardsSection::default(),
+            service_levels: ServiceLevelsSection::default(),
         }
     }
 }
@@ -839,6 +841,7 @@ impl Config {
         self.replies.policy()?;
         self.escalations.check()?;
         self.surveys.policy()?;
+        self.service_levels.policy()?;
         if self.cards.printed_monthly_budget_cents < 0 || self.cards.printed_card_cost_cents <= 0 {
             anyhow::bail!(
                 "cards: printed_monthly_budget_cents must be 0 or more, printed_card_cost_cents more than 0"
@@ -947,6 +950,153 @@ fn insert(table: &mut toml::Table, path: &[String], value: toml::Value) -> anyho
                 _ => bail!("{first} is not a section"),
             }
         }
+    }
+}
+
+/// Service levels: targets per priority in business minutes, the business calendar (opening
+/// hours per weekday, holidays, time zone), the warning before a breach, and auto-assignment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceLevelsSection {
+    /// The zone the opening hours and holidays are read in.
+    pub time_zone: String,
+    /// Opening hours per weekday, `HH:MM-HH:MM` (`00:00-24:00`: all day), or `closed`.
+    pub monday: String,
+    pub tuesday: String,
+    pub wednesday: String,
+    pub thursday: String,
+    pub friday: String,
+    pub saturday: String,
+    pub sunday: String,
+    /// Closed days, comma-separated `YYYY-MM-DD`.
+    pub holidays: String,
+    /// First-response targets in business minutes per priority.
+    pub first_response_urgent: i64,
+    pub first_response_high: i64,
+    pub first_response_normal: i64,
+    pub first_response_low: i64,
+    /// Resolution targets in business minutes per priority.
+    pub resolution_urgent: i64,
+    pub resolution_high: i64,
+    pub resolution_normal: i64,
+    pub resolution_low: i64,
+    /// A timer warns when this share of its target has passed (1 to 99 percent).
+    pub warn_percent: i64,
+    /// A breach opens a `service_level` escalation for the leads (mail and webhook as
+    /// `[escalations]` says).
+    pub escalate_breaches: bool,
+    /// Auto-assignment of unassigned cases: `off`, `round_robin` or `least_busy`.
+    pub assignment: String,
+    /// Only agents of this team get cases automatically; empty: every agent.
+    pub assign_team: String,
+}
+
+impl Default for ServiceLevelsSection {
+    fn default() -> Self {
+        let day = "09:00-17:00".to_owned();
+        ServiceLevelsSection {
+            time_zone: "Europe/Amsterdam".into(),
+            monday: day.clone(),
+            tuesday: day.clone(),
+            wednesday: day.clone(),
+            thursday: day.clone(),
+            friday: day,
+            saturday: "closed".into(),
+            sunday: "closed".into(),
+            holidays: String::new(),
+            first_response_urgent: 30,
+            first_response_high: 60,
+            first_response_normal: 240,
+            first_response_low: 480,
+            resolution_urgent: 240,
+            resolution_high: 480,
+            resolution_normal: 960,
+            resolution_low: 2400,
+            warn_percent: 80,
+            escalate_breaches: true,
+            assignment: "off".into(),
+            assign_team: String::new(),
+        }
+    }
+}
+
+impl ServiceLevelsSection {
+    /// The policy these settings describe; names a wrong setting.
+    pub fn policy(&self) -> anyhow::Result<wederhoor_app::service_levels::ServiceLevelPolicy> {
+        use wederhoor_core::service_level::{
+            BusinessCalendar, OpeningHours, ServiceLevels, Target,
+        };
+        let zone = jiff::tz::TimeZone::get(&self.time_zone).map_err(|_| {
+            anyhow::anyhow!(
+                "service_levels.time_zone: {:?} is not a time zone like Europe/Amsterdam",
+                self.time_zone
+            )
+        })?;
+        let mut hours = [None; 7];
+        for (slot, (name, value)) in hours.iter_mut().zip([
+            ("monday", &self.monday),
+            ("tuesday", &self.tuesday),
+            ("wednesday", &self.wednesday),
+            ("thursday", &self.thursday),
+            ("friday", &self.friday),
+            ("saturday", &self.saturday),
+            ("sunday", &self.sunday),
+        ]) {
+            *slot = OpeningHours::parse(value)
+                .map_err(|e| anyhow::anyhow!("service_levels.{name}: {e}"))?;
+        }
+        let mut holidays = std::collections::BTreeSet::new();
+        for d in comma_list(&self.holidays) {
+            let date = d
+                .parse::<jiff::civil::Date>()
+                .ok()
+                .filter(|_| d.len() == 10)
+                .ok_or_else(|| {
+                    anyhow::anyhow!("service_levels.holidays: {d:?} is not a date like 2026-12-25")
+                })?;
+            holidays.insert(date);
+        }
+        let calendar = BusinessCalendar::new(zone, hours, holidays)
+            .map_err(|e| anyhow::anyhow!("service_levels: {e}"))?;
+        let year = 366 * 24 * 60;
+        let target = |name: &str, first: i64, resolution: i64| -> anyhow::Result<Target> {
+            if !(1..=year).contains(&first) || !(1..=year).contains(&resolution) {
+                bail!("service_levels: the {name} targets must be 1 to {year} minutes");
+            }
+            if resolution < first {
+                bail!(
+                    "service_levels: resolution_{name} must not be shorter than first_response_{name}"
+                );
+            }
+            Ok(Target {
+                first_response_minutes: first,
+                resolution_minutes: resolution,
+            })
+        };
+        let targets = [
+            target("low", self.first_response_low, self.resolution_low)?,
+            target("normal", self.first_response_normal, self.resolution_normal)?,
+            target("high", self.first_response_high, self.resolution_high)?,
+            target("urgent", self.first_response_urgent, self.resolution_urgent)?,
+        ];
+        if !(1..=99).contains(&self.warn_percent) {
+            bail!("service_levels.warn_percent: from 1 to 99");
+        }
+        let assignment = wederhoor_app::service_levels::AssignmentMode::parse(&self.assignment)
+            .ok_or_else(|| {
+                anyhow::anyhow!("service_levels.assignment: use off, round_robin or least_busy")
+            })?;
+        let team = self.assign_team.trim();
+        Ok(wederhoor_app::service_levels::ServiceLevelPolicy {
+            levels: ServiceLevels {
+                calendar,
+                targets,
+                warn_percent: self.warn_percent,
+            },
+            assignment,
+            assign_team: (!team.is_empty()).then(|| team.to_owned()),
+            escalate_breaches: self.escalate_breaches,
+        })
     }
 }
 

@@ -10,6 +10,7 @@ mod demo_data;
 mod demo_feedback;
 mod demo_panels;
 mod demo_structural;
+mod demo_service_levels;
 mod demo_surveys;
 mod http_server;
 mod import;

@@ -167,6 +167,7 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             public_url,
             surveys: config.surveys.policy()?,
             printed_cards: config.cards.printed_policy(),
+            service_levels: config.service_levels.policy()?,
             ..WebConfig::default()
         },
     )
@@ -178,6 +179,9 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
         crate::demo_structural::load(&state)
             .await
             .context("the demo's structural issue")?;
+        crate::demo_service_levels::load(&state)
+            .await
+            .context("the demo's service levels")?;
     }
     // The live burst detector remembers the waves of the last hours across a restart (and sees
     // the demo's): rebuilt from the stored messages before the first new one arrives.
@@ -302,9 +306,14 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             state.shutting_down.subscribe(),
         ));
         tokio::spawn(run_surveys(state.clone(), state.shutting_down.subscribe()));
+        tokio::spawn(run_service_levels(
+            state.clone(),
+            state.shutting_down.subscribe(),
+        ));
         tokio::spawn(crate::summary::run_summary_mail(
             store.clone(),
             config.summary.clone(),
+            state.config.service_levels.levels.clone(),
             state.mail_wakeup.clone(),
             state.shutting_down.subscribe(),
         ));
@@ -477,6 +486,27 @@ async fn run_surveys(state: AppState, mut shutdown: tokio::sync::watch::Receiver
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(30)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Every minute: the service-level sweep (targets, warnings, breaches, auto-assignment).
+/// Several nodes may run it: each signal is taken once in a transaction and an assignment only
+/// sets an owner where there is none.
+async fn run_service_levels(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match wederhoor_web::service_levels::sweep(&state).await {
+            Ok(o) if o.breaches.is_empty() && o.assigned.is_empty() => {}
+            Ok(o) => tracing::info!(
+                breaches = o.breaches.len(),
+                assigned = o.assigned.len(),
+                "service-level sweep"
+            ),
+            Err(e) => tracing::error!(error = %e, "service-level sweep failed; trying again"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
             _ = shutdown.changed() => return,
         }
     }

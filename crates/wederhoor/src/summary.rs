@@ -4,7 +4,7 @@ use crate::config::Config;
 use anyhow::{Context, bail};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use wederhoor_app::summary::{Language, daily_summary, render_text};
+use wederhoor_app::summary::{Language, daily_summary_at, render_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -32,9 +32,16 @@ pub async fn run(
             .context("the day before today")?,
     };
     let store = crate::open_store(config).await?;
-    let summary = daily_summary(&store, date, &zone)
-        .await
-        .with_context(|| format!("summarising {date}"))?;
+    let levels = config.service_levels.policy()?.levels;
+    let summary = daily_summary_at(
+        &store,
+        date,
+        &zone,
+        &levels,
+        jiff::Timestamp::now().as_millisecond(),
+    )
+    .await
+    .with_context(|| format!("summarising {date}"))?;
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
         Format::Text => print!("{}", render_text(&summary, language)),
@@ -84,12 +91,20 @@ pub async fn queue_summary_mail(
     zone: &TimeZone,
     to: &str,
     language: Language,
+    levels: &wederhoor_core::service_level::ServiceLevels,
 ) -> anyhow::Result<bool> {
     let key = mail_key(date, to);
     if store.mail_queued(&key).await? {
         return Ok(false);
     }
-    let summary = daily_summary(store, date, zone).await?;
+    let summary = daily_summary_at(
+        store,
+        date,
+        zone,
+        levels,
+        jiff::Timestamp::now().as_millisecond(),
+    )
+    .await?;
     store
         .queue_mail(&wederhoor_store::NewMail {
             to: to.to_owned(),
@@ -107,6 +122,7 @@ pub async fn queue_summary_mail(
 pub async fn run_summary_mail(
     store: wederhoor_store::Store,
     config: crate::config::SummarySection,
+    levels: wederhoor_core::service_level::ServiceLevels,
     wakeup: std::sync::Arc<tokio::sync::Notify>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -124,7 +140,7 @@ pub async fn run_summary_mail(
     loop {
         let now = jiff::Timestamp::now().to_zoned(zone.clone());
         if let Some(day) = due_day(&now, send_at) {
-            match queue_summary_mail(&store, day, &zone, &config.mail_to, language).await {
+            match queue_summary_mail(&store, day, &zone, &config.mail_to, language, &levels).await {
                 Ok(true) => {
                     tracing::info!(%day, "daily summary queued");
                     wakeup.notify_one();

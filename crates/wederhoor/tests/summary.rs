@@ -69,6 +69,16 @@ async fn summary_counts_an_amsterdam_day_of_imported_messages() {
         assert_eq!(verdicts, 3, "{s}");
         assert_eq!(s["date"], "2026-07-15");
         assert_eq!(s["time_zone"], "Europe/Amsterdam");
+        // Each message is its own case, none answered and long past any target: every case
+        // that expects an answer (not `ignore` or `no_engage`) is past its service level.
+        let expecting: i64 = s["by_verdict"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| !["ignore", "no_engage"].contains(&k.as_str()))
+            .map(|(_, v)| v.as_i64().unwrap())
+            .sum();
+        assert_eq!(s["past_sla"], expecting, "{s}");
 
         let out = t.run(&["summary", "--date", "2026-07-14", "--format", "json"], "");
         let s: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -919,3 +919,60 @@ hint_detractor = This customer last gave us { $score } out of 10: make amends.
 hint_detractor_action = Send a card
 hist_structural_link = Linked to a structural issue
 hist_structural_unlink = Unlinked from a structural issue
+
+## sla
+sort_due = due first
+sla_left = { $time } left
+sla_overdue = { $time } overdue
+sla_unit_min = min
+sla_unit_hours = h
+sla_unit_days = business days
+sla_kind_first_response = First response due
+sla_kind_resolution = Resolution due
+snooze_back = Back from snooze
+snooze_title = Snooze or follow up
+snooze_until = Snoozed until
+snooze_until_label = Back in the inbox at
+snooze_note_label = Promise to the customer (optional)
+snooze_button = Snooze
+snooze_wake = Back to the inbox
+snooze_bad_time = Choose a date and time.
+snooze_in_past = Choose a moment in the future.
+snooze_too_long = A case can be snoozed for a year at most.
+snooze_note_invalid = The promise is too long (500 characters at most) or holds control characters.
+promises_title = Promises and snoozed cases
+promises_intro = Cases out of the inbox until a moment, with what the customer was promised. Overdue promises come first.
+promises_n_overdue =
+    { $n ->
+        [one] { $n } promise is overdue
+       *[other] { $n } promises are overdue
+    }
+promises_case = Case
+promises_due = Follow up at
+promises_note = Promise
+promises_overdue = overdue
+promises_snooze_only = (snoozed only)
+promises_none = There are no snoozed cases or promises.
+nav_promises = Promises
+routing_title = Availability
+routing_intro = New cases are shared automatically among those available, per team and language.
+routing_available = You are available.
+routing_away = You are away: you get no new cases.
+routing_available_label = Available for new cases
+routing_team = Team
+routing_languages = Languages (for example nl,en)
+routing_save = Save
+routing_team_invalid = The team name is too long (60 characters at most) or holds control characters.
+routing_languages_invalid = Give languages as codes separated by commas, like nl,en.
+escalation_kind_service_level = Service level missed
+escalation_check_service_level_read_thread = Read the conversation
+escalation_check_service_level_answer_customer = Answered the customer or named someone
+escalation_check_service_level_check_workload = Checked the team's workload
+escalation_reason_first_response = the first response is later than the service level
+escalation_reason_resolution = the resolution takes longer than the service level
+report_business_hours = Within business hours
+report_first_response_business = First response (business hours)
+report_resolution_business = Resolution (business hours)
+report_attainment = Service level met
+report_attainment_first = first response
+report_attainment_resolution = resolution
