@@ -19,7 +19,8 @@
 //! ([`surveys::case_closed`], [`surveys::send_due_surveys`], [`surveys::answer`]) and the
 //! leads' reports ([`reports::build_report`], [`reports::report_csv`]); e-cards through
 //! [`cards::send_ecard`]; a broadcast to everyone an incident affects through
-//! [`broadcast::broadcast`].
+//! [`broadcast::broadcast`]; search across messages, authors and notes through
+//! [`search::search`].
 
 pub mod alerts;
 pub mod backtest;
@@ -35,6 +36,7 @@ pub mod private;
 pub mod reply;
 pub mod reports;
 pub mod retriage;
+pub mod search;
 pub mod summary;
 pub mod surveys;
 pub mod totp;

@@ -28,6 +28,7 @@ mod reach;
 mod resilience;
 mod retention;
 mod rules;
+mod search;
 mod secrets;
 mod sources;
 mod summary;
@@ -67,6 +68,7 @@ pub use privacy::{
 };
 pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
+pub use search::{HitKind, SearchFilter, SearchHit, TERMS_PER_DOCUMENT, index_terms};
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use summary::{PeriodCounts, SummarySample};
 pub use surveys::{
@@ -319,7 +321,8 @@ impl Store {
             let sql = source
                 .replace("{ID}", id)
                 .replace("{REAL}", real)
-                .replace("{BLOB}", blob);
+                .replace("{BLOB}", blob)
+                .replace("{SEARCH_INDEX}", search::index_ddl(self.backend));
             // Comments go first (they may contain ';'); then the file splits into statements.
             let without_comments: String = sql
                 .lines()
@@ -330,6 +333,9 @@ impl Store {
                 if !statement.trim().is_empty() {
                     sqlx::query(statement).execute(&mut *tx).await?;
                 }
+            }
+            if source.contains("{SEARCH_INDEX}") {
+                search::backfill(self.backend, &mut tx).await?;
             }
             // Another process may have applied it meanwhile: then this insert conflicts, the
             // transaction rolls back, and the schema is the same either way.
@@ -623,6 +629,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("migrations/0015_escalations.sql")),
     (16, include_str!("migrations/0016_surveys.sql")),
     (17, include_str!("migrations/0017_cards.sql")),
+    (19, include_str!("migrations/0019_search.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -31,6 +31,7 @@ pub mod public;
 mod reports;
 pub mod rules;
 pub mod rules_draft;
+mod search;
 pub mod security;
 mod sources;
 mod staff_account;
@@ -269,6 +270,7 @@ fn routes() -> Routes {
         .route("/logout", post(auth::logout))
         .route("/language", post(auth::switch_language))
         .route("/inbox", get(inbox::list))
+        .route("/zoeken", get(search::page))
         .route("/c/{id}", get(inbox::conversation))
         .route("/c/{id}/reply", post(inbox::reply))
         .route("/c/{id}/note", post(inbox::note))

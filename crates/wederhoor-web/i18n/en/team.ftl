@@ -760,3 +760,22 @@ media_not_media = This file is not a photo or video (PNG, JPEG, GIF, WebP or MP4
 media_too_large = The file is too large: photos up to 5 MB, videos up to 15 MB.
 media_channel_takes_none = This channel takes no photos or videos.
 media_description_too_long = The description is too long: at most 1,500 characters.
+
+## search
+search_title = Search
+search_words = Search words
+search_inbox_label = Search messages, authors and notes
+search_button = Search
+search_from = From
+search_until = Up to and including
+search_explain = Searches every message, author (name and handle) and note. Word forms count: “betalingen” also finds “betaling” and “betalen”. Every word must occur; newest first.
+search_case = Case
+search_note_by = note by
+search_none = Nothing found. Try fewer or other words, or a wider period.
+search_no_words = This search holds only very common words (such as “de” or “the”). Add a word that says something.
+search_error_too_long = The search is too long: at most 200 characters.
+search_error_source = This source does not exist. Pick a source from the list.
+search_error_verdict = This verdict does not exist. Pick a verdict from the list.
+search_error_date = A date is not right. Use the form YYYY-MM-DD, for example 2026-03-01.
+search_error_period = The period runs backwards: the first day is after the last day.
+search_error_page = This page does not exist. Narrow the search to look further.

@@ -760,3 +760,22 @@ media_not_media = Dit bestand is geen foto of video (PNG, JPEG, GIF, WebP of MP4
 media_too_large = Het bestand is te groot: foto's tot 5 MB, video's tot 15 MB.
 media_channel_takes_none = Via dit kanaal gaan geen foto's of video's mee.
 media_description_too_long = De beschrijving is te lang: hoogstens 1.500 tekens.
+
+## search
+search_title = Zoeken
+search_words = Zoekwoorden
+search_inbox_label = Zoek in berichten, auteurs en notities
+search_button = Zoeken
+search_from = Van
+search_until = Tot en met
+search_explain = Zoekt in alle berichten, auteurs (naam en handle) en notities. Woordvormen tellen mee: „betalingen” vindt ook „betaling” en „betalen”. Alle woorden moeten voorkomen; nieuwste eerst.
+search_case = Zaak
+search_note_by = notitie van
+search_none = Niets gevonden. Probeer minder of andere woorden, of een ruimere periode.
+search_no_words = Deze zoekvraag bevat alleen heel gewone woorden (zoals „de” of „een”). Voeg een woord toe dat iets zegt.
+search_error_too_long = De zoekvraag is te lang: hoogstens 200 tekens.
+search_error_source = Deze bron bestaat niet. Kies een bron uit de lijst.
+search_error_verdict = Dit oordeel bestaat niet. Kies een oordeel uit de lijst.
+search_error_date = Een datum klopt niet. Gebruik de vorm JJJJ-MM-DD, bijvoorbeeld 2026-03-01.
+search_error_period = De periode loopt achterstevoren: de begindatum ligt na de einddatum.
+search_error_page = Deze pagina bestaat niet. Verfijn de zoekvraag als je verder wilt zoeken.
