@@ -135,6 +135,7 @@ impl Store {
         // Stemming is the index's CPU cost: done before the write lock is taken.
         let search_terms: Vec<String> = items
             .iter()
+            .filter(|_| self.indexes_search())
             .map(|(m, _)| {
                 crate::search::message_terms(
                     &m.text,

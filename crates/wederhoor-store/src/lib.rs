@@ -121,6 +121,8 @@ pub struct Store {
     secret_key: Option<Arc<[u8; 32]>>,
     /// A bulk load (`maintenance.rs`): ingest commits do not wait for the disk on PostgreSQL.
     bulk_load: bool,
+    /// Ingest writes the search index (`search.rs`); off only to measure what the index costs.
+    search_index: bool,
 }
 
 /// A source we listen to.
@@ -229,6 +231,7 @@ impl Store {
             analyze: Arc::new((AtomicU64::new(0), AtomicU64::new(0))),
             secret_key: None,
             bulk_load: false,
+            search_index: true,
         };
         store.migrate().await?;
         Ok(store)

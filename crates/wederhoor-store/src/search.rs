@@ -243,6 +243,18 @@ pub struct SearchHit {
 }
 
 impl Store {
+    /// This store's ingest does not write the search index: **only** for `wederhoor bench search
+    /// --no-index`, which measures the import without the index on a throw-away database (its
+    /// messages are never found by search).
+    pub fn without_search_index(mut self) -> Store {
+        self.search_index = false;
+        self
+    }
+
+    pub(crate) fn indexes_search(&self) -> bool {
+        self.search_index
+    }
+
     /// How many documents the search index holds (tests and the benchmark).
     pub async fn search_documents(&self) -> Result<i64> {
         self.counted(1);
