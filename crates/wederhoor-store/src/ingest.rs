@@ -129,21 +129,41 @@ impl Store {
         rules_version: Option<i64>,
         extras: &BatchExtras,
     ) -> Result<Vec<IngestOutcome>> {
+        self.ingest_batch_with_terms(source, items, None, rules_version, extras)
+            .await
+    }
+
+    /// [`Store::ingest_batch_with`], with each message's search terms already computed
+    /// ([`crate::search::message_terms`], in item order) — an import stems on the cores that
+    /// triage, off the serial chain of stored batches. `None`: stemmed here.
+    pub async fn ingest_batch_with_terms(
+        &self,
+        source: SourceId,
+        items: &[(ValidMessage, Triage)],
+        terms: Option<&[String]>,
+        rules_version: Option<i64>,
+        extras: &BatchExtras,
+    ) -> Result<Vec<IngestOutcome>> {
         if items.is_empty() && extras.checkpoint.is_none() {
             return Ok(Vec::new());
         }
         // Stemming is the index's CPU cost: done before the write lock is taken.
-        let search_terms: Vec<String> = items
-            .iter()
-            .filter(|_| self.indexes_search())
-            .map(|(m, _)| {
-                crate::search::message_terms(
-                    &m.text,
-                    Some(m.author_handle.as_str()),
-                    m.author_name.as_deref(),
-                )
-            })
-            .collect();
+        let search_terms: std::borrow::Cow<'_, [String]> = match terms {
+            _ if !self.indexes_search() => std::borrow::Cow::Owned(Vec::new()),
+            Some(t) if t.len() == items.len() => std::borrow::Cow::Borrowed(t),
+            _ => std::borrow::Cow::Owned(
+                items
+                    .iter()
+                    .map(|(m, _)| {
+                        crate::search::message_terms(
+                            &m.text,
+                            Some(m.author_handle.as_str()),
+                            m.author_name.as_deref(),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         let mut statements = 2u64;

@@ -68,7 +68,9 @@ pub use privacy::{
 };
 pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
-pub use search::{HitKind, SearchFilter, SearchHit, TERMS_PER_DOCUMENT, index_terms};
+pub use search::{
+    HitKind, SearchFilter, SearchHit, TERMS_PER_DOCUMENT, index_terms, message_terms,
+};
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use summary::{PeriodCounts, SummarySample};
 pub use surveys::{
