@@ -110,9 +110,8 @@ pub fn parse_form(form: &SearchForm, tz: &TimeZone) -> Result<(SearchFilter, i64
     let verdict = non_empty(&form.verdict)
         .map(|s| s.parse::<Action>().map_err(|_| Invalid::BadVerdict))
         .transpose()?;
-    let day = |s: &str| -> Result<Date, Invalid> {
-        s.parse::<Date>().map_err(|_| Invalid::BadDate)
-    };
+    let day =
+        |s: &str| -> Result<Date, Invalid> { s.parse::<Date>().map_err(|_| Invalid::BadDate) };
     let from_day = non_empty(&form.from).map(day).transpose()?;
     let until_day = non_empty(&form.until).map(day).transpose()?;
     if let (Some(f), Some(u)) = (from_day, until_day)
@@ -208,9 +207,7 @@ pub fn excerpt(text: &str, terms: &[String], chars: usize) -> Vec<Piece> {
     let mut before = 0usize;
     let mut from = first;
     while from > 0 {
-        let len = marked
-            .get(from - 1)
-            .map_or(0, |(s, _)| s.chars().count());
+        let len = marked.get(from - 1).map_or(0, |(s, _)| s.chars().count());
         if before + len > chars / 3 {
             break;
         }
@@ -295,7 +292,11 @@ mod tests {
     #[test]
     fn an_excerpt_marks_every_matching_word() {
         let terms = vec![wederhoor_store::index_terms("betaling")];
-        let pieces = excerpt("Mijn betalingen <b>lukken</b> niet, betalen gaat mis", &terms, 240);
+        let pieces = excerpt(
+            "Mijn betalingen <b>lukken</b> niet, betalen gaat mis",
+            &terms,
+            240,
+        );
         let marked: Vec<&str> = pieces
             .iter()
             .filter(|p| p.hit)

@@ -685,8 +685,12 @@ impl Store {
         let conversation: i64 = row.try_get(1)?;
         // Its author took it back: it is no longer found by search.
         self.counted(1);
-        crate::search::unindex_documents(self.backend(), &mut tx, &[crate::search::message_doc(id)])
-            .await?;
+        crate::search::unindex_documents(
+            self.backend(),
+            &mut tx,
+            &[crate::search::message_doc(id)],
+        )
+        .await?;
         audit(
             &mut tx,
             None,

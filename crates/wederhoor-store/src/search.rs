@@ -351,11 +351,7 @@ impl Store {
             q = q.bind(u);
         }
         self.counted(1);
-        let rows = q
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = q.bind(limit).bind(offset).fetch_all(self.pool()).await?;
         rows.iter().map(hit_from_row).collect()
     }
 }
@@ -400,7 +396,11 @@ mod tests {
 
     #[test]
     fn message_terms_hold_the_author_and_stems() {
-        let t = message_terms("De betalingen lukken niet", Some("@jan_de_vries"), Some("Jan"));
+        let t = message_terms(
+            "De betalingen lukken niet",
+            Some("@jan_de_vries"),
+            Some("Jan"),
+        );
         let terms: Vec<&str> = t.split(' ').collect();
         assert!(terms.contains(&"vries"));
         assert!(terms.contains(&"jan"));

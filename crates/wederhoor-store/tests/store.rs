@@ -1106,8 +1106,14 @@ async fn the_search_index_follows_edits_deletions_and_masks_personal_data() {
             .ingest_batch(
                 s.id,
                 &[
-                    (msg("z1", "Mijn betaling werkt niet", None), triage(Action::Respond)),
-                    (msg("z2", "Storing bij het pinnen", None), triage(Action::Respond)),
+                    (
+                        msg("z1", "Mijn betaling werkt niet", None),
+                        triage(Action::Respond),
+                    ),
+                    (
+                        msg("z2", "Storing bij het pinnen", None),
+                        triage(Action::Respond),
+                    ),
                 ],
                 None,
             )
@@ -1127,19 +1133,47 @@ async fn the_search_index_follows_edits_deletions_and_masks_personal_data() {
             end: 23,
         }];
         store
-            .edit_message(s.id, "z1", "Mijn NL91ABNA0417164300 overboeking", &new_triage, None)
+            .edit_message(
+                s.id,
+                "z1",
+                "Mijn NL91ABNA0417164300 overboeking",
+                &new_triage,
+                None,
+            )
             .await
             .unwrap()
             .unwrap();
-        assert!(store.search(&find("betaling"), 0, 10).await.unwrap().is_empty(), "{backend}");
+        assert!(
+            store
+                .search(&find("betaling"), 0, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
         let hits = store.search(&find("overboekingen"), 0, 10).await.unwrap();
         assert_eq!(hits.len(), 1, "{backend}");
-        assert!(!hits[0].text.contains("NL91ABNA"), "{backend}: {}", hits[0].text);
+        assert!(
+            !hits[0].text.contains("NL91ABNA"),
+            "{backend}: {}",
+            hits[0].text
+        );
         assert_eq!(store.search_documents().await.unwrap(), 2, "{backend}");
 
         // Withdrawn by its author: no longer found.
-        store.mark_message_deleted(s.id, "z2").await.unwrap().unwrap();
-        assert!(store.search(&find("storing"), 0, 10).await.unwrap().is_empty(), "{backend}");
+        store
+            .mark_message_deleted(s.id, "z2")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            store
+                .search(&find("storing"), 0, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
         assert_eq!(store.search_documents().await.unwrap(), 1, "{backend}");
     }
 }

@@ -54,9 +54,27 @@ async fn search_finds_word_forms_authors_and_notes_with_filters() {
         let b = t.backend;
         let report = t
             .ingest_ok(&json!([
-                message("s1", "De betaling van gisteren is <script>betaling</script> mislukt", "@klant", "Klaas Klant", "2025-03-01"),
-                message("s2", "Ik kan niet betalen met mijn pas", "@ander", "Olga Ander", "2025-03-10"),
-                message("s3", "Mooie app, complimenten voor het team", "@fan", "Frits Fan", "2025-03-12"),
+                message(
+                    "s1",
+                    "De betaling van gisteren is <script>betaling</script> mislukt",
+                    "@klant",
+                    "Klaas Klant",
+                    "2025-03-01"
+                ),
+                message(
+                    "s2",
+                    "Ik kan niet betalen met mijn pas",
+                    "@ander",
+                    "Olga Ander",
+                    "2025-03-10"
+                ),
+                message(
+                    "s3",
+                    "Mooie app, complimenten voor het team",
+                    "@fan",
+                    "Frits Fan",
+                    "2025-03-12"
+                ),
             ]))
             .await;
         let (s1, s2, s3) = (case(&report, 0), case(&report, 1), case(&report, 2));
@@ -74,7 +92,13 @@ async fn search_finds_word_forms_authors_and_notes_with_filters() {
         let report = ingest_with(
             &t,
             &token,
-            &json!([message("t1", "Betalingen via de tweede bron", "@derde", "Dirk Derde", "2025-03-11")]),
+            &json!([message(
+                "t1",
+                "Betalingen via de tweede bron",
+                "@derde",
+                "Dirk Derde",
+                "2025-03-11"
+            )]),
         )
         .await;
         let t1 = case(&report, 0);
@@ -88,25 +112,47 @@ async fn search_finds_word_forms_authors_and_notes_with_filters() {
         // Hits marked, the text escaped.
         assert!(html.contains("<mark>betaling</mark>"), "{b}");
         assert!(html.contains("<mark>betalen</mark>"), "{b}");
-        assert!(html.contains("&lt;script&gt;<mark>betaling</mark>&lt;"), "{b}");
+        assert!(
+            html.contains("&lt;script&gt;<mark>betaling</mark>&lt;"),
+            "{b}"
+        );
         assert!(!html.contains("<script>betaling"), "{b}");
         assert!(html.contains(&format!("href=\"/c/{s1}\"")), "{b}");
 
         // An author by name and by handle.
-        assert_eq!(hits(&t.get("/zoeken?q=klaas", Some(&session)).await.text()), [s1], "{b}");
-        assert_eq!(hits(&t.get("/zoeken?q=%40ander", Some(&session)).await.text()), [s2], "{b}");
+        assert_eq!(
+            hits(&t.get("/zoeken?q=klaas", Some(&session)).await.text()),
+            [s1],
+            "{b}"
+        );
+        assert_eq!(
+            hits(&t.get("/zoeken?q=%40ander", Some(&session)).await.text()),
+            [s2],
+            "{b}"
+        );
         // Every word must match.
-        assert_eq!(hits(&t.get("/zoeken?q=betalen+pas", Some(&session)).await.text()), [s2], "{b}");
+        assert_eq!(
+            hits(&t.get("/zoeken?q=betalen+pas", Some(&session)).await.text()),
+            [s2],
+            "{b}"
+        );
 
         // A note.
         let r = t
             .post_form(
                 &format!("/c/{s3}/note"),
                 Some(&session),
-                &[("csrf", &session.csrf), ("text", "Klant wil teruggebeld worden over de hypotheek")],
+                &[
+                    ("csrf", &session.csrf),
+                    ("text", "Klant wil teruggebeld worden over de hypotheek"),
+                ],
             )
             .await;
-        assert!(r.status.is_redirection() || r.status.is_success(), "{b}: {}", r.status);
+        assert!(
+            r.status.is_redirection() || r.status.is_success(),
+            "{b}: {}",
+            r.status
+        );
         let html = t.get("/zoeken?q=hypotheken", Some(&session)).await.text();
         assert_eq!(hits(&html), [s3], "{b}");
         assert!(html.contains("data-kind=\"note\""), "{b}");
@@ -114,7 +160,11 @@ async fn search_finds_word_forms_authors_and_notes_with_filters() {
         // Source filter.
         let first = t.source.id.0;
         let q = format!("/zoeken?q=betalingen&bron={first}");
-        assert_eq!(hits(&t.get(&q, Some(&session)).await.text()), [s2, s1], "{b}");
+        assert_eq!(
+            hits(&t.get(&q, Some(&session)).await.text()),
+            [s2, s1],
+            "{b}"
+        );
         let q = format!("/zoeken?q=betalingen&bron={}", other.id.0);
         assert_eq!(hits(&t.get(&q, Some(&session)).await.text()), [t1], "{b}");
 
@@ -154,13 +204,29 @@ async fn an_erased_persons_words_are_not_found() {
     for t in spawn_apps().await {
         let b = t.backend;
         t.ingest_ok(&json!([
-            message("k1", "Mijn overboeking naar de verhuurder is zoek", "@klant", "Klaas Klant", "2025-04-01"),
-            message("o1", "Ook mijn overboeking hangt", "@ander", "Olga Ander", "2025-04-02"),
+            message(
+                "k1",
+                "Mijn overboeking naar de verhuurder is zoek",
+                "@klant",
+                "Klaas Klant",
+                "2025-04-01"
+            ),
+            message(
+                "o1",
+                "Ook mijn overboeking hangt",
+                "@ander",
+                "Olga Ander",
+                "2025-04-02"
+            ),
         ]))
         .await;
         let documents = t.store.search_documents().await.unwrap();
         let session = t.login_as(&t.agent).await;
-        assert_eq!(hits(&t.get("/zoeken?q=verhuurder", Some(&session)).await.text()).len(), 1, "{b}");
+        assert_eq!(
+            hits(&t.get("/zoeken?q=verhuurder", Some(&session)).await.text()).len(),
+            1,
+            "{b}"
+        );
 
         let lead = t.login_as(&t.lead).await;
         let source = t.source.id.0.to_string();
@@ -177,16 +243,36 @@ async fn an_erased_persons_words_are_not_found() {
                 ],
             )
             .await;
-        assert!(r.status.is_redirection() || r.status.is_success(), "{b}: {}", r.status);
+        assert!(
+            r.status.is_redirection() || r.status.is_success(),
+            "{b}: {}",
+            r.status
+        );
 
         for q in ["verhuurder", "klaas", "klant"] {
-            let html = t.get(&format!("/zoeken?q={q}"), Some(&session)).await.text();
+            let html = t
+                .get(&format!("/zoeken?q={q}"), Some(&session))
+                .await
+                .text();
             assert!(hits(&html).is_empty(), "{b}: {q} still found");
         }
         // Gone from the index itself, not only hidden by the join.
-        assert_eq!(t.store.search_documents().await.unwrap(), documents - 1, "{b}");
+        assert_eq!(
+            t.store.search_documents().await.unwrap(),
+            documents - 1,
+            "{b}"
+        );
         // The other person's message stays findable.
-        assert_eq!(hits(&t.get("/zoeken?q=overboekingen", Some(&session)).await.text()).len(), 1, "{b}");
+        assert_eq!(
+            hits(
+                &t.get("/zoeken?q=overboekingen", Some(&session))
+                    .await
+                    .text()
+            )
+            .len(),
+            1,
+            "{b}"
+        );
     }
 }
 
@@ -198,11 +284,20 @@ async fn bad_input_is_told_in_words_and_the_inbox_has_a_search_box() {
         let long = "a".repeat(201);
         for (q, words) in [
             (format!("/zoeken?q={long}"), "te lang"),
-            ("/zoeken?q=pas&van=2025-02-30".to_owned(), "datum klopt niet"),
+            (
+                "/zoeken?q=pas&van=2025-02-30".to_owned(),
+                "datum klopt niet",
+            ),
             ("/zoeken?q=pas&van=morgen".to_owned(), "datum klopt niet"),
-            ("/zoeken?q=pas&van=2025-03-02&tot=2025-03-01".to_owned(), "achterstevoren"),
+            (
+                "/zoeken?q=pas&van=2025-03-02&tot=2025-03-01".to_owned(),
+                "achterstevoren",
+            ),
             ("/zoeken?q=pas&bron=abc".to_owned(), "bron bestaat niet"),
-            ("/zoeken?q=pas&oordeel=xyz".to_owned(), "oordeel bestaat niet"),
+            (
+                "/zoeken?q=pas&oordeel=xyz".to_owned(),
+                "oordeel bestaat niet",
+            ),
             ("/zoeken?q=pas&pagina=0".to_owned(), "pagina bestaat niet"),
             ("/zoeken?q=pas&pagina=x".to_owned(), "pagina bestaat niet"),
         ] {
@@ -217,7 +312,11 @@ async fn bad_input_is_told_in_words_and_the_inbox_has_a_search_box() {
         assert!(html.contains("id=\"search-empty\""), "{b}");
         assert!(html.contains("heel gewone woorden"), "{b}");
         // No query: the empty form.
-        assert_eq!(t.get("/zoeken", Some(&session)).await.status, StatusCode::OK, "{b}");
+        assert_eq!(
+            t.get("/zoeken", Some(&session)).await.status,
+            StatusCode::OK,
+            "{b}"
+        );
         // The inbox's search box leads here.
         let inbox = t.get("/inbox", Some(&session)).await.text();
         assert!(inbox.contains("action=\"/zoeken\""), "{b}");
