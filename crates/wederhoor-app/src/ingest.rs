@@ -381,6 +381,22 @@ pub struct PreparedBatch {
     results: Vec<Option<ItemResult>>,
     valid: Vec<(ValidMessage, Triage)>,
     positions: Vec<usize>,
+    /// Each valid message's search terms (stemmed here, on the triage cores).
+    search_terms: Vec<String>,
+}
+
+/// The search terms of each message (`wederhoor_store::message_terms`).
+fn search_terms_of(valid: &[(ValidMessage, Triage)]) -> Vec<String> {
+    valid
+        .iter()
+        .map(|(m, _)| {
+            wederhoor_store::message_terms(
+                &m.text,
+                Some(m.author_handle.as_str()),
+                m.author_name.as_deref(),
+            )
+        })
+        .collect()
 }
 
 impl PreparedBatch {
@@ -436,6 +452,7 @@ pub fn prepare_values(
         }
     }
     PreparedBatch {
+        search_terms: search_terms_of(&valid),
         results,
         valid,
         positions,
@@ -450,15 +467,17 @@ pub fn prepare_checked(
     messages: Vec<ValidMessage>,
 ) -> PreparedBatch {
     let n = messages.len();
+    let valid: Vec<(ValidMessage, Triage)> = messages
+        .into_iter()
+        .map(|m| {
+            let triage = triage_message(engine, &m, source_name, direct);
+            (m, triage)
+        })
+        .collect();
     PreparedBatch {
         results: vec![None; n],
-        valid: messages
-            .into_iter()
-            .map(|m| {
-                let triage = triage_message(engine, &m, source_name, direct);
-                (m, triage)
-            })
-            .collect(),
+        search_terms: search_terms_of(&valid),
+        valid,
         positions: (0..n).collect(),
     }
 }
@@ -493,9 +512,16 @@ pub async fn store_prepared_with(
         mut results,
         valid,
         positions,
+        search_terms,
     } = prepared;
     let outcomes = store
-        .ingest_batch_with(source.id, &valid, rules_version, extras)
+        .ingest_batch_with_terms(
+            source.id,
+            &valid,
+            Some(&search_terms),
+            rules_version,
+            extras,
+        )
         .await?;
     for (pos, outcome) in positions.into_iter().zip(outcomes) {
         if let Some(slot) = results.get_mut(pos) {

@@ -22,7 +22,8 @@
 //! affects through [`broadcast::broadcast`]; structural issues ([`structural`]) and the
 //! next-best-action hints of the case page ([`hints::hints_for_case`]); the model learned from
 //! the team's decisions, in versions that are trained, backtested, activated and rolled back
-//! ([`learning`]), and an agent's override of a verdict ([`learning::override_verdict`]).
+//! ([`learning`]), and an agent's override of a verdict ([`learning::override_verdict`]);
+//! search across messages, authors and notes through [`search::search`].
 
 pub mod alerts;
 pub mod backtest;
@@ -44,6 +45,7 @@ pub mod reports;
 pub mod retriage;
 pub mod structural;
 pub mod service_levels;
+pub mod search;
 pub mod summary;
 pub mod surveys;
 pub mod totp;

@@ -551,13 +551,23 @@ impl Store {
         let mut tx = self.write_tx().await?;
         self.counted(3);
         exists(&mut tx, conversation).await?;
-        sqlx::query("INSERT INTO notes (conversation_id, agent_id, text, created_at) VALUES ($1, $2, $3, $4)")
+        let row = sqlx::query("INSERT INTO notes (conversation_id, agent_id, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(conversation.0)
             .bind(agent.0)
             .bind(text)
             .bind(now_ms())
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+        let terms = crate::search::index_terms(text);
+        let mut statements = 0;
+        crate::search::index_documents(
+            self.backend(),
+            &mut tx,
+            &[(crate::search::note_doc(row.try_get(0)?), &terms)],
+            &mut statements,
+        )
+        .await?;
+        self.counted(statements);
         audit(
             &mut tx,
             Some(agent.0),

@@ -129,9 +129,41 @@ impl Store {
         rules_version: Option<i64>,
         extras: &BatchExtras,
     ) -> Result<Vec<IngestOutcome>> {
+        self.ingest_batch_with_terms(source, items, None, rules_version, extras)
+            .await
+    }
+
+    /// [`Store::ingest_batch_with`], with each message's search terms already computed
+    /// ([`crate::search::message_terms`], in item order) — an import stems on the cores that
+    /// triage, off the serial chain of stored batches. `None`: stemmed here.
+    pub async fn ingest_batch_with_terms(
+        &self,
+        source: SourceId,
+        items: &[(ValidMessage, Triage)],
+        terms: Option<&[String]>,
+        rules_version: Option<i64>,
+        extras: &BatchExtras,
+    ) -> Result<Vec<IngestOutcome>> {
         if items.is_empty() && extras.checkpoint.is_none() {
             return Ok(Vec::new());
         }
+        // Stemming is the index's CPU cost: done before the write lock is taken.
+        let search_terms: std::borrow::Cow<'_, [String]> = match terms {
+            _ if !self.indexes_search() => std::borrow::Cow::Owned(Vec::new()),
+            Some(t) if t.len() == items.len() => std::borrow::Cow::Borrowed(t),
+            _ => std::borrow::Cow::Owned(
+                items
+                    .iter()
+                    .map(|(m, _)| {
+                        crate::search::message_terms(
+                            &m.text,
+                            Some(m.author_handle.as_str()),
+                            m.author_name.as_deref(),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         let mut statements = 2u64;
@@ -389,6 +421,18 @@ impl Store {
         {
             message_id.insert(row.try_get(0)?, row.try_get(1)?);
         }
+        // 8b. Their search documents (text, author's handle and name; stemmed above).
+        let docs: Vec<(i64, &str)> = new_items
+            .iter()
+            .filter_map(|&i| {
+                let (m, _) = items.get(i)?;
+                let terms = search_terms.get(i)?;
+                message_id
+                    .get(&m.external_id)
+                    .map(|id| (crate::search::message_doc(*id), terms.as_str()))
+            })
+            .collect();
+        crate::search::index_documents(self.backend(), &mut tx, &docs, &mut statements).await?;
         let triage_rows: Vec<(i64, &Triage)> = new_items
             .iter()
             .filter_map(|&i| items.get(i))
@@ -577,6 +621,24 @@ impl Store {
         };
         let id: i64 = row.try_get(0)?;
         let conversation: i64 = row.try_get(1)?;
+        // The search index follows the new text.
+        self.counted(3);
+        let author = sqlx::query(
+            "SELECT a.handle, a.name FROM messages m JOIN authors a ON a.id = m.author_id WHERE m.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (handle, name): (Option<String>, Option<String>) = match author {
+            Some(r) => (r.try_get(0)?, r.try_get(1)?),
+            None => (None, None),
+        };
+        let terms = crate::search::message_terms(text, handle.as_deref(), name.as_deref());
+        let doc = crate::search::message_doc(id);
+        crate::search::unindex_documents(self.backend(), &mut tx, &[doc]).await?;
+        let mut statements = 0;
+        crate::search::index_documents(self.backend(), &mut tx, &[(doc, &terms)], &mut statements)
+            .await?;
         self.counted(3);
         sqlx::query("DELETE FROM triage WHERE message_id = $1")
             .bind(id)
@@ -621,6 +683,14 @@ impl Store {
         };
         let id: i64 = row.try_get(0)?;
         let conversation: i64 = row.try_get(1)?;
+        // Its author took it back: it is no longer found by search.
+        self.counted(1);
+        crate::search::unindex_documents(
+            self.backend(),
+            &mut tx,
+            &[crate::search::message_doc(id)],
+        )
+        .await?;
         audit(
             &mut tx,
             None,
@@ -725,7 +795,7 @@ impl Store {
 // sequential scan on PostgreSQL long after the table has grown.
 
 /// Rows per multi-row statement: 14 columns × 200 stays far under SQLite's 32,766 variables.
-const ROWS_PER_STATEMENT: usize = 200;
+pub(crate) const ROWS_PER_STATEMENT: usize = 200;
 
 /// Where a new message goes: a conversation created in this batch (by index) or a stored one.
 #[derive(Clone, Copy)]
@@ -755,7 +825,7 @@ struct ConversationUpdate {
 
 /// `($1, $2), ($3, $4)` for `rows` rows of `columns` values (`(?, ?), (?, ?)` on SQLite, whose
 /// numbered-parameter lookup is linear per bind, so thousands of `$N` cost quadratic time).
-fn values_placeholders(backend: Backend, rows: usize, columns: usize) -> String {
+pub(crate) fn values_placeholders(backend: Backend, rows: usize, columns: usize) -> String {
     let mut s = String::with_capacity(rows * columns * 5);
     for r in 0..rows {
         if r > 0 {
@@ -769,7 +839,7 @@ fn values_placeholders(backend: Backend, rows: usize, columns: usize) -> String 
 }
 
 /// `$first, $first+1, …` (`n` of them); `?, ?, …` on SQLite.
-fn list_placeholders(backend: Backend, n: usize, first: usize) -> String {
+pub(crate) fn list_placeholders(backend: Backend, n: usize, first: usize) -> String {
     match backend {
         Backend::Sqlite => vec!["?"; n].join(", "),
         Backend::Postgres => (first..first + n)

@@ -31,6 +31,7 @@ mod reach;
 mod resilience;
 mod retention;
 mod rules;
+mod search;
 mod secrets;
 mod service_levels;
 mod sources;
@@ -81,6 +82,9 @@ pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
 pub use service_levels::{
     AgentRouting, AssignableAgent, DueInput, DueSignal, DueUpdate, OpenedCase, Promise,
     ServiceLevelTimes, UnassignedCase,
+};
+pub use search::{
+    HitKind, SearchFilter, SearchHit, TERMS_PER_DOCUMENT, index_terms, message_terms,
 };
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use structural::{
@@ -138,6 +142,8 @@ pub struct Store {
     secret_key: Option<Arc<[u8; 32]>>,
     /// A bulk load (`maintenance.rs`): ingest commits do not wait for the disk on PostgreSQL.
     bulk_load: bool,
+    /// Ingest writes the search index (`search.rs`); off only to measure what the index costs.
+    search_index: bool,
 }
 
 /// A source we listen to.
@@ -246,6 +252,7 @@ impl Store {
             analyze: Arc::new((AtomicU64::new(0), AtomicU64::new(0))),
             secret_key: None,
             bulk_load: false,
+            search_index: true,
         };
         store.migrate().await?;
         Ok(store)
@@ -355,7 +362,8 @@ impl Store {
                     } else {
                         "--"
                     },
-                );
+                )
+                .replace("{SEARCH_INDEX}", search::index_ddl(self.backend));
             // Comments go first (they may contain ';'); then the file splits into statements.
             let without_comments: String = sql
                 .lines()
@@ -366,6 +374,9 @@ impl Store {
                 if !statement.trim().is_empty() {
                     sqlx::query(statement).execute(&mut *tx).await?;
                 }
+            }
+            if source.contains("{SEARCH_INDEX}") {
+                search::backfill(self.backend, &mut tx).await?;
             }
             // Another process may have applied it meanwhile: then this insert conflicts, the
             // transaction rolls back, and the schema is the same either way.
@@ -665,6 +676,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("migrations/0018_contacts.sql")),
     (22, include_str!("migrations/0022_structural_issues.sql")),
     (21, include_str!("migrations/0021_service_levels.sql")),
+    (19, include_str!("migrations/0019_search.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -475,6 +475,13 @@ impl Store {
             let sql = format!("DELETE FROM {table} WHERE message_id IN ({mine})");
             query_in(&sql, &authors).execute(&mut *tx).await?;
         }
+        // Erased text must not be findable: out of the search index with the messages.
+        let sql = crate::search::unindex_sql(
+            self.backend(),
+            &format!("SELECT id * 4 FROM messages WHERE author_id IN ({list})"),
+        );
+        query_in(&sql, &authors).execute(&mut *tx).await?;
+        self.counted(1);
         let sql = format!("DELETE FROM messages WHERE author_id IN ({list})");
         report.messages_deleted = query_in(&sql, &authors)
             .execute(&mut *tx)
@@ -512,6 +519,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            let sql = crate::search::unindex_sql(
+                self.backend(),
+                &format!("SELECT id * 4 + 1 FROM notes WHERE conversation_id IN ({empty})"),
+            );
+            query_in(&sql, &affected).execute(&mut *tx).await?;
+            self.counted(1);
             let sql = format!("DELETE FROM notes WHERE conversation_id IN ({empty})");
             report.notes_deleted = query_in(&sql, &affected)
                 .execute(&mut *tx)

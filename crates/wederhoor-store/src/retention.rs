@@ -40,6 +40,15 @@ impl Store {
             if affected.is_empty() {
                 continue;
             }
+            // Out of the search index first, while the rows still say which documents.
+            sqlx::query(&crate::search::unindex_sql(
+                self.backend(),
+                &format!("SELECT id * 4 FROM messages WHERE {EXPIRED}"),
+            ))
+            .bind(source.id.0)
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
             for table in ["triage", "message_queries", "attachments"] {
                 sqlx::query(&format!(
                     "DELETE FROM {table} WHERE message_id IN (SELECT id FROM messages WHERE {EXPIRED})"
@@ -59,6 +68,13 @@ impl Store {
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id)";
             sqlx::query(&format!(
                 "DELETE FROM surveys WHERE conversation_id IN ({EMPTY}) OR via_conversation_id IN ({EMPTY})"
+            ))
+            .bind(source.id.0)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(&crate::search::unindex_sql(
+                self.backend(),
+                &format!("SELECT id * 4 + 1 FROM notes WHERE conversation_id IN ({EMPTY})"),
             ))
             .bind(source.id.0)
             .execute(&mut *tx)
@@ -99,7 +115,7 @@ impl Store {
             )
             .await?;
             tx.commit().await?;
-            self.counted(8 + affected.len() as u64);
+            self.counted(10 + affected.len() as u64);
             total += deleted;
         }
         Ok(total)

@@ -1093,3 +1093,87 @@ async fn delivery_secrets_are_sealed_at_rest_and_old_plain_ones_resealed() {
         assert_eq!(store.reseal_secrets().await.unwrap(), 0, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn the_search_index_follows_edits_deletions_and_masks_personal_data() {
+    let find = |words: &str| SearchFilter {
+        terms: index_terms(words).split(' ').map(str::to_owned).collect(),
+        ..SearchFilter::default()
+    };
+    for (backend, store) in fresh_stores().await.unwrap() {
+        let s = source(&store).await;
+        store
+            .ingest_batch(
+                s.id,
+                &[
+                    (
+                        msg("z1", "Mijn betaling werkt niet", None),
+                        triage(Action::Respond),
+                    ),
+                    (
+                        msg("z2", "Storing bij het pinnen", None),
+                        triage(Action::Respond),
+                    ),
+                ],
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.search_documents().await.unwrap(), 2, "{backend}");
+        let hits = store.search(&find("betalingen"), 0, 10).await.unwrap();
+        assert_eq!(hits.len(), 1, "{backend}");
+        assert_eq!(hits[0].author_name.as_deref(), Some("Klaas Klant"));
+        assert_eq!(hits[0].kind, HitKind::Message);
+
+        // An edit: the new words are found, the old ones no longer; personal data masked.
+        let mut new_triage = triage(Action::Private);
+        new_triage.pii = vec![PiiSpan {
+            kind: PiiKind::Iban,
+            start: 5,
+            end: 23,
+        }];
+        store
+            .edit_message(
+                s.id,
+                "z1",
+                "Mijn NL91ABNA0417164300 overboeking",
+                &new_triage,
+                None,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            store
+                .search(&find("betaling"), 0, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
+        let hits = store.search(&find("overboekingen"), 0, 10).await.unwrap();
+        assert_eq!(hits.len(), 1, "{backend}");
+        assert!(
+            !hits[0].text.contains("NL91ABNA"),
+            "{backend}: {}",
+            hits[0].text
+        );
+        assert_eq!(store.search_documents().await.unwrap(), 2, "{backend}");
+
+        // Withdrawn by its author: no longer found.
+        store
+            .mark_message_deleted(s.id, "z2")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            store
+                .search(&find("storing"), 0, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
+        assert_eq!(store.search_documents().await.unwrap(), 1, "{backend}");
+    }
+}

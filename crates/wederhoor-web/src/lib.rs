@@ -33,6 +33,7 @@ pub mod public;
 mod reports;
 pub mod rules;
 pub mod rules_draft;
+mod search;
 pub mod security;
 pub mod service_levels;
 mod sources;
@@ -279,6 +280,7 @@ fn routes() -> Routes {
         .route("/logout", post(auth::logout))
         .route("/language", post(auth::switch_language))
         .route("/inbox", get(inbox::list))
+        .route("/zoeken", get(search::page))
         .route("/c/{id}", get(inbox::conversation))
         .route("/c/{id}/reply", post(inbox::reply))
         .route("/c/{id}/note", post(inbox::note))

@@ -25,6 +25,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ("me.html", include_str!("../templates/me.html")),
         ("audit.html", include_str!("../templates/audit.html")),
         ("inbox.html", include_str!("../templates/inbox.html")),
+        ("search.html", include_str!("../templates/search.html")),
         (
             "inbox_list.html",
             include_str!("../templates/inbox_list.html"),

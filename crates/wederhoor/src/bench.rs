@@ -7,8 +7,11 @@
 //! - `bench ideas`: the feedback page's idea lists on a seeded store (100,000 ideas and
 //!   5,000,000 votes by default): store-level latency per order and page, the trending page over
 //!   HTTP with concurrent readers, vote throughput, and the query plan of the trending list.
+//! - `bench search`: the import rate of real text with the search index kept current (or, with
+//!   `--no-index`, without it), then search latency (p50/p95) over a fixed set of queries.
 
 mod ideas;
+mod search;
 
 use crate::config::Config;
 use anyhow::Context;
@@ -307,6 +310,28 @@ pub async fn run(config: &Config, command: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Inbox { readers, requests } => {
             inbox(store, rules, readers.max(1), requests.max(readers)).await
         }
+        BenchCommand::Search {
+            messages,
+            segment,
+            file,
+            runs,
+            no_index,
+            fast,
+        } => {
+            search::run(
+                store,
+                rules,
+                search::SearchBench {
+                    messages,
+                    segment: segment.max(1000),
+                    file,
+                    runs: runs.max(1),
+                    no_index,
+                    fast,
+                },
+            )
+            .await
+        }
         BenchCommand::Ideas {
             ideas,
             votes,
@@ -346,6 +371,26 @@ pub enum BenchCommand {
         readers: usize,
         #[arg(long, default_value_t = 2000)]
         requests: usize,
+    },
+    /// Import rate with the search index kept current, then search latency over fixed queries.
+    Search {
+        #[arg(long, default_value_t = 1_000_000)]
+        messages: u64,
+        /// Report the import rate per this many messages.
+        #[arg(long, default_value_t = 100_000)]
+        segment: u64,
+        /// JSON lines with a `text` field (real text); default: synthetic templates.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// Times each query runs.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Import without writing the search index (to measure its cost; no searches).
+        #[arg(long)]
+        no_index: bool,
+        /// Fill through the store with a fixed triage (no triage CPU; verdicts in turn).
+        #[arg(long)]
+        fast: bool,
     },
     /// Feedback idea lists on a seeded store: store and HTTP latency, votes/s, query plan.
     Ideas {

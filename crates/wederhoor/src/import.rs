@@ -172,7 +172,7 @@ struct ParsedBatch {
 /// The lines of one source within a batch.
 enum Group {
     /// A source known when the batch was read: triaged already.
-    Triaged(Source, Vec<u64>, PreparedBatch),
+    Triaged(Source, Vec<u64>, Box<PreparedBatch>),
     /// A source not known yet (it is looked up or created first): parsed only.
     Parsed(String, Vec<u64>, Vec<serde_json::Value>),
 }
@@ -213,7 +213,7 @@ fn parse_batch(
             Some(source) => {
                 let direct = wederhoor_core::is_direct_channel(&source.kind);
                 let prepared = prepare_values(engine, &source.name, direct, values);
-                Group::Triaged(source.clone(), lines, prepared)
+                Group::Triaged(source.clone(), lines, Box::new(prepared))
             }
             None => Group::Parsed(name, lines, values),
         });
@@ -308,7 +308,7 @@ async fn store_batch(
     }
     for group in batch.groups {
         let (source, lines, prepared) = match group {
-            Group::Triaged(source, lines, prepared) => (source, lines, prepared),
+            Group::Triaged(source, lines, prepared) => (source, lines, *prepared),
             Group::Parsed(name, lines, values) => {
                 let source = resolve_source(store, sources, &name).await?;
                 let engine = rules.engine.clone();
