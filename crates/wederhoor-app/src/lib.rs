@@ -19,15 +19,19 @@
 //! ([`surveys::case_closed`], [`surveys::send_due_surveys`], [`surveys::answer`]) and the
 //! leads' reports ([`reports::build_report`], [`reports::report_csv`]); e-cards through
 //! [`cards::send_ecard`]; a broadcast to everyone an incident affects through
-//! [`broadcast::broadcast`].
+//! [`broadcast::broadcast`]; answers at hand: suggested replies from earlier answers
+//! ([`suggest::suggestions`]), drafts from a language model ([`drafts::draft`]), the fact base
+//! for corrections ([`facts`]) and the public team page ([`team::set_profile`]).
 
 pub mod alerts;
 pub mod backtest;
 pub mod broadcast;
 pub mod canned;
 pub mod cards;
+pub mod drafts;
 pub mod escalations;
 pub mod events;
+pub mod facts;
 pub mod incidents;
 pub mod ingest;
 pub mod live_alerts;
@@ -35,8 +39,10 @@ pub mod private;
 pub mod reply;
 pub mod reports;
 pub mod retriage;
+pub mod suggest;
 pub mod summary;
 pub mod surveys;
+pub mod team;
 pub mod totp;
 
 pub use events::{Change, Events, IngestTally, NoEvents};

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod agents;
+mod answers;
 mod audit_view;
 mod broadcast;
 mod cards;
@@ -37,6 +38,7 @@ pub use accounts::{
     Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
 };
 pub use agents::{Agent, NewAgent, Session, Totp};
+pub use answers::{AnsweredCase, Fact, NewFact, PublicProfile};
 pub use audit_view::{AuditEntry, AuditFilter};
 pub use broadcast::{Affected, BroadcastView, PlannedRecipient, RecipientState};
 pub use cards::{CardView, NewCard, NewPrintedCard, PrintedCardView, PrintedRequest, content_hash};
@@ -623,6 +625,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("migrations/0015_escalations.sql")),
     (16, include_str!("migrations/0016_surveys.sql")),
     (17, include_str!("migrations/0017_cards.sql")),
+    (20, include_str!("migrations/0020_answers.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -280,6 +280,9 @@ pub async fn conversation(
             suggested_incident: query.antwoord,
             canned_search: query.standaard,
             canned_use: query.standaard_id,
+            suggestion_use: query.suggestie,
+            fact_use: query.feit,
+            inserted: None,
         },
     )
     .await
@@ -292,6 +295,23 @@ pub(crate) struct PageExtra {
     pub suggested_incident: Option<i64>,
     pub canned_search: Option<String>,
     pub canned_use: Option<i64>,
+    /// An earlier case whose suggested answer goes into the composer.
+    pub suggestion_use: Option<i64>,
+    /// A fact whose text and source go into the composer.
+    pub fact_use: Option<i64>,
+    /// A text for the composer (a draft from the language model).
+    pub inserted: Option<String>,
+}
+
+/// The case page with `extra` (a draft in the composer, a message above it).
+pub(crate) async fn render_case(
+    state: &AppState,
+    auth: &Auth<AGENT>,
+    id: ConversationId,
+    error: Option<String>,
+    extra: PageExtra,
+) -> Result<Html<String>, AppError> {
+    render_conversation(state, auth, id, error, None, false, extra).await
 }
 
 /// A reply the composer shows again: the agent's text, what was refused in it, and the
@@ -413,9 +433,13 @@ async fn render_conversation(
     if let Some(text) = followup.inserted.clone() {
         suggested = Some(text);
     }
+    let answers = crate::answers::case_panel(state, lang, &detail, &extra).await?;
+    if let Some(text) = answers.inserted.clone().or_else(|| extra.inserted.clone()) {
+        suggested = Some(text);
+    }
     let escalations = state.store.escalations_of(id).await?;
     let survey = crate::surveys::brief_for_staff(state, id).await?;
-    let ctx = minijinja::context! { survey => survey, escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
+    let ctx = minijinja::context! { survey => survey, escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, answers => answers, ..ctx };
     pages::render(state, "conversation.html", lang, ctx)
 }
 
@@ -623,6 +647,10 @@ pub struct FragmentQuery {
     standaard: Option<String>,
     /// A canned reply whose text (filled in for this case) goes into the composer.
     standaard_id: Option<i64>,
+    /// An earlier case whose suggested answer goes into the composer.
+    suggestie: Option<i64>,
+    /// A fact whose text and source go into the composer.
+    feit: Option<i64>,
 }
 
 #[derive(Deserialize)]

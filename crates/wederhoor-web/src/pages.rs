@@ -77,6 +77,11 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             include_str!("../templates/wall_body.html"),
         ),
         ("survey.html", include_str!("../templates/survey.html")),
+        ("facts.html", include_str!("../templates/facts.html")),
+        (
+            "team_public.html",
+            include_str!("../templates/team_public.html"),
+        ),
     ]
     .into_iter()
     .chain(crate::feedback::TEMPLATES.iter().copied())

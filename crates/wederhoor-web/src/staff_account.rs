@@ -44,6 +44,7 @@ async fn render_me(
     let on = totp::is_on(&state.store, auth.agent.id)
         .await
         .map_err(app_error)?;
+    let profile = state.store.public_profile(auth.agent.id).await?;
     let html = pages::render(
         state,
         "me.html",
@@ -52,12 +53,22 @@ async fn render_me(
             agent => &auth.agent,
             csrf => &auth.csrf,
             totp_on => on,
+            profile => profile,
             enrolment => enrolment,
             error => error,
             notice => notice,
         },
     )?;
     Ok((status, html).into_response())
+}
+
+/// The account page with an error (a refused team-page entry).
+pub(crate) async fn page(
+    state: &AppState,
+    auth: &Auth<AGENT>,
+    error: Option<&str>,
+) -> Result<Response, AppError> {
+    render_me(state, auth, None, error, None, StatusCode::OK).await
 }
 
 pub async fn show(State(state): State<AppState>, auth: Auth<AGENT>) -> Result<Response, AppError> {

@@ -6,6 +6,7 @@ mod bus;
 mod cluster;
 mod config;
 mod demo;
+mod demo_answers;
 mod demo_data;
 mod demo_feedback;
 mod demo_surveys;

@@ -465,3 +465,11 @@ card_heading_congratulations = Congratulations!
 card_description_thanks = A thank-you card from our webcare team with a personal message
 card_description_sorry = An apology card from our webcare team with a personal message
 card_description_congratulations = A congratulations card from our webcare team with a personal message
+
+## answers
+team_public_title = Our webcare team
+team_public_intro = On social media, in the app and by e-mail you talk to people. These are the colleagues who read and answer your messages.
+team_public_who = Who answers you
+team_public_empty = The team members will introduce themselves soon.
+team_public_hours = When we are there
+team_public_note = We sign every answer with our first name. Never share your account number, PIN or address in a public message: we will send you a private message for that.

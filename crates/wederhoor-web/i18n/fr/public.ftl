@@ -463,3 +463,11 @@ card_heading_congratulations = Félicitations !
 card_description_thanks = Une carte de remerciement de notre équipe webcare avec un message personnel
 card_description_sorry = Une carte d'excuses de notre équipe webcare avec un message personnel
 card_description_congratulations = Une carte de félicitations de notre équipe webcare avec un message personnel
+
+## answers
+team_public_title = Notre équipe webcare
+team_public_intro = Sur les réseaux sociaux, dans l'application et par e-mail, vous parlez à des personnes. Voici les collègues qui lisent vos messages et y répondent.
+team_public_who = Qui vous répond
+team_public_empty = Les membres de l'équipe se présenteront bientôt.
+team_public_hours = Quand nous sommes là
+team_public_note = Nous signons chaque réponse de notre prénom. Ne partagez jamais votre numéro de compte, votre code PIN ou votre adresse dans un message public : nous vous enverrons un message privé pour cela.

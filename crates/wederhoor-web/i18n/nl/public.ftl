@@ -465,3 +465,11 @@ card_heading_congratulations = Gefeliciteerd!
 card_description_thanks = Een bedankkaart van ons webcareteam met een persoonlijke boodschap
 card_description_sorry = Een excuuskaart van ons webcareteam met een persoonlijke boodschap
 card_description_congratulations = Een felicitatiekaart van ons webcareteam met een persoonlijke boodschap
+
+## answers
+team_public_title = Ons webcareteam
+team_public_intro = Op sociale media, in de app en per e-mail praat je met mensen. Dit zijn de collega's die je berichten lezen en beantwoorden.
+team_public_who = Wie je antwoordt
+team_public_empty = De teamleden stellen zich binnenkort voor.
+team_public_hours = Wanneer we er zijn
+team_public_note = We ondertekenen elk antwoord met onze voornaam. Deel nooit je rekeningnummer, pincode of adres in een openbaar bericht: daarvoor sturen we je een privébericht.
