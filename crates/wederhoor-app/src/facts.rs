@@ -165,7 +165,7 @@ pub fn offered<'a>(
                 .collect::<std::collections::HashSet<_>>()
                 .intersection(&case_words)
                 .count();
-            let on_topic = usize::from(topics.iter().any(|t| *t == f.topic));
+            let on_topic = usize::from(topics.contains(&f.topic));
             (on_topic * 100 + shared, f)
         })
         .collect();
