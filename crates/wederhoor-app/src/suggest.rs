@@ -2,7 +2,8 @@
 //!
 //! Nearest neighbours over a bounded candidate set: the latest sent replies of cases in the
 //! same language within a window ([`SuggestPolicy`]), compared by the cosine of hashed word and
-//! character-trigram vectors, a shared topic counting a little extra. What is shown (the
+//! character-trigram vectors (stop words, @-mentions and numbers left out), a shared topic
+//! counting a little extra. What is shown (the
 //! earlier message and the earlier answer) has its personal data masked by the triage's
 //! detector and the earlier customer's name and handle taken out. A suggestion is only ever
 //! copied into the composer: an agent sends it, or not.
@@ -32,7 +33,7 @@ impl Default for SuggestPolicy {
             window_ms: 365 * 86_400_000,
             candidates: 2_000,
             max: 3,
-            min_score: 0.25,
+            min_score: 0.3,
         }
     }
 }
@@ -42,7 +43,7 @@ impl Default for SuggestPolicy {
 pub struct Suggestion {
     /// The earlier case (what the composer's link names).
     pub conversation_id: ConversationId,
-    /// Similarity, 0..=1 (a shared topic adds 0.1).
+    /// Similarity, 0..=1 (a shared topic adds 0.05).
     pub score: f32,
     /// The earlier message, personal data masked.
     pub message: String,
@@ -67,29 +68,47 @@ fn hash(kind: u8, s: &str) -> u32 {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Features(Vec<(u32, f32)>);
 
-/// The words of a text that carry its meaning: lower case, at least two letters, no digits (an
-/// account number or a date says nothing about what the message is about).
+/// Common Dutch and English words that say nothing about what a message is about.
+const STOPWORDS: &[&str] = &[
+    "aan", "alle", "als", "bij", "dan", "dat", "die", "dit", "door", "een", "en", "er", "gaat",
+    "geen", "had", "heb", "hebben", "heeft", "het", "hier", "hoe", "ik", "in", "is", "je", "jij",
+    "jou", "jouw", "jullie", "kan", "kun", "maar", "me", "mee", "met", "mij", "mijn", "moet", "na",
+    "naar", "niet", "nog", "nu", "of", "om", "ook", "op", "over", "te", "tot", "uit", "van",
+    "voor", "waarom", "wat", "wel", "werd", "wie", "wij", "word", "wordt", "zal", "ze", "zelf",
+    "zich", "zijn", "zo", "zou", "and", "are", "but", "can", "did", "does", "for", "from", "has",
+    "have", "how", "not", "that", "the", "this", "was", "what", "why", "with", "you", "your",
+];
+
+/// The words of a text that carry its meaning: lower case, at least three letters, no digits
+/// (an account number or a date says nothing about what the message is about), no stop words,
+/// no @-mentions or links.
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2 && !w.chars().any(|c| c.is_numeric()))
+    text.split_whitespace()
+        .filter(|t| !t.starts_with('@') && !t.contains("://") && !t.starts_with("www."))
+        .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().count() >= 3 && !w.chars().any(char::is_numeric))
         .map(str::to_lowercase)
+        .filter(|w| !STOPWORDS.contains(&w.as_str()))
 }
 
-/// Hashed words (weight 1) and character trigrams within words (weight 0.5), log-scaled
-/// counts, normalised.
+/// Hashed words (weight 1) and, for words of five letters or more, their character trigrams
+/// (weight 0.3, so "ingeslikt" and "inslikken" meet), log-scaled counts, normalised.
 pub fn features(text: &str) -> Features {
     let mut counts: HashMap<u32, f32> = HashMap::new();
     for word in words(text) {
         *counts.entry(hash(b'w', &word)).or_default() += 1.0;
+        if word.chars().count() < 5 {
+            continue;
+        }
         let padded: Vec<char> = format!(" {word} ").chars().collect();
         for tri in padded.windows(3) {
             let tri: String = tri.iter().collect();
-            *counts.entry(hash(b'c', &tri)).or_default() += 0.5;
+            *counts.entry(hash(b'c', &tri)).or_default() += 0.3;
         }
     }
     let mut v: Vec<(u32, f32)> = counts
         .into_iter()
-        .map(|(k, n)| (k, 1.0 + n.ln().max(0.0) * n.signum()))
+        .map(|(k, n)| (k, if n > 1.0 { 1.0 + n.ln() } else { n }))
         .collect();
     v.sort_unstable_by_key(|(k, _)| *k);
     let norm = v.iter().map(|(_, w)| w * w).sum::<f32>().sqrt();
@@ -187,7 +206,7 @@ pub fn rank<'a>(
     for c in candidates {
         let mut score = cosine(&query, &features(&c.message));
         if c.topics.iter().any(|t| topics.contains(t)) {
-            score += 0.1;
+            score += 0.05;
         }
         if score < policy.min_score {
             continue;
@@ -304,5 +323,37 @@ mod tests {
         assert!(!out.contains("Sanne"), "{out}");
         assert!(!out.contains("12345678"), "{out}");
         assert!(!out.contains("0417"), "{out}");
+    }
+
+    #[test]
+    fn unrelated_messages_stay_below_the_threshold() {
+        let answered = [
+            "De geldautomaat bij het station in Amersfoort heeft mijn pas ingeslikt. Wat moet ik nu doen? Bel me gerust op 06-12345678",
+            "Sinds de update kan ik niet meer inloggen in de ZuiderApp, ik krijg fout 4012. Opnieuw installeren helpt niet.",
+            "Klopt het dat de rente op de Zuider Spaarrekening omlaag gaat? Ik hoor het overal.",
+        ];
+        let unrelated = [
+            "Ik vind die nieuwe reclame met die zingende spaarvarkens eigenlijk wel grappig",
+            "@zuiderbank mijn telefoon is gestolen in de trein naar Roosendaal. Daar staat de ZuiderApp op. Hoe blokkeer ik dat zo snel mogelijk?",
+            "@zuiderbank ik werd gisteren aan de telefoon door een van jullie medewerkers uitgemaakt voor 'zeurwijf' toen ik vroeg waarom",
+            "@zuiderbank_help thanks voor de snelle hulp! Nog 1 vraag: wanneer komt de donkere modus in de app?",
+            "@zuiderbank mijn vader heeft op de link in die sms geklikt (zuiderbank-verificatie.nl) en zijn gegevens ingevuld wat moet hij doen",
+        ];
+        let related = [
+            "@zuiderbank de geldautomaat bij de Jumbo in Zwolle heeft vanochtend mijn pas ingeslikt. Wat moet ik doen?",
+            "Na de update naar 8.2 kan ik niet meer inloggen in de ZuiderApp op mijn iPhone. Fout 4012.",
+            "Klopt het dat de rente op de Zuider Spaarrekening per kwartaal wordt uitbetaald?",
+        ];
+        let min = SuggestPolicy::default().min_score;
+        for u in unrelated {
+            for a in answered {
+                let score = cosine(&features(u), &features(a));
+                assert!(score < min, "{score}: {u} ~ {a}");
+            }
+        }
+        for (r, a) in related.iter().zip(answered) {
+            let score = cosine(&features(r), &features(a));
+            assert!(score >= min, "{score}: {r} ~ {a}");
+        }
     }
 }
