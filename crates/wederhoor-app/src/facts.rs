@@ -143,7 +143,8 @@ fn words(text: &str) -> Vec<String> {
 
 /// The facts to offer for a case whose messages have `rules` (the rules that fired) and
 /// `texts`, with `topics`, at `now`: none unless a message's verdict is "correct the facts";
-/// then the valid facts, those on the case's topics and sharing more words first.
+/// then the valid facts on the case's topics or sharing words with it, on-topic and sharing more
+/// words first.
 pub fn offered<'a>(
     facts: &'a [Fact],
     rules: &[&str],
@@ -168,6 +169,8 @@ pub fn offered<'a>(
             let on_topic = usize::from(topics.contains(&f.topic));
             (on_topic * 100 + shared, f)
         })
+        // Only facts on the case's topics or sharing words with it.
+        .filter(|(score, _)| *score > 0)
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
     scored.into_iter().take(OFFERED).map(|(_, f)| f).collect()
@@ -255,7 +258,7 @@ mod tests {
             .iter()
             .map(|f| f.id)
             .collect();
-        assert_eq!(ids, [2, 1]);
+        assert_eq!(ids, [2], "the fee fact shares no word and no topic");
         assert_eq!(day_start("2026-13-01"), Err(FactError::Date));
         assert_eq!(day_start(" "), Ok(None));
         // Midnight in Amsterdam (winter) is 23:00 UTC the day before.
