@@ -23,7 +23,10 @@
 //! next-best-action hints of the case page ([`hints::hints_for_case`]); the model learned from
 //! the team's decisions, in versions that are trained, backtested, activated and rolled back
 //! ([`learning`]), and an agent's override of a verdict ([`learning::override_verdict`]);
-//! search across messages, authors and notes through [`search::search`].
+//! search across messages, authors and notes through [`search::search`]; answers at hand:
+//! suggested replies from earlier answers ([`suggest::suggestions`]), drafts from a language
+//! model ([`drafts::draft`]), the fact base for corrections ([`facts`]) and the public team page
+//! ([`team::set_profile`]).
 
 pub mod alerts;
 pub mod backtest;
@@ -31,8 +34,10 @@ pub mod broadcast;
 pub mod canned;
 pub mod cards;
 pub mod contacts;
+pub mod drafts;
 pub mod escalations;
 pub mod events;
+pub mod facts;
 pub mod hints;
 pub mod incidents;
 pub mod ingest;
@@ -43,11 +48,13 @@ pub mod private;
 pub mod reply;
 pub mod reports;
 pub mod retriage;
-pub mod structural;
-pub mod service_levels;
 pub mod search;
+pub mod service_levels;
+pub mod structural;
+pub mod suggest;
 pub mod summary;
 pub mod surveys;
+pub mod team;
 pub mod totp;
 
 pub use events::{Change, Events, IngestTally, NoEvents};

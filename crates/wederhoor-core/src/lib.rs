@@ -14,8 +14,8 @@ pub mod media;
 pub mod message;
 pub mod pii;
 pub mod satisfaction;
-pub mod structural;
 pub mod service_level;
+pub mod structural;
 pub mod triage;
 
 pub use case::{

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod agents;
+mod answers;
 mod audit_view;
 mod broadcast;
 mod cards;
@@ -43,12 +44,13 @@ pub use accounts::{
     Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
 };
 pub use agents::{Agent, NewAgent, Session, Totp};
+pub use answers::{AnsweredCase, Fact, NewFact, PublicProfile};
 pub use audit_view::{AuditEntry, AuditFilter};
 pub use broadcast::{Affected, BroadcastSubject, BroadcastView, PlannedRecipient, RecipientState};
 pub use cards::{CardView, NewCard, NewPrintedCard, PrintedCardView, PrintedRequest, content_hash};
 pub use cluster::ActiveVersions;
-pub use decisions::{DecisionItem, DecisionKind, NewTeamModel, TeamModel};
 pub use contacts::{ContactAuthor, ContactLookup, ContactView, TimelineEntry};
+pub use decisions::{DecisionItem, DecisionKind, NewTeamModel, TeamModel};
 pub use escalations::{EscalationRow, NewEscalation, Notification, WatchedHandle, WebhookItem};
 pub use feedback::{
     AttachedIdea, Board, BoardStatus, FeedEntry, FeedbackReport, Follower, FollowerMail,
@@ -79,12 +81,12 @@ pub use privacy::{
 };
 pub use reach::{EarlierContact, MetricsChange};
 pub use rules::{BacktestItem, Precedent, ReviewItem, RulesVersion};
+pub use search::{
+    HitKind, SearchFilter, SearchHit, TERMS_PER_DOCUMENT, index_terms, message_terms,
+};
 pub use service_levels::{
     AgentRouting, AssignableAgent, DueInput, DueSignal, DueUpdate, OpenedCase, Promise,
     ServiceLevelTimes, UnassignedCase,
-};
-pub use search::{
-    HitKind, SearchFilter, SearchHit, TERMS_PER_DOCUMENT, index_terms, message_terms,
 };
 pub use sources::{SourceDeletion, SourceHealth, SourceSettings};
 pub use structural::{
@@ -671,12 +673,13 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("migrations/0015_escalations.sql")),
     (16, include_str!("migrations/0016_surveys.sql")),
     (17, include_str!("migrations/0017_cards.sql")),
-    (24, include_str!("migrations/0024_team_model_versions.sql")),
-    (23, include_str!("migrations/0023_panels.sql")),
     (18, include_str!("migrations/0018_contacts.sql")),
-    (22, include_str!("migrations/0022_structural_issues.sql")),
-    (21, include_str!("migrations/0021_service_levels.sql")),
     (19, include_str!("migrations/0019_search.sql")),
+    (20, include_str!("migrations/0020_answers.sql")),
+    (21, include_str!("migrations/0021_service_levels.sql")),
+    (22, include_str!("migrations/0022_structural_issues.sql")),
+    (23, include_str!("migrations/0023_panels.sql")),
+    (24, include_str!("migrations/0024_team_model_versions.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

@@ -20,10 +20,12 @@
 pub mod axe;
 mod base64;
 mod cdp;
+pub mod fake_llm;
 pub mod fake_oidc;
 pub mod smtp_sink;
 pub mod visual;
 
+pub use fake_llm::FakeLlm;
 pub use fake_oidc::{FakeOidc, FakeOidcConfig, OidcUser, TokenMode};
 pub use smtp_sink::{ReceivedMail, SmtpSink};
 

@@ -289,6 +289,9 @@ pub async fn conversation(
             canned_search: query.standaard,
             canned_use: query.standaard_id,
             structural_issue: query.structureel,
+            suggestion_use: query.suggestie,
+            fact_use: query.feit,
+            inserted: None,
         },
     )
     .await
@@ -303,6 +306,23 @@ pub(crate) struct PageExtra {
     pub canned_use: Option<i64>,
     /// A fixed structural issue whose resolution text goes into the composer (a hint's action).
     pub structural_issue: Option<i64>,
+    /// An earlier case whose suggested answer goes into the composer.
+    pub suggestion_use: Option<i64>,
+    /// A fact whose text and source go into the composer.
+    pub fact_use: Option<i64>,
+    /// A text for the composer (a draft from the language model).
+    pub inserted: Option<String>,
+}
+
+/// The case page with `extra` (a draft in the composer, a message above it).
+pub(crate) async fn render_case(
+    state: &AppState,
+    auth: &Auth<AGENT>,
+    id: ConversationId,
+    error: Option<String>,
+    extra: PageExtra,
+) -> Result<Html<String>, AppError> {
+    render_conversation(state, auth, id, error, None, false, extra).await
 }
 
 /// A reply the composer shows again: the agent's text, what was refused in it, and the
@@ -425,6 +445,10 @@ async fn render_conversation(
     if let Some(text) = followup.inserted.clone() {
         suggested = Some(text);
     }
+    let answers = crate::answers::case_panel(state, lang, &detail, &extra).await?;
+    if let Some(text) = answers.inserted.clone().or_else(|| extra.inserted.clone()) {
+        suggested = Some(text);
+    }
     let escalations = state.store.escalations_of(id).await?;
     let survey = crate::surveys::brief_for_staff(state, id).await?;
     let structural = crate::structural::case_panel(state, lang, id, &detail.summary).await?;
@@ -432,7 +456,7 @@ async fn render_conversation(
     if let Some(text) = crate::structural::fixed_text(state, extra.structural_issue).await? {
         suggested = Some(text);
     }
-    let ctx = minijinja::context! { structural => structural, hints => hints, survey => survey, escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, contact_id => contact_id, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, ..ctx };
+    let ctx = minijinja::context! { structural => structural, hints => hints, survey => survey, escalations => escalations, history => history, agents => agents, ideas => ideas, boards => boards, contacts => contacts, contact_id => contact_id, lead_flag => lead_flag, incidents => incidents, suggested => suggested, followup => followup, answers => answers, ..ctx };
     pages::render(state, "conversation.html", lang, ctx)
 }
 
@@ -644,6 +668,10 @@ pub struct FragmentQuery {
     standaard_id: Option<i64>,
     /// A fixed structural issue whose resolution text goes into the composer.
     structureel: Option<i64>,
+    /// An earlier case whose suggested answer goes into the composer.
+    suggestie: Option<i64>,
+    /// A fact whose text and source go into the composer.
+    feit: Option<i64>,
 }
 
 #[derive(Deserialize)]

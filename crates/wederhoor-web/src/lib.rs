@@ -5,6 +5,7 @@
 //! touches SQL; every form carries the session's CSRF token.
 
 pub mod accounts;
+mod answers;
 mod api_sources;
 mod audit;
 mod auth;
@@ -94,6 +95,12 @@ pub struct WebConfig {
     pub printed_cards: wederhoor_app::cards::PrintedPolicy,
     /// Targets, business hours and auto-assignment (`[service_levels]`).
     pub service_levels: wederhoor_app::service_levels::ServiceLevelPolicy,
+    /// Drafts from a language model (`[drafts]`); `None`: off, no button.
+    pub drafts: Option<wederhoor_app::drafts::DraftsPolicy>,
+    /// Suggested replies from earlier answers.
+    pub suggest: wederhoor_app::suggest::SuggestPolicy,
+    /// What the public team page says about the opening hours (`[team_page]`).
+    pub opening_hours: wederhoor_app::team::OpeningHours,
 }
 
 impl Default for WebConfig {
@@ -113,6 +120,9 @@ impl Default for WebConfig {
             surveys: wederhoor_app::surveys::SurveyPolicy::default(),
             printed_cards: wederhoor_app::cards::PrintedPolicy::default(),
             service_levels: wederhoor_app::service_levels::ServiceLevelPolicy::default(),
+            drafts: None,
+            suggest: wederhoor_app::suggest::SuggestPolicy::default(),
+            opening_hours: wederhoor_app::team::OpeningHours::default(),
         }
     }
 }
@@ -302,6 +312,15 @@ fn routes() -> Routes {
             "/antwoorden/{id}/verwijderen",
             post(followup::canned_delete),
         )
+        .route("/c/{id}/concept", post(answers::draft))
+        .route(
+            "/feiten",
+            get(answers::facts_page).post(answers::fact_create),
+        )
+        .route("/feiten/{id}", post(answers::fact_update))
+        .route("/feiten/{id}/verwijderen", post(answers::fact_delete))
+        .route("/team", get(answers::team_page))
+        .route("/me/team", post(answers::set_profile))
         .route("/c/{id}/kaart", get(cards::form).post(cards::send))
         .route("/c/{id}/kaart.png", get(cards::preview))
         .route("/c/{id}/kaart/drukwerk", post(cards::request_printed))

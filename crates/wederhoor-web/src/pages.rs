@@ -93,6 +93,11 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         ),
         ("survey.html", include_str!("../templates/survey.html")),
         ("promises.html", include_str!("../templates/promises.html")),
+        ("facts.html", include_str!("../templates/facts.html")),
+        (
+            "team_public.html",
+            include_str!("../templates/team_public.html"),
+        ),
     ]
     .into_iter()
     .chain(crate::feedback::TEMPLATES.iter().copied())

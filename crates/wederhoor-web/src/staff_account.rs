@@ -45,6 +45,7 @@ async fn render_me(
         .await
         .map_err(app_error)?;
     let routing = state.store.agent_routing(auth.agent.id).await.ok();
+    let profile = state.store.public_profile(auth.agent.id).await?;
     let html = pages::render(
         state,
         "me.html",
@@ -54,12 +55,22 @@ async fn render_me(
             csrf => &auth.csrf,
             totp_on => on,
             routing => routing,
+            profile => profile,
             enrolment => enrolment,
             error => error,
             notice => notice,
         },
     )?;
     Ok((status, html).into_response())
+}
+
+/// The account page with an error (a refused team-page entry).
+pub(crate) async fn page(
+    state: &AppState,
+    auth: &Auth<AGENT>,
+    error: Option<&str>,
+) -> Result<Response, AppError> {
+    render_me(state, auth, None, error, None, StatusCode::OK).await
 }
 
 pub async fn show(State(state): State<AppState>, auth: Auth<AGENT>) -> Result<Response, AppError> {

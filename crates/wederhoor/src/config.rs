@@ -61,6 +61,109 @@ pub struct Config {
     pub surveys: SurveysSection,
     pub cards: CardsSection,
     pub service_levels: ServiceLevelsSection,
+    pub drafts: DraftsSection,
+    pub team_page: TeamPageSection,
+}
+
+/// Drafts from a self-hosted language model through an OpenAI-compatible endpoint
+/// (`POST {base_url}/v1/chat/completions`). Off by default; personal data is masked in the
+/// prompt and in the draft.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DraftsSection {
+    pub enabled: bool,
+    /// The endpoint without `/v1/...`, e.g. `http://127.0.0.1:11434`.
+    pub base_url: String,
+    pub model: String,
+    pub timeout_secs: u64,
+    /// The environment variable holding the API key (sent as a bearer token), if one is needed.
+    pub api_key_env: String,
+}
+
+impl Default for DraftsSection {
+    fn default() -> Self {
+        DraftsSection {
+            enabled: false,
+            base_url: String::new(),
+            model: String::new(),
+            timeout_secs: 20,
+            api_key_env: String::new(),
+        }
+    }
+}
+
+impl DraftsSection {
+    /// The drafts policy (`None`: off); names a wrong setting.
+    pub fn policy(
+        &self,
+        team_name: &str,
+    ) -> anyhow::Result<Option<wederhoor_app::drafts::DraftsPolicy>> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        let base = self.base_url.trim();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            bail!("drafts.base_url: an http:// or https:// URL is needed when drafts are enabled");
+        }
+        if self.model.trim().is_empty() {
+            bail!("drafts.model: a model name is needed when drafts are enabled");
+        }
+        if !(1..=300).contains(&self.timeout_secs) {
+            bail!("drafts.timeout_secs: from 1 to 300");
+        }
+        let api_key = match self.api_key_env.trim() {
+            "" => None,
+            var => Some(std::env::var(var).map_err(|_| {
+                anyhow::anyhow!("drafts.api_key_env: the environment variable {var} is not set")
+            })?),
+        };
+        Ok(Some(wederhoor_app::drafts::DraftsPolicy {
+            base_url: base.trim_end_matches('/').to_owned(),
+            model: self.model.trim().to_owned(),
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
+            api_key,
+            team_name: team_name.to_owned(),
+        }))
+    }
+}
+
+/// The public team page (`/team`): the opening hours it shows, per language.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeamPageSection {
+    pub opening_hours_nl: String,
+    pub opening_hours_en: String,
+    pub opening_hours_fr: String,
+}
+
+impl Default for TeamPageSection {
+    fn default() -> Self {
+        let h = wederhoor_app::team::OpeningHours::default();
+        TeamPageSection {
+            opening_hours_nl: h.nl,
+            opening_hours_en: h.en,
+            opening_hours_fr: h.fr,
+        }
+    }
+}
+
+impl TeamPageSection {
+    pub fn opening_hours(&self) -> anyhow::Result<wederhoor_app::team::OpeningHours> {
+        for (name, v) in [
+            ("opening_hours_nl", &self.opening_hours_nl),
+            ("opening_hours_en", &self.opening_hours_en),
+            ("opening_hours_fr", &self.opening_hours_fr),
+        ] {
+            if v.trim().is_empty() || v.chars().count() > 300 {
+                bail!("team_page.{name}: from 1 to 300 characters");
+            }
+        }
+        Ok(wederhoor_app::team::OpeningHours {
+            nl: self.opening_hours_nl.trim().to_owned(),
+            en: self.opening_hours_en.trim().to_owned(),
+            fr: self.opening_hours_fr.trim().to_owned(),
+        })
+    }
 }
 
 /// Satisfaction surveys after a case closes: a link through the case's channel when it is
@@ -651,6 +754,8 @@ impl Default for Config {
             surveys: SurveysSection::default(),
             cards: CardsSection::default(),
             service_levels: ServiceLevelsSection::default(),
+            drafts: DraftsSection::default(),
+            team_page: TeamPageSection::default(),
         }
     }
 }
@@ -842,6 +947,8 @@ impl Config {
         self.escalations.check()?;
         self.surveys.policy()?;
         self.service_levels.policy()?;
+        self.drafts.policy(&self.replies.team_name)?;
+        self.team_page.opening_hours()?;
         if self.cards.printed_monthly_budget_cents < 0 || self.cards.printed_card_cost_cents <= 0 {
             anyhow::bail!(
                 "cards: printed_monthly_budget_cents must be 0 or more, printed_card_cost_cents more than 0"

@@ -123,6 +123,32 @@ pub async fn load(store: &Store, rules: &ActiveRules) -> anyhow::Result<Vec<(Str
     let lisa = agents.get(1).map(|a| a.id).context("demo agents")?;
     // Canned replies per topic, Dutch and English, for the composer.
     wederhoor_app::canned::seed_defaults(store, lisa).await?;
+    // Earlier answered cases (suggested replies), facts and the public team page.
+    let social = sources
+        .values()
+        .find(|s| s.kind == "twitter")
+        .or_else(|| sources.values().next())
+        .context("a demo source")?;
+    crate::demo_answers::load(
+        store,
+        rules,
+        social,
+        sanne,
+        lisa,
+        &[
+            (
+                sanne,
+                "Sanne",
+                "Beantwoordt je vragen over betalen, passen en de app",
+            ),
+            (
+                mehmet,
+                "Mehmet",
+                "Helpt je met sparen, lenen en je hypotheek",
+            ),
+        ],
+    )
+    .await?;
     for (i, c) in conversations.iter().enumerate().take(24) {
         match i % 6 {
             0 => store.assign(*c, Some(sanne), lisa).await?,

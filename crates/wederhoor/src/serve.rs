@@ -168,6 +168,8 @@ pub async fn serve(mut config: Config, demo: Demo) -> anyhow::Result<()> {
             surveys: config.surveys.policy()?,
             printed_cards: config.cards.printed_policy(),
             service_levels: config.service_levels.policy()?,
+            drafts: config.drafts.policy(&config.replies.team_name)?,
+            opening_hours: config.team_page.opening_hours()?,
             ..WebConfig::default()
         },
     )

@@ -509,3 +509,10 @@ panel_err_already_answered = You have already answered this question. Thank you!
 panel_err_closed = This question is closed; its outcome is shown below.
 panel_err_conclusion = Write a conclusion of at most 2,000 characters.
 panel_err_personal_data = The conclusion is published and must not contain personal data.
+## answers
+team_public_title = Our webcare team
+team_public_intro = On social media, in the app and by e-mail you talk to people. These are the colleagues who read and answer your messages.
+team_public_who = Who answers you
+team_public_empty = The team members will introduce themselves soon.
+team_public_hours = When we are there
+team_public_note = We sign every answer with our first name. Never share your account number, PIN or address in a public message: we will send you a private message for that.

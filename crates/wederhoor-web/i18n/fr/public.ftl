@@ -507,3 +507,10 @@ panel_err_already_answered = Vous avez déjà répondu à cette question. Merci 
 panel_err_closed = Cette question est close ; son résultat figure ci-dessous.
 panel_err_conclusion = Écrivez une conclusion de 2 000 caractères au plus.
 panel_err_personal_data = La conclusion est publiée et ne doit pas contenir de données personnelles.
+## answers
+team_public_title = Notre équipe webcare
+team_public_intro = Sur les réseaux sociaux, dans l'application et par e-mail, vous parlez à des personnes. Voici les collègues qui lisent vos messages et y répondent.
+team_public_who = Qui vous répond
+team_public_empty = Les membres de l'équipe se présenteront bientôt.
+team_public_hours = Quand nous sommes là
+team_public_note = Nous signons chaque réponse de notre prénom. Ne partagez jamais votre numéro de compte, votre code PIN ou votre adresse dans un message public : nous vous enverrons un message privé pour cela.

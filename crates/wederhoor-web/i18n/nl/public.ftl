@@ -509,3 +509,10 @@ panel_err_already_answered = U heeft deze vraag al beantwoord. Dank u wel!
 panel_err_closed = Deze vraag is gesloten; de uitkomst staat hieronder.
 panel_err_conclusion = Schrijf een conclusie van hoogstens 2.000 tekens.
 panel_err_personal_data = De conclusie wordt openbaar en mag geen persoonlijke gegevens bevatten.
+## answers
+team_public_title = Ons webcareteam
+team_public_intro = Op sociale media, in de app en per e-mail praat je met mensen. Dit zijn de collega's die je berichten lezen en beantwoorden.
+team_public_who = Wie je antwoordt
+team_public_empty = De teamleden stellen zich binnenkort voor.
+team_public_hours = Wanneer we er zijn
+team_public_note = We ondertekenen elk antwoord met onze voornaam. Deel nooit je rekeningnummer, pincode of adres in een openbaar bericht: daarvoor sturen we je een privébericht.
