@@ -760,3 +760,6 @@ media_not_media = This file is not a photo or video (PNG, JPEG, GIF, WebP or MP4
 media_too_large = The file is too large: photos up to 5 MB, videos up to 15 MB.
 media_channel_takes_none = This channel takes no photos or videos.
 media_description_too_long = The description is too long: at most 1,500 characters.
+
+## walk
+broadcast_nobody_reachable = None of them can be reached through Wederhoor, so there is nothing to send. Answer the customers below by hand.

@@ -760,3 +760,6 @@ media_not_media = Dit bestand is geen foto of video (PNG, JPEG, GIF, WebP of MP4
 media_too_large = Het bestand is te groot: foto's tot 5 MB, video's tot 15 MB.
 media_channel_takes_none = Via dit kanaal gaan geen foto's of video's mee.
 media_description_too_long = De beschrijving is te lang: hoogstens 1.500 tekens.
+
+## walk
+broadcast_nobody_reachable = Niemand van hen is via Wederhoor te bereiken, dus er valt niets te versturen. Antwoord de klanten hieronder met de hand.
