@@ -74,8 +74,9 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
         let length = (b.value.abs() * span) / max;
         let x = if b.value < 0 { zero - length } else { zero };
         let mut label = b.label.clone();
-        if label.chars().count() > 20 {
-            label = label.chars().take(19).collect::<String>() + "…";
+        // 18 characters of 12px text fit the 130 units left of the bars.
+        if label.chars().count() > 18 {
+            label = label.chars().take(17).collect::<String>() + "…";
         }
         let value_x = if b.value < 0 {
             zero + 4
@@ -197,6 +198,9 @@ mod tests {
             assert!(!svg.contains("style="), "{svg}");
         }
         assert!(bar_chart("t", &bars).contains("viewBox=\"0 0 360 26\" width=\"360\""));
+        // A long label is cut before it runs into its bar.
+        let svg = bar_chart("t", &[Bar::new("Consumentenforum Kassa", 1)]);
+        assert!(svg.contains(">Consumentenforum …</text>"), "{svg}");
     }
 
     #[test]

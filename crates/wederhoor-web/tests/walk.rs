@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Defects found by walking through the demo as a new user, each pinned through HTTP: pages
 //! carry no inline `style` the content security policy (`style-src 'self'`) would block (the
-//! report charts grew to the full page width because of it), and a broadcast nobody can be
+//! report charts grew to the full page width because of it); a refused incident form comes back
+//! with its reason and the typed text instead of an error page; and a broadcast nobody can be
 //! reached by offers no "send to 0 customers" button.
 
 mod common;
@@ -32,8 +33,10 @@ fn wave(n: usize) -> Value {
 async fn pages_carry_no_inline_style_that_the_csp_blocks() {
     for app in spawn_apps().await {
         let b = app.backend;
-        app.ingest(&json!([{"id": "m1", "text": "@zuiderbank mijn pas werkt niet", "author": {"handle": "@anna"}}]))
+        let r = app
+            .ingest(&msg("m1", "@zuiderbank mijn pas werkt niet"))
             .await;
+        assert_eq!(r.status, StatusCode::OK, "{b}: {}", r.text());
         let lead = app.login_as(&app.lead).await;
         for path in ["/rapporten", "/rapporten/wand"] {
             let page = app.get(path, Some(&lead)).await;
@@ -54,7 +57,7 @@ async fn pages_carry_no_inline_style_that_the_csp_blocks() {
 }
 
 #[tokio::test]
-async fn a_broadcast_nobody_can_be_reached_by_offers_no_send_button() {
+async fn a_refused_incident_keeps_its_text_and_a_broadcast_to_nobody_has_no_send_button() {
     for app in spawn_apps().await {
         let b = app.backend;
         // The test source's replies go by hand: nobody is reachable through Wederhoor.
@@ -69,6 +72,34 @@ async fn a_broadcast_nobody_can_be_reached_by_offers_no_send_button() {
         let lead = app.login_as(&app.lead).await;
         let alerts = app.store.burst_alerts("open", 10).await.unwrap();
         assert_eq!(alerts.len(), 1, "{b}: one alert for the wave");
+        // A refused incident form comes back with its reason and what the lead typed.
+        let r = app
+            .post_form(
+                &format!("/meldingen/{}/incident", alerts[0].id),
+                Some(&lead),
+                &[
+                    ("csrf", &lead.csrf),
+                    ("title", "   "),
+                    ("warning", "Mijn eigen waarschuwing over de sms."),
+                    ("reply", "Mijn eigen antwoord."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        let html = r.text();
+        assert!(html.contains("id=\"form-error\""), "{b}: {html}");
+        assert!(
+            html.contains("<details class=\"make-incident\" open>"),
+            "{b}: {html}"
+        );
+        assert!(
+            html.contains(">Mijn eigen waarschuwing over de sms.</textarea>"),
+            "{b}: {html}"
+        );
+        assert!(
+            html.contains(">Mijn eigen antwoord.</textarea>"),
+            "{b}: {html}"
+        );
         let r = app
             .post_form(
                 &format!("/meldingen/{}/incident", alerts[0].id),
