@@ -229,7 +229,7 @@ pub async fn show(
             agent => &auth.agent,
             csrf => &auth.csrf,
             i => &incident,
-            alert => alert_context(&incident.alert, lang, &state.config.brand_name),
+            alert => alert_context(&incident.alert, lang, &state.config.brand_name, None),
             timeline => timeline,
             may_act => may_act,
         },
