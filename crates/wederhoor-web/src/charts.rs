@@ -1,7 +1,9 @@
 //! Small SVG charts rendered on the server (the reports page and its wall view): a horizontal bar
 //! chart and a column chart over time. Every chart is an `<svg role="img">` with a `<title>` and
 //! a `<desc>`, and every bar carries its label and value as text, so nothing is told by colour
-//! or shape alone. All text is escaped here.
+//! or shape alone. All text is escaped here. No `style` attribute: the content security policy
+//! (`style-src 'self'`) blocks inline styles, so the width is an SVG attribute and `app.css`
+//! lets the chart shrink (`max-width: 100%`) on a narrow screen.
 
 use std::fmt::Write;
 
@@ -62,7 +64,7 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
     let _ = write!(
         svg,
         "<svg class=\"chart bar-chart\" role=\"img\" viewBox=\"0 0 {width} {height}\" \
-         width=\"100%\" style=\"max-width:{width}px\" preserveAspectRatio=\"xMinYMin meet\">\
+         width=\"{width}\" preserveAspectRatio=\"xMinYMin meet\">\
          <title>{}</title><desc>{}</desc>",
         escape(title),
         escape(&desc)
@@ -72,8 +74,9 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
         let length = (b.value.abs() * span) / max;
         let x = if b.value < 0 { zero - length } else { zero };
         let mut label = b.label.clone();
-        if label.chars().count() > 20 {
-            label = label.chars().take(19).collect::<String>() + "…";
+        // 18 characters of 12px text fit the 130 units left of the bars.
+        if label.chars().count() > 18 {
+            label = label.chars().take(17).collect::<String>() + "…";
         }
         let value_x = if b.value < 0 {
             zero + 4
@@ -122,7 +125,7 @@ pub fn column_chart(title: &str, columns: &[Bar]) -> String {
     let _ = write!(
         svg,
         "<svg class=\"chart column-chart\" role=\"img\" viewBox=\"0 0 {width} {height}\" \
-         width=\"100%\" style=\"max-width:{width}px\" preserveAspectRatio=\"xMinYMin meet\">\
+         width=\"{width}\" preserveAspectRatio=\"xMinYMin meet\">\
          <title>{}</title><desc>{}</desc>\
          <text x=\"0\" y=\"10\" class=\"value\">{max}</text>\
          <line x1=\"36\" x2=\"{width}\" y1=\"{plot_height}\" y2=\"{plot_height}\" class=\"axis\"/>",
@@ -186,6 +189,18 @@ mod tests {
         assert!(svg.contains("width=\"180\""), "{svg}");
         assert!(svg.contains("width=\"90\""), "{svg}");
         assert!(!svg.contains("<script"));
+    }
+
+    #[test]
+    fn charts_carry_no_inline_style_the_csp_would_block() {
+        let bars = [Bar::new("a", 1)];
+        for svg in [bar_chart("t", &bars), column_chart("t", &bars)] {
+            assert!(!svg.contains("style="), "{svg}");
+        }
+        assert!(bar_chart("t", &bars).contains("viewBox=\"0 0 360 26\" width=\"360\""));
+        // A long label is cut before it runs into its bar.
+        let svg = bar_chart("t", &[Bar::new("Consumentenforum Kassa", 1)]);
+        assert!(svg.contains(">Consumentenforum …</text>"), "{svg}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::pages;
 use crate::system::{CsrfForm, see_other};
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{Html, Response};
+use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use wederhoor_app::incidents::{self, IncidentError, IncidentInput};
 use wederhoor_store::{AlertView, IncidentBrief};
@@ -55,7 +55,20 @@ fn bars(a: &AlertView) -> Vec<Bar> {
         .collect()
 }
 
-fn alert_context(a: &AlertView, lang: Lang, brand: &str) -> minijinja::Value {
+/// What a lead typed into an alert's incident form that was refused: shown again with the
+/// reason instead of an error page that loses the text.
+struct Refused<'a> {
+    alert: i64,
+    error: String,
+    input: &'a IncidentInput,
+}
+
+fn alert_context(
+    a: &AlertView,
+    lang: Lang,
+    brand: &str,
+    refused: Option<&Refused<'_>>,
+) -> minijinja::Value {
     let kind = match a.kind.as_str() {
         "phishing" | "outage" => a.kind.as_str(),
         _ => "burst",
@@ -63,15 +76,17 @@ fn alert_context(a: &AlertView, lang: Lang, brand: &str) -> minijinja::Value {
     let fill = |what: &str| {
         text(lang, &format!("incident_default_{what}_{kind}")).replace("{brand}", brand)
     };
+    let typed = refused.filter(|r| r.alert == a.id).map(|r| r.input);
     minijinja::context! {
         a => a,
         kind => kind,
         bars => bars(a),
         chart_width => (BAR_WIDTH + 2) * 12,
         chart_height => CHART_HEIGHT,
-        default_title => fill("title"),
-        default_warning => fill("warning"),
-        default_reply => fill("reply"),
+        default_title => typed.map_or_else(|| fill("title"), |t| t.title.clone()),
+        default_warning => typed.map_or_else(|| fill("warning"), |t| t.warning.clone()),
+        default_reply => typed.map_or_else(|| fill("reply"), |t| t.reply.clone()),
+        open => typed.is_some(),
     }
 }
 
@@ -80,18 +95,27 @@ pub async fn alerts(
     State(state): State<AppState>,
     auth: Auth<LEAD>,
 ) -> Result<Html<String>, AppError> {
+    alerts_page(&state, &auth, None).await
+}
+
+async fn alerts_page(
+    state: &AppState,
+    auth: &Auth<LEAD>,
+    refused: Option<&Refused<'_>>,
+) -> Result<Html<String>, AppError> {
     let open = state.store.burst_alerts("open", 50).await?;
     let incidents = state.store.incidents(20).await?;
     let brand = &state.config.brand_name;
     pages::render(
-        &state,
+        state,
         "alerts.html",
         auth.lang,
         minijinja::context! {
             agent => &auth.agent,
             csrf => &auth.csrf,
-            alerts => open.iter().map(|a| alert_context(a, auth.lang, brand)).collect::<Vec<_>>(),
+            alerts => open.iter().map(|a| alert_context(a, auth.lang, brand, refused)).collect::<Vec<_>>(),
             incidents => incidents,
+            error => refused.map(|r| r.error.as_str()),
         },
     )
 }
@@ -139,7 +163,7 @@ pub async fn make(
         public: form.public.is_some(),
     };
     let rules = state.active_rules();
-    let incident = incidents::make_incident(
+    match incidents::make_incident(
         &state.store,
         &rules.engine,
         &state.alerts,
@@ -147,8 +171,19 @@ pub async fn make(
         auth.agent.id,
     )
     .await
-    .map_err(|e| AppError::from_incident(e, auth.lang))?;
-    Ok(see_other(format!("/incidenten/{incident}")))
+    {
+        Ok(incident) => Ok(see_other(format!("/incidenten/{incident}"))),
+        Err(IncidentError::Invalid(why)) => {
+            let refused = Refused {
+                alert: id,
+                error: text(auth.lang, why.key()).to_owned(),
+                input: &input,
+            };
+            let page = alerts_page(&state, &auth, Some(&refused)).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(e) => Err(AppError::from_incident(e, auth.lang)),
+    }
 }
 
 /// One timeline line in words.
@@ -207,7 +242,7 @@ pub async fn show(
             agent => &auth.agent,
             csrf => &auth.csrf,
             i => &incident,
-            alert => alert_context(&incident.alert, lang, &state.config.brand_name),
+            alert => alert_context(&incident.alert, lang, &state.config.brand_name, None),
             timeline => timeline,
             may_act => may_act,
             posts => posts,

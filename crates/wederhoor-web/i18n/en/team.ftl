@@ -1040,3 +1040,5 @@ team_profile_role = What you do (one line)
 team_profile_save = Save
 team_err_name = Give one first name (at most 40 characters) to be on the team page.
 team_err_role = What you do: one line of at most 100 characters.
+## walk
+broadcast_nobody_reachable = None of them can be reached through Wederhoor, so there is nothing to send. Answer the customers below by hand.

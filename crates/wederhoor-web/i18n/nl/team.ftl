@@ -1039,3 +1039,5 @@ team_profile_role = Wat je doet (één regel)
 team_profile_save = Opslaan
 team_err_name = Geef één voornaam (hoogstens 40 tekens) om op de teampagina te staan.
 team_err_role = Wat je doet: één regel van hoogstens 100 tekens.
+## walk
+broadcast_nobody_reachable = Niemand van hen is via Wederhoor te bereiken, dus er valt niets te versturen. Antwoord de klanten hieronder met de hand.
