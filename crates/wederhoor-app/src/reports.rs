@@ -295,7 +295,7 @@ pub async fn build_report(
 
 /// A CSV cell: quoted when needed, and a leading `=`, `+`, `-` or `@` defused with `'` (a
 /// spreadsheet would run it as a formula).
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

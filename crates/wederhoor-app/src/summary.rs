@@ -455,6 +455,206 @@ pub fn render_text(summary: &DailySummary, language: Language) -> String {
     out
 }
 
+/// The summary as CSV (the mail's attachment and `wederhoor summary --format csv`): one row per
+/// figure, `section,item,count`, with machine names for the sections so a spreadsheet or script
+/// reads every language the same; names from the data (sources, agents, topics, titles) are
+/// quoted when needed and defused against formulas.
+pub fn render_csv(summary: &DailySummary) -> String {
+    use crate::reports::cell;
+    let mut out = String::from("date,section,item,count\n");
+    let mut row = |section: &str, item: &str, count: i64| {
+        out.push_str(&format!(
+            "{},{},{},{}\n",
+            summary.date,
+            section,
+            cell(item),
+            count
+        ));
+    };
+    row("messages", "", summary.messages);
+    for (name, n) in &summary.by_source {
+        row("by_source", name, *n);
+    }
+    for (name, n) in &summary.by_verdict {
+        row("by_verdict", name, *n);
+    }
+    row("answered", "", summary.answered);
+    row("not_answered", "ignore", summary.not_answered.ignore);
+    row("not_answered", "no_engage", summary.not_answered.no_engage);
+    row("cases", "opened", summary.cases.opened);
+    row("cases", "answered", summary.cases.answered);
+    row("cases", "closed", summary.cases.closed);
+    row("escalations", "", summary.escalations);
+    row("past_sla", "", summary.past_sla);
+    row("alerts", "", summary.alerts);
+    for (name, n) in &summary.replies_by_agent {
+        row("replies_by_agent", name, *n);
+    }
+    if let Some(secs) = summary.first_response_median_secs {
+        row("first_response_median_secs", "", secs);
+    }
+    for t in &summary.top_topics {
+        row("topic", &t.topic, t.messages);
+    }
+    for i in &summary.structural_issues {
+        row(
+            "structural_issue",
+            &format!("#{} {}", i.id, i.title),
+            i.cases_that_day,
+        );
+    }
+    out
+}
+
+fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The summary as an HTML document (the mail's HTML part and `wederhoor summary --format
+/// html`): the same figures as the text, in tables; every name and sample escaped.
+pub fn render_html(summary: &DailySummary, language: Language) -> String {
+    use std::fmt::Write;
+    let w = words(language);
+    let e = html_escape;
+    let mut out = String::new();
+    let lang = match language {
+        Language::Dutch => "nl",
+        Language::English => "en",
+    };
+    let title = e(&subject(summary, language));
+    let _ = write!(
+        out,
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body style=\"font-family:sans-serif;color:#1a1a1a\"><h1 style=\"font-size:1.3em\">{title}</h1>\
+         <p>{} ({})</p><table cellpadding=\"4\" style=\"border-collapse:collapse\">",
+        e(&summary.date),
+        e(&summary.time_zone)
+    );
+    let figure = |out: &mut String, label: &str, value: String| {
+        let _ = write!(
+            out,
+            "<tr><th align=\"left\" style=\"border-bottom:1px solid #ccc\">{}</th>\
+             <td align=\"right\" style=\"border-bottom:1px solid #ccc\">{}</td></tr>",
+            e(label),
+            e(&value)
+        );
+    };
+    figure(&mut out, w.messages, summary.messages.to_string());
+    figure(
+        &mut out,
+        w.cases,
+        format!(
+            "{} {}, {} {}, {} {}",
+            summary.cases.opened,
+            w.opened,
+            summary.cases.answered,
+            w.answered,
+            summary.cases.closed,
+            w.closed
+        ),
+    );
+    figure(
+        &mut out,
+        w.not_answered,
+        format!(
+            "{} {}, {} {}",
+            summary.not_answered.ignore, w.ignore, summary.not_answered.no_engage, w.no_engage
+        ),
+    );
+    figure(&mut out, w.escalations, summary.escalations.to_string());
+    figure(&mut out, w.past_sla, summary.past_sla.to_string());
+    figure(&mut out, w.alerts, summary.alerts.to_string());
+    figure(
+        &mut out,
+        w.first_response,
+        match summary.first_response_median_secs {
+            Some(secs) => format!("{} {}", (secs + 30) / 60, w.minutes),
+            None => w.none.to_owned(),
+        },
+    );
+    out.push_str("</table>");
+    let list = |out: &mut String, title: &str, items: Vec<(String, i64)>| {
+        let _ = write!(out, "<h2 style=\"font-size:1.1em\">{}</h2>", e(title));
+        if items.is_empty() {
+            let _ = write!(out, "<p>{}</p>", e(w.none));
+            return;
+        }
+        out.push_str("<table cellpadding=\"3\">");
+        for (name, n) in items {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td align=\"right\">{n}</td></tr>",
+                e(&name)
+            );
+        }
+        out.push_str("</table>");
+    };
+    let sorted = |items: &BTreeMap<String, i64>| {
+        let mut v: Vec<(String, i64)> = items.iter().map(|(k, n)| (k.clone(), *n)).collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    };
+    list(&mut out, w.by_source, sorted(&summary.by_source));
+    list(&mut out, w.by_verdict, sorted(&summary.by_verdict));
+    list(
+        &mut out,
+        w.replies_by_agent,
+        sorted(&summary.replies_by_agent),
+    );
+    list(
+        &mut out,
+        w.topics,
+        summary
+            .top_topics
+            .iter()
+            .map(|t| (t.topic.clone(), t.messages))
+            .collect(),
+    );
+    if !summary.structural_issues.is_empty() {
+        list(
+            &mut out,
+            w.structural,
+            summary
+                .structural_issues
+                .iter()
+                .map(|i| (format!("#{} {}", i.id, i.title), i.cases_that_day))
+                .collect(),
+        );
+    }
+    if !summary.samples.is_empty() {
+        let _ = write!(
+            out,
+            "<h2 style=\"font-size:1.1em\">{}</h2><ul>",
+            e(w.samples)
+        );
+        for s in &summary.samples {
+            let _ = write!(
+                out,
+                "<li>{} {} [{}] #{}: {}</li>",
+                e(&s.time),
+                e(&s.source),
+                e(&s.verdict),
+                s.conversation,
+                e(&s.text)
+            );
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -474,6 +674,89 @@ mod tests {
         assert_eq!(s.timestamp().to_string(), "2026-01-14T23:00:00Z");
         let (s, _) = day_range("2026-07-15".parse().unwrap(), &zone).unwrap();
         assert_eq!(s.timestamp().to_string(), "2026-07-14T22:00:00Z");
+    }
+
+    fn sample_summary() -> DailySummary {
+        DailySummary {
+            date: "2026-07-15".into(),
+            time_zone: "Europe/Amsterdam".into(),
+            start: "2026-07-14T22:00:00Z".into(),
+            end: "2026-07-15T22:00:00Z".into(),
+            messages: 3,
+            by_source: BTreeMap::from([("Forum, \"oud\"".into(), 2), ("=X".into(), 1)]),
+            by_verdict: BTreeMap::from([("respond".into(), 2), ("ignore".into(), 1)]),
+            answered: 1,
+            not_answered: NotAnswered {
+                ignore: 1,
+                no_engage: 0,
+            },
+            escalations: 0,
+            past_sla: 1,
+            alerts: 0,
+            cases: CaseCounts {
+                opened: 3,
+                answered: 1,
+                closed: 0,
+            },
+            replies_by_agent: BTreeMap::from([("Sanne".into(), 1)]),
+            first_response_median_secs: Some(600),
+            top_topics: vec![TopicCount {
+                topic: "passen".into(),
+                messages: 2,
+            }],
+            samples: vec![Sample {
+                conversation: 7,
+                source: "Forum".into(),
+                verdict: "escalate".into(),
+                time: "09:15".into(),
+                text: "<script>alert(1)</script> zesde keer".into(),
+            }],
+            structural_issues: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_csv_has_one_row_per_figure_quoted_and_defused() {
+        let csv = render_csv(&sample_summary());
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "date,section,item,count");
+        assert!(lines.contains(&"2026-07-15,messages,,3"), "{csv}");
+        assert!(
+            lines.contains(&"2026-07-15,by_source,\"Forum, \"\"oud\"\"\",2"),
+            "{csv}"
+        );
+        assert!(lines.contains(&"2026-07-15,by_source,'=X,1"), "{csv}");
+        assert!(lines.contains(&"2026-07-15,past_sla,,1"), "{csv}");
+        assert!(lines.contains(&"2026-07-15,not_answered,ignore,1"), "{csv}");
+        assert!(
+            lines.contains(&"2026-07-15,first_response_median_secs,,600"),
+            "{csv}"
+        );
+        // The sources sum to the messages, as in the JSON.
+        let by_source: i64 = lines
+            .iter()
+            .filter(|l| l.contains(",by_source,"))
+            .map(|l| l.rsplit(',').next().unwrap().parse::<i64>().unwrap())
+            .sum();
+        assert_eq!(by_source, 3);
+    }
+
+    #[test]
+    fn the_html_escapes_names_and_samples() {
+        let html = render_html(&sample_summary(), Language::Dutch);
+        assert!(
+            html.starts_with("<!doctype html><html lang=\"nl\">"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt; zesde keer"),
+            "{html}"
+        );
+        assert!(html.contains("Forum, &quot;oud&quot;"), "{html}");
+        assert!(html.contains("10 "), "median in minutes: {html}");
+        let en = render_html(&sample_summary(), Language::English);
+        assert!(en.contains("lang=\"en\""), "{en}");
     }
 
     #[test]

@@ -10,8 +10,8 @@
 
 use crate::DeliveryError;
 use crate::email::{SmtpSecurity, split_url};
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use std::time::Duration;
 const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One notification mail.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutgoingMail {
     /// The recipient address (`addr` or `Name <addr>`).
     pub to: String,
@@ -32,6 +32,19 @@ pub struct OutgoingMail {
     /// `<wederhoor.{id}@{domain of from}>` (characters other than letters, digits, `-` and `.`
     /// dropped).
     pub message_id: String,
+    /// An HTML alternative to the plain text (the mail is then `multipart/alternative`).
+    pub html: Option<String>,
+    /// A file attached to the mail (the mail is then `multipart/mixed`).
+    pub attachment: Option<MailFile>,
+}
+
+/// A file attached to an [`OutgoingMail`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailFile {
+    pub filename: String,
+    /// A MIME type, e.g. `text/csv; charset=utf-8`.
+    pub content_type: String,
+    pub data: Vec<u8>,
 }
 
 /// Sends [`OutgoingMail`] through one SMTP server. Cheap to clone.
@@ -166,14 +179,40 @@ impl Mailer {
                 mail.to
             ))
         })?;
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone())
-            .message_id(Some(self.message_id(mail)))
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
-            .map_err(|e| DeliveryError::Permanent(format!("building the mail: {e}")))?;
+            .message_id(Some(self.message_id(mail)));
+        let built = if mail.html.is_none() && mail.attachment.is_none() {
+            builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.body.clone())
+        } else {
+            let text = match &mail.html {
+                Some(html) => MultiPart::alternative_plain_html(mail.body.clone(), html.clone()),
+                None => MultiPart::mixed().singlepart(SinglePart::plain(mail.body.clone())),
+            };
+            match &mail.attachment {
+                None => builder.multipart(text),
+                Some(file) => {
+                    let content_type = ContentType::parse(&file.content_type).map_err(|e| {
+                        DeliveryError::Permanent(format!(
+                            "the attachment's type {:?} is not a MIME type ({e})",
+                            file.content_type
+                        ))
+                    })?;
+                    builder.multipart(
+                        MultiPart::mixed().multipart(text).singlepart(
+                            Attachment::new(file.filename.clone())
+                                .body(file.data.clone(), content_type),
+                        ),
+                    )
+                }
+            }
+        };
+        let message =
+            built.map_err(|e| DeliveryError::Permanent(format!("building the mail: {e}")))?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(format!("SMTP: {e}"))),
@@ -227,6 +266,7 @@ mod tests {
             subject: "s".into(),
             body: "b".into(),
             message_id: id.into(),
+            ..OutgoingMail::default()
         };
         assert_eq!(
             m.message_id(&mail("login-42")),

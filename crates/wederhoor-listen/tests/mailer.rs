@@ -17,6 +17,7 @@ fn sign_in_mail(url: &str) -> OutgoingMail {
              Heb je niets aangevraagd? Dan kun je deze mail negeren.\n"
         ),
         message_id: "signin-7f3a9c".into(),
+        ..OutgoingMail::default()
     }
 }
 
@@ -77,6 +78,7 @@ async fn an_ascii_subject_is_sent_verbatim_and_credentials_are_used() {
         subject: "Nieuwe reactie op je idee".into(),
         body: "Kijk op https://x.example/ideas/1?token=abc".into(),
         message_id: "<update-1@x.example>".into(),
+        ..OutgoingMail::default()
     };
     mailer.send(&mail).await.unwrap();
     mailer.clone().send(&mail).await.unwrap();

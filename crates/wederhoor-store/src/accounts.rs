@@ -54,6 +54,22 @@ pub struct NewMail {
     pub idempotency_key: String,
 }
 
+/// What a mail carries besides its plain text: an HTML alternative and one text attachment.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MailParts {
+    pub html: Option<String>,
+    pub attachment: Option<TextAttachment>,
+}
+
+/// A text file attached to a mail (e.g. a CSV).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextAttachment {
+    pub filename: String,
+    /// A MIME type, e.g. `text/csv; charset=utf-8`.
+    pub content_type: String,
+    pub text: String,
+}
+
 /// A queued mail the worker should send now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MailItem {
@@ -63,6 +79,7 @@ pub struct MailItem {
     pub body: String,
     pub idempotency_key: String,
     pub attempts: i64,
+    pub parts: MailParts,
 }
 
 /// A mail as shown to the team (state of the outbox).
@@ -133,8 +150,24 @@ fn account_from_row(r: &AnyRow) -> Result<Account> {
     })
 }
 
-/// A mail item from the columns id, to_addr, subject, body, idempotency_key, attempts.
+/// The columns [`mail_item_from_row`] reads, in its order.
+const MAIL_ITEM_COLUMNS: &str = "id, to_addr, subject, body, idempotency_key, attempts, html, \
+     attachment_name, attachment_type, attachment_text";
+
+/// A mail item from the columns of [`MAIL_ITEM_COLUMNS`].
 fn mail_item_from_row(r: &AnyRow) -> Result<MailItem> {
+    let attachment = match (
+        r.try_get::<Option<String>, _>(7)?,
+        r.try_get::<Option<String>, _>(8)?,
+        r.try_get::<Option<String>, _>(9)?,
+    ) {
+        (Some(filename), Some(content_type), Some(text)) => Some(TextAttachment {
+            filename,
+            content_type,
+            text,
+        }),
+        _ => None,
+    };
     Ok(MailItem {
         id: r.try_get(0)?,
         to: r.try_get(1)?,
@@ -142,6 +175,10 @@ fn mail_item_from_row(r: &AnyRow) -> Result<MailItem> {
         body: r.try_get(3)?,
         idempotency_key: r.try_get(4)?,
         attempts: r.try_get(5)?,
+        parts: MailParts {
+            html: r.try_get(6)?,
+            attachment,
+        },
     })
 }
 
@@ -150,15 +187,30 @@ pub(crate) async fn queue_mail_tx(
     mail: &NewMail,
     now: i64,
 ) -> Result<()> {
+    queue_mail_parts_tx(tx, mail, &MailParts::default(), now).await
+}
+
+async fn queue_mail_parts_tx(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    mail: &NewMail,
+    parts: &MailParts,
+    now: i64,
+) -> Result<()> {
+    let a = parts.attachment.as_ref();
     sqlx::query(
-        "INSERT INTO mail_outbox (to_addr, subject, body, idempotency_key, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (idempotency_key) DO NOTHING",
+        "INSERT INTO mail_outbox (to_addr, subject, body, idempotency_key, next_attempt_at, created_at, \
+         html, attachment_name, attachment_type, attachment_text) \
+         VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(&mail.to)
     .bind(&mail.subject)
     .bind(&mail.body)
     .bind(&mail.idempotency_key)
     .bind(now)
+    .bind(parts.html.as_deref())
+    .bind(a.map(|a| a.filename.as_str()))
+    .bind(a.map(|a| a.content_type.as_str()))
+    .bind(a.map(|a| a.text.as_str()))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -716,10 +768,16 @@ impl Store {
 
     /// Queues a mail (ignored when its idempotency key was queued before).
     pub async fn queue_mail(&self, mail: &NewMail) -> Result<()> {
+        self.queue_mail_with_parts(mail, &MailParts::default())
+            .await
+    }
+
+    /// [`Store::queue_mail`] with an HTML alternative and/or a text attachment.
+    pub async fn queue_mail_with_parts(&self, mail: &NewMail, parts: &MailParts) -> Result<()> {
         let _guard = self.writer().await;
         let mut tx = self.write_tx().await?;
         self.counted(1);
-        queue_mail_tx(&mut tx, mail, now_ms()).await?;
+        queue_mail_parts_tx(&mut tx, mail, parts, now_ms()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -727,10 +785,10 @@ impl Store {
     /// Mails that are due now.
     pub async fn due_mail(&self, limit: i64) -> Result<Vec<MailItem>> {
         self.counted(1);
-        let rows = sqlx::query(
-            "SELECT id, to_addr, subject, body, idempotency_key, attempts FROM mail_outbox \
-             WHERE state = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {MAIL_ITEM_COLUMNS} FROM mail_outbox \
+             WHERE state = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2"
+        ))
         .bind(now_ms())
         .bind(limit)
         .fetch_all(self.pool())
@@ -752,7 +810,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "UPDATE mail_outbox SET next_attempt_at = $1 WHERE id IN (SELECT id FROM mail_outbox \
              WHERE state = 'queued' AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3{lock}) \
-             RETURNING id, to_addr, subject, body, idempotency_key, attempts"
+             RETURNING {MAIL_ITEM_COLUMNS}"
         ))
         .bind(now + lease_ms)
         .bind(now)

@@ -41,7 +41,8 @@ mod summary;
 mod surveys;
 
 pub use accounts::{
-    Account, AccountExport, MailItem, MailView, NewAccount, NewMail, OidcLogin, VERIFY_TOKEN_MS,
+    Account, AccountExport, MailItem, MailParts, MailView, NewAccount, NewMail, OidcLogin,
+    TextAttachment, VERIFY_TOKEN_MS,
 };
 pub use agents::{Agent, NewAgent, Session, Totp};
 pub use answers::{AnsweredCase, Fact, NewFact, PublicProfile};
@@ -680,6 +681,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (22, include_str!("migrations/0022_structural_issues.sql")),
     (23, include_str!("migrations/0023_panels.sql")),
     (24, include_str!("migrations/0024_team_model_versions.sql")),
+    (25, include_str!("migrations/0025_mail_parts.sql")),
 ];
 
 /// Triggers that keep `conversation_tallies` equal to a `GROUP BY` over `conversations`.

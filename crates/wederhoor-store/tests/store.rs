@@ -547,7 +547,7 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
     }
     for (backend, url) in urls {
         let store = Store::open(&url).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 24, "{backend}");
+        assert_eq!(store.schema_version().await.unwrap(), 25, "{backend}");
         let s = source(&store).await;
         store
             .ingest_batch(
@@ -559,7 +559,7 @@ async fn reopening_applies_migrations_once_and_keeps_data() {
             .unwrap();
         drop(store);
         let again = Store::open(&url).await.unwrap();
-        assert_eq!(again.schema_version().await.unwrap(), 24, "{backend}");
+        assert_eq!(again.schema_version().await.unwrap(), 25, "{backend}");
         assert_eq!(again.message_count().await.unwrap(), 1, "{backend}");
         let counts = again
             .count_conversations_by_verdict(&ConversationFilter::default())

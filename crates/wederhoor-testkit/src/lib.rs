@@ -27,7 +27,7 @@ pub mod visual;
 
 pub use fake_llm::FakeLlm;
 pub use fake_oidc::{FakeOidc, FakeOidcConfig, OidcUser, TokenMode};
-pub use smtp_sink::{ReceivedMail, SmtpSink};
+pub use smtp_sink::{MailPart, ReceivedMail, SmtpSink};
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};

@@ -24,6 +24,14 @@ pub struct ReceivedMail {
     pub data: String,
 }
 
+/// One leaf part of a MIME mail ([`ReceivedMail::parts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailPart {
+    pub content_type: String,
+    pub filename: Option<String>,
+    pub text: String,
+}
+
 impl ReceivedMail {
     /// The value of the first header `name` (case-insensitive), unfolded.
     pub fn header(&self, name: &str) -> Option<String> {
@@ -50,6 +58,63 @@ impl ReceivedMail {
     /// `=?utf-8?q?…?=`) decoded (as UTF-8, whatever the charset).
     pub fn header_text(&self, name: &str) -> Option<String> {
         self.header(name).map(|v| decode_encoded_words(&v))
+    }
+
+    /// The leaf parts of a MIME mail, depth first: each with its content type (lower case,
+    /// without parameters), its attachment file name (from `Content-Disposition`) and its text
+    /// decoded as [`ReceivedMail::body_text`] does. A single-part mail is one part.
+    pub fn parts(&self) -> Vec<MailPart> {
+        let content_type = self.header("Content-Type").unwrap_or_default();
+        let kind = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        let boundary = content_type.split(';').find_map(|p| {
+            let (k, v) = p.trim().split_once('=')?;
+            k.eq_ignore_ascii_case("boundary")
+                .then(|| v.trim().trim_matches('"').to_owned())
+        });
+        match (kind.starts_with("multipart/"), boundary) {
+            (true, Some(boundary)) => {
+                let (_, body) = split_head_body(&self.data);
+                let delimiter = format!("--{boundary}");
+                let mut out = Vec::new();
+                for chunk in body.split(delimiter.as_str()).skip(1) {
+                    if chunk.starts_with("--") {
+                        break;
+                    }
+                    let chunk = chunk.strip_prefix("\r\n").unwrap_or(chunk);
+                    let chunk = chunk.strip_suffix("\r\n").unwrap_or(chunk);
+                    let part = ReceivedMail {
+                        from: self.from.clone(),
+                        to: self.to.clone(),
+                        data: chunk.to_owned(),
+                    };
+                    out.extend(part.parts());
+                }
+                out
+            }
+            _ => {
+                let filename = self.header("Content-Disposition").and_then(|d| {
+                    d.split(';').find_map(|p| {
+                        let (k, v) = p.trim().split_once('=')?;
+                        k.eq_ignore_ascii_case("filename")
+                            .then(|| v.trim().trim_matches('"').to_owned())
+                    })
+                });
+                vec![MailPart {
+                    content_type: if kind.is_empty() {
+                        "text/plain".into()
+                    } else {
+                        kind
+                    },
+                    filename,
+                    text: self.body_text(),
+                }]
+            }
+        }
     }
 
     /// The body decoded from its `Content-Transfer-Encoding` (quoted-printable, base64, or

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use wederhoor_listen::DeliveryError;
-use wederhoor_listen::mailer::{Mailer, OutgoingMail};
+use wederhoor_listen::mailer::{MailFile, Mailer, OutgoingMail};
 use wederhoor_store::{MailItem, Store};
 
 /// Attempts before a mail is marked failed.
@@ -101,6 +101,12 @@ async fn send_one(
         subject: item.subject.clone(),
         body: item.body.clone(),
         message_id: item.idempotency_key.clone(),
+        html: item.parts.html.clone(),
+        attachment: item.parts.attachment.as_ref().map(|a| MailFile {
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            data: a.text.clone().into_bytes(),
+        }),
     };
     match mailer.send(&mail).await {
         Ok(()) => {

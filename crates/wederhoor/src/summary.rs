@@ -4,12 +4,14 @@ use crate::config::Config;
 use anyhow::{Context, bail};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use wederhoor_app::summary::{Language, daily_summary_at, render_text};
+use wederhoor_app::summary::{Language, daily_summary_at, render_csv, render_html, render_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Json,
     Text,
+    Csv,
+    Html,
 }
 
 /// Prints the summary of `date` (default: yesterday in the summary's time zone).
@@ -45,6 +47,8 @@ pub async fn run(
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&summary)?),
         Format::Text => print!("{}", render_text(&summary, language)),
+        Format::Csv => print!("{}", render_csv(&summary)),
+        Format::Html => print!("{}", render_html(&summary, language)),
     }
     Ok(())
 }
@@ -105,13 +109,25 @@ pub async fn queue_summary_mail(
         jiff::Timestamp::now().as_millisecond(),
     )
     .await?;
+    // Plain text, the same as HTML, and the figures as CSV for a spreadsheet.
+    let parts = wederhoor_store::MailParts {
+        html: Some(render_html(&summary, language)),
+        attachment: Some(wederhoor_store::TextAttachment {
+            filename: format!("webcare-{}.csv", summary.date),
+            content_type: "text/csv; charset=utf-8".into(),
+            text: render_csv(&summary),
+        }),
+    };
     store
-        .queue_mail(&wederhoor_store::NewMail {
-            to: to.to_owned(),
-            subject: wederhoor_app::summary::subject(&summary, language),
-            body: render_text(&summary, language),
-            idempotency_key: key,
-        })
+        .queue_mail_with_parts(
+            &wederhoor_store::NewMail {
+                to: to.to_owned(),
+                subject: wederhoor_app::summary::subject(&summary, language),
+                body: render_text(&summary, language),
+                idempotency_key: key,
+            },
+            &parts,
+        )
         .await?;
     Ok(true)
 }

@@ -91,6 +91,19 @@ async fn summary_counts_an_amsterdam_day_of_imported_messages() {
         let out = t.run(&["summary", "--date", "2026-07-15", "--lang", "en"], "");
         let en = String::from_utf8_lossy(&out.stdout);
         assert!(en.contains("Messages received: 3"), "{en}");
+        let out = t.run(&["summary", "--date", "2026-07-15", "--format", "csv"], "");
+        let csv = String::from_utf8_lossy(&out.stdout);
+        let rows: Vec<&str> = csv.lines().collect();
+        assert_eq!(rows[0], "date,section,item,count", "{csv}");
+        assert!(rows.contains(&"2026-07-15,messages,,3"), "{csv}");
+        assert!(rows.contains(&"2026-07-15,by_source,orange,3"), "{csv}");
+        let out = t.run(&["summary", "--date", "2026-07-15", "--format", "html"], "");
+        let html = String::from_utf8_lossy(&out.stdout);
+        assert!(html.starts_with("<!doctype html>"), "{html}");
+        assert!(
+            html.contains("<td>orange</td><td align=\"right\">3</td>"),
+            "{html}"
+        );
 
         for bad in ["15-07-2026", "2026-02-30", "gisteren"] {
             let out = t.run(&["summary", "--date", bad], "");
@@ -156,7 +169,35 @@ async fn the_daily_summary_mail_reaches_customer_service() {
         subject.contains(&format!("Webcare-samenvatting van {yesterday}")),
         "{subject}"
     );
-    let body = mail.body_text();
+    // Plain text, the same as HTML, and the CSV attached.
+    let parts = mail.parts();
+    let kinds: Vec<&str> = parts.iter().map(|p| p.content_type.as_str()).collect();
+    assert_eq!(kinds, ["text/plain", "text/html", "text/csv"], "{parts:?}");
+    let body = &parts[0].text;
     assert!(body.contains("Berichten binnengekomen: 2"), "{body}");
     assert!(body.contains("Forum: 2"), "{body}");
+    let html = &parts[1].text;
+    assert!(
+        html.contains("<h1") && html.contains(&format!("Webcare-samenvatting van {yesterday}")),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>Forum</td><td align=\"right\">2</td>"),
+        "{html}"
+    );
+    let csv = &parts[2];
+    assert_eq!(
+        csv.filename.as_deref(),
+        Some(format!("webcare-{yesterday}.csv").as_str())
+    );
+    let rows: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(rows[0], "date,section,item,count");
+    assert!(
+        rows.contains(&format!("{yesterday},messages,,2").as_str()),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&format!("{yesterday},by_source,Forum,2").as_str()),
+        "{rows:?}"
+    );
 }
