@@ -57,6 +57,27 @@ async fn pages_carry_no_inline_style_that_the_csp_blocks() {
 }
 
 #[tokio::test]
+async fn staff_pages_start_with_a_skip_link_to_their_content() {
+    // The walk counted 18 Tabs before the inbox filters; the first Tab now offers the content.
+    for app in spawn_apps().await {
+        let b = app.backend;
+        let lead = app.login_as(&app.lead).await;
+        for path in ["/inbox", "/rapporten", "/escalaties"] {
+            let page = app.get(path, Some(&lead)).await;
+            assert_eq!(page.status, StatusCode::OK, "{b} {path}");
+            let html = page.text();
+            let skip = html.find("<a class=\"skip\" href=\"#main\">Naar de inhoud</a>");
+            let nav = html.find("<nav>");
+            assert!(
+                matches!((skip, nav), (Some(s), Some(n)) if s < n),
+                "{b} {path}: the skip link must come before the navigation: {html}"
+            );
+            assert!(html.contains("<main id=\"main\""), "{b} {path}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_refused_incident_keeps_its_text_and_a_broadcast_to_nobody_has_no_send_button() {
     for app in spawn_apps().await {
         let b = app.backend;

@@ -1042,3 +1042,6 @@ team_err_name = Give one first name (at most 40 characters) to be on the team pa
 team_err_role = What you do: one line of at most 100 characters.
 ## walk
 broadcast_nobody_reachable = None of them can be reached through Wederhoor, so there is nothing to send. Answer the customers below by hand.
+
+## lead: keyboard
+staff_skip_to_content = Skip to content

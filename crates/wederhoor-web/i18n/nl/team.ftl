@@ -1041,3 +1041,6 @@ team_err_name = Geef één voornaam (hoogstens 40 tekens) om op de teampagina te
 team_err_role = Wat je doet: één regel van hoogstens 100 tekens.
 ## walk
 broadcast_nobody_reachable = Niemand van hen is via Wederhoor te bereiken, dus er valt niets te versturen. Antwoord de klanten hieronder met de hand.
+
+## lead: keyboard
+staff_skip_to_content = Naar de inhoud
