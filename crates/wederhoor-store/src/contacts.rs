@@ -307,13 +307,22 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ContactAuthor>> {
         self.counted(1);
+        // The start of a handle, of a name or of any later word of a name ("marl" finds Marloes
+        // Kramer, "kram" too); `!` escapes LIKE's wildcards in what was typed.
+        let escaped = |s: &str| s.replace('!', "!!").replace('%', "!%").replace('_', "!_");
         let rows = sqlx::query(&format!(
-            "{AUTHOR_SELECT} WHERE (a.handle_key = $1 OR lower(a.name) = $2) AND s.deleted_at IS NULL \
+            "{AUTHOR_SELECT} WHERE (a.handle_key = $1 OR lower(a.name) = $2 \
+               OR a.handle_key LIKE $4 ESCAPE '!' OR lower(a.name) LIKE $5 ESCAPE '!' \
+               OR lower(a.name) LIKE $6 ESCAPE '!') AND s.deleted_at IS NULL \
              ORDER BY COALESCE(a.contact_id, a.id), a.id LIMIT $3"
         ))
         .bind(handle_key)
         .bind(name)
         .bind(limit)
+        // Prefixes of two characters or more only (`None`: LIKE NULL matches nothing).
+        .bind((handle_key.chars().count() >= 2).then(|| format!("{}%", escaped(handle_key))))
+        .bind((name.chars().count() >= 2).then(|| format!("{}%", escaped(name))))
+        .bind((name.chars().count() >= 2).then(|| format!("% {}%", escaped(name))))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(author_of).collect()

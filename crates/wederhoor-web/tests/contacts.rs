@@ -450,6 +450,22 @@ async fn contacts_are_found_by_handle_name_or_number_with_addresses_masked() {
             page.contains(&format!("<li data-contact=\"{other}\">")),
             "{b}"
         );
+        // The start of a name, of a later word of it or of a handle is enough.
+        for q in ["jok", "Bakk", "joke_"] {
+            let page = t.get(&format!("/contacten?q={q}"), Some(&s)).await.text();
+            assert!(
+                page.contains(&format!("<li data-contact=\"{k}\">")),
+                "{b}: {q}"
+            );
+        }
+        // One character, or one that is no handle at all, lists nobody.
+        for q in ["j", "%40"] {
+            let page = t.get(&format!("/contacten?q={q}"), Some(&s)).await.text();
+            assert!(page.contains("Geen contact gevonden."), "{b}: {q}");
+        }
+        // Typed wildcards are literal.
+        let none = t.get("/contacten?q=%25", Some(&s)).await.text();
+        assert!(none.contains("Geen contact gevonden."), "{b}: %");
         let none = t.get("/contacten?q=niemand", Some(&s)).await.text();
         assert!(none.contains("Geen contact gevonden."), "{b}");
     }
